@@ -1,0 +1,35 @@
+import type { Application, AppType } from '../db/tables.ts';
+
+export const appTypes = ['traditional', 'spa', 'native', 'm2m'] as const satisfies readonly AppType[];
+
+/** Types that hold client secrets and authenticate at the token endpoint. */
+export function isConfidential(type: AppType): boolean {
+  return type === 'traditional' || type === 'm2m';
+}
+
+export function mayBeThirdParty(type: AppType): boolean {
+  return type !== 'm2m';
+}
+
+/** oidc-provider client metadata for an application, derived from its type (DESIGN.md §3). */
+export function clientMetadata(app: Application, clientSecret: { value: string; expiresAt: number } | undefined) {
+  const interactive = app.type !== 'm2m';
+  return {
+    client_id: app.id,
+    client_name: app.name,
+    application_type: app.type === 'native' ? 'native' : 'web',
+    token_endpoint_auth_method: isConfidential(app.type) ? 'client_secret_basic' : 'none',
+    ...(isConfidential(app.type) && clientSecret
+      ? { client_secret: clientSecret.value, client_secret_expires_at: clientSecret.expiresAt }
+      : {}),
+    grant_types: interactive ? ['authorization_code', 'refresh_token'] : ['client_credentials'],
+    response_types: interactive ? ['code'] : [],
+    redirect_uris: interactive ? app.redirect_uris : [],
+    post_logout_redirect_uris: interactive ? app.post_logout_redirect_uris : [],
+    'sesame/type': app.type,
+    'sesame/third_party': app.third_party,
+    'sesame/cors_origins': app.cors_origins,
+    'sesame/refresh_token_ttl_days': app.refresh_token_ttl_days,
+    'sesame/rotate_refresh_token': app.rotate_refresh_token,
+  };
+}

@@ -1,0 +1,79 @@
+import type { AppType } from '../db/tables.ts';
+
+/**
+ * Registration rules for redirect URIs (DESIGN.md §3). Authorization compares the registered string exactly;
+ * oidc-provider alone relaxes the port of a native app's loopback redirect (RFC 8252 §7.3).
+ */
+export const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
+const forbiddenSchemes = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:', 'filesystem:']);
+
+export type UriKind = 'redirect' | 'post-logout redirect';
+
+/** Returns why `uri` cannot be registered for an app of `type`, or undefined when it can. */
+export function redirectUriProblem(uri: string, type: AppType, kind: UriKind = 'redirect'): string | undefined {
+  const label = `${kind} URI ${JSON.stringify(uri)}`;
+  if (uri.length === 0) return `${label} is empty`;
+  if (uri.length > 2048) return `${label} is longer than 2048 characters`;
+  // Whitespace, controls and backslashes are parsed differently by browsers and servers.
+  if (/[\s\u0000-\u001f\u007f\\]/.test(uri)) return `${label} contains whitespace, control characters or a backslash`;
+  if (uri.includes('#')) return `${label} must not contain a fragment (#)`;
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(uri)?.[1]?.toLowerCase();
+  if (!scheme) return `${label} must be an absolute URI with a scheme`;
+  if (forbiddenSchemes.has(`${scheme}:`)) return `${label} uses the forbidden scheme ${scheme}:`;
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return `${label} is not a valid URI`;
+  }
+  if (url.username || url.password || /^[a-z][a-z0-9+.-]*:\/\/[^/?]*@/i.test(uri)) {
+    return `${label} must not contain user information (user@host)`;
+  }
+  if (hasDotSegment(uri)) return `${label} must not contain dot-segments (. or ..)`;
+
+  const isHttp = scheme === 'http' || scheme === 'https';
+  if (isHttp) {
+    if (!url.hostname) return `${label} has no host`;
+    if (!uri.startsWith(`${scheme}://`)) return `${label} must be written as ${scheme}://host/…`;
+    if (scheme === 'http' && !loopbackHosts.has(url.hostname)) {
+      return `${label} must use https; http is allowed only for localhost, 127.0.0.1 and [::1]`;
+    }
+    if (type === 'native' && scheme === 'https' && loopbackHosts.has(url.hostname)) {
+      return `${label}: a native app's loopback redirect uses http, not https`;
+    }
+    return undefined;
+  }
+  if (type !== 'native') return `${label} must use https (or http on a loopback host); custom schemes are for native apps`;
+  return undefined;
+}
+
+/** A path segment that is `.` or `..`, written plainly or percent-encoded. */
+function hasDotSegment(uri: string): boolean {
+  const afterScheme = uri.replace(/^[a-z][a-z0-9+.-]*:(\/\/[^/?]*)?/i, '');
+  const path = afterScheme.split('?')[0] ?? '';
+  return path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment));
+}
+
+/** Returns why `origin` cannot be an extra CORS origin, or undefined. */
+export function corsOriginProblem(origin: string): string | undefined {
+  const label = `CORS origin ${JSON.stringify(origin)}`;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return `${label} is not a valid origin`;
+  }
+  if (url.origin !== origin) return `${label} must be an origin only (scheme://host[:port]), like ${url.origin}`;
+  if (url.protocol === 'http:' && !loopbackHosts.has(url.hostname)) return `${label} must use https except on loopback hosts`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${label} must use https`;
+  return undefined;
+}
+
+/** The origins a browser app may call the token endpoint from: its redirect URIs' origins and the extra ones. */
+export function allowedCorsOrigins(redirectUris: string[], extra: string[]): Set<string> {
+  const origins = new Set(extra);
+  for (const uri of redirectUris) {
+    if (/^https?:\/\//i.test(uri)) origins.add(new URL(uri).origin);
+  }
+  return origins;
+}

@@ -1,0 +1,16 @@
+import { ZodError } from 'zod';
+import { ConfigError } from '../config/config.ts';
+import { ServiceError } from '../errors.ts';
+import { WrongSecretError } from '../secrets/sealed.ts';
+
+/** A message for a person at a terminal; `expected` is false for bugs, which are also logged. */
+export function describeError(error: unknown): { message: string; expected: boolean } {
+  if (error instanceof ZodError) {
+    return { message: error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('\n'), expected: true };
+  }
+  if (error instanceof ServiceError || error instanceof ConfigError || error instanceof WrongSecretError) {
+    return { message: error.message, expected: true };
+  }
+  if (error instanceof Error && error.name === 'DataDirBusyError') return { message: error.message, expected: true };
+  return { message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`, expected: false };
+}

@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { configSchema } from './schema.ts';
+
+export interface Config {
+  port: number;
+  host: string;
+  trustProxy: boolean;
+  /** Issuer given explicitly; otherwise derived from the bound port once listening. */
+  issuer: string | undefined;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  secret: string | undefined;
+  logLevel: string;
+  signingAlg: 'RS256' | 'ES256';
+  keyRefreshSeconds: number;
+  ttl: {
+    session: number;
+    interaction: number;
+    code: number;
+    accessToken: number;
+    idToken: number;
+    refreshToken: number;
+    grant: number;
+  };
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Reads the environment through the schema; a bad value names the key and how to fix it. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input = Object.fromEntries(
+    Object.keys(configSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
+  );
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  if (e.SESAME_ISSUER !== undefined) assertBareOrigin(e.SESAME_ISSUER);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    trustProxy: e.SESAME_TRUST_PROXY,
+    issuer: e.SESAME_ISSUER?.replace(/\/$/, ''),
+    dataDir: path.resolve(e.SESAME_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    secret: e.SESAME_SECRET,
+    logLevel: e.SESAME_LOG_LEVEL,
+    signingAlg: e.SESAME_SIGNING_ALG,
+    keyRefreshSeconds: e.SESAME_KEY_REFRESH_SECONDS,
+    ttl: {
+      session: e.SESAME_SESSION_TTL,
+      interaction: e.SESAME_INTERACTION_TTL,
+      code: e.SESAME_CODE_TTL,
+      accessToken: e.SESAME_ACCESS_TOKEN_TTL,
+      idToken: e.SESAME_ID_TOKEN_TTL,
+      refreshToken: e.SESAME_REFRESH_TOKEN_TTL,
+      grant: e.SESAME_GRANT_TTL,
+    },
+  };
+}
+
+function assertBareOrigin(issuer: string) {
+  const url = new URL(issuer);
+  const problems: string[] = [];
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    problems.push(`SESAME_ISSUER: must be an origin without path, query or credentials, like ${url.origin}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+}
+
+/** Markdown reference of every setting, generated from the schema. */
+export function configReference(): string {
+  const rows = Object.entries(configSchema.shape).map(([key, field]) => {
+    const json = z.toJSONSchema(field, { io: 'input', unrepresentable: 'any' }) as { default?: unknown };
+    const fallback = json.default === undefined ? '—' : `\`${String(json.default)}\``;
+    return `| \`${key}\` | ${fallback} | ${field.description ?? ''} |`;
+  });
+  return [
+    '# Configuration',
+    '',
+    'Sesame reads its settings from environment variables. Generated from `src/config/schema.ts` by `npm run docs:config`; do not edit by hand.',
+    '',
+    '| variable | default | meaning |',
+    '|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,111 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Set by the database on insert unless given. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** jsonb: read as a value, written as JSON text. */
+type Json<T> = ColumnType<T, string, string>;
+type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
+
+export interface Address {
+  formatted?: string;
+  street_address?: string;
+  locality?: string;
+  region?: string;
+  postal_code?: string;
+  country?: string;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  email: string | null;
+  email_verified: Generated<boolean>;
+  password_hash: string | null;
+  name: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  middle_name: string | null;
+  nickname: string | null;
+  picture: string | null;
+  website: string | null;
+  profile: string | null;
+  gender: string | null;
+  birthdate: string | null;
+  zoneinfo: string | null;
+  locale: string | null;
+  phone_number: string | null;
+  phone_number_verified: Generated<boolean>;
+  address: NullableJson<Address>;
+  is_admin: Generated<boolean>;
+  suspended: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type AppType = 'traditional' | 'spa' | 'native' | 'm2m';
+
+export interface ApplicationsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  type: AppType;
+  third_party: Generated<boolean>;
+  redirect_uris: Json<string[]>;
+  post_logout_redirect_uris: Json<string[]>;
+  cors_origins: Json<string[]>;
+  refresh_token_ttl_days: Generated<number>;
+  rotate_refresh_token: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ApplicationSecretsTable {
+  id: string;
+  application_id: string;
+  name: string;
+  /** SHA-256 of the secret: generated secrets carry 256 bits of entropy, so a fast hash is enough. */
+  secret_hash: string;
+  last_chars: string;
+  expires_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface OidcModelsTable {
+  model: string;
+  id: string;
+  payload: Json<Record<string, unknown>>;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  expires_at: NullableTimestamp;
+  consumed_at: NullableTimestamp;
+}
+
+export interface KeysTable {
+  kid: string;
+  use: 'sig' | 'cookie';
+  alg: string;
+  public_jwk: NullableJson<Record<string, unknown>>;
+  /** The private JWK or cookie secret as a compact JWE (dir + A256GCM) under the master secret. */
+  private_jwe: string;
+  status: 'active' | 'retired';
+  created_at: Timestamp;
+  retired_at: NullableTimestamp;
+}
+
+export interface Database {
+  users: UsersTable;
+  applications: ApplicationsTable;
+  application_secrets: ApplicationSecretsTable;
+  oidc_models: OidcModelsTable;
+  keys: KeysTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type Application = Selectable<ApplicationsTable>;
+export type NewApplication = Insertable<ApplicationsTable>;
+export type ApplicationSecret = Selectable<ApplicationSecretsTable>;
+export type KeyRow = Selectable<KeysTable>;

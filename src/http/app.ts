@@ -1,0 +1,77 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { CsrfTokens } from '../interaction/csrf.ts';
+import { interactionRoutes } from '../interaction/interaction.routes.ts';
+import type { Logger } from '../logger.ts';
+import type { ProviderHolder } from '../oidc/provider-holder.ts';
+import { securityHeaders } from './security-headers.ts';
+import { pickLocale, translator } from '../i18n/locale.ts';
+import { messagePage } from '../pages/message.page.ts';
+import { pageContentSecurityPolicy } from '../pages/layout.ts';
+
+export interface AppDeps {
+  db: Db;
+  providers: ProviderHolder;
+  csrf: CsrfTokens;
+  logger: Logger;
+}
+
+function operationsRoutes({ db, providers }: AppDeps): Router {
+  const router = new Router();
+  router.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
+  router.get('/readyz', async function checkReady(ctx) {
+    try {
+      await sql`SELECT 1`.execute(db);
+      ctx.body = { status: 'ready' };
+    } catch {
+      ctx.status = 503;
+      ctx.body = { status: 'unavailable', reason: 'database unreachable' };
+    }
+  });
+  // RFC 8414 metadata is the same document as OIDC discovery.
+  router.get('/.well-known/oauth-authorization-server', async function serveAuthServerMetadata(ctx) {
+    ctx.req.url = '/.well-known/openid-configuration';
+    ctx.respond = false;
+    providers.callback(ctx.req, ctx.res);
+  });
+  return router;
+}
+
+/** A person never sees a stack trace: unexpected errors become a plain page or JSON, and are logged. */
+function errorBoundary(logger: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      logger.error({ err: error, path: ctx.path }, 'unhandled error');
+      const status = (error as { status?: number; expose?: boolean }).expose ? (error as { status: number }).status : 500;
+      ctx.status = status;
+      if (ctx.accepts('html', 'json') === 'html') {
+        const locale = pickLocale(undefined, ctx.get('accept-language'));
+        const t = translator(locale);
+        ctx.type = 'html';
+        ctx.set('Content-Security-Policy', pageContentSecurityPolicy);
+        ctx.body = messagePage({ t, locale, title: t('error.title'), text: status === 500 ? t('error.generic') : t('error.badRequest') });
+      } else {
+        ctx.body = { error: status === 500 ? 'server_error' : 'invalid_request' };
+      }
+    }
+  };
+}
+
+/** Sesame's own routes first; everything else is oidc-provider's (which answers unknown paths itself). */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.silent = true;
+  const routers = [operationsRoutes(deps), interactionRoutes({ db: deps.db, provider: () => deps.providers.provider, csrf: deps.csrf })];
+  app.use(securityHeaders);
+  app.use(errorBoundary(deps.logger));
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+  app.use(async function delegateToProvider(ctx) {
+    ctx.respond = false;
+    deps.providers.callback(ctx.req, ctx.res);
+  });
+  return app;
+}

@@ -1,0 +1,40 @@
+import { catalogs, type MessageKey, supportedLocales } from './messages.ts';
+
+/**
+ * The language of a page: the first supported tag of `ui_locales`, then of Accept-Language (by weight),
+ * then English.
+ */
+export function pickLocale(uiLocales: string | undefined, acceptLanguage: string | undefined): string {
+  const candidates = [
+    ...(uiLocales?.split(' ').filter(Boolean) ?? []),
+    ...parseAcceptLanguage(acceptLanguage),
+  ];
+  for (const tag of candidates) {
+    const lower = tag.toLowerCase();
+    const base = lower.split('-')[0] ?? lower;
+    const match = supportedLocales.find((locale) => locale === lower) ?? supportedLocales.find((locale) => locale === base);
+    if (match) return match;
+  }
+  return 'en';
+}
+
+function parseAcceptLanguage(header: string | undefined): string[] {
+  if (!header) return [];
+  return header.split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = Number(params.find((p) => p.trim().startsWith('q='))?.trim().slice(2) ?? 1);
+      return { tag: tag.trim(), q: Number.isFinite(q) ? q : 0, index };
+    })
+    .filter((entry) => entry.tag && entry.tag !== '*' && entry.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index)
+    .map((entry) => entry.tag);
+}
+
+export type Translate = (key: MessageKey, values?: Record<string, string>) => string;
+
+export function translator(locale: string): Translate {
+  const messages = catalogs[locale] ?? catalogs.en!;
+  return (key, values = {}) =>
+    (messages[key] ?? catalogs.en![key]).replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+}

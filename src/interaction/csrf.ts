@@ -1,0 +1,24 @@
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+
+/**
+ * CSRF tokens for the interaction forms: an HMAC of the interaction's uid under a key derived from the master
+ * secret. A token is bound to one interaction and needs no server-side state, so any node can check it.
+ */
+export interface CsrfTokens {
+  issue(interactionUid: string): string;
+  verify(interactionUid: string, token: unknown): boolean;
+}
+
+export function createCsrfTokens(masterSecret: string): CsrfTokens {
+  const key = Buffer.from(hkdfSync('sha256', masterSecret, 'sesame', 'sesame/csrf/v1', 32));
+  const issue = (uid: string) => createHmac('sha256', key).update(`interaction:${uid}`).digest('base64url');
+  return {
+    issue,
+    verify(uid, token) {
+      if (typeof token !== 'string') return false;
+      const expected = Buffer.from(issue(uid));
+      const actual = Buffer.from(token);
+      return actual.length === expected.length && timingSafeEqual(actual, expected);
+    },
+  };
+}

@@ -1,0 +1,12 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/** JSON lines on standard output. Secrets never reach it: request logs carry the path, not the query. */
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'sesame' },
+    redact: { paths: ['password', '*.password', 'client_secret', '*.client_secret', 'authorization', '*.authorization'], censor: '[redacted]' },
+  });
+}

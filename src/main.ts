@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig } from './config/config.ts';
+import { runCli } from './cli/cli.ts';
+import { describeError } from './cli/describe-error.ts';
+import { createLogger } from './logger.ts';
+import { startSesame } from './server.ts';
+
+async function start(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const sesame = await startSesame(config, logger);
+  console.log(`Sesame is running at ${sesame.issuer}\n  discovery: ${sesame.issuer}/.well-known/openid-configuration`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    sesame.close().then(() => process.exit(0), (error) => {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    if (argv[0] === 'start') {
+      await start();
+      return -1;
+    }
+    return await runCli(loadConfig(), argv);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 78;
+    }
+    console.error(`Sesame could not start: ${describeError(error).message}`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+if (code >= 0) process.exit(code);

@@ -1,0 +1,143 @@
+import { Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Logger } from 'pino';
+import { allowedCorsOrigins } from '../apps/redirect-uri.ts';
+import type { Config } from '../config/config.ts';
+import type { Db } from '../db/database.ts';
+import type { LoadedKeys } from '../keys/key-store.ts';
+import { findUserById } from '../users/user.repository.ts';
+import { adapterFactory } from './adapter.ts';
+import { claimsByScope, userClaims } from './claims.ts';
+import { loadExistingGrant } from './grants.ts';
+import { renderLogoutSource, renderPostLogoutSuccess, renderProviderError } from './provider-pages.ts';
+
+export interface ProviderDeps {
+  config: Config;
+  issuer: string;
+  db: Db;
+  keys: LoadedKeys;
+  logger: Logger;
+}
+
+/** Where each endpoint lives; discovery stays at the issuer's root well-known URLs. */
+export const oidcRoutes = {
+  authorization: '/oidc/auth',
+  token: '/oidc/token',
+  userinfo: '/oidc/me',
+  jwks: '/oidc/jwks',
+  end_session: '/oidc/session/end',
+  revocation: '/oidc/token/revocation',
+  introspection: '/oidc/token/introspection',
+  code_verification: '/oidc/device',
+  device_authorization: '/oidc/device/auth',
+  pushed_authorization_request: '/oidc/request',
+  registration: '/oidc/reg',
+  backchannel_authentication: '/oidc/backchannel',
+  challenge: '/oidc/challenge',
+} as const;
+
+type ClientWithMetadata = { clientId: string; clientAuthMethod: string; [key: string]: unknown };
+
+export function buildConfiguration({ config, db, keys }: ProviderDeps): Configuration {
+  return {
+    adapter: adapterFactory(db),
+    jwks: { keys: keys.jwks as NonNullable<Configuration['jwks']>['keys'] },
+    cookies: {
+      keys: keys.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    routes: oidcRoutes,
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address'],
+    claims: claimsByScope as unknown as Configuration['claims'],
+    responseTypes: ['code'],
+    clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post'],
+    pkce: {
+      // DESIGN.md §3: required for public clients; a confidential client's PKCE is checked when it sends one.
+      required: (_ctx, client) => client.clientAuthMethod === 'none',
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256', 'ES256'],
+      userinfoSigningAlgValues: ['RS256', 'ES256'],
+      introspectionSigningAlgValues: ['RS256', 'ES256'],
+      authorizationSigningAlgValues: ['RS256', 'ES256'],
+    },
+    clientDefaults: {
+      id_token_signed_response_alg: config.signingAlg,
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    extraClientMetadata: {
+      properties: ['sesame/type', 'sesame/third_party', 'sesame/cors_origins', 'sesame/refresh_token_ttl_days', 'sesame/rotate_refresh_token'],
+    },
+    clientBasedCORS(_ctx, origin, client) {
+      const c = client as unknown as ClientWithMetadata & { redirectUris?: string[] };
+      return allowedCorsOrigins(c.redirectUris ?? [], (c['sesame/cors_origins'] as string[] | undefined) ?? []).has(origin);
+    },
+    async findAccount(_ctx, sub) {
+      const user = await findUserById(db, sub);
+      if (!user || user.suspended) return undefined;
+      return { accountId: user.id, claims: async () => userClaims(user) as { sub: string } };
+    },
+    loadExistingGrant: loadExistingGrant as Configuration['loadExistingGrant'],
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      clientCredentials: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: renderLogoutSource,
+        postLogoutSuccessSource: renderPostLogoutSuccess,
+      },
+    },
+    renderError: renderProviderError,
+    rotateRefreshToken(ctx: KoaContextWithOIDC) {
+      const client = ctx.oidc.client as unknown as ClientWithMetadata | undefined;
+      // Public clients always rotate (OAuth 2.1 §4.3.1); a confidential app may opt out.
+      return client?.clientAuthMethod === 'none' || client?.['sesame/rotate_refresh_token'] !== false;
+    },
+    ttl: {
+      Session: config.ttl.session,
+      Interaction: config.ttl.interaction,
+      AuthorizationCode: config.ttl.code,
+      AccessToken: config.ttl.accessToken,
+      ClientCredentials: config.ttl.accessToken,
+      IdToken: config.ttl.idToken,
+      Grant: config.ttl.grant,
+      RefreshToken(ctx, token, client) {
+        const rotated = ctx?.oidc?.entities.RotatedRefreshToken;
+        // A browser app's refresh token cannot be bound to the app, so rotation never extends its life.
+        if (rotated && client.applicationType === 'web' && client.clientAuthMethod === 'none' && !token.isSenderConstrained()) {
+          return rotated.remainingTTL;
+        }
+        const days = (client as unknown as ClientWithMetadata)['sesame/refresh_token_ttl_days'];
+        return typeof days === 'number' && days > 0 ? days * 86400 : config.ttl.refreshToken;
+      },
+    },
+    // ID tokens carry only what the spec requires when an access token can fetch the rest at userinfo.
+    conformIdTokenClaims: true,
+  };
+}
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const provider = new Provider(deps.issuer, buildConfiguration(deps));
+  provider.proxy = deps.config.trustProxy;
+  const log = (event: string, level: 'error' | 'info') => (ctx: KoaContextWithOIDC | undefined, error: { name?: string; message?: string; error?: string; error_description?: string }) => {
+    deps.logger[level]({
+      event,
+      error: error.error ?? error.name,
+      description: error.error_description ?? (level === 'error' ? error.message : undefined),
+      client: ctx?.oidc?.client?.clientId,
+    }, 'oidc error');
+  };
+  provider.on('server_error', log('server_error', 'error'));
+  provider.on('authorization.error', log('authorization.error', 'info'));
+  provider.on('grant.error', log('grant.error', 'info'));
+  provider.on('end_session.error', log('end_session.error', 'info'));
+  provider.on('introspection.error', log('introspection.error', 'info'));
+  provider.on('revocation.error', log('revocation.error', 'info'));
+  provider.on('userinfo.error', log('userinfo.error', 'info'));
+  return provider;
+}

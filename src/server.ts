@@ -1,0 +1,107 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config/config.ts';
+import { openDatabase, type Db } from './db/database.ts';
+import { lockDataDir, type DataDirLock } from './db/data-dir-lock.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { createApp } from './http/app.ts';
+import { withRequestLog } from './http/request-log.ts';
+import { createCsrfTokens } from './interaction/csrf.ts';
+import { ensureKeys } from './keys/key-store.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { deleteExpiredModels } from './oidc/adapter.ts';
+import { ProviderHolder } from './oidc/provider-holder.ts';
+import { resolveMasterSecret } from './secrets/master-secret.ts';
+import { createSealer, type Sealer } from './secrets/sealed.ts';
+import { listenForCli, type CliListener } from './cli/cli-socket.ts';
+
+export interface Sesame {
+  config: Config;
+  issuer: string;
+  port: number;
+  db: Db;
+  sealer: Sealer;
+  providers: ProviderHolder;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export class DataDirBusyError extends Error {
+  constructor(dataDir: string, pid: number) {
+    super(`The embedded database in ${dataDir} is in use by another Sesame process (pid ${pid}). Stop it first, or give this one another SESAME_DATA_DIR.`);
+    this.name = 'DataDirBusyError';
+  }
+}
+
+/** What the server and the CLI both need: the database, migrated, and the sealer for keys. */
+export async function openRuntime(config: Config, logger: Logger) {
+  let lock: DataDirLock | undefined;
+  if (!config.databaseUrl) {
+    const result = lockDataDir(config.dataDir);
+    if (!result.acquired) throw new DataDirBusyError(config.dataDir, result.ownerPid);
+    lock = result.lock;
+  }
+  try {
+    const masterSecret = resolveMasterSecret(config);
+    const sealer = createSealer(masterSecret);
+    const db = await openDatabase(config);
+    const { applied } = await migrateToLatest(db);
+    if (applied.length) logger.info({ applied }, 'database migrated');
+    await ensureKeys(db, sealer);
+    return { db, sealer, lock, masterSecret };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+export async function startSesame(config: Config, logger = createLogger(config.logLevel)): Promise<Sesame> {
+  const { db, sealer, lock, masterSecret } = await openRuntime(config, logger);
+  const timers: NodeJS.Timeout[] = [];
+  let cli: CliListener | undefined;
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000, maxHeaderSize: 16_384 });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    const issuer = config.issuer ?? `http://localhost:${port}`;
+    const providers = await ProviderHolder.create({ config, issuer, db, logger }, sealer);
+    const app = createApp({ db, providers, csrf: createCsrfTokens(masterSecret), logger });
+    server.on('request', withRequestLog(logger, app.callback()));
+
+    timers.push(setInterval(() => {
+      providers.refresh().catch((error) => logger.error({ err: error }, 'key refresh failed'));
+    }, config.keyRefreshSeconds * 1000));
+    timers.push(setInterval(() => {
+      deleteExpiredModels(db).catch((error) => logger.error({ err: error }, 'expired artifact clean-up failed'));
+    }, 10 * 60 * 1000));
+    for (const timer of timers) timer.unref();
+
+    const sesame: Sesame = {
+      config, issuer, port, db, sealer, providers, logger,
+      async close() {
+        for (const timer of timers) clearInterval(timer);
+        await cli?.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          // Requests still running after the grace period are cut off rather than holding shutdown forever.
+          setTimeout(() => server.closeAllConnections(), 10_000).unref();
+        });
+        await db.destroy();
+        lock?.release();
+      },
+    };
+    if (!config.databaseUrl) cli = await listenForCli(config.dataDir, sesame);
+    logger.info({ issuer, port, database: config.databaseUrl ? 'postgresql' : 'embedded' }, 'sesame started');
+    return sesame;
+  } catch (error) {
+    for (const timer of timers) clearInterval(timer);
+    server.close();
+    await db.destroy();
+    lock?.release();
+    throw error;
+  }
+}

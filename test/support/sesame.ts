@@ -1,0 +1,44 @@
+import { createApplication, type NewApplicationInput } from '../../src/apps/app.service.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startSesame, type Sesame } from '../../src/server.ts';
+import { createUser, type NewUserInput } from '../../src/users/user.service.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export interface TestSesame {
+  sesame: Sesame;
+  /** Base URL of the running server, which is also the issuer. */
+  url: string;
+  database: TestDatabase;
+  createUser(input?: Partial<NewUserInput>): Promise<{ id: string; username: string; password: string }>;
+  createApp(input: NewApplicationInput): Promise<{ clientId: string; clientSecret?: string }>;
+  stop(): Promise<void>;
+}
+
+let counter = 0;
+
+/** A real Sesame HTTP server on a free loopback port, with a database of its own. */
+export async function startTestSesame(env: Record<string, string> = {}): Promise<TestSesame> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SESAME_LOG_LEVEL: process.env.SESAME_TEST_LOG_LEVEL ?? 'silent', ...database.env, ...env });
+  const sesame = await startSesame(config, createLogger(config.logLevel));
+  return {
+    sesame,
+    url: sesame.issuer,
+    database,
+    async createUser(input = {}) {
+      const username = input.username ?? `user${++counter}_${Date.now().toString(36)}`;
+      const password = input.password ?? 'correct horse battery staple';
+      const user = await createUser(sesame.db, { email: `${username}@example.com`, name: `Test ${username}`, ...input, username, password });
+      return { id: user.id, username, password };
+    },
+    async createApp(input) {
+      const { application, clientSecret } = await createApplication(sesame.db, input);
+      return { clientId: application.id, clientSecret };
+    },
+    async stop() {
+      await sesame.close();
+      await database.drop();
+    },
+  };
+}
