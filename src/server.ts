@@ -7,13 +7,14 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createApp } from './http/app.ts';
 import { withRequestLog } from './http/request-log.ts';
 import { createCsrfTokens } from './interaction/csrf.ts';
-import { ensureKeys } from './keys/key-store.ts';
+import { assertSecretOpensKeys, ensureKeys } from './keys/key-store.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { deleteExpiredModels } from './oidc/adapter.ts';
 import { ProviderHolder } from './oidc/provider-holder.ts';
 import { resolveMasterSecret } from './secrets/master-secret.ts';
 import { createSealer, type Sealer } from './secrets/sealed.ts';
 import { listenForCli, type CliListener } from './cli/cli-socket.ts';
+import { ensureAccountClient } from './account/account-client.ts';
 
 export interface Sesame {
   config: Config;
@@ -41,18 +42,28 @@ export async function openRuntime(config: Config, logger: Logger) {
     if (!result.acquired) throw new DataDirBusyError(config.dataDir, result.ownerPid);
     lock = result.lock;
   }
+  let db: Db | undefined;
   try {
     const masterSecret = resolveMasterSecret(config);
     const sealer = createSealer(masterSecret);
-    const db = await openDatabase(config);
+    db = await openDatabase(config);
     const { applied } = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
+    await assertSecretOpensKeys(db, sealer);
     await ensureKeys(db, sealer);
-    return { db, sealer, lock, masterSecret };
+    return { db, sealer, lock, masterSecret, migrated: applied };
   } catch (error) {
+    // The embedded database is closed before its lock is given up, so no other process opens it meanwhile.
+    await db?.destroy();
     lock?.release();
     throw error;
   }
+}
+
+/** How this node reaches itself: the bound address, or loopback when bound to every address. */
+function loopbackAddress(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 export async function startSesame(config: Config, logger = createLogger(config.logLevel)): Promise<Sesame> {
@@ -67,8 +78,10 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     });
     const port = (server.address() as AddressInfo).port;
     const issuer = config.issuer ?? `http://localhost:${port}`;
+    await ensureAccountClient(db, issuer, masterSecret);
     const providers = await ProviderHolder.create({ config, issuer, db, logger }, sealer);
-    const app = createApp({ db, providers, csrf: createCsrfTokens(masterSecret), logger });
+    const internalUrl = `http://${loopbackAddress(config.host)}:${port}`;
+    const app = createApp({ db, providers, csrf: createCsrfTokens(masterSecret), logger, issuer, internalUrl, masterSecret });
     server.on('request', withRequestLog(logger, app.callback()));
 
     timers.push(setInterval(() => {

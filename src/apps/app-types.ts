@@ -12,11 +12,17 @@ export function mayBeThirdParty(type: AppType): boolean {
 }
 
 /** oidc-provider client metadata for an application, derived from its type (DESIGN.md §3). */
-export function clientMetadata(app: Application, clientSecret: { value: string; expiresAt: number } | undefined) {
+export function clientMetadata(
+  app: Application,
+  clientSecret: { value: string; expiresAt: number } | undefined,
+  /** A third-party app's allowlist of user data scopes; anything else it asks for fails with invalid_scope. */
+  allowedUserScopes?: readonly string[],
+) {
   const interactive = app.type !== 'm2m';
   return {
     client_id: app.id,
-    client_name: app.name,
+    client_name: app.display_name ?? app.name,
+    ...(app.third_party ? { scope: ['openid', 'offline_access', ...(allowedUserScopes ?? [])].join(' ') } : {}),
     application_type: app.type === 'native' ? 'native' : 'web',
     token_endpoint_auth_method: isConfidential(app.type) ? 'client_secret_basic' : 'none',
     ...(isConfidential(app.type) && clientSecret

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import type { Application, ApplicationSecret, NewApplication } from '../db/tables.ts';
+import { likePattern, type Cursor } from '../pagination.ts';
+import type { Application, ApplicationSecret, ApplicationUpdate, AppType, NewApplication } from '../db/tables.ts';
 
 export function hashClientSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -13,10 +14,6 @@ export async function findApplication(db: Db, id: string): Promise<Application |
 
 export async function insertApplication(db: Db, app: NewApplication): Promise<Application> {
   return db.insertInto('applications').values(app).returningAll().executeTakeFirstOrThrow();
-}
-
-export async function listApplications(db: Db): Promise<Application[]> {
-  return db.selectFrom('applications').selectAll().orderBy('created_at', 'desc').execute();
 }
 
 /** The secret of `applicationId` whose hash matches `secret`, expired or not. */
@@ -40,4 +37,76 @@ export async function insertSecret(
     expires_at: secret.expiresAt,
     created_at: sql`now()`,
   }).returningAll().executeTakeFirstOrThrow();
+}
+
+export interface ApplicationFilter {
+  thirdParty?: boolean;
+  type?: AppType;
+  /** Matched case-insensitively against name, description and client id. */
+  search?: string;
+}
+
+function filteredApplications(db: Db, filter: ApplicationFilter) {
+  let query = db.selectFrom('applications');
+  if (filter.thirdParty !== undefined) query = query.where('third_party', '=', filter.thirdParty);
+  if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+  if (filter.search) {
+    const pattern = likePattern(filter.search);
+    query = query.where((eb) => eb.or([
+      eb('name', 'ilike', pattern),
+      eb('description', 'ilike', pattern),
+      eb('id', 'ilike', pattern),
+    ]));
+  }
+  return query;
+}
+
+/** One page of applications, newest first, and how many match in all. */
+export async function queryApplications(
+  db: Db,
+  filter: ApplicationFilter,
+  page: { limit: number; offset?: number; after?: Cursor },
+): Promise<{ rows: Application[]; total: number }> {
+  let rows = filteredApplications(db, filter).selectAll()
+    .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit);
+  if (page.after) {
+    const { createdAt, id } = page.after;
+    rows = rows.where((eb) => eb.or([
+      eb('created_at', '<', new Date(createdAt)),
+      eb.and([eb('created_at', '=', new Date(createdAt)), eb('id', '<', id)]),
+    ]));
+  } else if (page.offset) {
+    rows = rows.offset(page.offset);
+  }
+  const [found, count] = await Promise.all([
+    rows.execute(),
+    filteredApplications(db, filter).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows: found, total: Number(count.n) };
+}
+
+export async function updateApplicationRow(db: Db, id: string, changes: ApplicationUpdate): Promise<Application | undefined> {
+  return db.updateTable('applications').set({ ...changes, updated_at: sql`now()` })
+    .where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+/** Deletes an application, its secrets (by cascade) and every grant, token and code issued to it. */
+export async function deleteApplicationRow(db: Db, id: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('oidc_models').where(sql<string>`payload->>'clientId'`, '=', id).execute();
+    const deleted = await trx.deleteFrom('applications').where('id', '=', id).executeTakeFirst();
+    return deleted.numDeletedRows > 0n;
+  });
+}
+
+export async function listSecretRows(db: Db, applicationId: string): Promise<ApplicationSecret[]> {
+  return db.selectFrom('application_secrets').selectAll()
+    .where('application_id', '=', applicationId)
+    .orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+}
+
+export async function deleteSecretRow(db: Db, applicationId: string, secretId: string): Promise<boolean> {
+  const deleted = await db.deleteFrom('application_secrets')
+    .where('application_id', '=', applicationId).where('id', '=', secretId).executeTakeFirst();
+  return deleted.numDeletedRows > 0n;
 }

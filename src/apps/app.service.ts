@@ -1,23 +1,45 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
-import type { Application } from '../db/tables.ts';
-import { ServiceError } from '../errors.ts';
+import type { Application, ApplicationSecret, ApplicationUpdate, AppType } from '../db/tables.ts';
+import { assertThat, ServiceError, type FieldError } from '../errors.ts';
 import { newClientId, newId } from '../ids.ts';
+import { decodeCursor, nextCursor, type PageRequest } from '../pagination.ts';
 import { appTypes, isConfidential, mayBeThirdParty } from './app-types.ts';
-import { insertApplication, insertSecret } from './app.repository.ts';
+import {
+  deleteApplicationRow, deleteSecretRow, findApplication, insertApplication, insertSecret, listSecretRows,
+  queryApplications, updateApplicationRow, type ApplicationFilter,
+} from './app.repository.ts';
 import { corsOriginProblem, redirectUriProblem } from './redirect-uri.ts';
+
+const uriList = z.array(z.string()).max(100);
 
 export const newApplicationSchema = z.object({
   name: z.string().trim().min(1).max(256),
   description: z.string().trim().max(2048).optional(),
   type: z.enum(appTypes),
   thirdParty: z.boolean().default(false),
-  redirectUris: z.array(z.string()).max(100).default([]),
-  postLogoutRedirectUris: z.array(z.string()).max(100).default([]),
-  corsOrigins: z.array(z.string()).max(100).default([]),
+  redirectUris: uriList.default([]),
+  postLogoutRedirectUris: uriList.default([]),
+  corsOrigins: uriList.default([]),
+  managementAccess: z.boolean().default(false),
 });
 export type NewApplicationInput = z.input<typeof newApplicationSchema>;
+
+export const applicationChangesSchema = z.object({
+  name: z.string().trim().min(1).max(256).optional(),
+  description: z.string().trim().max(2048).nullable().optional(),
+  redirectUris: uriList.optional(),
+  postLogoutRedirectUris: uriList.optional(),
+  corsOrigins: uriList.optional(),
+  refreshTokenTtlDays: z.number().int().min(1).max(3650).optional(),
+  rotateRefreshToken: z.boolean().optional(),
+  managementAccess: z.boolean().optional(),
+  /** Accepted only when unchanged: the type and the third-party flag are fixed at creation. */
+  type: z.enum(appTypes).optional(),
+  thirdParty: z.boolean().optional(),
+});
+export type ApplicationChanges = z.input<typeof applicationChangesSchema>;
 
 export interface CreatedApplication {
   application: Application;
@@ -29,17 +51,47 @@ export function generateClientSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
+const notFound = (id: string) => new ServiceError('application.not_found', `no application with client id ${JSON.stringify(id)}`, 404);
+
+interface AppShape {
+  type: AppType;
+  thirdParty: boolean;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  corsOrigins: string[];
+  managementAccess: boolean;
+}
+
+/** Every rule an app's settings break, each naming the field (as the API spells it), the value and the rule. */
+function applicationProblems(app: AppShape): FieldError[] {
+  const problems: (FieldError | undefined)[] = [
+    app.thirdParty && !mayBeThirdParty(app.type)
+      ? { pointer: '/third_party', detail: 'a machine-to-machine app cannot be third-party' } : undefined,
+    app.thirdParty && app.managementAccess
+      ? { pointer: '/management_access', detail: 'a third-party app cannot be granted Management API access' } : undefined,
+    app.type === 'm2m' && app.redirectUris.length
+      ? { pointer: '/redirect_uris', detail: 'a machine-to-machine app has no redirect URIs' } : undefined,
+    app.type === 'm2m' && app.postLogoutRedirectUris.length
+      ? { pointer: '/post_logout_redirect_uris', detail: 'a machine-to-machine app has no post-logout redirect URIs' } : undefined,
+    ...app.redirectUris.map((uri, i) => at(`/redirect_uris/${i}`, redirectUriProblem(uri, app.type))),
+    ...app.postLogoutRedirectUris.map((uri, i) => at(`/post_logout_redirect_uris/${i}`, redirectUriProblem(uri, app.type, 'post-logout redirect'))),
+    ...app.corsOrigins.map((origin, i) => at(`/cors_origins/${i}`, corsOriginProblem(origin))),
+  ];
+  return problems.filter((p) => p !== undefined);
+}
+
+function at(pointer: string, detail: string | undefined): FieldError | undefined {
+  return detail === undefined ? undefined : { pointer, detail };
+}
+
+function assertValid(app: AppShape): void {
+  const problems = applicationProblems(app);
+  assertThat(!problems.length, () => new ServiceError('application.invalid', problems.map((p) => p.detail).join('; '), 422, problems));
+}
+
 export async function createApplication(db: Db, input: NewApplicationInput): Promise<CreatedApplication> {
   const data = newApplicationSchema.parse(input);
-  const problems = [
-    data.thirdParty && !mayBeThirdParty(data.type) ? 'a machine-to-machine app cannot be third-party' : undefined,
-    data.type === 'm2m' && (data.redirectUris.length || data.postLogoutRedirectUris.length)
-      ? 'a machine-to-machine app has no redirect URIs' : undefined,
-    ...data.redirectUris.map((uri) => redirectUriProblem(uri, data.type)),
-    ...data.postLogoutRedirectUris.map((uri) => redirectUriProblem(uri, data.type, 'post-logout redirect')),
-    ...data.corsOrigins.map(corsOriginProblem),
-  ].filter((problem) => problem !== undefined);
-  if (problems.length) throw new ServiceError('application.invalid', problems.join('; '), 422);
+  assertValid(data);
 
   return db.transaction().execute(async (trx) => {
     const application = await insertApplication(trx, {
@@ -51,10 +103,129 @@ export async function createApplication(db: Db, input: NewApplicationInput): Pro
       redirect_uris: JSON.stringify(data.redirectUris),
       post_logout_redirect_uris: JSON.stringify(data.postLogoutRedirectUris),
       cors_origins: JSON.stringify(data.corsOrigins),
+      management_access: data.managementAccess,
     });
     if (!isConfidential(data.type)) return { application };
     const clientSecret = generateClientSecret();
     await insertSecret(trx, { id: newId('sec_'), applicationId: application.id, name: 'Default', value: clientSecret, expiresAt: null });
     return { application, clientSecret };
   });
+}
+
+export async function getApplication(db: Db, id: string): Promise<Application> {
+  const application = await findApplication(db, id);
+  assertThat(application, () => notFound(id));
+  return application;
+}
+
+export interface ApplicationPage {
+  applications: Application[];
+  total: number;
+  /** Passed as `cursor` to get the next page; absent on the last page. */
+  nextCursor: string | undefined;
+}
+
+/** Applications newest first, filtered, one page at a time (by offset or by the cursor of the previous page). */
+export async function listApplications(db: Db, filter: ApplicationFilter, page: PageRequest): Promise<ApplicationPage> {
+  const after = page.cursor ? decodeCursor(page.cursor) : undefined;
+  const { rows, total } = await queryApplications(db, filter, { limit: page.limit, offset: page.offset, after });
+  return { applications: rows, total, nextCursor: nextCursor(rows, page, total) };
+}
+
+/** Changes an app's settings. Takes effect on every node at once: clients are read from the database per request. */
+export async function updateApplication(db: Db, id: string, input: ApplicationChanges): Promise<Application> {
+  const changes = applicationChangesSchema.parse(input);
+  const current = await getApplication(db, id);
+  const fixed: FieldError[] = [
+    changes.type !== undefined && changes.type !== current.type
+      ? { pointer: '/type', detail: `the type is chosen at creation and never changes (this app is ${current.type})` } : undefined,
+    changes.thirdParty !== undefined && changes.thirdParty !== current.third_party
+      ? { pointer: '/third_party', detail: 'the third-party flag is chosen at creation and never changes' } : undefined,
+  ].filter((p) => p !== undefined);
+  assertThat(!fixed.length, () => new ServiceError('application.immutable', fixed.map((p) => p.detail).join('; '), 422, fixed));
+
+  const next: AppShape = {
+    type: current.type,
+    thirdParty: current.third_party,
+    redirectUris: changes.redirectUris ?? current.redirect_uris,
+    postLogoutRedirectUris: changes.postLogoutRedirectUris ?? current.post_logout_redirect_uris,
+    corsOrigins: changes.corsOrigins ?? current.cors_origins,
+    managementAccess: changes.managementAccess ?? current.management_access,
+  };
+  assertValid(next);
+
+  const update: ApplicationUpdate = {
+    ...(changes.name !== undefined ? { name: changes.name } : {}),
+    ...(changes.description !== undefined ? { description: changes.description || null } : {}),
+    ...(changes.redirectUris ? { redirect_uris: JSON.stringify(changes.redirectUris) } : {}),
+    ...(changes.postLogoutRedirectUris ? { post_logout_redirect_uris: JSON.stringify(changes.postLogoutRedirectUris) } : {}),
+    ...(changes.corsOrigins ? { cors_origins: JSON.stringify(changes.corsOrigins) } : {}),
+    ...(changes.refreshTokenTtlDays !== undefined ? { refresh_token_ttl_days: changes.refreshTokenTtlDays } : {}),
+    ...(changes.rotateRefreshToken !== undefined ? { rotate_refresh_token: changes.rotateRefreshToken } : {}),
+    ...(changes.managementAccess !== undefined ? { management_access: changes.managementAccess } : {}),
+  };
+  const updated = await updateApplicationRow(db, id, update);
+  assertThat(updated, () => notFound(id));
+  return updated;
+}
+
+/** Deletes an app with its secrets and everything issued to it (grants, tokens, codes). */
+export async function deleteApplication(db: Db, id: string): Promise<void> {
+  assertThat(await deleteApplicationRow(db, id), () => notFound(id));
+}
+
+// ---- client secrets ----
+
+export const newSecretSchema = z.object({
+  name: z.string().trim().min(1).max(128),
+  expiresAt: z.date().nullable().optional(),
+});
+export type NewSecretInput = z.input<typeof newSecretSchema>;
+
+/** An app holds at most this many secrets: enough for any rotation, few enough to audit. */
+export const maxSecretsPerApp = 20;
+
+export interface CreatedSecret {
+  secret: ApplicationSecret;
+  /** Shown once: only its hash is kept. */
+  value: string;
+}
+
+async function confidentialApplication(db: Db, id: string): Promise<Application> {
+  const application = await getApplication(db, id);
+  assertThat(isConfidential(application.type), () => new ServiceError(
+    'application.public_client',
+    `a ${application.type} app is a public client and has no client secrets`,
+    422,
+  ));
+  return application;
+}
+
+/** Adds a named secret to a confidential app; the old ones stay valid, so rotation needs no downtime. */
+export async function createSecret(db: Db, applicationId: string, input: NewSecretInput): Promise<CreatedSecret> {
+  const data = newSecretSchema.parse(input);
+  await confidentialApplication(db, applicationId);
+  assertThat(!data.expiresAt || data.expiresAt.getTime() > Date.now(), () => new ServiceError(
+    'secret.expiry_in_past', 'a new secret must expire in the future', 422, [{ pointer: '/expires_at', detail: 'must be in the future' }],
+  ));
+  const existing = await listSecretRows(db, applicationId);
+  assertThat(existing.length < maxSecretsPerApp, () => new ServiceError(
+    'secret.limit_reached', `an app holds at most ${maxSecretsPerApp} secrets; delete an old one first`, 409,
+  ));
+  const value = generateClientSecret();
+  const secret = await insertSecret(db, { id: newId('sec_'), applicationId, name: data.name, value, expiresAt: data.expiresAt ?? null });
+  return { secret, value };
+}
+
+/** The app's secrets without their values (only a hash and the last characters are kept). */
+export async function listSecrets(db: Db, applicationId: string): Promise<ApplicationSecret[]> {
+  await confidentialApplication(db, applicationId);
+  return listSecretRows(db, applicationId);
+}
+
+export async function deleteSecret(db: Db, applicationId: string, secretId: string): Promise<void> {
+  await getApplication(db, applicationId);
+  assertThat(await deleteSecretRow(db, applicationId, secretId), () => new ServiceError(
+    'secret.not_found', `application ${applicationId} has no secret ${JSON.stringify(secretId)}`, 404,
+  ));
 }

@@ -11,11 +11,12 @@ export type UriKind = 'redirect' | 'post-logout redirect';
 
 /** Returns why `uri` cannot be registered for an app of `type`, or undefined when it can. */
 export function redirectUriProblem(uri: string, type: AppType, kind: UriKind = 'redirect'): string | undefined {
-  const label = `${kind} URI ${JSON.stringify(uri)}`;
+  const label = `${kind} URI ${quote(uri)}`;
   if (uri.length === 0) return `${label} is empty`;
   if (uri.length > 2048) return `${label} is longer than 2048 characters`;
-  // Whitespace, controls and backslashes are parsed differently by browsers and servers.
-  if (/[\s\u0000-\u001f\u007f\\]/.test(uri)) return `${label} contains whitespace, control characters or a backslash`;
+  // Whitespace, controls and backslashes are parsed differently by browsers and servers; invisible
+  // characters (such as bidirectional overrides) make a URI read differently from where it leads.
+  if (/[\s\p{C}\\]/u.test(uri)) return `${label} contains whitespace, control or invisible characters, or a backslash`;
   if (uri.includes('#')) return `${label} must not contain a fragment (#)`;
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(uri)?.[1]?.toLowerCase();
   if (!scheme) return `${label} must be an absolute URI with a scheme`;
@@ -30,11 +31,20 @@ export function redirectUriProblem(uri: string, type: AppType, kind: UriKind = '
     return `${label} must not contain user information (user@host)`;
   }
   if (hasDotSegment(uri)) return `${label} must not contain dot-segments (. or ..)`;
+  const authority = writtenAuthority(uri);
+  // The host is compared as written but browsers go where the parser reads: percent-encoded, Unicode or
+  // numeric hosts and explicit default ports must be written the one way the parser reads them.
+  if (authority !== undefined && authority.toLowerCase() !== url.host.toLowerCase()) {
+    return `${label} must write its host as ${JSON.stringify(url.host)} (no percent-encoding, Unicode or default port in the host)`;
+  }
 
   const isHttp = scheme === 'http' || scheme === 'https';
   if (isHttp) {
     if (!url.hostname) return `${label} has no host`;
     if (!uri.startsWith(`${scheme}://`)) return `${label} must be written as ${scheme}://host/…`;
+    if (!/^([a-z0-9_-]+\.)*[a-z0-9_-]+\.?$|^\[[0-9a-f:.]+\]$/.test(url.hostname)) {
+      return `${label} must name one host (a domain name or an IP address); wildcards are not supported`;
+    }
     if (scheme === 'http' && !loopbackHosts.has(url.hostname)) {
       return `${label} must use https; http is allowed only for localhost, 127.0.0.1 and [::1]`;
     }
@@ -45,6 +55,16 @@ export function redirectUriProblem(uri: string, type: AppType, kind: UriKind = '
   }
   if (type !== 'native') return `${label} must use https (or http on a loopback host); custom schemes are for native apps`;
   return undefined;
+}
+
+/** The URI in quotes, its invisible characters escaped so that the message reads as the URI is. */
+function quote(uri: string): string {
+  return JSON.stringify(uri).replace(/\p{C}/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}
+
+/** The authority (`user@host:port`) exactly as written, or undefined when the URI has none. */
+function writtenAuthority(uri: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(uri)?.[1];
 }
 
 /** A path segment that is `.` or `..`, written plainly or percent-encoded. */

@@ -36,14 +36,27 @@ interface Runtime {
   logger: Logger;
 }
 
-async function answer(runtime: Runtime, line: string): Promise<CliResponse> {
+function parseRequest(line: string): Partial<CliRequest> | undefined {
   try {
-    const request = JSON.parse(line) as CliRequest;
-    if (!(request.command in commands)) return { ok: false, error: `unknown command: ${request.command}` };
+    const request: unknown = JSON.parse(line);
+    return typeof request === 'object' && request !== null ? request as Partial<CliRequest> : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function answer(runtime: Runtime, line: string): Promise<CliResponse> {
+  const request = parseRequest(line);
+  if (!request) return { ok: false, error: 'the request is not a JSON object' };
+  try {
+    if (typeof request.command !== 'string' || !Object.hasOwn(commands, request.command)) {
+      return { ok: false, error: `unknown command: ${String(request.command)}` };
+    }
     const result = await runCommand({
       db: runtime.db,
       sealer: runtime.sealer,
       config: runtime.config,
+      issuer: runtime.providers.provider.issuer,
       keysChanged: async () => { await runtime.providers.refresh(); },
     }, request.command as CommandName, request.options);
     return { ok: true, result };

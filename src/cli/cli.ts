@@ -57,7 +57,7 @@ async function execute(config: Config, name: Parameters<typeof runCommand>[1], o
     return response.result;
   }
   try {
-    return await runCommand({ db: runtime.db, sealer: runtime.sealer, config }, name, options);
+    return await runCommand({ db: runtime.db, sealer: runtime.sealer, config, migrated: runtime.migrated }, name, options);
   } finally {
     await runtime.db.destroy();
     runtime.lock?.release();

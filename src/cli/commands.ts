@@ -1,11 +1,19 @@
 import { z } from 'zod';
-import { createApplication } from '../apps/app.service.ts';
+import { accessCommands } from './access-commands.ts';
+import {
+  createApplication, createSecret, deleteApplication, deleteSecret, getApplication, listApplications, listSecrets,
+  updateApplication,
+} from '../apps/app.service.ts';
+import { appTypes } from '../apps/app-types.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
+import type { Application, ApplicationSecret } from '../db/tables.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { listKeys, rotateKeys } from '../keys/key-store.ts';
 import type { Sealer } from '../secrets/sealed.ts';
-import { createUser, publicUser } from '../users/user.service.ts';
+import {
+  createUser, deleteUser, getUser, listUsers, publicUser, setUserPassword, suspendUser, unsuspendUser, updateUserProfile,
+} from '../users/user.service.ts';
 
 /** What a command runs with: in the CLI's own process, or inside the running server. */
 export interface CommandContext {
@@ -14,6 +22,10 @@ export interface CommandContext {
   config: Config;
   /** Tells a running server that keys changed, so it serves them at once. */
   keysChanged?: () => Promise<void>;
+  /** The issuer of the running server, when the command runs inside it. */
+  issuer?: string;
+  /** Migrations applied when this process opened the database, just before the command: `migrate` reports them. */
+  migrated?: string[];
 }
 
 export interface Command<I> {
@@ -37,13 +49,27 @@ const table = (rows: Record<string, unknown>[]) => {
   return [...header, ...rows.map((row) => Object.values(row).map(cell).join('\t'))].join('\n');
 };
 
+const fields = (row: Record<string, unknown>) => Object.entries(row)
+  .map(([key, value]) => `${key}: ${value instanceof Date ? value.toISOString() : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value ?? '')}`)
+  .join('\n');
+
+const yesNo = (flag: string) => z.enum(['true', 'false'], { error: `${flag} must be true or false` }).transform((v) => v === 'true');
+
+/** An app as the CLI shows it: its settings, with the client id under its protocol name. */
+const appSummary = (app: Application) => ({ client_id: app.id, ...app });
+
+/** A secret as the CLI lists it: never a value or its hash. */
+const secretSummary = (secret: ApplicationSecret) => ({
+  id: secret.id, name: secret.name, last_chars: secret.last_chars, expires_at: secret.expires_at, created_at: secret.created_at,
+});
+
 export const commands = {
   migrate: command({
     summary: 'Apply pending database migrations',
     usage: 'migrate',
     options: {},
     input: z.object({}),
-    run: async ({ db }) => migrateToLatest(db),
+    run: async ({ db, migrated = [] }) => ({ applied: [...migrated, ...(await migrateToLatest(db)).applied] }),
     format: (r: { applied: string[] }) => (r.applied.length ? `applied: ${r.applied.join(', ')}` : 'database is up to date'),
   }),
 
@@ -64,9 +90,10 @@ export const commands = {
 
   'apps create': command({
     summary: 'Register an application',
-    usage: 'apps create --name N --type traditional|spa|native|m2m [--description D] [--redirect-uri U]... [--post-logout-redirect-uri U]... [--cors-origin O]...',
+    usage: 'apps create --name N --type traditional|spa|native|m2m [--third-party] [--management-access] [--description D] [--redirect-uri U]... [--post-logout-redirect-uri U]... [--cors-origin O]...',
     options: {
       name: { type: 'string' }, type: { type: 'string' }, description: { type: 'string' },
+      'third-party': { type: 'boolean' }, 'management-access': { type: 'boolean' },
       'redirect-uri': { type: 'string', multiple: true },
       'post-logout-redirect-uri': { type: 'string', multiple: true },
       'cors-origin': { type: 'string', multiple: true },
@@ -78,12 +105,16 @@ export const commands = {
       'redirect-uri': z.array(z.string()).default([]),
       'post-logout-redirect-uri': z.array(z.string()).default([]),
       'cors-origin': z.array(z.string()).default([]),
+      'third-party': z.boolean().default(false),
+      'management-access': z.boolean().default(false),
     }),
     async run({ db }, input) {
       const { application, clientSecret } = await createApplication(db, {
         name: input.name,
         type: input.type,
         description: input.description,
+        thirdParty: input['third-party'],
+        managementAccess: input['management-access'],
         redirectUris: input['redirect-uri'],
         postLogoutRedirectUris: input['post-logout-redirect-uri'],
         corsOrigins: input['cors-origin'],
@@ -95,6 +126,240 @@ export const commands = {
       `client_id: ${a.client_id}`,
       ...(a.client_secret ? [`client_secret: ${a.client_secret}`, '(the secret is shown only now; store it safely)'] : []),
     ].join('\n'),
+  }),
+
+  'apps list': command({
+    summary: 'List applications, newest first',
+    usage: 'apps list [--type T] [--third-party | --first-party] [--search TEXT] [--limit N] [--offset N]',
+    options: {
+      type: { type: 'string' }, 'third-party': { type: 'boolean' }, 'first-party': { type: 'boolean' },
+      search: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' },
+    },
+    input: z.object({
+      type: z.enum(appTypes, { error: '--type must be traditional, spa, native or m2m' }).optional(),
+      'third-party': z.boolean().optional(),
+      'first-party': z.boolean().optional(),
+      search: z.string().optional(),
+      limit: z.coerce.number({ error: '--limit must be a number' }).int().min(1).max(1000).default(100),
+      offset: z.coerce.number({ error: '--offset must be a number' }).int().min(0).optional(),
+    }),
+    async run({ db }, input) {
+      const thirdParty = input['third-party'] ? true : input['first-party'] ? false : undefined;
+      const page = await listApplications(db, { type: input.type, thirdParty, search: input.search }, { limit: input.limit, offset: input.offset });
+      return { total: page.total, applications: page.applications.map(appSummary) };
+    },
+    format: (r: { total: number; applications: Record<string, unknown>[] }) =>
+      `${table(r.applications.map(({ client_id, name, type, third_party, management_access }) => ({ client_id, name, type, third_party, management_access })))}\n(${r.applications.length} of ${r.total})`,
+  }),
+
+  'apps show': command({
+    summary: 'Show an application',
+    usage: 'apps show --id CLIENT_ID',
+    options: { id: { type: 'string' } },
+    input: z.object({ id: z.string({ error: '--id is required' }) }),
+    run: async ({ db }, input) => appSummary(await getApplication(db, input.id)),
+    format: (a: Record<string, unknown>) => fields(a),
+  }),
+
+  'apps update': command({
+    summary: 'Change an application (lists given replace the old ones; type and third-party never change)',
+    usage: 'apps update --id CLIENT_ID [--name N] [--description D] [--redirect-uri U]... [--post-logout-redirect-uri U]... [--cors-origin O]... [--refresh-token-ttl-days N] [--rotate-refresh-token true|false] [--management-access true|false]',
+    options: {
+      id: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
+      'cors-origin': { type: 'string', multiple: true },
+      'refresh-token-ttl-days': { type: 'string' },
+      'rotate-refresh-token': { type: 'string' },
+      'management-access': { type: 'string' },
+    },
+    input: z.object({
+      id: z.string({ error: '--id is required' }),
+      name: z.string().optional(),
+      description: z.string().optional(),
+      'redirect-uri': z.array(z.string()).optional(),
+      'post-logout-redirect-uri': z.array(z.string()).optional(),
+      'cors-origin': z.array(z.string()).optional(),
+      'refresh-token-ttl-days': z.coerce.number({ error: '--refresh-token-ttl-days must be a number' }).int().optional(),
+      'rotate-refresh-token': yesNo('--rotate-refresh-token').optional(),
+      'management-access': yesNo('--management-access').optional(),
+    }),
+    async run({ db }, input) {
+      return appSummary(await updateApplication(db, input.id, {
+        name: input.name,
+        description: input.description,
+        redirectUris: input['redirect-uri'],
+        postLogoutRedirectUris: input['post-logout-redirect-uri'],
+        corsOrigins: input['cors-origin'],
+        refreshTokenTtlDays: input['refresh-token-ttl-days'],
+        rotateRefreshToken: input['rotate-refresh-token'],
+        managementAccess: input['management-access'],
+      }));
+    },
+    format: (a: Record<string, unknown>) => `updated app ${a.name}\n${fields(a)}`,
+  }),
+
+  'apps delete': command({
+    summary: 'Delete an application, its secrets and everything issued to it',
+    usage: 'apps delete --id CLIENT_ID',
+    options: { id: { type: 'string' } },
+    input: z.object({ id: z.string({ error: '--id is required' }) }),
+    async run({ db }, input) {
+      await deleteApplication(db, input.id);
+      return { deleted: input.id };
+    },
+    format: (r: { deleted: string }) => `deleted app ${r.deleted}`,
+  }),
+
+  'apps secrets create': command({
+    summary: 'Add a client secret to a confidential app (shown once); the others keep working',
+    usage: 'apps secrets create --id CLIENT_ID --name N [--expires-at 2027-01-31T00:00:00Z]',
+    options: { id: { type: 'string' }, name: { type: 'string' }, 'expires-at': { type: 'string' } },
+    input: z.object({
+      id: z.string({ error: '--id is required' }),
+      name: z.string({ error: '--name is required' }),
+      'expires-at': z.iso.datetime({ offset: true, error: '--expires-at must be an ISO 8601 date-time like 2027-01-31T00:00:00Z' }).optional(),
+    }),
+    async run({ db }, input) {
+      const { secret, value } = await createSecret(db, input.id, {
+        name: input.name,
+        expiresAt: input['expires-at'] ? new Date(input['expires-at']) : null,
+      });
+      return { ...secretSummary(secret), client_secret: value };
+    },
+    // Through the server's socket dates arrive as ISO strings.
+    format: (s: { id: string; name: string; client_secret: string; expires_at: Date | string | null }) => [
+      `created secret ${s.name} (id ${s.id})${s.expires_at ? `, expires ${new Date(s.expires_at).toISOString()}` : ''}`,
+      `client_secret: ${s.client_secret}`,
+      '(the secret is shown only now; store it safely)',
+    ].join('\n'),
+  }),
+
+  'apps secrets list': command({
+    summary: "List an app's client secrets (never their values)",
+    usage: 'apps secrets list --id CLIENT_ID',
+    options: { id: { type: 'string' } },
+    input: z.object({ id: z.string({ error: '--id is required' }) }),
+    run: async ({ db }, input) => (await listSecrets(db, input.id)).map(secretSummary),
+    format: (rows: Record<string, unknown>[]) => (rows.length ? table(rows) : 'no secrets'),
+  }),
+
+  'apps secrets delete': command({
+    summary: 'Delete a client secret; it stops working at once',
+    usage: 'apps secrets delete --id CLIENT_ID --secret-id SECRET_ID',
+    options: { id: { type: 'string' }, 'secret-id': { type: 'string' } },
+    input: z.object({ id: z.string({ error: '--id is required' }), 'secret-id': z.string({ error: '--secret-id is required' }) }),
+    async run({ db }, input) {
+      await deleteSecret(db, input.id, input['secret-id']);
+      return { deleted: input['secret-id'] };
+    },
+    format: (r: { deleted: string }) => `deleted secret ${r.deleted}`,
+  }),
+
+  'users list': command({
+    summary: 'List users, newest first',
+    usage: 'users list [--search TEXT] [--suspended] [--admin] [--limit N] [--offset N]',
+    options: { search: { type: 'string' }, suspended: { type: 'boolean' }, admin: { type: 'boolean' }, limit: { type: 'string' }, offset: { type: 'string' } },
+    input: z.object({
+      search: z.string().optional(),
+      suspended: z.boolean().optional(),
+      admin: z.boolean().optional(),
+      limit: z.coerce.number({ error: '--limit must be a number' }).int().min(1).max(1000).default(100),
+      offset: z.coerce.number({ error: '--offset must be a number' }).int().min(0).optional(),
+    }),
+    async run({ db }, input) {
+      const page = await listUsers(db, { search: input.search, suspended: input.suspended, admin: input.admin }, { limit: input.limit, offset: input.offset });
+      return { total: page.total, users: page.users.map(publicUser) };
+    },
+    format: (r: { total: number; users: Record<string, unknown>[] }) =>
+      `${table(r.users.map(({ id, username, email, name, is_admin, suspended }) => ({ id, username, email, name, is_admin, suspended })))}\n(${r.users.length} of ${r.total})`,
+  }),
+
+  'users show': command({
+    summary: 'Show a user',
+    usage: 'users show --id USER_ID',
+    options: { id: { type: 'string' } },
+    input: z.object({ id: z.string({ error: '--id is required' }) }),
+    run: async ({ db }, input) => publicUser(await getUser(db, input.id)),
+    format: (u: Record<string, unknown>) => fields(u),
+  }),
+
+  'users update': command({
+    summary: "Change a user's profile",
+    usage: 'users update --id USER_ID [--username U] [--email E] [--name N] [--given-name G] [--family-name F] [--nickname N] [--locale L] [--phone-number P] [--admin true|false]',
+    options: {
+      id: { type: 'string' }, username: { type: 'string' }, email: { type: 'string' }, name: { type: 'string' },
+      'given-name': { type: 'string' }, 'family-name': { type: 'string' }, nickname: { type: 'string' },
+      locale: { type: 'string' }, 'phone-number': { type: 'string' }, admin: { type: 'string' },
+    },
+    input: z.object({
+      id: z.string({ error: '--id is required' }),
+      username: z.string().optional(),
+      email: z.string().optional(),
+      name: z.string().optional(),
+      'given-name': z.string().optional(),
+      'family-name': z.string().optional(),
+      nickname: z.string().optional(),
+      locale: z.string().optional(),
+      'phone-number': z.string().optional(),
+      admin: yesNo('--admin').optional(),
+    }),
+    async run({ db }, input) {
+      return publicUser(await updateUserProfile(db, input.id, {
+        username: input.username,
+        email: input.email,
+        name: input.name,
+        given_name: input['given-name'],
+        family_name: input['family-name'],
+        nickname: input.nickname,
+        locale: input.locale,
+        phone_number: input['phone-number'],
+        is_admin: input.admin,
+      }));
+    },
+    format: (u: Record<string, unknown>) => `updated user ${u.username}\n${fields(u)}`,
+  }),
+
+  'users suspend': command({
+    summary: 'Suspend a user: no sign-in; sessions and tokens end at once',
+    usage: 'users suspend --id USER_ID',
+    options: { id: { type: 'string' } },
+    input: z.object({ id: z.string({ error: '--id is required' }) }),
+    run: async ({ db }, input) => publicUser(await suspendUser(db, input.id)),
+    format: (u: { username: string }) => `suspended user ${u.username}`,
+  }),
+
+  'users unsuspend': command({
+    summary: 'Lift a suspension',
+    usage: 'users unsuspend --id USER_ID',
+    options: { id: { type: 'string' } },
+    input: z.object({ id: z.string({ error: '--id is required' }) }),
+    run: async ({ db }, input) => publicUser(await unsuspendUser(db, input.id)),
+    format: (u: { username: string }) => `unsuspended user ${u.username}`,
+  }),
+
+  'users delete': command({
+    summary: 'Delete a user; sessions, grants and tokens end at once',
+    usage: 'users delete --id USER_ID',
+    options: { id: { type: 'string' } },
+    input: z.object({ id: z.string({ error: '--id is required' }) }),
+    async run({ db }, input) {
+      await deleteUser(db, input.id);
+      return { deleted: input.id };
+    },
+    format: (r: { deleted: string }) => `deleted user ${r.deleted}`,
+  }),
+
+  'users set-password': command({
+    summary: "Set a user's password; their sessions and tokens end",
+    usage: 'users set-password --id USER_ID --password P',
+    options: { id: { type: 'string' }, password: { type: 'string' } },
+    input: z.object({ id: z.string({ error: '--id is required' }), password: z.string({ error: '--password is required' }) }),
+    async run({ db }, input) {
+      await setUserPassword(db, input.id, input.password);
+      return { updated: input.id };
+    },
+    format: (r: { updated: string }) => `password set for user ${r.updated}`,
   }),
 
   'keys list': command({
@@ -118,14 +383,17 @@ export const commands = {
     },
     format: (keys: { kid: string; alg: string }[]) => keys.map((k) => `new active ${k.alg} key ${k.kid}`).join('\n'),
   }),
+
+  ...accessCommands,
 } satisfies Record<string, Command<any>>;
 
 export type CommandName = keyof typeof commands;
 
 export function findCommand(words: string[]): { name: CommandName; rest: string[] } | undefined {
-  for (const length of [2, 1]) {
+  for (const length of [3, 2, 1]) {
     const name = words.slice(0, length).join(' ');
-    if (name in commands) return { name: name as CommandName, rest: words.slice(length) };
+    // Own keys only: `constructor` or `toString` are not commands.
+    if (Object.hasOwn(commands, name)) return { name: name as CommandName, rest: words.slice(length) };
   }
   return undefined;
 }

@@ -56,6 +56,14 @@ export interface ApplicationsTable {
   cors_origins: Json<string[]>;
   refresh_token_ttl_days: Generated<number>;
   rotate_refresh_token: Generated<boolean>;
+  /** May hold the Management API's scope: an m2m app itself, an interactive app for its admin users. */
+  management_access: Generated<boolean>;
+  /** Consent-screen branding of a third-party app. */
+  display_name: string | null;
+  logo_url: string | null;
+  logo_dark_url: string | null;
+  terms_url: string | null;
+  privacy_url: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -94,12 +102,80 @@ export interface KeysTable {
   retired_at: NullableTimestamp;
 }
 
+export interface ApiResourcesTable {
+  id: string;
+  name: string;
+  /** RFC 8707 resource indicator: an absolute URI, the `aud` of its access tokens. */
+  indicator: string;
+  access_token_ttl: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ApiResourceScopesTable {
+  id: string;
+  resource_id: string;
+  name: string;
+  description: Generated<string>;
+  created_at: Timestamp;
+}
+
+export interface RolesTable {
+  id: string;
+  name: string;
+  description: Generated<string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RoleScopesTable {
+  role_id: string;
+  scope_id: string;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role_id: string;
+  created_at: Timestamp;
+}
+
+export type UserDataScope = 'profile' | 'email' | 'phone' | 'address' | 'roles';
+
+export interface ApplicationUserScopesTable {
+  application_id: string;
+  scope: UserDataScope;
+}
+
+export interface ApplicationResourceScopesTable {
+  application_id: string;
+  scope_id: string;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  type: string;
+  user_id: string | null;
+  client_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   applications: ApplicationsTable;
   application_secrets: ApplicationSecretsTable;
   oidc_models: OidcModelsTable;
   keys: KeysTable;
+  api_resources: ApiResourcesTable;
+  api_resource_scopes: ApiResourceScopesTable;
+  roles: RolesTable;
+  role_scopes: RoleScopesTable;
+  user_roles: UserRolesTable;
+  application_user_scopes: ApplicationUserScopesTable;
+  application_resource_scopes: ApplicationResourceScopesTable;
+  audit_events: AuditEventsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -107,5 +183,6 @@ export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type Application = Selectable<ApplicationsTable>;
 export type NewApplication = Insertable<ApplicationsTable>;
+export type ApplicationUpdate = Updateable<ApplicationsTable>;
 export type ApplicationSecret = Selectable<ApplicationSecretsTable>;
 export type KeyRow = Selectable<KeysTable>;

@@ -4,6 +4,9 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
 import { interactionRoutes } from '../interaction/interaction.routes.ts';
+import { managementRoutes } from '../management/management.routes.ts';
+import { accountRoutes } from '../account/account.routes.ts';
+import { createSignedValues } from '../account/signed-cookie.ts';
 import type { Logger } from '../logger.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -16,6 +19,10 @@ export interface AppDeps {
   providers: ProviderHolder;
   csrf: CsrfTokens;
   logger: Logger;
+  issuer: string;
+  /** Where this node reaches its own endpoints (loopback). */
+  internalUrl: string;
+  masterSecret: string;
 }
 
 function operationsRoutes({ db, providers }: AppDeps): Router {
@@ -45,8 +52,9 @@ function errorBoundary(logger: Logger): Koa.Middleware {
     try {
       await next();
     } catch (error) {
-      logger.error({ err: error, path: ctx.path }, 'unhandled error');
       const status = (error as { status?: number; expose?: boolean }).expose ? (error as { status: number }).status : 500;
+      // Errors meant for the client (a 413 from the body parser, say) are the client's problem, not a bug.
+      if (status === 500) logger.error({ err: error, path: ctx.path }, 'unhandled error');
       ctx.status = status;
       if (ctx.accepts('html', 'json') === 'html') {
         const locale = pickLocale(undefined, ctx.get('accept-language'));
@@ -66,6 +74,8 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.silent = true;
   const routers = [operationsRoutes(deps), interactionRoutes({ db: deps.db, provider: () => deps.providers.provider, csrf: deps.csrf })];
+  routers.push(managementRoutes(deps));
+  routers.push(accountRoutes({ ...deps, cookies: createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1') }));
   app.use(securityHeaders);
   app.use(errorBoundary(deps.logger));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());

@@ -1,31 +1,12 @@
-/** Every text a person reads on Sesame's pages, by language. English is the reference. */
-export const en = {
-  'signIn.title': 'Sign in',
-  'signIn.subtitle': 'to continue to {app}',
-  'signIn.login': 'Username or email',
-  'signIn.password': 'Password',
-  'signIn.submit': 'Sign in',
-  'signIn.failed': 'The username, email or password is incorrect.',
-  'signIn.suspended': 'This account is suspended. Contact your administrator.',
-  'signIn.missing': 'Enter your username or email and your password.',
-  'error.title': 'Something went wrong',
-  'error.expired': 'This sign-in page has expired or was already used. Go back to the app and start again.',
-  'error.generic': 'The request could not be completed. Go back to the app and try again.',
-  'error.badRequest': 'The app sent a request that Sesame cannot accept.',
-  'error.forbidden': 'This form is no longer valid. Go back to the app and start again.',
-  'error.notFound': 'This page does not exist.',
-  'error.code': 'Error code',
-  'logout.title': 'Sign out',
-  'logout.question': 'Do you want to sign out of {host}?',
-  'logout.confirm': 'Sign out',
-  'logout.cancel': 'Stay signed in',
-  'logout.done.title': 'Signed out',
-  'logout.done.text': 'You are signed out.',
-  'logout.done.textApp': 'You are signed out of {app}.',
-} as const;
+import { en } from './locales/en.ts';
+import { fr } from './locales/fr.ts';
+import { ja } from './locales/ja.ts';
+import { ko } from './locales/ko.ts';
+import { ru } from './locales/ru.ts';
+import type { Messages } from './locales/en.ts';
 
-export type MessageKey = keyof typeof en;
-export type Messages = Record<MessageKey, string>;
+export type { MessageKey, Messages } from './locales/en.ts';
 
-export const catalogs: Record<string, Messages> = { en };
+/** Every text a person reads on Sesame's pages, by language: the seed languages. */
+export const catalogs: Record<string, Messages> = { en, fr, ja, ko, ru };
 export const supportedLocales = Object.keys(catalogs);

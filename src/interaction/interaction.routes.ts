@@ -2,15 +2,19 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { errors, type InteractionResults, type Provider } from 'oidc-provider';
+import { findApplication } from '../apps/app.repository.ts';
+import { recordAuditEvent } from '../audit/audit.repository.ts';
 import type { Db } from '../db/database.ts';
 import { pickLocale, translator, type Translate } from '../i18n/locale.ts';
+import { isFirstParty } from '../oidc/grants.ts';
+import { consentPage } from '../pages/consent.page.ts';
 import { pageContentSecurityPolicy } from '../pages/layout.ts';
 import { messagePage } from '../pages/message.page.ts';
 import { signInPage } from '../pages/sign-in.page.ts';
 import { verifyPassword } from '../users/password.ts';
-import { findUserByLogin } from '../users/user.repository.ts';
+import { findUserById, findUserByLogin } from '../users/user.repository.ts';
+import { applyConsent, consentGroups, consentItems, describeDestination, itemValue } from './consent.ts';
 import type { CsrfTokens } from './csrf.ts';
-import { isFirstParty } from '../oidc/grants.ts';
 
 export interface InteractionDeps {
   db: Db;
@@ -55,12 +59,15 @@ async function finish(ctx: Context, deps: InteractionDeps, result: InteractionRe
   ctx.redirect(location);
 }
 
+const clientIdOf = (details: Details) => String(details.params.client_id);
+const auditContext = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') });
+
 async function appName(deps: InteractionDeps, details: Details): Promise<string> {
-  const client = await deps.provider().Client.find(String(details.params.client_id));
-  return client?.clientName ?? String(details.params.client_id);
+  const app = await findApplication(deps.db, clientIdOf(details));
+  return app?.display_name ?? app?.name ?? clientIdOf(details);
 }
 
-async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Details, form: { login?: string; error?: string } = {}) {
+async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Details, form: { login?: string; error?: string; switching?: boolean } = {}) {
   const { locale, t } = pageContext(ctx, details);
   const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 320) : undefined;
   sendPage(ctx, signInPage({
@@ -68,7 +75,7 @@ async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Detail
     action: `/interaction/${details.uid}/login`,
     csrf: deps.csrf.issue(details.uid),
     appName: await appName(deps, details),
-    login: form.login ?? loginHint,
+    login: form.login ?? (form.switching ? undefined : loginHint),
     error: form.error,
   }));
 }
@@ -76,18 +83,60 @@ async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Detail
 /** First-party apps are consented automatically: grant what the prompt says is missing. */
 async function consentFirstParty(ctx: Context, deps: InteractionDeps, details: Details) {
   const provider = deps.provider();
-  const accountId = details.session?.accountId;
-  const clientId = String(details.params.client_id);
-  const client = await provider.Client.find(clientId);
-  if (!accountId || !client || !isFirstParty(client)) return false;
+  const accountId = details.session!.accountId;
+  const clientId = clientIdOf(details);
   const grant = (details.grantId && await provider.Grant.find(details.grantId)) || new provider.Grant({ accountId, clientId });
-  const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
-  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]>; missingOfflineAccess?: boolean };
+  const scopes = [...(missing.missingOIDCScope ?? []), ...(missing.missingOfflineAccess ? ['offline_access'] : [])];
+  if (scopes.length) grant.addOIDCScope(scopes.join(' '));
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-  for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
-  const grantId = await grant.save();
-  await finish(ctx, deps, { consent: { grantId } });
-  return true;
+  for (const [indicator, resourceScopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, resourceScopes.join(' '));
+  await finish(ctx, deps, { consent: { grantId: await grant.save() } });
+}
+
+/** The grant the consent screen extends: the one the request carries, or a new one. */
+async function grantFor(deps: InteractionDeps, details: Details) {
+  const provider = deps.provider();
+  return (details.grantId && await provider.Grant.find(details.grantId))
+    || new provider.Grant({ accountId: details.session!.accountId, clientId: clientIdOf(details) });
+}
+
+async function renderConsent(ctx: Context, deps: InteractionDeps, details: Details) {
+  const { locale, t } = pageContext(ctx, details);
+  const [app, user, grant] = await Promise.all([
+    findApplication(deps.db, clientIdOf(details)),
+    findUserById(deps.db, details.session!.accountId),
+    grantFor(deps, details),
+  ]);
+  if (!app || !user) return sendError(ctx, t, locale, t('error.expired'), 400);
+  const items = consentItems(details, grant);
+  sendPage(ctx, consentPage({
+    t, locale,
+    action: `/interaction/${details.uid}/consent`,
+    cancelAction: `/interaction/${details.uid}/abort`,
+    switchAccount: `/interaction/${details.uid}/switch`,
+    csrf: deps.csrf.issue(details.uid),
+    app: { name: app.display_name ?? app.name, logoUrl: app.logo_url, logoDarkUrl: app.logo_dark_url, termsUrl: app.terms_url, privacyUrl: app.privacy_url },
+    user: user.name ? `${user.name} (${user.username})` : user.username,
+    groups: await consentGroups(deps.db, t, items),
+    destination: describeDestination(String(details.params.redirect_uri)),
+  }));
+}
+
+/** Reads the submitted form of an interaction that is at `prompt`, checking its CSRF token. */
+async function submittedForm(ctx: Context, deps: InteractionDeps, prompts: string[]) {
+  const details = await loadInteraction(ctx, deps);
+  const { locale, t } = pageContext(ctx, details);
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  if (!details || !prompts.includes(details.prompt.name)) {
+    sendError(ctx, t, locale, t('error.expired'), 400);
+    return undefined;
+  }
+  if (!deps.csrf.verify(details.uid, body.csrf)) {
+    sendError(ctx, t, locale, t('error.forbidden'), 403);
+    return undefined;
+  }
+  return { details, body, t, locale };
 }
 
 export function interactionRoutes(deps: InteractionDeps): Router {
@@ -99,27 +148,67 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const { locale, t } = pageContext(ctx, details);
     if (!details) return sendError(ctx, t, locale, t('error.expired'), 400);
     if (details.prompt.name === 'login') return renderSignIn(ctx, deps, details);
-    if (details.prompt.name === 'consent' && await consentFirstParty(ctx, deps, details)) return;
-    return sendError(ctx, t, locale, t('error.generic'), 400);
+    if (details.prompt.name !== 'consent' || !details.session?.accountId) return sendError(ctx, t, locale, t('error.generic'), 400);
+    const client = await deps.provider().Client.find(clientIdOf(details));
+    if (!client) return sendError(ctx, t, locale, t('error.expired'), 400);
+    return isFirstParty(client) ? consentFirstParty(ctx, deps, details) : renderConsent(ctx, deps, details);
+  });
+
+  // "Not you?": the same interaction, signed in again as someone else.
+  router.get('/:uid/switch', async function showSwitchAccount(ctx) {
+    const details = await loadInteraction(ctx, deps);
+    const { locale, t } = pageContext(ctx, details);
+    if (!details || details.prompt.name !== 'consent') return sendError(ctx, t, locale, t('error.expired'), 400);
+    return renderSignIn(ctx, deps, details, { switching: true });
   });
 
   router.post('/:uid/login', form, async function submitLogin(ctx) {
-    const details = await loadInteraction(ctx, deps);
-    const { locale, t } = pageContext(ctx, details);
-    if (!details || details.prompt.name !== 'login') return sendError(ctx, t, locale, t('error.expired'), 400);
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    if (!deps.csrf.verify(details.uid, body.csrf)) return sendError(ctx, t, locale, t('error.forbidden'), 403);
-
+    const submitted = await submittedForm(ctx, deps, ['login', 'consent']);
+    if (!submitted) return;
+    const { details, body, t } = submitted;
+    const switching = details.prompt.name === 'consent';
     const login = typeof body.login === 'string' ? body.login.trim().slice(0, 320) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
-    if (!login || !password) return renderSignIn(ctx, deps, details, { login, error: t('signIn.missing') });
+    if (!login || !password) return renderSignIn(ctx, deps, details, { login, switching, error: t('signIn.missing') });
 
     const user = await findUserByLogin(deps.db, login);
     const valid = await verifyPassword(user?.password_hash ?? null, password);
-    if (!user || !valid) return renderSignIn(ctx, deps, details, { login, error: t('signIn.failed') });
-    if (user.suspended) return renderSignIn(ctx, deps, details, { login, error: t('signIn.suspended') });
-
+    const clientId = clientIdOf(details);
+    if (!user || !valid || user.suspended) {
+      await recordAuditEvent(deps.db, {
+        type: 'sign_in.failed', userId: user?.id, clientId, ...auditContext(ctx),
+        details: { login, reason: !user ? 'unknown_user' : valid ? 'suspended' : 'wrong_password' },
+      });
+      const error = user && valid ? t('signIn.suspended') : t('signIn.failed');
+      return renderSignIn(ctx, deps, details, { login, switching, error });
+    }
+    await recordAuditEvent(deps.db, { type: 'sign_in.succeeded', userId: user.id, clientId, ...auditContext(ctx) });
     await finish(ctx, deps, { login: { accountId: user.id, amr: ['pwd'] } });
+  });
+
+  router.post('/:uid/consent', form, async function submitConsent(ctx) {
+    const submitted = await submittedForm(ctx, deps, ['consent']);
+    if (!submitted) return;
+    const { details, body } = submitted;
+    const client = await deps.provider().Client.find(clientIdOf(details));
+    if (!client || isFirstParty(client) || !details.session?.accountId) return sendError(ctx, submitted.t, submitted.locale, submitted.t('error.expired'), 400);
+    const grant = await grantFor(deps, details);
+    const items = consentItems(details, grant);
+    const ticked = new Set([body.grant].flat().filter((v): v is string => typeof v === 'string'));
+    const missingClaims = (details.prompt.details as { missingOIDCClaims?: string[] }).missingOIDCClaims ?? [];
+    applyConsent(grant, items, ticked, missingClaims);
+    const grantId = await grant.save();
+    await recordAuditEvent(deps.db, {
+      type: 'consent.granted', userId: details.session.accountId, clientId: clientIdOf(details), ...auditContext(ctx),
+      details: { granted: items.filter((i) => ticked.has(itemValue(i)) || itemValue(i) === 'openid').map(itemValue), refused: items.filter((i) => itemValue(i) !== 'openid' && !ticked.has(itemValue(i))).map(itemValue) },
+    });
+    await finish(ctx, deps, { consent: { grantId } });
+  });
+
+  router.post('/:uid/abort', form, async function cancelInteraction(ctx) {
+    const submitted = await submittedForm(ctx, deps, ['login', 'consent']);
+    if (!submitted) return;
+    await finish(ctx, deps, { error: 'access_denied', error_description: 'the user cancelled the request' });
   });
 
   return router;

@@ -51,6 +51,15 @@ async function newCookieKey(sealer: Sealer) {
   };
 }
 
+/**
+ * Fails with WrongSecretError unless the master secret opens the stored keys. Checked before anything is
+ * sealed: a key sealed under a wrong secret would stop every node that has the right one.
+ */
+export async function assertSecretOpensKeys(db: Db, sealer: Sealer): Promise<void> {
+  const newest = await db.selectFrom('keys').select('private_jwe').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  if (newest) await sealer.open(newest.private_jwe);
+}
+
 /** Creates the keys a fresh installation lacks. Several nodes may race here; the unique index keeps one active key each. */
 export async function ensureKeys(db: Db, sealer: Sealer): Promise<void> {
   const active = await db.selectFrom('keys').select(['use', 'alg']).where('status', '=', 'active').execute();

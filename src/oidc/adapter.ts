@@ -4,7 +4,9 @@ import { errors, Provider, type Adapter, type AdapterPayload } from 'oidc-provid
 import { clientMetadata } from '../apps/app-types.ts';
 import { findApplication, findSecretByValue } from '../apps/app.repository.ts';
 import type { Db } from '../db/database.ts';
+import { isStorableText } from '../db/text.ts';
 import { presentedClientSecret } from './presented-client-secret.ts';
+import { allowedUserScopes } from '../permissions/permission.repository.ts';
 
 const consumableLabels: Record<string, string> = {
   AuthorizationCode: 'authorization code',
@@ -54,6 +56,8 @@ export class PostgresAdapter implements Adapter {
   }
 
   async #findWhere(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
+    // Codes and tokens arrive from clients as they were sent.
+    if (!isStorableText(value)) return undefined;
     const row = await this.#db.selectFrom('oidc_models')
       .select(['payload', 'consumed_at'])
       .where('model', '=', this.#model)
@@ -109,6 +113,7 @@ export class ApplicationClientAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    if (!isStorableText(id)) return undefined;
     const app = await findApplication(this.#db, id);
     if (!app) return undefined;
     const presented = presentedClientSecret(Provider.ctx);
@@ -116,7 +121,8 @@ export class ApplicationClientAdapter implements Adapter {
     const secret = match && presented
       ? { value: presented, expiresAt: match.expires_at ? Math.floor(match.expires_at.getTime() / 1000) : 0 }
       : { value: unmatchableSecret, expiresAt: 0 };
-    return clientMetadata(app, secret) as AdapterPayload;
+    const userScopes = app.third_party ? await allowedUserScopes(this.#db, app.id) : undefined;
+    return clientMetadata(app, secret, userScopes) as AdapterPayload;
   }
 
   async upsert(): Promise<void> {

@@ -10,10 +10,11 @@ export const claimsByScope = {
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],
   address: ['address'],
+  roles: ['roles'],
 } as const;
 
 /** Every claim a user has; oidc-provider keeps only those the granted scopes allow. */
-export function userClaims(user: User): Record<string, unknown> {
+export function userClaims(user: User, roles: string[] = []): Record<string, unknown> {
   const claims: Record<string, unknown> = {
     sub: user.id,
     name: user.name,
@@ -35,6 +36,7 @@ export function userClaims(user: User): Record<string, unknown> {
     phone_number: user.phone_number,
     phone_number_verified: user.phone_number ? user.phone_number_verified : null,
     address: user.address,
+    roles,
   };
   // Absent claims are omitted rather than sent as null (OIDC Core §5.3.2).
   return Object.fromEntries(Object.entries(claims).filter(([, value]) => value !== null && value !== undefined));

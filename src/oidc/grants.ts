@@ -1,4 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { Db } from '../db/database.ts';
+import { findGrantOfUserForApp } from '../grants/grant.repository.ts';
+import { offlineAccessRequested } from './offline-access.ts';
 
 /** Whether the client is one of the organisation's own apps, which are consented automatically. */
 export function isFirstParty(client: object | undefined): boolean {
@@ -6,22 +9,42 @@ export function isFirstParty(client: object | undefined): boolean {
 }
 
 /**
- * oidc-provider's `loadExistingGrant`: the session's grant for the client; for a first-party app it is
- * created or extended with everything the request asks for, so no consent screen is shown (DESIGN.md §4).
+ * oidc-provider's `loadExistingGrant`.
+ * - A first-party app's grant is the browser session's, extended with everything the request asks for:
+ *   no consent screen.
+ * - A third-party app's consent is remembered per user and app, not per browser session (DESIGN.md §4): the
+ *   session's grant, else the user's newest one for the app. It outlives sign-out, and scopes the person
+ *   once refused are asked about again on a new request.
+ * - A grant the person has just decided on is used as it is.
  */
-export async function loadExistingGrant(ctx: KoaContextWithOIDC) {
-  const { client, session, provider } = ctx.oidc;
-  if (!client || !session) return undefined;
-  const grantId = ctx.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
-  const existing = grantId ? await provider.Grant.find(grantId) : undefined;
-  if (!isFirstParty(client) || !session.accountId) return existing;
+export function grantLoader(db: Db) {
+  return async function loadExistingGrant(ctx: KoaContextWithOIDC) {
+    const { client, session, provider } = ctx.oidc;
+    if (!client || !session) return undefined;
+    const accountId = session.accountId;
+    const thirdParty = !isFirstParty(client);
+    const decided = ctx.oidc.result?.consent?.grantId;
+    const grantId = decided || session.grantIdFor(client.clientId)
+      || (thirdParty && accountId ? (await findGrantOfUserForApp(db, accountId, client.clientId))?.jti : undefined);
+    const existing = grantId ? await provider.Grant.find(grantId) : undefined;
+    if (existing && existing.accountId !== accountId) return undefined;
+    // Remembered consent is not the browser session's to end: signing out leaves it in place.
+    if (thirdParty && existing) session.authorizationFor(client.clientId).persistsLogout = true;
+    if (decided) return existing;
 
-  const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
-  grant.addOIDCScope([...ctx.oidc.requestParamOIDCScopes].join(' '));
-  grant.addOIDCClaims([...ctx.oidc.requestParamClaims]);
-  for (const [indicator, resourceServer] of Object.entries(ctx.oidc.resourceServers ?? {})) {
-    if (resourceServer.scope) grant.addResourceScope(indicator, resourceServer.scope);
-  }
-  await grant.save();
-  return grant;
+    if (thirdParty) {
+      if (existing) delete (existing as { rejected?: unknown }).rejected;
+      return existing;
+    }
+    if (!accountId) return existing;
+    const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId });
+    grant.addOIDCScope([...ctx.oidc.requestParamOIDCScopes].join(' '));
+    if (offlineAccessRequested(ctx.oidc.params as Record<string, unknown>)) grant.addOIDCScope('offline_access');
+    grant.addOIDCClaims([...ctx.oidc.requestParamClaims]);
+    for (const [indicator, resourceServer] of Object.entries(ctx.oidc.resourceServers ?? {})) {
+      if (resourceServer.scope) grant.addResourceScope(indicator, resourceServer.scope);
+    }
+    await grant.save();
+    return grant;
+  };
 }

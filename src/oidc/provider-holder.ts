@@ -1,6 +1,7 @@
 import type { RequestListener } from 'node:http';
 import type { Provider } from 'oidc-provider';
-import { currentKeyFingerprint, loadKeys } from '../keys/key-store.ts';
+import type { JWK } from 'jose';
+import { currentKeyFingerprint, loadKeys, type LoadedKeys } from '../keys/key-store.ts';
 import type { Sealer } from '../secrets/sealed.ts';
 import { createProvider, type ProviderDeps } from './provider.ts';
 
@@ -13,24 +14,31 @@ export class ProviderHolder {
   #provider: Provider;
   #callback: RequestListener;
   #fingerprint: string;
+  #publicJwks: JWK[];
   readonly #deps: Omit<ProviderDeps, 'keys'>;
   readonly #sealer: Sealer;
 
-  private constructor(deps: Omit<ProviderDeps, 'keys'>, sealer: Sealer, provider: Provider, fingerprint: string) {
+  private constructor(deps: Omit<ProviderDeps, 'keys'>, sealer: Sealer, provider: Provider, keys: LoadedKeys) {
     this.#deps = deps;
     this.#sealer = sealer;
     this.#provider = provider;
     this.#callback = provider.callback() as RequestListener;
-    this.#fingerprint = fingerprint;
+    this.#fingerprint = keys.fingerprint;
+    this.#publicJwks = publicJwks(keys);
   }
 
   static async create(deps: Omit<ProviderDeps, 'keys'>, sealer: Sealer): Promise<ProviderHolder> {
     const keys = await loadKeys(deps.db, sealer);
-    return new ProviderHolder(deps, sealer, createProvider({ ...deps, keys }), keys.fingerprint);
+    return new ProviderHolder(deps, sealer, createProvider({ ...deps, keys }), keys);
   }
 
   get provider(): Provider {
     return this.#provider;
+  }
+
+  /** The public signing keys the provider signs and verifies with (what /oidc/jwks serves). */
+  get publicJwks(): JWK[] {
+    return this.#publicJwks;
   }
 
   get callback(): RequestListener {
@@ -45,7 +53,14 @@ export class ProviderHolder {
     this.#provider = createProvider({ ...this.#deps, keys });
     this.#callback = this.#provider.callback() as RequestListener;
     this.#fingerprint = keys.fingerprint;
+    this.#publicJwks = publicJwks(keys);
     logger.info({ kids: keys.jwks.map((k) => k.kid) }, 'signing keys reloaded');
     return true;
   }
+}
+
+const privateMembers = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']);
+
+function publicJwks(keys: LoadedKeys): JWK[] {
+  return keys.jwks.map((jwk) => Object.fromEntries(Object.entries(jwk).filter(([name]) => !privateMembers.has(name))) as JWK);
 }

@@ -1,14 +1,19 @@
-import { Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { interactionPolicy, Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { allowedCorsOrigins } from '../apps/redirect-uri.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
 import type { LoadedKeys } from '../keys/key-store.ts';
 import { findUserById } from '../users/user.repository.ts';
+import { roleNamesOfUser } from '../permissions/permission.repository.ts';
 import { adapterFactory } from './adapter.ts';
 import { claimsByScope, userClaims } from './claims.ts';
-import { loadExistingGrant } from './grants.ts';
+import { corsPreflightGuard } from './cors-preflight.ts';
+import { grantLoader } from './grants.ts';
+import { expiresWithSession, issueRefreshToken, offlineAccessParam, recordOfflineAccessRequest, requireOfflineAccessConsent } from './offline-access.ts';
+import { requireAvailableAccount } from './interaction-policy.ts';
 import { renderLogoutSource, renderPostLogoutSuccess, renderProviderError } from './provider-pages.ts';
+import { resourceIndicators } from './resources.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -37,7 +42,7 @@ export const oidcRoutes = {
 
 type ClientWithMetadata = { clientId: string; clientAuthMethod: string; [key: string]: unknown };
 
-export function buildConfiguration({ config, db, keys }: ProviderDeps): Configuration {
+export function buildConfiguration({ config, db, keys, issuer }: ProviderDeps): Configuration {
   return {
     adapter: adapterFactory(db),
     jwks: { keys: keys.jwks as NonNullable<Configuration['jwks']>['keys'] },
@@ -47,7 +52,7 @@ export function buildConfiguration({ config, db, keys }: ProviderDeps): Configur
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
     routes: oidcRoutes,
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address'],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address', 'roles'],
     claims: claimsByScope as unknown as Configuration['claims'],
     responseTypes: ['code'],
     clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post'],
@@ -77,15 +82,28 @@ export function buildConfiguration({ config, db, keys }: ProviderDeps): Configur
     async findAccount(_ctx, sub) {
       const user = await findUserById(db, sub);
       if (!user || user.suspended) return undefined;
-      return { accountId: user.id, claims: async () => userClaims(user) as { sub: string } };
+      return {
+        accountId: user.id,
+        // The roles claim costs a query, so it is read only when the granted scopes include `roles`.
+        claims: async (_use, scope) => userClaims(user, scope.split(' ').includes('roles') ? await roleNamesOfUser(db, user.id) : []) as { sub: string },
+      };
     },
-    loadExistingGrant: loadExistingGrant as Configuration['loadExistingGrant'],
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    loadExistingGrant: grantLoader(db) as Configuration['loadExistingGrant'],
+    extraParams: { [offlineAccessParam]: recordOfflineAccessRequest as never },
+    issueRefreshToken: issueRefreshToken as Configuration['issueRefreshToken'],
+    expiresWithSession: expiresWithSession as Configuration['expiresWithSession'],
+    interactions: { policy: requireOfflineAccessConsent(requireAvailableAccount(interactionPolicy.base())), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
-      introspection: { enabled: true },
+      introspection: {
+        enabled: true,
+        // Until resource servers are clients of their own, an app may introspect only its own tokens:
+        // another app must not learn whom a token belongs to or what it grants.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       clientCredentials: { enabled: true },
+      resourceIndicators: resourceIndicators({ db, config, issuer }),
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: renderLogoutSource,
@@ -124,6 +142,7 @@ export function buildConfiguration({ config, db, keys }: ProviderDeps): Configur
 export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.issuer, buildConfiguration(deps));
   provider.proxy = deps.config.trustProxy;
+  provider.use(corsPreflightGuard(deps.db, [oidcRoutes.token, oidcRoutes.userinfo, oidcRoutes.revocation, oidcRoutes.introspection]));
   const log = (event: string, level: 'error' | 'info') => (ctx: KoaContextWithOIDC | undefined, error: { name?: string; message?: string; error?: string; error_description?: string }) => {
     deps.logger[level]({
       event,

@@ -18,15 +18,43 @@ button.secondary{margin-top:10px;background:transparent;color:var(--text);border
 .error{background:var(--danger-bg);color:var(--danger);border-radius:10px;padding:10px 12px;margin:16px 0 0;font-size:14px}
 .muted{color:var(--muted);font-size:14px}
 a{color:var(--accent)}
+main.wide{max-width:640px}
+h2{font-size:17px;margin:28px 0 10px}
+h3{font-size:16px;margin:0 0 2px}
+.logos{display:flex;align-items:center;gap:12px;margin:0 0 18px}
+.logo{width:48px;height:48px;border-radius:12px;object-fit:contain;flex:none}
+.logo-letter,.logo-idp{display:inline-flex;align-items:center;justify-content:center;background:var(--line);color:var(--text);font-weight:700;font-size:20px}
+.logo-idp{background:var(--accent);color:var(--accent-text)}
+.link-dots{color:var(--muted);font-size:20px}
+.user{font-size:14px}
+fieldset.permissions{border:1px solid var(--line);border-radius:12px;margin:16px 0 0;padding:8px 14px 12px}
+fieldset.permissions legend{font-weight:600;font-size:14px;padding:0 6px}
+label.permission{display:flex;gap:10px;align-items:flex-start;font-weight:400;font-size:15px;margin:10px 0 0}
+label.permission input{margin-top:4px;width:18px;height:18px;accent-color:var(--accent);flex:none}
+.legal,.destination{margin-top:16px}
+form+form button{margin-top:10px}
+.notice{background:var(--line);color:var(--text);border-radius:10px;padding:10px 12px}
+dl.profile{display:grid;grid-template-columns:max-content 1fr;gap:6px 16px;margin:0}
+dl.profile dt{color:var(--muted);font-size:14px}
+dl.profile dd{margin:0}
+ul.apps{list-style:none;padding:0;margin:0}
+li.app{display:flex;gap:14px;padding:16px 0;border-top:1px solid var(--line)}
+li.app .logo{width:40px;height:40px}
+.app-body{flex:1;min-width:0}
+.app-body p{margin:0 0 4px}
+ul.scopes{margin:0 0 8px;padding-left:20px;font-size:14px}
+button.danger{width:auto;margin-top:8px;padding:8px 14px;background:transparent;color:var(--danger);border:1px solid var(--danger)}
 `;
 
 export interface LayoutOptions {
   title: string;
   lang?: string;
   body: SafeHtml;
+  /** A page with more to show than a form (the account page). */
+  wide?: boolean;
 }
 
-export function layout({ title, lang = 'en', body }: LayoutOptions): string {
+export function layout({ title, lang = 'en', body, wide = false }: LayoutOptions): string {
   return html`<!doctype html>
 <html lang="${lang}">
 <head>
@@ -36,7 +64,7 @@ export function layout({ title, lang = 'en', body }: LayoutOptions): string {
 <title>${title}</title>
 <style>${new SafeHtml(pageStyles)}</style>
 </head>
-<body><main>
+<body><main${wide ? new SafeHtml(' class="wide"') : ''}>
 <p class="brand">Sesame</p>
 ${body}
 </main></body>
@@ -50,7 +78,7 @@ ${body}
 export const pageContentSecurityPolicy = [
   "default-src 'none'",
   `style-src 'sha256-${createHash('sha256').update(pageStyles).digest('base64')}'`,
-  "img-src 'self' https: data:",
+  "img-src 'self' https: data: http://localhost:* http://127.0.0.1:* http://[::1]:*",
   "frame-ancestors 'none'",
   "base-uri 'none'",
 ].join('; ');

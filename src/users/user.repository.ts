@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { isStorableText } from '../db/text.ts';
+import { likePattern, type Cursor } from '../pagination.ts';
 import type { NewUser, User, UserUpdate } from '../db/tables.ts';
 
 export async function findUserById(db: Db, id: string): Promise<User | undefined> {
@@ -9,6 +11,7 @@ export async function findUserById(db: Db, id: string): Promise<User | undefined
 /** The user signing in with a username or an email, compared case-insensitively. */
 export async function findUserByLogin(db: Db, login: string): Promise<User | undefined> {
   const key = login.trim().toLowerCase();
+  if (!isStorableText(key)) return undefined;
   return db.selectFrom('users').selectAll()
     .where((eb) => eb.or([
       eb(sql<string>`lower(username)`, '=', key),
@@ -31,4 +34,58 @@ export async function countAdmins(db: Db): Promise<number> {
   const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n'))
     .where('is_admin', '=', true).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+export interface UserFilter {
+  /** Matched case-insensitively against username, email and name. */
+  search?: string;
+  suspended?: boolean;
+  admin?: boolean;
+}
+
+function filteredUsers(db: Db, filter: UserFilter) {
+  let query = db.selectFrom('users');
+  if (filter.suspended !== undefined) query = query.where('suspended', '=', filter.suspended);
+  if (filter.admin !== undefined) query = query.where('is_admin', '=', filter.admin);
+  if (filter.search) {
+    const pattern = likePattern(filter.search);
+    query = query.where((eb) => eb.or([eb('username', 'ilike', pattern), eb('email', 'ilike', pattern), eb('name', 'ilike', pattern)]));
+  }
+  return query;
+}
+
+/** One page of users, newest first, and how many match in all. */
+export async function queryUsers(
+  db: Db,
+  filter: UserFilter,
+  page: { limit: number; offset?: number; after?: Cursor },
+): Promise<{ rows: User[]; total: number }> {
+  let rows = filteredUsers(db, filter).selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit);
+  if (page.after) {
+    const { createdAt, id } = page.after;
+    rows = rows.where((eb) => eb.or([
+      eb('created_at', '<', new Date(createdAt)),
+      eb.and([eb('created_at', '=', new Date(createdAt)), eb('id', '<', id)]),
+    ]));
+  } else if (page.offset) {
+    rows = rows.offset(page.offset);
+  }
+  const [found, count] = await Promise.all([
+    rows.execute(),
+    filteredUsers(db, filter).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows: found, total: Number(count.n) };
+}
+
+/** Ends the user's sessions and removes every grant, token and code issued for them. */
+export async function revokeUserArtifacts(db: Db, userId: string): Promise<void> {
+  await sql`
+    DELETE FROM oidc_models
+    WHERE payload->>'accountId' = ${userId}
+       OR grant_id IN (SELECT id FROM oidc_models WHERE model = 'Grant' AND payload->>'accountId' = ${userId})`.execute(db);
+}
+
+export async function deleteUserRow(db: Db, id: string): Promise<boolean> {
+  const deleted = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+  return deleted.numDeletedRows > 0n;
 }

@@ -1,19 +1,63 @@
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
-import type { User } from '../db/tables.ts';
+import type { User, UserUpdate } from '../db/tables.ts';
 import { newId } from '../ids.ts';
+import { decodeCursor, nextCursor, type PageRequest } from '../pagination.ts';
 import { hashPassword } from './password.ts';
-import { insertUser } from './user.repository.ts';
-import { isUniqueViolation, ServiceError } from '../errors.ts';
+import {
+  deleteUserRow, findUserById, insertUser, queryUsers, revokeUserArtifacts, updateUser,
+  type UserFilter,
+} from './user.repository.ts';
+import { assertThat, isUniqueViolation, ServiceError } from '../errors.ts';
+
+const username = z.string().trim().min(1).max(128).regex(/^[^\s@]+$/, 'may not contain spaces or @');
+export const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(1024);
 
 export const newUserSchema = z.object({
-  username: z.string().trim().min(1).max(128).regex(/^[^\s@]+$/, 'may not contain spaces or @'),
-  password: z.string().min(8, 'must be at least 8 characters').max(1024),
+  username,
+  password: passwordSchema,
   email: z.email().max(320).optional(),
   name: z.string().trim().min(1).max(256).optional(),
   admin: z.boolean().optional(),
 });
 export type NewUserInput = z.input<typeof newUserSchema>;
+
+const text = (max = 256) => z.string().trim().max(max).nullable().optional();
+const url = z.url({ protocol: /^https?$/ }).max(2048).nullable().optional();
+
+/** Profile fields an admin may change: the standard OIDC claims (Core §5.1), plus username and admin flag. */
+export const userChangesSchema = z.object({
+  username: username.optional(),
+  email: z.email().max(320).nullable().optional(),
+  email_verified: z.boolean().optional(),
+  name: text(),
+  given_name: text(),
+  family_name: text(),
+  middle_name: text(),
+  nickname: text(),
+  picture: url,
+  website: url,
+  profile: url,
+  gender: text(64),
+  birthdate: z.string().regex(/^(\d{4}|0000)(-\d{2}-\d{2})?$/, 'must be YYYY-MM-DD or YYYY').nullable().optional(),
+  zoneinfo: text(64),
+  locale: z.string().regex(/^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$/, 'must be a BCP 47 language tag like en-US').nullable().optional(),
+  phone_number: z.string().regex(/^\+?[0-9 ().-]{3,32}$/, 'must be a phone number like +1 555 0100').nullable().optional(),
+  phone_number_verified: z.boolean().optional(),
+  address: z.object({
+    formatted: z.string().max(512).optional(),
+    street_address: z.string().max(256).optional(),
+    locality: z.string().max(128).optional(),
+    region: z.string().max(128).optional(),
+    postal_code: z.string().max(32).optional(),
+    country: z.string().max(128).optional(),
+  }).nullable().optional(),
+  is_admin: z.boolean().optional(),
+});
+export type UserChanges = z.input<typeof userChangesSchema>;
+
+const notFound = (id: string) => new ServiceError('user.not_found', `no user with id ${JSON.stringify(id)}`, 404);
+const exists = () => new ServiceError('user.exists', 'a user with this username or email already exists', 409);
 
 export async function createUser(db: Db, input: NewUserInput): Promise<User> {
   const data = newUserSchema.parse(input);
@@ -27,7 +71,7 @@ export async function createUser(db: Db, input: NewUserInput): Promise<User> {
       is_admin: data.admin ?? false,
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ServiceError('user.exists', 'a user with this username or email already exists', 409);
+    if (isUniqueViolation(error)) throw exists();
     throw error;
   }
 }
@@ -36,4 +80,88 @@ export async function createUser(db: Db, input: NewUserInput): Promise<User> {
 export function publicUser(user: User) {
   const { password_hash: _hash, ...rest } = user;
   return rest;
+}
+
+export async function getUser(db: Db, id: string): Promise<User> {
+  const user = await findUserById(db, id);
+  assertThat(user, () => notFound(id));
+  return user;
+}
+
+export async function listUsers(db: Db, filter: UserFilter, page: PageRequest) {
+  const after = page.cursor ? decodeCursor(page.cursor) : undefined;
+  const { rows, total } = await queryUsers(db, filter, { limit: page.limit, offset: page.offset, after });
+  return { users: rows, total, nextCursor: nextCursor(rows, page, total) };
+}
+
+/** The last active admin cannot be demoted, suspended or deleted: someone must be able to run the console. */
+async function assertNotLastAdmin(db: Db, user: User, action: string): Promise<void> {
+  if (!user.is_admin || user.suspended) return;
+  const admins = await db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('is_admin', '=', true).where('suspended', '=', false).executeTakeFirstOrThrow();
+  assertThat(Number(admins.n) > 1, () => new ServiceError('user.last_admin', `cannot ${action} the last active admin`, 409));
+}
+
+export async function updateUserProfile(db: Db, id: string, input: UserChanges): Promise<User> {
+  const changes = userChangesSchema.parse(input);
+  const user = await getUser(db, id);
+  if (changes.is_admin === false) await assertNotLastAdmin(db, user, 'demote');
+  const { address, email, ...rest } = changes;
+  const update: UserUpdate = {
+    ...rest,
+    ...(address !== undefined ? { address: address === null ? null : JSON.stringify(address) } : {}),
+    // A new email address is unverified unless the same request says otherwise.
+    ...(email !== undefined ? { email, email_verified: changes.email_verified ?? (email === user.email ? user.email_verified : false) } : {}),
+  };
+  try {
+    const updated = await updateUser(db, id, update);
+    assertThat(updated, () => notFound(id));
+    return updated;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw exists();
+    throw error;
+  }
+}
+
+/** A suspended user cannot sign in; their sessions, grants and tokens end at once. */
+export async function suspendUser(db: Db, id: string): Promise<User> {
+  const user = await getUser(db, id);
+  await assertNotLastAdmin(db, user, 'suspend');
+  const updated = await db.transaction().execute(async (trx) => {
+    await revokeUserArtifacts(trx, id);
+    return updateUser(trx, id, { suspended: true });
+  });
+  assertThat(updated, () => notFound(id));
+  return updated;
+}
+
+export async function unsuspendUser(db: Db, id: string): Promise<User> {
+  await getUser(db, id);
+  const updated = await updateUser(db, id, { suspended: false });
+  assertThat(updated, () => notFound(id));
+  return updated;
+}
+
+export async function deleteUser(db: Db, id: string): Promise<void> {
+  const user = await getUser(db, id);
+  await assertNotLastAdmin(db, user, 'delete');
+  const deleted = await db.transaction().execute(async (trx) => {
+    await revokeUserArtifacts(trx, id);
+    return deleteUserRow(trx, id);
+  });
+  assertThat(deleted, () => notFound(id));
+}
+
+/** Sets a new password; the user's other sessions and tokens end, as after any credential reset. */
+export async function setUserPassword(db: Db, id: string, password: string): Promise<void> {
+  const parsed = passwordSchema.safeParse(password);
+  assertThat(parsed.success, () => new ServiceError('user.weak_password', `password ${parsed.error?.issues[0]?.message ?? 'is invalid'}`, 422, [
+    { pointer: '/password', detail: parsed.error?.issues[0]?.message ?? 'is invalid' },
+  ]));
+  await getUser(db, id);
+  const passwordHash = await hashPassword(password);
+  await db.transaction().execute(async (trx) => {
+    await revokeUserArtifacts(trx, id);
+    await updateUser(trx, id, { password_hash: passwordHash });
+  });
 }

@@ -1,6 +1,6 @@
 import { createApplication, type NewApplicationInput } from '../../src/apps/app.service.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { startSesame, type Sesame } from '../../src/server.ts';
 import { createUser, type NewUserInput } from '../../src/users/user.service.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -17,11 +17,16 @@ export interface TestSesame {
 
 let counter = 0;
 
+export interface TestSesameOptions {
+  /** Receives the server's log instead of standard output (see `captureLogs`). */
+  logger?: (level: string) => Logger;
+}
+
 /** A real Sesame HTTP server on a free loopback port, with a database of its own. */
-export async function startTestSesame(env: Record<string, string> = {}): Promise<TestSesame> {
+export async function startTestSesame(env: Record<string, string> = {}, options: TestSesameOptions = {}): Promise<TestSesame> {
   const database = await createTestDatabase();
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SESAME_LOG_LEVEL: process.env.SESAME_TEST_LOG_LEVEL ?? 'silent', ...database.env, ...env });
-  const sesame = await startSesame(config, createLogger(config.logLevel));
+  const sesame = await startSesame(config, (options.logger ?? createLogger)(config.logLevel));
   return {
     sesame,
     url: sesame.issuer,
@@ -40,5 +45,14 @@ export async function startTestSesame(env: Record<string, string> = {}): Promise
       await sesame.close();
       await database.drop();
     },
+  };
+}
+
+/** A logger with Sesame's own settings (level, redaction) whose lines are kept in memory for a test to read. */
+export function captureLogs(): { logger: (level: string) => Logger; text(): string } {
+  const lines: string[] = [];
+  return {
+    logger: (level) => createLogger(level, { write: (line: string) => { lines.push(line); } }),
+    text: () => lines.join(''),
   };
 }

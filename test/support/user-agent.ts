@@ -15,12 +15,14 @@ export class UserAgent {
     this.headers = headers;
   }
 
-  async request(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+  async request(url: string, init: { method?: string; form?: Record<string, string> | URLSearchParams } = {}): Promise<Response> {
     const cookie = await this.jar.getCookieString(url);
     const response = await fetch(url, {
       method: init.method ?? (init.form ? 'POST' : 'GET'),
       redirect: 'manual',
       headers: {
+        // What a browser sends on navigation; oidc-provider answers errors as HTML only when asked for it.
+        accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
         ...this.headers,
         ...(cookie ? { cookie } : {}),
         ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
@@ -32,7 +34,7 @@ export class UserAgent {
   }
 
   /** Follows redirects while they stay on the issuer; returns the last response and where it points. */
-  async follow(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<{ response: Response; url: string }> {
+  async follow(url: string, init: { method?: string; form?: Record<string, string> | URLSearchParams } = {}): Promise<{ response: Response; url: string }> {
     let response = await this.request(url, init);
     let current = url;
     for (let hops = 0; hops < 10 && response.status >= 300 && response.status < 400; hops++) {

@@ -1,0 +1,156 @@
+import { randomBytes, createHash } from 'node:crypto';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Context } from 'koa';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { recordAuditEvent } from '../audit/audit.repository.ts';
+import type { Db } from '../db/database.ts';
+import { pickLocale, translator } from '../i18n/locale.ts';
+import type { CsrfTokens } from '../interaction/csrf.ts';
+import { oidcRoutes } from '../oidc/provider.ts';
+import { accountPage } from '../pages/account.page.ts';
+import { pageContentSecurityPolicy } from '../pages/layout.ts';
+import { messagePage } from '../pages/message.page.ts';
+import { findUserById } from '../users/user.repository.ts';
+import { accountClientId, accountClientSecret, accountRedirectUri } from './account-client.ts';
+import { connectedApps } from './connected-apps.ts';
+import type { SignedValues } from './signed-cookie.ts';
+import { revokeGrantsOfUserForApp } from '../grants/grant.repository.ts';
+
+export interface AccountDeps {
+  db: Db;
+  issuer: string;
+  /** Where this node reaches its own endpoints (loopback), for the code exchange. */
+  internalUrl: string;
+  masterSecret: string;
+  csrf: CsrfTokens;
+  cookies: SignedValues;
+}
+
+interface AccountSession { sub: string; sid: string; idt: string }
+interface SignInFlow { state: string; nonce: string; verifier: string }
+
+const sessionCookie = 'sesame.account';
+const flowCookie = 'sesame.account.flow';
+const sessionTtl = 3600;
+
+function localeOf(ctx: Context) {
+  const ui = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined;
+  const locale = pickLocale(ui, ctx.get('accept-language'));
+  return { locale, t: translator(locale) };
+}
+
+function sendPage(ctx: Context, body: string, status = 200) {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('Content-Security-Policy', pageContentSecurityPolicy);
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = body;
+}
+
+function setCookie(ctx: Context, name: string, value: string | null, maxAge?: number) {
+  ctx.cookies.set(name, value, { path: '/account', httpOnly: true, sameSite: 'lax', secure: ctx.secure, maxAge: maxAge && maxAge * 1000, overwrite: true });
+}
+
+/** The account page is an app like any other: it signs the person in through Sesame's authorization endpoint. */
+export function accountRoutes(deps: AccountDeps): Router {
+  const router = new Router({ prefix: '/account' });
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
+  const jwks = createRemoteJWKSet(new URL(`${deps.internalUrl}${oidcRoutes.jwks}`));
+  const session = (ctx: Context) => deps.cookies.verify<AccountSession>(ctx.cookies.get(sessionCookie));
+  const csrfFor = (s: AccountSession) => deps.csrf.issue(`account:${s.sid}`);
+
+  router.get('/', async function showAccount(ctx) {
+    const current = session(ctx);
+    const user = current && await findUserById(deps.db, current.sub);
+    if (!current || !user || user.suspended) {
+      setCookie(ctx, sessionCookie, null);
+      return ctx.redirect('/account/login');
+    }
+    const { locale, t } = localeOf(ctx);
+    const apps = await connectedApps(deps.db, user.id, t);
+    const revoked = typeof ctx.query.revoked === 'string' ? ctx.query.revoked : undefined;
+    const revokedName = revoked ? (await deps.db.selectFrom('applications').select(['name', 'display_name']).where('id', '=', revoked).executeTakeFirst()) : undefined;
+    sendPage(ctx, accountPage({
+      t, locale, user, apps, csrf: csrfFor(current),
+      notice: revokedName ? t('account.revoked', { app: revokedName.display_name ?? revokedName.name }) : undefined,
+    }));
+  });
+
+  router.get('/login', async function startSignIn(ctx) {
+    const flow: SignInFlow = { state: randomBytes(16).toString('base64url'), nonce: randomBytes(16).toString('base64url'), verifier: randomBytes(32).toString('base64url') };
+    setCookie(ctx, flowCookie, deps.cookies.sign(flow, 600), 600);
+    const url = new URL(`${deps.issuer}${oidcRoutes.authorization}`);
+    url.search = new URLSearchParams({
+      client_id: accountClientId,
+      response_type: 'code',
+      redirect_uri: accountRedirectUri(deps.issuer),
+      scope: 'openid profile email',
+      state: flow.state,
+      nonce: flow.nonce,
+      code_challenge: createHash('sha256').update(flow.verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      ...(typeof ctx.query.ui_locales === 'string' ? { ui_locales: ctx.query.ui_locales } : {}),
+    }).toString();
+    ctx.redirect(url.toString());
+  });
+
+  router.get('/callback', async function finishSignIn(ctx) {
+    const { locale, t } = localeOf(ctx);
+    const flow = deps.cookies.verify<SignInFlow>(ctx.cookies.get(flowCookie));
+    setCookie(ctx, flowCookie, null);
+    const { code, state, error } = ctx.query;
+    if (!flow || typeof state !== 'string' || state !== flow.state || typeof code !== 'string' || error) {
+      return sendPage(ctx, messagePage({ t, locale, title: t('error.title'), text: t('error.expired') }), 400);
+    }
+    const response = await fetch(`${deps.internalUrl}${oidcRoutes.token}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${accountClientId}:${accountClientSecret(deps.masterSecret)}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: accountRedirectUri(deps.issuer), code_verifier: flow.verifier }),
+    });
+    const tokens = await response.json() as { id_token?: string };
+    if (!response.ok || !tokens.id_token) {
+      return sendPage(ctx, messagePage({ t, locale, title: t('error.title'), text: t('error.expired') }), 400);
+    }
+    const { payload } = await jwtVerify(tokens.id_token, jwks, { issuer: deps.issuer, audience: accountClientId });
+    if (payload.nonce !== flow.nonce || typeof payload.sub !== 'string') {
+      return sendPage(ctx, messagePage({ t, locale, title: t('error.title'), text: t('error.expired') }), 400);
+    }
+    const value: AccountSession = { sub: payload.sub, sid: randomBytes(16).toString('base64url'), idt: tokens.id_token };
+    setCookie(ctx, sessionCookie, deps.cookies.sign(value, sessionTtl), sessionTtl);
+    ctx.redirect('/account');
+  });
+
+  router.get('/logout', async function signOut(ctx) {
+    const current = session(ctx);
+    setCookie(ctx, sessionCookie, null);
+    const url = new URL(`${deps.issuer}${oidcRoutes.end_session}`);
+    url.search = new URLSearchParams({
+      client_id: accountClientId,
+      post_logout_redirect_uri: `${deps.issuer}/account`,
+      ...(current ? { id_token_hint: current.idt } : {}),
+    }).toString();
+    ctx.redirect(url.toString());
+  });
+
+  router.post('/apps/:clientId/revoke', form, async function revokeApp(ctx) {
+    const current = session(ctx);
+    const { locale, t } = localeOf(ctx);
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    if (!current || !deps.csrf.verify(`account:${current.sid}`, body.csrf)) {
+      return sendPage(ctx, messagePage({ t, locale, title: t('error.title'), text: t('error.forbidden') }), 403);
+    }
+    const clientId = ctx.params.clientId!;
+    const revoked = await revokeGrantsOfUserForApp(deps.db, current.sub, clientId);
+    if (revoked > 0) {
+      await recordAuditEvent(deps.db, { type: 'consent.revoked', userId: current.sub, clientId, ip: ctx.ip, userAgent: ctx.get('user-agent'), details: { by: 'user' } });
+    }
+    ctx.status = 303;
+    ctx.redirect(`/account?revoked=${encodeURIComponent(clientId)}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,50 @@
+import type { Db } from '../db/database.ts';
+import { storableJson } from '../db/text.ts';
+import { newId } from '../ids.ts';
+
+export const auditEventTypes = ['sign_in.succeeded', 'sign_in.failed', 'consent.granted', 'consent.revoked'] as const;
+export type AuditEventType = (typeof auditEventTypes)[number];
+
+export interface AuditEvent {
+  type: AuditEventType;
+  userId?: string | null;
+  clientId?: string | null;
+  /** Where from: the client's IP address and user agent. */
+  ip?: string | null;
+  userAgent?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** Appends to the audit trail. Never holds secrets: a failed sign-in keeps the login typed, not the password. */
+export async function recordAuditEvent(db: Db, event: AuditEvent): Promise<void> {
+  await db.insertInto('audit_events').values({
+    id: newId('evt_'),
+    type: event.type,
+    user_id: event.userId ?? null,
+    client_id: event.clientId ?? null,
+    ip: event.ip ?? null,
+    user_agent: event.userAgent?.slice(0, 512) ?? null,
+    // Details hold what a person typed (a login, say), which may be anything.
+    details: storableJson(event.details ?? {}),
+  }).execute();
+}
+
+export interface AuditQuery {
+  type?: AuditEventType;
+  userId?: string;
+  clientId?: string;
+  limit: number;
+  offset: number;
+}
+
+export async function listAuditEvents(db: Db, query: AuditQuery) {
+  let base = db.selectFrom('audit_events');
+  if (query.type) base = base.where('type', '=', query.type);
+  if (query.userId) base = base.where('user_id', '=', query.userId);
+  if (query.clientId) base = base.where('client_id', '=', query.clientId);
+  const [items, total] = await Promise.all([
+    base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute(),
+    base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items, total: Number(total.n) };
+}

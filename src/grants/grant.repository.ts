@@ -1,0 +1,47 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import { revokeGrant } from '../oidc/adapter.ts';
+
+/** What oidc-provider keeps in a Grant's payload that Sesame reads. */
+export interface GrantPayload {
+  jti: string;
+  accountId: string;
+  clientId: string;
+  iat?: number;
+  openid?: { scope?: string };
+  resources?: Record<string, string>;
+}
+
+const liveGrants = (db: Db) => db.selectFrom('oidc_models')
+  .where('model', '=', 'Grant')
+  .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]));
+
+/** Every live grant of a user, newest first. */
+export async function findGrantsOfUser(db: Db, userId: string): Promise<GrantPayload[]> {
+  const rows = await liveGrants(db).select('payload')
+    .where(sql<string>`payload->>'accountId'`, '=', userId)
+    .orderBy(sql`(payload->>'iat')::bigint`, 'desc')
+    .execute();
+  return rows.map((row) => row.payload as unknown as GrantPayload);
+}
+
+/** The user's remembered grant for an app (the newest, if a native app left several). */
+export async function findGrantOfUserForApp(db: Db, userId: string, clientId: string): Promise<GrantPayload | undefined> {
+  const row = await liveGrants(db).select('payload')
+    .where(sql<string>`payload->>'accountId'`, '=', userId)
+    .where(sql<string>`payload->>'clientId'`, '=', clientId)
+    .orderBy(sql`(payload->>'iat')::bigint`, 'desc')
+    .executeTakeFirst();
+  return row?.payload as unknown as GrantPayload | undefined;
+}
+
+/** Ends every grant of the user for the app, with its refresh tokens, opaque access tokens and codes. */
+export async function revokeGrantsOfUserForApp(db: Db, userId: string, clientId: string): Promise<number> {
+  const rows = await db.selectFrom('oidc_models').select('id')
+    .where('model', '=', 'Grant')
+    .where(sql<string>`payload->>'accountId'`, '=', userId)
+    .where(sql<string>`payload->>'clientId'`, '=', clientId)
+    .execute();
+  for (const { id } of rows) await revokeGrant(db, id);
+  return rows.length;
+}

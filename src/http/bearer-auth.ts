@@ -1,0 +1,113 @@
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { Middleware } from 'koa';
+import { findApplication } from '../apps/app.repository.ts';
+import type { Db } from '../db/database.ts';
+import { signingAlgs } from '../keys/key-store.ts';
+import type { ProviderHolder } from '../oidc/provider-holder.ts';
+import { managementApiIndicator, managementScope } from '../oidc/resources.ts';
+import { findUserById } from '../users/user.repository.ts';
+import { ProblemError } from './problem.ts';
+
+/** Who called the Management API: an m2m app for itself, or an admin through an app such as the console. */
+export type Principal =
+  | { kind: 'application'; clientId: string }
+  | { kind: 'user'; userId: string; clientId: string };
+
+export interface BearerAuthDeps {
+  db: Db;
+  providers: ProviderHolder;
+}
+
+const realm = 'Bearer realm="sesame-management-api"';
+
+function unauthorized(code: string, detail: string, error?: string): ProblemError {
+  const challenge = error ? `${realm}, error="${error}", error_description="${detail.replace(/["\\]/g, '')}"` : realm;
+  return new ProblemError(code, detail, 401, { headers: { 'WWW-Authenticate': challenge } });
+}
+
+function forbidden(code: string, detail: string): ProblemError {
+  return new ProblemError(code, detail, 403, {
+    headers: { 'WWW-Authenticate': `${realm}, error="insufficient_scope", scope="${managementScope}"` },
+  });
+}
+
+/**
+ * Verifies RFC 9068 access tokens that Sesame issued for its Management API, against the keys the provider
+ * signs with. Another node may have rotated the keys a moment ago: an unknown `kid` reloads them once.
+ */
+export function createTokenVerifier(providers: ProviderHolder) {
+  let cachedFor: unknown;
+  let keySet: ReturnType<typeof createLocalJWKSet> | undefined;
+  let lastReload = 0;
+  const currentKeySet = () => {
+    if (cachedFor !== providers.publicJwks || !keySet) {
+      cachedFor = providers.publicJwks;
+      keySet = createLocalJWKSet({ keys: providers.publicJwks });
+    }
+    return keySet;
+  };
+  const verifyOnce = (token: string) => {
+    const issuer = providers.provider.issuer;
+    return jwtVerify(token, currentKeySet(), {
+      issuer,
+      audience: managementApiIndicator(issuer),
+      typ: 'at+jwt',
+      algorithms: [...signingAlgs],
+      requiredClaims: ['exp', 'iat', 'sub', 'client_id'],
+    });
+  };
+  return async function verifyAccessToken(token: string): Promise<JWTPayload> {
+    try {
+      return (await verifyOnce(token)).payload;
+    } catch (error) {
+      // At most one reload every few seconds, so tokens with made-up key ids cannot hammer the database.
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey) || Date.now() - lastReload < 5000) throw error;
+      lastReload = Date.now();
+      if (!(await providers.refresh())) throw error;
+      return (await verifyOnce(token)).payload;
+    }
+  };
+}
+
+function describeTokenError(error: unknown): ProblemError {
+  if (error instanceof joseErrors.JWTExpired) return unauthorized('auth.token_expired', 'the access token has expired', 'invalid_token');
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    const detail = error.claim === 'aud'
+      ? 'the access token is not for the Management API (request it with resource=<issuer>/api)'
+      : `the access token's ${error.claim} claim is not valid`;
+    return unauthorized('auth.invalid_token', detail, 'invalid_token');
+  }
+  if (error instanceof joseErrors.JOSEError) {
+    return unauthorized('auth.invalid_token', 'the access token is not a Management API token issued by this Sesame', 'invalid_token');
+  }
+  throw error;
+}
+
+/** Whoever the token names must still be allowed now: access is withdrawn the moment an admin withdraws it. */
+async function currentPrincipal(db: Db, payload: JWTPayload): Promise<Principal> {
+  const clientId = String(payload.client_id);
+  const app = await findApplication(db, clientId);
+  if (!app?.management_access || app.third_party) {
+    throw forbidden('auth.access_withdrawn', 'the application that obtained this token no longer has Management API access');
+  }
+  if (payload.sub === clientId && app.type === 'm2m') return { kind: 'application', clientId };
+  const user = payload.sub ? await findUserById(db, payload.sub) : undefined;
+  if (!user?.is_admin || user.suspended) throw forbidden('auth.not_admin', 'only an active admin may use the Management API');
+  return { kind: 'user', userId: user.id, clientId };
+}
+
+/** Requires `Authorization: Bearer <Management API access token>` with the `management` scope. */
+export function requireManagementToken({ db, providers }: BearerAuthDeps): Middleware {
+  const verify = createTokenVerifier(providers);
+  return async function authenticate(ctx, next) {
+    const header = ctx.get('authorization');
+    const match = /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
+    if (!header) throw unauthorized('auth.missing_token', 'send a Management API access token as Authorization: Bearer <token>');
+    if (!match) throw unauthorized('auth.invalid_token', 'the Authorization header must be Bearer <token>', 'invalid_request');
+    const payload = await verify(match[1]!).catch((error: unknown) => { throw describeTokenError(error); });
+    const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+    if (!scopes.includes(managementScope)) throw forbidden('auth.insufficient_scope', `the access token lacks the ${managementScope} scope`);
+    ctx.state.principal = await currentPrincipal(db, payload);
+    await next();
+  };
+}

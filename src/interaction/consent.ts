@@ -1,0 +1,126 @@
+import type { Provider } from 'oidc-provider';
+import type { Db } from '../db/database.ts';
+import type { Translate } from '../i18n/locale.ts';
+import { describeUserScope } from '../account/connected-apps.ts';
+import { describeResourceScopes } from '../permissions/permission.repository.ts';
+import { offlineAccessRequested } from '../oidc/offline-access.ts';
+import type { ConsentGroup } from '../pages/consent.page.ts';
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+type Grant = InstanceType<Provider['Grant']>;
+
+const oidcScopes = new Set(['openid', 'profile', 'email', 'phone', 'address', 'roles', 'offline_access']);
+
+/** One permission on the consent screen: a user data scope, or a scope of an API resource. */
+export type ConsentItem = { kind: 'oidc'; scope: string } | { kind: 'resource'; indicator: string; scope: string };
+
+export function itemValue(item: ConsentItem): string {
+  return item.kind === 'oidc' ? item.scope : `${item.indicator} ${item.scope}`;
+}
+
+interface MissingDetails {
+  missingOIDCScope?: string[];
+  missingResourceScopes?: Record<string, string[]>;
+  missingOfflineAccess?: boolean;
+}
+
+/**
+ * What the screen asks for. Normally only what the app was not yet granted; for a native app (asked every
+ * time, RFC 8252 §8.6) and with prompt=consent, everything the request asks for.
+ */
+export function consentItems(details: Details, grant: Grant | undefined): ConsentItem[] {
+  const missing = details.prompt.details as MissingDetails;
+  const everything = details.prompt.reasons.includes('native_client_prompt') || details.prompt.reasons.includes('consent_prompt');
+  const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
+  const granted = new Set(grant?.getOIDCScope().split(' ') ?? []);
+  const missingOidc = new Set(missing.missingOIDCScope ?? []);
+
+  const oidc = requested.filter((s) => oidcScopes.has(s) && (s === 'openid' || missingOidc.has(s) || (everything && granted.has(s))));
+  const wantsOffline = missing.missingOfflineAccess || (everything && offlineAccessRequested(details.params) && granted.has('offline_access'));
+  if (wantsOffline && !oidc.includes('offline_access')) oidc.push('offline_access');
+
+  const resources = new Map<string, Set<string>>();
+  for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) resources.set(indicator, new Set(scopes));
+  if (everything && grant) {
+    const wanted = new Set(requested.filter((s) => !oidcScopes.has(s)));
+    for (const indicator of [details.params.resource].flat().filter((r): r is string => typeof r === 'string')) {
+      const held = grant.getResourceScope(indicator).split(' ').filter((s) => wanted.has(s));
+      if (held.length) resources.set(indicator, new Set([...(resources.get(indicator) ?? []), ...held]));
+    }
+  }
+  return [
+    ...oidc.map((scope): ConsentItem => ({ kind: 'oidc', scope })),
+    ...[...resources].flatMap(([indicator, scopes]) => [...scopes].sort().map((scope): ConsentItem => ({ kind: 'resource', indicator, scope }))),
+  ];
+}
+
+/** The items grouped and worded for the page: the user's data first, then one group per API resource. */
+export async function consentGroups(db: Db, t: Translate, items: ConsentItem[]): Promise<ConsentGroup[]> {
+  const userItems = items.filter((i) => i.kind === 'oidc');
+  const byResource = new Map<string, ConsentItem[]>();
+  for (const item of items) if (item.kind === 'resource') byResource.set(item.indicator, [...(byResource.get(item.indicator) ?? []), item]);
+  const described = await describeResourceScopes(db, [...byResource.keys()]);
+  const groups: ConsentGroup[] = [];
+  if (userItems.length) {
+    groups.push({
+      title: t('consent.userData'),
+      permissions: userItems.map((item) => ({
+        value: itemValue(item),
+        label: item.scope === 'openid' ? t('scope.openid') : describeUserScope(t, item.scope) ?? item.scope,
+        required: item.scope === 'openid',
+      })),
+    });
+  }
+  for (const [indicator, resourceItems] of byResource) {
+    const resource = described.get(indicator);
+    groups.push({
+      title: t('consent.resource', { resource: resource?.name ?? indicator }),
+      permissions: resourceItems.map((item) => ({ value: itemValue(item), label: resource?.scopes.get(item.scope) ?? item.scope })),
+    });
+  }
+  return groups;
+}
+
+function without(scope: string | undefined, removed: Set<string>): string {
+  return (scope ?? '').split(' ').filter((s) => s && !removed.has(s)).join(' ');
+}
+
+/**
+ * Records the person's choice on the grant: ticked items are granted (and no longer rejected), unticked ones
+ * are taken away and rejected, so the token carries exactly what was ticked. `openid` cannot be unticked.
+ */
+export function applyConsent(grant: Grant, items: ConsentItem[], ticked: Set<string>, claims: string[] = []): void {
+  const g = grant as Grant & { openid?: { scope?: string }; resources?: Record<string, string>; rejected?: { openid?: { scope?: string }; resources?: Record<string, string> } };
+  const accepted = items.filter((i) => (i.kind === 'oidc' && i.scope === 'openid') || ticked.has(itemValue(i)));
+  const refused = items.filter((i) => !accepted.includes(i));
+  const scopesOf = (list: ConsentItem[], indicator?: string) => new Set(list
+    .filter((i) => (indicator === undefined ? i.kind === 'oidc' : i.kind === 'resource' && i.indicator === indicator))
+    .map((i) => i.scope));
+
+  const acceptedOidc = scopesOf(accepted);
+  const refusedOidc = scopesOf(refused);
+  if (g.openid?.scope) g.openid.scope = without(g.openid.scope, refusedOidc);
+  if (g.rejected?.openid?.scope) g.rejected.openid.scope = without(g.rejected.openid.scope, acceptedOidc);
+  if (acceptedOidc.size) grant.addOIDCScope([...acceptedOidc].join(' '));
+  if (refusedOidc.size) grant.rejectOIDCScope([...refusedOidc].join(' '));
+  if (claims.length) grant.addOIDCClaims(claims);
+
+  for (const indicator of new Set(items.flatMap((i) => (i.kind === 'resource' ? [i.indicator] : [])))) {
+    const yes = scopesOf(accepted, indicator);
+    const no = scopesOf(refused, indicator);
+    if (g.resources?.[indicator]) g.resources[indicator] = without(g.resources[indicator], no);
+    if (g.rejected?.resources?.[indicator]) g.rejected.resources[indicator] = without(g.rejected.resources[indicator], yes);
+    if (yes.size) grant.addResourceScope(indicator, [...yes].join(' '));
+    if (no.size) grant.rejectResourceScope(indicator, [...no].join(' '));
+  }
+}
+
+/** Where the person goes after deciding: the origin of a web redirect, the whole URI of a custom scheme. */
+export function describeDestination(redirectUri: string): string {
+  try {
+    const url = new URL(redirectUri);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : redirectUri;
+  } catch {
+    return redirectUri;
+  }
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { auditEventTypes, listAuditEvents } from '../../audit/audit.repository.ts';
+import type { Db } from '../../db/database.ts';
+import { defineRoute, type Route } from '../../http/route.ts';
+import { pageSchema } from '../applications/application.schema.ts';
+
+const timestamp = z.iso.datetime({ offset: true });
+
+export const auditEventSchema = z.object({
+  id: z.string(),
+  type: z.string().describe(`One of ${auditEventTypes.join(', ')}`),
+  user_id: z.string().nullable(),
+  client_id: z.string().nullable(),
+  ip: z.string().nullable(),
+  user_agent: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+  created_at: timestamp,
+}).meta({ id: 'AuditEvent' });
+
+export const auditListQuery = z.object({
+  type: z.enum(auditEventTypes).optional(),
+  user_id: z.string().min(1).max(128).optional(),
+  client_id: z.string().min(1).max(128).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe('Page size (1-100)'),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0).describe('Rows to skip'),
+});
+
+export interface AuditRouteDeps {
+  db: Db;
+}
+
+export function auditRoutes({ db }: AuditRouteDeps): Route[] {
+  return [
+    defineRoute({
+      method: 'get', path: '/audit-events', tag: 'Audit', operationId: 'listAuditEvents',
+      summary: 'List audit events',
+      description: 'Newest first: sign-in success and failure, consent given and revoked; who, which app, when, from where. Filter by `type`, `user_id`, `client_id`; page with `limit` and `offset`.',
+      query: auditListQuery,
+      response: z.object({ data: z.array(auditEventSchema), ...pageSchema }),
+      async handle({ query }) {
+        const { items, total } = await listAuditEvents(db, {
+          type: query.type, userId: query.user_id, clientId: query.client_id, limit: query.limit, offset: query.offset,
+        });
+        return {
+          data: items.map((e) => ({ ...e, created_at: e.created_at.toISOString() })),
+          total,
+          limit: query.limit,
+          offset: query.offset,
+        };
+      },
+    }),
+  ];
+}

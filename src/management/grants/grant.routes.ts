@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import type { Db } from '../../db/database.ts';
+import { listUserGrants, revokeUserGrant } from '../../grants/grant.service.ts';
+import type { Principal } from '../../http/bearer-auth.ts';
+import { defineRoute, type Route } from '../../http/route.ts';
+
+/** An admin's view of what users granted apps (the Connected apps of /account), and revoking it. */
+
+const timestamp = z.iso.datetime({ offset: true });
+
+export const userGrantSchema = z.object({
+  client_id: z.string(),
+  application_name: z.string().nullable().describe('Display name, or name; null if the app is gone'),
+  third_party: z.boolean().nullable(),
+  user_scopes: z.array(z.string()).describe('OpenID Connect scopes granted (openid, profile, offline_access…)'),
+  resource_scopes: z.array(z.object({ resource: z.string().describe('Resource indicator'), scopes: z.array(z.string()) })),
+  granted_at: timestamp.nullable(),
+}).meta({ id: 'UserGrant' });
+
+const userParams = z.object({ id: z.string().min(1).max(128) });
+const grantParams = userParams.extend({ clientId: z.string().min(1).max(128) });
+
+export interface GrantRouteDeps {
+  db: Db;
+}
+
+const tag = 'Users';
+
+export function grantRoutes({ db }: GrantRouteDeps): Route[] {
+  return [
+    defineRoute({
+      method: 'get', path: '/users/:id/grants', tag, operationId: 'listUserGrants',
+      summary: 'List what a user granted apps',
+      description: 'One entry per app with a live grant, what it was granted, and when (the earliest grant).',
+      params: userParams,
+      response: z.object({ data: z.array(userGrantSchema) }),
+      problems: [404],
+      async handle({ params }) {
+        const grants = await listUserGrants(db, params.id);
+        return {
+          data: grants.map((g) => ({
+            client_id: g.clientId,
+            application_name: g.applicationName,
+            third_party: g.thirdParty,
+            user_scopes: g.userScopes,
+            resource_scopes: g.resourceScopes,
+            granted_at: g.grantedAt?.toISOString() ?? null,
+          })),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'delete', path: '/users/:id/grants/:clientId', tag, operationId: 'revokeUserGrant',
+      summary: 'Revoke a user\'s grant for an app',
+      description: 'Its refresh tokens, opaque access tokens and codes stop working at once; the next sign-in asks for consent again. Recorded as the audit event `consent.revoked`.',
+      params: grantParams,
+      problems: [404],
+      async handle({ params, ctx }) {
+        await revokeUserGrant(db, params.id, params.clientId, {
+          ip: ctx.ip,
+          userAgent: ctx.get('user-agent') || undefined,
+          principal: ctx.state.principal as Principal | undefined,
+        });
+      },
+    }),
+  ];
+}

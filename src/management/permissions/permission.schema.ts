@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { maxBrandingUrlLength, type Branding } from '../../apps/branding.service.ts';
+import { userDataScopes } from '../../permissions/permission.repository.ts';
+import { alwaysAllowedScopes, resourceScopeRefSchema, userScopeSchema, type Permissions } from '../../permissions/permission.service.ts';
+
+/** Management API shapes of a third-party app's permissions (its allowlist) and consent-screen branding. */
+
+export const allowedResourceScopeSchema = z.object({
+  id: z.string().describe('The scope id'),
+  name: z.string(),
+  description: z.string(),
+  resource_id: z.string(),
+  resource_indicator: z.string(),
+  resource_name: z.string(),
+}).meta({ id: 'AllowedResourceScope' });
+
+export const permissionsSchema = z.object({
+  user_scopes: z.array(z.enum(userDataScopes)).describe('User data scopes the app may request'),
+  resource_scopes: z.array(allowedResourceScopeSchema).describe('API resource scopes the app may request (users get them only through a role)'),
+  always_allowed: z.array(z.string()).describe('Scopes every app may request without an entry'),
+}).meta({ id: 'ApplicationPermissions' });
+
+export function toApiPermissions(permissions: Permissions): z.input<typeof permissionsSchema> {
+  return {
+    user_scopes: permissions.userScopes,
+    resource_scopes: permissions.resourceScopes.map((s) => ({
+      id: s.id,
+      name: s.name,
+      description: s.description,
+      resource_id: s.resource_id,
+      resource_indicator: s.indicator,
+      resource_name: s.resource_name,
+    })),
+    always_allowed: [...alwaysAllowedScopes],
+  };
+}
+
+export const permissionsBody = z.strictObject({
+  user_scopes: z.array(userScopeSchema).max(20).default([])
+    .describe('profile, email, phone, address, roles; openid and offline_access are accepted and need no entry'),
+  resource_scopes: z.array(resourceScopeRefSchema).max(500).default([])
+    .describe('Each `{ "resource": indicator, "scope": name }` or `{ "scope_id": id }`'),
+});
+
+export const userScopePermissionParams = z.object({ id: z.string().min(1).max(128), scope: z.enum(userDataScopes) });
+export const resourceScopePermissionParams = z.object({ id: z.string().min(1).max(128), scopeId: z.string().min(1).max(128) });
+
+const brandingUrl = (what: string) => z.string().max(maxBrandingUrlLength * 2).nullable().optional()
+  .describe(`${what}: https (http only on localhost, 127.0.0.1, [::1]), no user information or fragment, at most ${maxBrandingUrlLength} characters; empty or null clears it`);
+
+export const brandingSchema = z.object({
+  display_name: z.string().nullable().describe('Shown on the consent screen instead of the name'),
+  logo_url: z.string().nullable(),
+  logo_dark_url: z.string().nullable(),
+  terms_url: z.string().nullable(),
+  privacy_url: z.string().nullable(),
+}).meta({ id: 'ApplicationBranding' });
+
+export function toApiBranding(branding: Branding): z.input<typeof brandingSchema> {
+  return branding;
+}
+
+export const brandingBody = z.strictObject({
+  display_name: z.string().max(256).nullable().optional().describe('Empty or null clears it (the name is shown)'),
+  logo_url: brandingUrl('Logo for the light theme'),
+  logo_dark_url: brandingUrl('Logo for the dark theme'),
+  terms_url: brandingUrl('Terms of use'),
+  privacy_url: brandingUrl('Privacy policy'),
+});

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import type { ApiResource } from '../../resources/resource.service.ts';
+import type { ApiResourceScopeRow } from '../../resources/resource.repository.ts';
+import { pageQuery, pageSchema } from '../applications/application.schema.ts';
+
+/** Management API shapes of API resources (RFC 8707) and their scopes. */
+
+const timestamp = z.iso.datetime({ offset: true });
+const scopeName = z.string().trim().min(1).max(128).describe('An OAuth scope token: printable ASCII without spaces, quotes or backslashes');
+const scopeDescription = z.string().trim().max(1024).describe('Shown to users on the consent screen');
+const accessTokenTtl = z.number().int().min(60).max(86_400)
+  .describe('Lifetime of its access tokens in seconds (60-86400); null for the default SESAME_ACCESS_TOKEN_TTL');
+
+export const resourceScopeSchema = z.object({
+  id: z.string(),
+  resource_id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  created_at: timestamp,
+}).meta({ id: 'ApiResourceScope' });
+
+export function toApiScope(scope: ApiResourceScopeRow): z.input<typeof resourceScopeSchema> {
+  return { id: scope.id, resource_id: scope.resource_id, name: scope.name, description: scope.description, created_at: scope.created_at.toISOString() };
+}
+
+export const resourceSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  indicator: z.string().describe('RFC 8707 resource indicator: the `aud` of its access tokens; fixed at creation'),
+  access_token_ttl: accessTokenTtl.nullable(),
+  scopes: z.array(resourceScopeSchema),
+  created_at: timestamp,
+  updated_at: timestamp,
+}).meta({ id: 'ApiResource' });
+
+export function toApiResource(resource: ApiResource): z.input<typeof resourceSchema> {
+  return {
+    id: resource.id,
+    name: resource.name,
+    indicator: resource.indicator,
+    access_token_ttl: resource.access_token_ttl,
+    scopes: resource.scopes.map(toApiScope),
+    created_at: resource.created_at.toISOString(),
+    updated_at: resource.updated_at.toISOString(),
+  };
+}
+
+export const resourceParams = z.object({ id: z.string().min(1).max(128) });
+export const scopeParams = resourceParams.extend({ scopeId: z.string().min(1).max(128) });
+
+export const newScopeBody = z.strictObject({ name: scopeName, description: scopeDescription.default('') });
+export const scopeChangesBody = z.strictObject({ name: scopeName.optional(), description: scopeDescription.optional() });
+
+export const newResourceBody = z.strictObject({
+  name: z.string().trim().min(1).max(256),
+  indicator: z.string().max(2048).describe('An absolute URI without a fragment, like https://api.example.com; `$ISSUER/api` is reserved'),
+  access_token_ttl: accessTokenTtl.nullable().optional(),
+  scopes: z.array(newScopeBody).max(200).default([]),
+});
+
+export const resourceChangesBody = z.strictObject({
+  name: z.string().trim().min(1).max(256).optional(),
+  access_token_ttl: accessTokenTtl.nullable().optional(),
+});
+
+export const resourceListQuery = z.object({
+  ...pageQuery,
+  q: z.string().trim().max(256).optional().describe('Substring of the name or indicator (case-insensitive)'),
+});
+
+export const resourceListSchema = z.object({ data: z.array(resourceSchema), ...pageSchema });

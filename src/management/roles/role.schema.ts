@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { Role, RoleScope } from '../../roles/role.service.ts';
+import { pageQuery, pageSchema } from '../applications/application.schema.ts';
+import { userSchema } from '../users/user.schema.ts';
+
+/** Management API shapes of roles: named sets of API resource scopes, assigned to users. */
+
+const timestamp = z.iso.datetime({ offset: true });
+const ids = (what: string) => z.array(z.string().min(1).max(128)).min(1).max(500).describe(what);
+
+export const roleScopeSchema = z.object({
+  id: z.string().describe('The scope id'),
+  name: z.string(),
+  description: z.string(),
+  resource_id: z.string(),
+  resource_indicator: z.string(),
+  resource_name: z.string(),
+}).meta({ id: 'RoleScope' });
+
+export function toApiRoleScope(scope: RoleScope): z.input<typeof roleScopeSchema> {
+  return {
+    id: scope.id,
+    name: scope.name,
+    description: scope.description,
+    resource_id: scope.resource_id,
+    resource_indicator: scope.indicator,
+    resource_name: scope.resource_name,
+  };
+}
+
+export const roleSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  scopes: z.array(roleScopeSchema),
+  user_count: z.number().int().describe('How many users hold it'),
+  created_at: timestamp,
+  updated_at: timestamp,
+}).meta({ id: 'Role' });
+
+export function toApiRole(role: Role): z.input<typeof roleSchema> {
+  return {
+    id: role.id,
+    name: role.name,
+    description: role.description,
+    scopes: role.scopes.map(toApiRoleScope),
+    user_count: role.user_count,
+    created_at: role.created_at.toISOString(),
+    updated_at: role.updated_at.toISOString(),
+  };
+}
+
+export const roleParams = z.object({ id: z.string().min(1).max(128) });
+export const roleScopeParams = roleParams.extend({ scopeId: z.string().min(1).max(128) });
+export const roleUserParams = roleParams.extend({ userId: z.string().min(1).max(128) });
+export const userRoleParams = z.object({ id: z.string().min(1).max(128), roleId: z.string().min(1).max(128) });
+
+export const newRoleBody = z.strictObject({
+  name: z.string().trim().min(1).max(128).describe('Unique, ignoring case'),
+  description: z.string().trim().max(1024).default(''),
+  scope_ids: z.array(z.string().min(1).max(128)).max(500).default([]).describe('API resource scopes the role gives'),
+});
+
+export const roleChangesBody = z.strictObject({
+  name: z.string().trim().min(1).max(128).optional(),
+  description: z.string().trim().max(1024).optional(),
+});
+
+export const roleScopesBody = z.strictObject({ scope_ids: ids('API resource scope ids to add') });
+export const roleUsersBody = z.strictObject({ user_ids: ids('User ids to give the role to') });
+export const userRolesBody = z.strictObject({ role_ids: ids('Role ids to give the user') });
+
+export const roleListQuery = z.object({
+  ...pageQuery,
+  q: z.string().trim().max(256).optional().describe('Substring of the name or description (case-insensitive)'),
+});
+export const roleListSchema = z.object({ data: z.array(roleSchema), ...pageSchema });
+
+export const memberListQuery = z.object({
+  limit: pageQuery.limit,
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0).describe('Rows to skip'),
+});
+export const roleMemberSchema = userSchema.extend({ assigned_at: timestamp }).meta({ id: 'RoleMember' });
+export const roleMemberListSchema = z.object({ data: z.array(roleMemberSchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+
+export const userRoleSchema = roleSchema.extend({ assigned_at: timestamp }).meta({ id: 'UserRole' });

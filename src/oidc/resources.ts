@@ -1,0 +1,136 @@
+import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { findApplication } from '../apps/app.repository.ts';
+import type { Config } from '../config/config.ts';
+import type { Db } from '../db/database.ts';
+import { findUserById } from '../users/user.repository.ts';
+import { allowedResourceScopes, findResourceByIndicator, heldResourceScopes } from '../permissions/permission.repository.ts';
+
+/**
+ * API resources (RFC 8707): what an access token may be for, and which of its scopes a client gets.
+ * Access tokens for a resource are RFC 9068 JWTs whose audience is the resource indicator.
+ */
+
+/** The one scope of the built-in Management API; it grants everything. */
+export const managementScope = 'management';
+
+export function managementApiIndicator(issuer: string): string {
+  return `${issuer}/api`;
+}
+
+export interface ApiResource {
+  indicator: string;
+  name: string;
+  scopes: string[];
+  /** Lifetime of its access tokens in seconds; the configured default when absent. */
+  accessTokenTtl?: number;
+  builtIn: boolean;
+}
+
+export interface ResourceDeps {
+  db: Db;
+  config: Config;
+  issuer: string;
+}
+
+/**
+ * Looks an indicator up. The one place that knows which resources exist: the built-in Management API and the
+ * API resources registered by the admin.
+ */
+export async function findApiResource({ db, issuer }: ResourceDeps, indicator: string): Promise<ApiResource | undefined> {
+  if (indicator === managementApiIndicator(issuer)) {
+    return { indicator, name: 'Sesame Management API', scopes: [managementScope], builtIn: true };
+  }
+  const registered = await findResourceByIndicator(db, indicator);
+  if (!registered) return undefined;
+  return {
+    indicator,
+    name: registered.name,
+    scopes: registered.scopes.map((s) => s.name),
+    accessTokenTtl: registered.access_token_ttl ?? undefined,
+    builtIn: false,
+  };
+}
+
+/** Client metadata Sesame adds to every client (see clientMetadata in src/apps/app-types.ts). */
+interface SesameClient {
+  clientId: string;
+  'sesame/type'?: string;
+  'sesame/third_party'?: boolean;
+}
+
+/** The user a request acts for, when there is one: the grant's, else the session's. */
+function accountIdOf(ctx: KoaContextWithOIDC): string | undefined {
+  const { oidc } = ctx;
+  return oidc.account?.accountId ?? oidc.entities.Grant?.accountId ?? oidc.entities.Session?.accountId ?? undefined;
+}
+
+/**
+ * Which scopes of `resource` a client may receive. For the Management API: a first-party app an admin granted
+ * management access gets `management` — an m2m app for itself (client credentials), an interactive app (the
+ * console) only for a signed-in admin. Before sign-in the user is unknown, so the scope is offered and the
+ * decision is made again when the token is issued. Third-party apps and non-admins never get it.
+ */
+async function managementScopes(deps: ResourceDeps, ctx: KoaContextWithOIDC, resource: ApiResource, client: SesameClient): Promise<string[]> {
+  if (client['sesame/third_party'] !== false) return [];
+  const app = await findApplication(deps.db, client.clientId);
+  if (!app?.management_access || app.third_party) return [];
+  if (app.type === 'm2m') return ctx.oidc.params?.grant_type === 'client_credentials' ? [managementScope] : [];
+  const accountId = accountIdOf(ctx);
+  if (!accountId) return ctx.oidc.route === 'authorization' || ctx.oidc.route === 'resume' ? [managementScope] : [];
+  const user = await findUserById(deps.db, accountId);
+  return user?.is_admin && !user.suspended ? [managementScope] : [];
+}
+
+/**
+ * Which scopes of a registered resource a client may receive (DESIGN.md §4): a third-party or m2m app only those
+ * on its allowlist; a user — through any app, first- or third-party — only those a role gives them. Before
+ * sign-in the user is unknown, so the app's share is offered and narrowed when the user is known.
+ */
+async function registeredScopes(deps: ResourceDeps, ctx: KoaContextWithOIDC, resource: ApiResource, client: SesameClient): Promise<string[]> {
+  const app = await findApplication(deps.db, client.clientId);
+  if (!app) return [];
+  let scopes = resource.scopes;
+  if (app.third_party || app.type === 'm2m') {
+    const allowed = new Set((await allowedResourceScopes(deps.db, app.id, resource.indicator)).map((s) => s.scope));
+    scopes = scopes.filter((s) => allowed.has(s));
+  }
+  if (app.type === 'm2m') return ctx.oidc.params?.grant_type === 'client_credentials' ? scopes : [];
+  const accountId = accountIdOf(ctx);
+  if (!accountId) return ctx.oidc.route === 'authorization' || ctx.oidc.route === 'resume' ? scopes : [];
+  const held = new Set((await heldResourceScopes(deps.db, accountId, resource.indicator)).map((s) => s.scope));
+  return scopes.filter((s) => held.has(s));
+}
+
+function grantableScopes(deps: ResourceDeps, ctx: KoaContextWithOIDC, resource: ApiResource, client: SesameClient): Promise<string[]> {
+  return resource.builtIn ? managementScopes(deps, ctx, resource, client) : registeredScopes(deps, ctx, resource, client);
+}
+
+/** oidc-provider's `features.resourceIndicators`, backed by the resources above. */
+export function resourceIndicators(deps: ResourceDeps): NonNullable<NonNullable<Configuration['features']>['resourceIndicators']> {
+  return {
+    enabled: true,
+    /** Client credentials asking for `management` without a resource mean the Management API. */
+    async defaultResource(ctx, _client, oneOf) {
+      if (oneOf) return oneOf;
+      const scopes = String(ctx.oidc.params?.scope ?? '').split(' ');
+      if (ctx.oidc.params?.grant_type === 'client_credentials' && scopes.includes(managementScope)) {
+        return managementApiIndicator(deps.issuer);
+      }
+      return undefined as unknown as string;
+    },
+    // A code or refresh token granted for a resource yields tokens for that resource without repeating it.
+    useGrantedResource: async () => true,
+    async getResourceServerInfo(ctx, indicator, client) {
+      const resource = await findApiResource(deps, indicator);
+      if (!resource) throw new errors.InvalidTarget(`unknown resource indicator ${indicator}`);
+      const scopes = await grantableScopes(deps, ctx, resource, client as unknown as SesameClient);
+      return {
+        scope: scopes.join(' '),
+        audience: resource.indicator,
+        accessTokenFormat: 'jwt',
+        accessTokenTTL: resource.accessTokenTtl ?? deps.config.ttl.accessToken,
+        jwt: { sign: { alg: deps.config.signingAlg } },
+      };
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { Translate } from '../i18n/locale.ts';
+import { html } from './html.ts';
+import { layout } from './layout.ts';
+
+export interface ConnectedApp {
+  clientId: string;
+  name: string;
+  logoUrl: string | null;
+  logoDarkUrl: string | null;
+  permissions: string[];
+  grantedAt: Date | undefined;
+}
+
+export interface AccountPageModel {
+  t: Translate;
+  locale: string;
+  user: { username: string; name: string | null; email: string | null };
+  apps: ConnectedApp[];
+  csrf: string;
+  notice?: string;
+}
+
+function appLogo(t: Translate, app: ConnectedApp) {
+  const src = app.logoUrl ?? app.logoDarkUrl;
+  if (!src) return html`<span class="logo logo-letter" aria-hidden="true">${app.name.slice(0, 1).toUpperCase()}</span>`;
+  return html`<picture>
+    ${app.logoDarkUrl ? html`<source media="(prefers-color-scheme: dark)" srcset="${app.logoDarkUrl}">` : ''}
+    <img class="logo" src="${src}" alt="${t('consent.logoAlt', { app: app.name })}" width="40" height="40" referrerpolicy="no-referrer">
+  </picture>`;
+}
+
+/** The end user's own page: profile, and the third-party apps they let in, each revocable. */
+export function accountPage({ t, locale, user, apps, csrf, notice }: AccountPageModel): string {
+  const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long' });
+  return layout({
+    title: t('account.title'),
+    lang: locale,
+    wide: true,
+    body: html`
+<h1>${t('account.title')}</h1>
+${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+<section aria-labelledby="profile">
+  <h2 id="profile">${t('account.profile')}</h2>
+  <dl class="profile">
+    <dt>${t('account.username')}</dt><dd>${user.username}</dd>
+    ${user.name ? html`<dt>${t('account.name')}</dt><dd>${user.name}</dd>` : ''}
+    ${user.email ? html`<dt>${t('account.email')}</dt><dd>${user.email}</dd>` : ''}
+  </dl>
+</section>
+<section aria-labelledby="connected-apps">
+  <h2 id="connected-apps">${t('account.connectedApps')}</h2>
+  ${apps.length === 0 ? html`<p>${t('account.noApps')}</p>` : html`<ul class="apps">
+    ${apps.map((app) => html`<li class="app">
+      ${appLogo(t, app)}
+      <div class="app-body">
+        <h3>${app.name}</h3>
+        ${app.grantedAt ? html`<p class="muted">${t('account.granted', { date: date.format(app.grantedAt) })}</p>` : ''}
+        <p class="muted">${t('account.canAccess')}</p>
+        <ul class="scopes">${app.permissions.map((p) => html`<li>${p}</li>`)}</ul>
+        <form method="post" action="/account/apps/${encodeURIComponent(app.clientId)}/revoke">
+          <input type="hidden" name="csrf" value="${csrf}">
+          <button type="submit" class="danger" aria-label="${t('account.revoke')}: ${app.name}">${t('account.revoke')}</button>
+        </form>
+      </div>
+    </li>`)}
+  </ul>`}
+</section>
+<p><a href="/account/logout">${t('account.signOut')}</a></p>`,
+  });
+}

@@ -1,0 +1,75 @@
+import type { Translate } from '../i18n/locale.ts';
+import { html } from './html.ts';
+import { layout } from './layout.ts';
+
+export interface ConsentPermission {
+  /** The form value: a user data scope, or `<resource indicator> <scope>` for an API resource scope. */
+  value: string;
+  label: string;
+  /** Cannot be unticked (openid). */
+  required?: boolean;
+}
+
+export interface ConsentGroup {
+  title: string;
+  permissions: ConsentPermission[];
+}
+
+export interface ConsentPageModel {
+  t: Translate;
+  locale: string;
+  action: string;
+  cancelAction: string;
+  switchAccount: string;
+  csrf: string;
+  app: { name: string; logoUrl?: string | null; logoDarkUrl?: string | null; termsUrl?: string | null; privacyUrl?: string | null };
+  user: string;
+  groups: ConsentGroup[];
+  destination: string;
+}
+
+function appLogo({ t, app }: ConsentPageModel) {
+  if (!app.logoUrl && !app.logoDarkUrl) return html`<span class="logo logo-letter" aria-hidden="true">${app.name.slice(0, 1).toUpperCase()}</span>`;
+  const light = app.logoUrl ?? app.logoDarkUrl!;
+  return html`<picture>
+    ${app.logoDarkUrl ? html`<source media="(prefers-color-scheme: dark)" srcset="${app.logoDarkUrl}">` : ''}
+    <img class="logo" src="${light}" alt="${t('consent.logoAlt', { app: app.name })}" width="48" height="48" referrerpolicy="no-referrer">
+  </picture>`;
+}
+
+/** The consent screen of a third-party app (DESIGN.md §4): its branding, the permissions, Authorize or Cancel. */
+export function consentPage(model: ConsentPageModel): string {
+  const { t, locale, app } = model;
+  const legal = app.termsUrl || app.privacyUrl;
+  return layout({
+    title: t('consent.title', { app: app.name }),
+    lang: locale,
+    body: html`
+<div class="logos">${appLogo(model)}<span class="link-dots" aria-hidden="true">⋯</span><span class="logo logo-idp" aria-hidden="true">S</span></div>
+<h1>${t('consent.title', { app: app.name })}</h1>
+<p class="user">${t('consent.signedInAs', { user: model.user })} · <a href="${model.switchAccount}">${t('consent.notYou')}</a></p>
+<form method="post" action="${model.action}" id="consent">
+  <input type="hidden" name="csrf" value="${model.csrf}">
+  ${model.groups.map((group) => html`
+  <fieldset class="permissions">
+    <legend>${group.title}</legend>
+    ${group.permissions.map((permission) => html`
+    <label class="permission">
+      <input type="checkbox" name="grant" value="${permission.value}" checked ${permission.required ? 'disabled' : ''}>
+      <span>${permission.label}${permission.required ? html` <span class="muted">(${t('consent.required')})</span>` : ''}</span>
+    </label>
+    ${permission.required ? html`<input type="hidden" name="grant" value="${permission.value}">` : ''}`)}
+  </fieldset>`)}
+  ${legal ? html`<p class="muted legal">${t('consent.legal', { app: app.name })}
+    ${app.termsUrl ? html`<a href="${app.termsUrl}" target="_blank" rel="noopener noreferrer">${t('consent.terms')}</a>` : ''}
+    ${app.termsUrl && app.privacyUrl ? ' · ' : ''}
+    ${app.privacyUrl ? html`<a href="${app.privacyUrl}" target="_blank" rel="noopener noreferrer">${t('consent.privacy')}</a>` : ''}</p>` : ''}
+  <p class="muted destination">${t('consent.redirect', { destination: model.destination })}</p>
+  <button type="submit">${t('consent.authorize')}</button>
+</form>
+<form method="post" action="${model.cancelAction}">
+  <input type="hidden" name="csrf" value="${model.csrf}">
+  <button type="submit" class="secondary">${t('consent.cancel')}</button>
+</form>`,
+  });
+}

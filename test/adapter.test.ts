@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { errors } from 'oidc-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/config.ts';
+import { openDatabase, type Db } from '../src/db/database.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { deleteExpiredModels, PostgresAdapter, revokeGrant } from '../src/oidc/adapter.ts';
+import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
+
+/** oidc-provider's storage contract, on the database the suite runs against (PGlite or PostgreSQL). */
+let database: TestDatabase;
+let db: Db;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = await openDatabase(loadConfig(database.env));
+  await migrateToLatest(db);
+});
+afterAll(async () => {
+  await db?.destroy();
+  await database?.drop();
+});
+
+const newId = () => randomBytes(16).toString('base64url');
+const adapter = (model: string) => new PostgresAdapter(db, model);
+
+async function expireNow(model: string, id: string) {
+  await db.updateTable('oidc_models').set({ expires_at: sql`now() - interval '1 second'` })
+    .where('model', '=', model).where('id', '=', id).execute();
+}
+
+async function rowCount(where: { grantId?: string; model?: string; id?: string }) {
+  let query = db.selectFrom('oidc_models').select((eb) => eb.fn.countAll<string>().as('n'));
+  if (where.grantId) query = query.where('grant_id', '=', where.grantId);
+  if (where.model) query = query.where('model', '=', where.model);
+  if (where.id) query = query.where('id', '=', where.id);
+  return Number((await query.executeTakeFirstOrThrow()).n);
+}
+
+describe(`PostgresAdapter on ${testDatabaseKind}`, () => {
+  it('stores a payload with upsert and finds it by id', async () => {
+    const codes = adapter('AuthorizationCode');
+    const id = newId();
+    const payload = { jti: id, kind: 'AuthorizationCode', grantId: newId(), scope: 'openid', nested: { a: [1, 'two', null] }, unicode: 'Ünïcødé ✓ 日本' };
+    await codes.upsert(id, payload, 60);
+    expect(await codes.find(id)).toEqual(payload);
+    expect(await codes.find(newId())).toBeUndefined();
+  });
+
+  it('replaces the payload and expiry on a second upsert of the same id', async () => {
+    const sessions = adapter('Session');
+    const id = newId();
+    await sessions.upsert(id, { jti: id, uid: 'uid-1', accountId: 'a' }, 60);
+    await sessions.upsert(id, { jti: id, uid: 'uid-2', accountId: 'b' }, 3600);
+    expect(await sessions.find(id)).toEqual({ jti: id, uid: 'uid-2', accountId: 'b' });
+    expect(await sessions.findByUid('uid-1')).toBeUndefined();
+    expect(await sessions.findByUid('uid-2')).toMatchObject({ accountId: 'b' });
+    const row = await db.selectFrom('oidc_models').select(sql<number>`extract(epoch from expires_at - now())`.as('left'))
+      .where('model', '=', 'Session').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(Number(row.left)).toBeGreaterThan(3500);
+    expect(Number(row.left)).toBeLessThanOrEqual(3600);
+  });
+
+  it('keeps models apart: the same id in two models are two rows', async () => {
+    const id = newId();
+    await adapter('AccessToken').upsert(id, { jti: id, kind: 'AccessToken' }, 60);
+    await adapter('RefreshToken').upsert(id, { jti: id, kind: 'RefreshToken' }, 60);
+    expect(await adapter('AccessToken').find(id)).toMatchObject({ kind: 'AccessToken' });
+    expect(await adapter('RefreshToken').find(id)).toMatchObject({ kind: 'RefreshToken' });
+    await adapter('AccessToken').destroy(id);
+    expect(await adapter('AccessToken').find(id)).toBeUndefined();
+    expect(await adapter('RefreshToken').find(id)).toMatchObject({ kind: 'RefreshToken' });
+  });
+
+  it('stores a row without expiry when expiresIn is not given', async () => {
+    const id = newId();
+    await adapter('Grant').upsert(id, { jti: id, accountId: 'a', clientId: 'c' });
+    expect(await adapter('Grant').find(id)).toMatchObject({ accountId: 'a' });
+    const row = await db.selectFrom('oidc_models').select('expires_at').where('model', '=', 'Grant').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.expires_at).toBeNull();
+  });
+
+  it('finds by uid and by user code within the model only', async () => {
+    const uid = newId();
+    const userCode = `ABCD-${randomBytes(3).toString('hex')}`;
+    await adapter('Session').upsert(newId(), { uid, accountId: 'a' }, 60);
+    await adapter('DeviceCode').upsert(newId(), { userCode, grantId: newId() }, 60);
+    expect(await adapter('Session').findByUid(uid)).toMatchObject({ uid, accountId: 'a' });
+    expect(await adapter('Interaction').findByUid(uid)).toBeUndefined();
+    expect(await adapter('DeviceCode').findByUserCode(userCode)).toMatchObject({ userCode });
+    expect(await adapter('DeviceCode').findByUserCode('WXYZ-0000')).toBeUndefined();
+  });
+
+  it('destroys one artifact; destroying a missing one is a no-op', async () => {
+    const id = newId();
+    await adapter('Interaction').upsert(id, { jti: id }, 60);
+    await adapter('Interaction').destroy(id);
+    expect(await adapter('Interaction').find(id)).toBeUndefined();
+    await expect(adapter('Interaction').destroy(id)).resolves.toBeUndefined();
+  });
+
+  it('revokes by grant id within the model, leaving other grants alone', async () => {
+    const grantId = newId();
+    const otherGrant = newId();
+    const mine = [newId(), newId()];
+    const theirs = newId();
+    for (const id of mine) await adapter('AccessToken').upsert(id, { jti: id, grantId }, 60);
+    await adapter('AccessToken').upsert(theirs, { jti: theirs, grantId: otherGrant }, 60);
+    const refresh = newId();
+    await adapter('RefreshToken').upsert(refresh, { jti: refresh, grantId }, 60);
+
+    await adapter('AccessToken').revokeByGrantId(grantId);
+    for (const id of mine) expect(await adapter('AccessToken').find(id)).toBeUndefined();
+    expect(await adapter('AccessToken').find(theirs)).toMatchObject({ grantId: otherGrant });
+    // oidc-provider calls revokeByGrantId once per model.
+    expect(await adapter('RefreshToken').find(refresh)).toMatchObject({ grantId });
+  });
+
+  it('revokeGrant removes the grant and every artifact issued under it', async () => {
+    const grantId = newId();
+    await adapter('Grant').upsert(grantId, { jti: grantId, accountId: 'a', clientId: 'c' }, 3600);
+    for (const model of ['AuthorizationCode', 'AccessToken', 'RefreshToken']) {
+      await adapter(model).upsert(newId(), { grantId }, 60);
+    }
+    const unrelated = newId();
+    await adapter('AccessToken').upsert(unrelated, { grantId: newId() }, 60);
+    await revokeGrant(db, grantId);
+    expect(await rowCount({ grantId })).toBe(0);
+    expect(await adapter('Grant').find(grantId)).toBeUndefined();
+    expect(await adapter('AccessToken').find(unrelated)).toBeDefined();
+  });
+
+  it('marks an artifact consumed once; find then reports when', async () => {
+    const id = newId();
+    const codes = adapter('AuthorizationCode');
+    await codes.upsert(id, { jti: id, grantId: newId() }, 60);
+    expect((await codes.find(id))?.consumed).toBeUndefined();
+    const before = Math.floor(Date.now() / 1000);
+    await codes.consume(id);
+    const consumed = (await codes.find(id))?.consumed;
+    expect(typeof consumed).toBe('number');
+    expect(consumed).toBeGreaterThanOrEqual(before - 5);
+    expect(consumed).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 5);
+  });
+
+  it('a second consume of the same code fails with invalid_grant and revokes the grant', async () => {
+    const grantId = newId();
+    const code = newId();
+    await adapter('Grant').upsert(grantId, { jti: grantId }, 3600);
+    await adapter('AuthorizationCode').upsert(code, { jti: code, grantId }, 60);
+    const token = newId();
+    await adapter('AccessToken').upsert(token, { jti: token, grantId }, 60);
+
+    await adapter('AuthorizationCode').consume(code);
+    const error = await adapter('AuthorizationCode').consume(code).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(errors.InvalidGrant);
+    expect((error as errors.InvalidGrant).error_detail).toMatch(/already consumed/);
+    expect(await rowCount({ grantId })).toBe(0);
+    expect(await adapter('Grant').find(grantId)).toBeUndefined();
+  });
+
+  it('an expired artifact is not found, by id, uid or user code', async () => {
+    const id = newId();
+    const uid = newId();
+    const userCode = newId();
+    await adapter('DeviceCode').upsert(id, { jti: id, uid, userCode }, 60);
+    expect(await adapter('DeviceCode').find(id)).toBeDefined();
+    await expireNow('DeviceCode', id);
+    expect(await adapter('DeviceCode').find(id)).toBeUndefined();
+    expect(await adapter('DeviceCode').findByUid(uid)).toBeUndefined();
+    expect(await adapter('DeviceCode').findByUserCode(userCode)).toBeUndefined();
+  });
+
+  it('deleteExpiredModels removes expired rows and nothing else', async () => {
+    const expired = [newId(), newId(), newId()];
+    const live = newId();
+    const forever = newId();
+    for (const id of expired) {
+      await adapter('AccessToken').upsert(id, { jti: id }, 60);
+      await expireNow('AccessToken', id);
+    }
+    await adapter('AccessToken').upsert(live, { jti: live }, 60);
+    await adapter('Grant').upsert(forever, { jti: forever });
+
+    // Batches: a small batch removes at most that many; calling again finishes the job.
+    const first = await deleteExpiredModels(db, 2);
+    expect(first).toBe(2);
+    expect(await deleteExpiredModels(db)).toBeGreaterThanOrEqual(1);
+    expect(await deleteExpiredModels(db)).toBe(0);
+    for (const id of expired) expect(await rowCount({ model: 'AccessToken', id })).toBe(0);
+    expect(await adapter('AccessToken').find(live)).toBeDefined();
+    expect(await adapter('Grant').find(forever)).toBeDefined();
+  });
+
+  it('a payload that jsonb cannot hold as given (NUL characters) still round-trips', async () => {
+    const id = newId();
+    const payload = { jti: id, params: { state: 'a\u0000b', nonce: '\u0000' } };
+    await adapter('Interaction').upsert(id, payload, 60);
+    expect(await adapter('Interaction').find(id)).toEqual(payload);
+  });
+});
+
+describe(`concurrent consumers of one code on ${testDatabaseKind}`, () => {
+  /**
+   * On PostgreSQL each consumer runs on its own pooled connection, so the consumes truly race in the
+   * server; PGlite is a single session, so there they are concurrent promises interleaving.
+   */
+  it('exactly one of several concurrent consumers wins, every time', async () => {
+    for (let round = 0; round < 15; round++) {
+      const grantId = newId();
+      const code = newId();
+      const refresh = newId();
+      await adapter('Grant').upsert(grantId, { jti: grantId }, 3600);
+      await adapter('AuthorizationCode').upsert(code, { jti: code, grantId }, 60);
+      await adapter('RefreshToken').upsert(refresh, { jti: refresh, grantId }, 3600);
+
+      const consumers = round % 2 ? 2 : 5;
+      const results = await Promise.allSettled(
+        Array.from({ length: consumers }, () => new PostgresAdapter(db, 'AuthorizationCode').consume(code)),
+      );
+      const winners = results.filter((r) => r.status === 'fulfilled');
+      const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(winners).toHaveLength(1);
+      expect(losers).toHaveLength(consumers - 1);
+      for (const loser of losers) expect(loser.reason).toBeInstanceOf(errors.InvalidGrant);
+      // The losers revoked the grant: its refresh token and the grant itself are gone.
+      expect(await adapter('RefreshToken').find(refresh)).toBeUndefined();
+      expect(await adapter('Grant').find(grantId)).toBeUndefined();
+      expect(await rowCount({ grantId })).toBe(0);
+    }
+  });
+
+  it.runIf(testDatabaseKind === 'postgres')('consumers queued on the same row in the server: still exactly one wins', async () => {
+    const grantId = newId();
+    const code = newId();
+    await adapter('AuthorizationCode').upsert(code, { jti: code, grantId }, 60);
+    let consumers: Promise<PromiseSettledResult<void>[]> | undefined;
+    // Hold the row locked so that both consumers are waiting inside PostgreSQL, on two connections, when it is released.
+    await db.transaction().execute(async (trx) => {
+      await sql`SELECT 1 FROM oidc_models WHERE model = 'AuthorizationCode' AND id = ${code} FOR UPDATE`.execute(trx);
+      consumers = Promise.allSettled([0, 1].map(() => adapter('AuthorizationCode').consume(code)));
+      // Polled on another connection: inside a transaction pg_stat_activity is a snapshot.
+      for (let waiting = 0; waiting < 2;) {
+        const { rows } = await sql<{ n: string }>`
+          SELECT count(*) AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'update "oidc_models"%'`.execute(db);
+        waiting = Number(rows[0]!.n);
+      }
+    });
+    const results = await consumers!;
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const [loser] = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(loser?.reason).toBeInstanceOf(errors.InvalidGrant);
+    expect(await rowCount({ grantId })).toBe(0);
+  });
+});

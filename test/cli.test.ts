@@ -1,0 +1,226 @@
+import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliSocketPath, sendToServer, type CliResponse } from '../src/cli/cli-socket.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { findUserByLogin } from '../src/users/user.repository.ts';
+import { createLogger } from '../src/logger.ts';
+import { startSesame, type Sesame } from '../src/server.ts';
+import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
+
+/**
+ * `npm run sesame -- …` as an operator runs it: a separate process, with the server stopped (the CLI opens the
+ * database itself) and with it running (on the embedded database, through the server's Unix socket).
+ */
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => database?.drop());
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function sesameCli(...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['src/main.ts', ...args], {
+      env: { PATH: process.env.PATH ?? '', SESAME_KEY_REFRESH_SECONDS: '1', ...database.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk; });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function json<T = Record<string, unknown>>(...args: string[]): Promise<T> {
+  const run = await sesameCli(...args, '--json');
+  expect(run.stderr, `${args.join(' ')}: ${run.stderr}`).toBe('');
+  expect(run.code).toBe(0);
+  return JSON.parse(run.stdout) as T;
+}
+
+function expectCleanFailure(run: Run, message: RegExp) {
+  expect(run.code, run.stdout).not.toBe(0);
+  expect(run.stderr).toMatch(message);
+  // A person reads this: no stack trace, no internals.
+  expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+|node:internal|unexpected error/);
+}
+
+const password = 'a long passphrase';
+
+/** One line to the CLI socket, as any local process could send it. */
+function sendRaw(socket: string, line: string): Promise<CliResponse & { error?: string }> {
+  return new Promise((resolve, reject) => {
+    const connection = net.createConnection(socket);
+    let buffer = '';
+    connection.setEncoding('utf8');
+    connection.on('connect', () => connection.write(`${line}\n`));
+    connection.on('data', (chunk: string) => { buffer += chunk; });
+    connection.on('end', () => resolve(JSON.parse(buffer)));
+    connection.on('error', reject);
+  });
+}
+
+describe('with the server stopped', () => {
+  it('migrate applies the migrations of a fresh database and says so, then finds nothing to do', async () => {
+    const first = await json<{ applied: string[] }>('migrate');
+    expect(first.applied.length).toBeGreaterThan(0);
+    expect(first.applied).toContain('2026-11-23-0001-initial');
+    const again = await sesameCli('migrate');
+    expect(again.code).toBe(0);
+    expect(again.stdout.trim()).toBe('database is up to date');
+  });
+
+  it('users create, apps create and keys list work on the database directly', async () => {
+    const user = await json('users', 'create', '--username', 'direct', '--password', password, '--email', 'direct@example.com', '--name', 'Direct User', '--admin');
+    expect(user).toMatchObject({ username: 'direct', email: 'direct@example.com', name: 'Direct User', is_admin: true });
+    expect(user).not.toHaveProperty('password_hash');
+
+    const app = await sesameCli('apps', 'create', '--name', 'Direct web', '--type', 'traditional', '--redirect-uri', 'https://direct.example.com/cb');
+    expect(app.code).toBe(0);
+    expect(app.stdout).toMatch(/^client_id: \S+$/m);
+    expect(app.stdout).toMatch(/^client_secret: \S{40,}$/m);
+
+    const keys = await json<{ kid: string; use: string; alg: string; status: string }[]>('keys', 'list');
+    expect(keys.filter((k) => k.status === 'active').map((k) => `${k.use}/${k.alg}`).sort()).toEqual(['cookie/HS256', 'sig/ES256', 'sig/RS256']);
+  });
+
+  it('bad input gives a clear message and a non-zero exit', async () => {
+    expectCleanFailure(await sesameCli('users', 'create', '--username', 'nopass'), /--password is required/);
+  });
+});
+
+describe('with the server running', () => {
+  let sesame: Sesame;
+
+  beforeAll(async () => {
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SESAME_LOG_LEVEL: 'silent', SESAME_KEY_REFRESH_SECONDS: '1', ...database.env });
+    sesame = await startSesame(config, createLogger('silent'));
+  });
+  afterAll(async () => sesame?.close());
+
+  it.runIf(testDatabaseKind === 'pglite')('talks to the server over the Unix socket in the data folder, which refuses garbage', async () => {
+    const socket = cliSocketPath(database.dataDir);
+    expect(existsSync(socket)).toBe(true);
+    expect(statSync(socket).mode & 0o777).toBe(0o600);
+    for (const line of ['not json', '42', 'null', '{"command":"__proto__"}', '{"command":"constructor"}', '{"command":["keys list"]}']) {
+      const response = await sendRaw(socket, line);
+      expect(response.ok, line).toBe(false);
+      expect(response.error).toMatch(/unknown command|not a JSON object/);
+    }
+    expect(await sendToServer(database.dataDir, { command: 'users create', options: { username: 'x' } })).toEqual({ ok: false, error: 'password: --password is required' });
+    expect((await fetch(`${sesame.issuer}/readyz`)).status).toBe(200);
+  });
+
+  it('users create prints the new user; the user exists and can be found by login', async () => {
+    const run = await sesameCli('users', 'create', '--username', 'alice', '--password', password, '--email', 'alice@example.com', '--name', 'Alice');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^created user alice \(id u_\S+\)$/m);
+    expect(await findUserByLogin(sesame.db, 'ALICE@example.com')).toMatchObject({ username: 'alice', name: 'Alice', is_admin: false });
+  });
+
+  it('apps create prints the client id of every type, and the secret only for traditional and m2m apps', async () => {
+    const cases = [
+      { type: 'traditional', args: ['--redirect-uri', 'https://web.example.com/cb'], secret: true },
+      { type: 'spa', args: ['--redirect-uri', 'http://localhost:5173/cb'], secret: false },
+      { type: 'native', args: ['--redirect-uri', 'com.example.app:/cb', '--redirect-uri', 'http://127.0.0.1/cb'], secret: false },
+      { type: 'm2m', args: [], secret: true },
+    ];
+    // In parallel: the server answers several CLI connections at once.
+    await Promise.all(cases.map(async ({ type, args, secret }) => {
+      const text = await sesameCli('apps', 'create', '--name', `App ${type}`, '--type', type, ...args);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toContain(`created ${type} app App ${type}`);
+      expect(text.stdout).toMatch(/^client_id: \S+$/m);
+      expect(/^client_secret:/m.test(text.stdout), type).toBe(secret);
+
+      const app = await json<{ client_id: string; client_secret?: string; type: string; redirect_uris: string[] }>('apps', 'create', '--name', `JSON ${type}`, '--type', type, ...args);
+      expect(app.type).toBe(type);
+      expect(app.client_id).toEqual(expect.any(String));
+      expect(app.redirect_uris).toEqual(args.filter((_, i) => i % 2 === 1));
+      if (secret) expect(app.client_secret).toEqual(expect.any(String));
+      else expect(app).not.toHaveProperty('client_secret');
+      if (type === 'm2m') {
+        // The printed secret is the real one: the app gets a token with it.
+        const token = await fetch(`${sesame.issuer}/oidc/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'client_credentials', client_id: app.client_id, client_secret: app.client_secret! }),
+        });
+        expect(token.status).toBe(200);
+      }
+    }));
+  });
+
+  it('keys rotate publishes the new keys in JWKS', async () => {
+    const before = await json<{ kid: string; status: string }[]>('keys', 'list');
+    const fresh = await json<{ kid: string; alg: string; status: string }[]>('keys', 'rotate');
+    expect(fresh.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(fresh.every((k) => k.status === 'active')).toBe(true);
+    // Through the socket the server reloads at once; with PostgreSQL it notices within SESAME_KEY_REFRESH_SECONDS.
+    const deadline = Date.now() + 5000;
+    let kids: string[] = [];
+    while (Date.now() < deadline) {
+      kids = ((await (await fetch(`${sesame.issuer}/oidc/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+      if (fresh.every((k) => kids.includes(k.kid))) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    for (const key of fresh) expect(kids).toContain(key.kid);
+    for (const key of before.filter((k) => k.status === 'active' && !k.kid.startsWith('cookie'))) expect(kids).toContain(key.kid);
+
+    const text = await sesameCli('keys', 'rotate', '--cookie');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^new active HS256 key cookie-\S+$/m);
+    const listed = await sesameCli('keys', 'list');
+    expect(listed.stdout.split('\n')[0]).toMatch(/^kid\tuse\talg\tstatus/);
+    expect(listed.stdout).toContain('retired');
+  });
+
+  it('migrate reports that the database is up to date', async () => {
+    expect(await json('migrate')).toEqual({ applied: [] });
+  });
+
+  it('bad input gives a clear message and a non-zero exit, never a stack trace', async () => {
+    const cases: [string[], RegExp][] = [
+      [['users', 'create', '--username', 'bob'], /--password is required/],
+      [['users', 'create', '--username', 'bob', '--password', 'short'], /at least 8 characters/],
+      [['users', 'create', '--username', 'alice', '--password', password], /already exists/],
+      [['users', 'create', '--username', 'bob', '--password', password, '--email', 'not-an-email'], /email/],
+      [['apps', 'create', '--name', 'X', '--type', 'desktop'], /--type must be traditional, spa, native or m2m/],
+      [['apps', 'create', '--type', 'spa'], /--name is required/],
+      [['apps', 'create', '--name', 'X', '--type', 'spa', '--redirect-uri', 'javascript:alert(1)'], /forbidden scheme/],
+      [['apps', 'create', '--name', 'X', '--type', 'm2m', '--redirect-uri', 'https://x.example/cb'], /no redirect URIs/],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => sesameCli(...args)));
+    runs.forEach((run, i) => expectCleanFailure(run, cases[i]![1]));
+    const unknownOption = await sesameCli('users', 'create', '--username', 'x', '--colour', 'blue');
+    expectCleanFailure(unknownOption, /--colour/);
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toContain('usage: npm run sesame -- users create');
+    expectCleanFailure(await sesameCli('users', 'create', 'positional'), /positional/);
+  });
+
+  it('an unknown command prints the usage and exits 2; no command prints the usage', async () => {
+    const unknown = await sesameCli('frobnicate', '--now');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command: frobnicate');
+    expect(unknown.stderr).toContain('Usage: npm run sesame -- <command>');
+    for (const command of ['users create', 'apps create', 'keys list', 'keys rotate', 'migrate', 'start']) {
+      expect(unknown.stderr).toContain(`  ${command}`);
+    }
+    // Names every object has are not commands.
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const inherited = await sesameCli(name);
+      expect(inherited.code, name).toBe(2);
+      expect(inherited.stderr).toContain(`unknown command: ${name}`);
+    }
+    const none = await sesameCli();
+    expect(none.code).toBe(0);
+    expect(none.stderr).toContain('Usage: npm run sesame -- <command>');
+  });
+});
