@@ -1,15 +1,16 @@
-import { randomBytes, createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { findApplication } from '../apps/app.repository.ts';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import type { Db } from '../db/database.ts';
 import { pickLocale, translator } from '../i18n/locale.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
 import { oidcRoutes } from '../oidc/provider.ts';
 import { accountPage } from '../pages/account.page.ts';
-import { pageContentSecurityPolicy } from '../pages/layout.ts';
+import { sendPage } from '../pages/send-page.ts';
 import { messagePage } from '../pages/message.page.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { accountClientId, accountClientSecret, accountRedirectUri } from './account-client.ts';
@@ -40,14 +41,6 @@ function localeOf(ctx: Context) {
   return { locale, t: translator(locale) };
 }
 
-function sendPage(ctx: Context, body: string, status = 200) {
-  ctx.status = status;
-  ctx.type = 'html';
-  ctx.set('Content-Security-Policy', pageContentSecurityPolicy);
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = body;
-}
-
 function setCookie(ctx: Context, name: string, value: string | null, maxAge?: number) {
   ctx.cookies.set(name, value, { path: '/account', httpOnly: true, sameSite: 'lax', secure: ctx.secure, maxAge: maxAge && maxAge * 1000, overwrite: true });
 }
@@ -69,11 +62,10 @@ export function accountRoutes(deps: AccountDeps): Router {
     }
     const { locale, t } = localeOf(ctx);
     const apps = await connectedApps(deps.db, user.id, t);
-    const revoked = typeof ctx.query.revoked === 'string' ? ctx.query.revoked : undefined;
-    const revokedName = revoked ? (await deps.db.selectFrom('applications').select(['name', 'display_name']).where('id', '=', revoked).executeTakeFirst()) : undefined;
+    const revoked = typeof ctx.query.revoked === 'string' ? await findApplication(deps.db, ctx.query.revoked) : undefined;
     sendPage(ctx, accountPage({
       t, locale, user, apps, csrf: csrfFor(current),
-      notice: revokedName ? t('account.revoked', { app: revokedName.display_name ?? revokedName.name }) : undefined,
+      notice: revoked ? t('account.revoked', { app: revoked.display_name ?? revoked.name }) : undefined,
     }));
   });
 

@@ -8,7 +8,7 @@ import type { Db } from '../db/database.ts';
 import { pickLocale, translator, type Translate } from '../i18n/locale.ts';
 import { isFirstParty } from '../oidc/grants.ts';
 import { consentPage } from '../pages/consent.page.ts';
-import { pageContentSecurityPolicy } from '../pages/layout.ts';
+import { sendPage } from '../pages/send-page.ts';
 import { messagePage } from '../pages/message.page.ts';
 import { signInPage } from '../pages/sign-in.page.ts';
 import { verifyPassword } from '../users/password.ts';
@@ -28,14 +28,6 @@ function pageContext(ctx: Context, details?: Details) {
   const uiLocales = details?.params.ui_locales;
   const locale = pickLocale(typeof uiLocales === 'string' ? uiLocales : undefined, ctx.get('accept-language'));
   return { locale, t: translator(locale) };
-}
-
-function sendPage(ctx: Context, body: string, status = 200) {
-  ctx.status = status;
-  ctx.type = 'html';
-  ctx.set('Content-Security-Policy', pageContentSecurityPolicy);
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = body;
 }
 
 function sendError(ctx: Context, t: Translate, locale: string, text: string, status: number) {
