@@ -6,15 +6,17 @@ export interface Cursor {
   id: string;
 }
 
-/** Opaque to callers; it only names the last row seen, so pages stay stable while rows are added. */
-export function encodeCursor(row: { created_at: Date; id: string }): string {
-  return Buffer.from(JSON.stringify([row.created_at.toISOString(), row.id])).toString('base64url');
+/** Opaque to callers; it only names the last row seen (its created_at as PostgreSQL writes it), so pages stay stable while rows are added. */
+export function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
 }
+
+const timestampText = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/;
 
 export function decodeCursor(cursor: string): Cursor {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt))) return { createdAt, id };
+    if (typeof createdAt === 'string' && typeof id === 'string' && timestampText.test(createdAt)) return { createdAt, id };
   } catch {
     // reported below
   }
@@ -32,12 +34,4 @@ export interface PageRequest {
   limit: number;
   offset?: number;
   cursor?: string;
-}
-
-/** Whether rows follow this page, and the cursor that fetches them. */
-export function nextCursor(rows: { created_at: Date; id: string }[], page: PageRequest, total: number): string | undefined {
-  const last = rows.at(-1);
-  if (!last || rows.length < page.limit) return undefined;
-  if (!page.cursor && (page.offset ?? 0) + rows.length >= total) return undefined;
-  return encodeCursor(last);
 }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { likePattern, type Cursor } from '../pagination.ts';
-import type { Application, ApplicationSecret, ApplicationUpdate, AppType, NewApplication } from '../db/tables.ts';
+import { pageNewestFirst, type Page } from '../db/paging.ts';
+import { likePattern, type PageRequest } from '../pagination.ts';
+import type { Application, ApplicationSecret, ApplicationUpdate, AppType, Database, NewApplication } from '../db/tables.ts';
 
 export function hashClientSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -61,28 +62,13 @@ function filteredApplications(db: Db, filter: ApplicationFilter) {
   return query;
 }
 
-/** One page of applications, newest first, and how many match in all. */
-export async function queryApplications(
+/** One page, newest first, and how many match in all. */
+export function queryApplications(
   db: Db,
   filter: ApplicationFilter,
-  page: { limit: number; offset?: number; after?: Cursor },
-): Promise<{ rows: Application[]; total: number }> {
-  let rows = filteredApplications(db, filter).selectAll()
-    .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit);
-  if (page.after) {
-    const { createdAt, id } = page.after;
-    rows = rows.where((eb) => eb.or([
-      eb('created_at', '<', new Date(createdAt)),
-      eb.and([eb('created_at', '=', new Date(createdAt)), eb('id', '<', id)]),
-    ]));
-  } else if (page.offset) {
-    rows = rows.offset(page.offset);
-  }
-  const [found, count] = await Promise.all([
-    rows.execute(),
-    filteredApplications(db, filter).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows: found, total: Number(count.n) };
+  page: PageRequest,
+): Promise<Page<Application>> {
+  return pageNewestFirst<Database, 'applications', Application>(() => filteredApplications(db, filter), page);
 }
 
 export async function updateApplicationRow(db: Db, id: string, changes: ApplicationUpdate): Promise<Application | undefined> {

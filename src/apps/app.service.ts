@@ -4,7 +4,7 @@ import type { Db } from '../db/database.ts';
 import type { Application, ApplicationSecret, ApplicationUpdate, AppType } from '../db/tables.ts';
 import { assertThat, ServiceError, type FieldError } from '../errors.ts';
 import { newClientId, newId } from '../ids.ts';
-import { decodeCursor, nextCursor, type PageRequest } from '../pagination.ts';
+import type { PageRequest } from '../pagination.ts';
 import { appTypes, isConfidential, mayBeThirdParty } from './app-types.ts';
 import {
   deleteApplicationRow, deleteSecretRow, findApplication, insertApplication, insertSecret, listSecretRows,
@@ -127,9 +127,8 @@ export interface ApplicationPage {
 
 /** Applications newest first, filtered, one page at a time (by offset or by the cursor of the previous page). */
 export async function listApplications(db: Db, filter: ApplicationFilter, page: PageRequest): Promise<ApplicationPage> {
-  const after = page.cursor ? decodeCursor(page.cursor) : undefined;
-  const { rows, total } = await queryApplications(db, filter, { limit: page.limit, offset: page.offset, after });
-  return { applications: rows, total, nextCursor: nextCursor(rows, page, total) };
+  const { rows, total, nextCursor } = await queryApplications(db, filter, page);
+  return { applications: rows, total, nextCursor };
 }
 
 /** Changes an app's settings. Takes effect on every node at once: clients are read from the database per request. */

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import type { ApiResourcesTable, ApiResourceScopesTable } from '../db/tables.ts';
+import { pageNewestFirst, type Page } from '../db/paging.ts';
+import type { ApiResourcesTable, ApiResourceScopesTable, Database } from '../db/tables.ts';
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import { likePattern, type Cursor } from '../pagination.ts';
+import { likePattern, type PageRequest } from '../pagination.ts';
 
 /** SQL only: API resources (RFC 8707) and their scopes. */
 
@@ -37,27 +38,13 @@ function filteredResources(db: Db, search: string | undefined) {
   return query;
 }
 
-/** One page of resources, newest first, and how many match in all. */
-export async function queryResources(
+/** One page, newest first, and how many match in all. */
+export function queryResources(
   db: Db,
   search: string | undefined,
-  page: { limit: number; offset?: number; after?: Cursor },
-): Promise<{ rows: ApiResourceRow[]; total: number }> {
-  let rows = filteredResources(db, search).selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit);
-  if (page.after) {
-    const { createdAt, id } = page.after;
-    rows = rows.where((eb) => eb.or([
-      eb('created_at', '<', new Date(createdAt)),
-      eb.and([eb('created_at', '=', new Date(createdAt)), eb('id', '<', id)]),
-    ]));
-  } else if (page.offset) {
-    rows = rows.offset(page.offset);
-  }
-  const [found, count] = await Promise.all([
-    rows.execute(),
-    filteredResources(db, search).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows: found, total: Number(count.n) };
+  page: PageRequest,
+): Promise<Page<ApiResourceRow>> {
+  return pageNewestFirst<Database, 'api_resources', ApiResourceRow>(() => filteredResources(db, search), page);
 }
 
 /** The scopes of the given resources, by name. */

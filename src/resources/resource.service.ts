@@ -4,7 +4,7 @@ import { isStorableText } from '../db/text.ts';
 import { assertThat, isUniqueViolation, ServiceError, type FieldError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { managementApiIndicator } from '../oidc/resources.ts';
-import { decodeCursor, nextCursor, type PageRequest } from '../pagination.ts';
+import type { PageRequest } from '../pagination.ts';
 import {
   deleteResourceRow, deleteScopeRow, findResourceRow, findScopeRow, insertResource, insertScopes, queryResources,
   scopesOfResources, updateResourceRow, updateScopeRow, type ApiResourceRow, type ApiResourceScopeRow,
@@ -148,13 +148,12 @@ export interface ResourcePage {
 
 /** Resources newest first, each with its scopes, one page at a time. */
 export async function listResources(db: Db, search: string | undefined, page: PageRequest): Promise<ResourcePage> {
-  const after = page.cursor ? decodeCursor(page.cursor) : undefined;
-  const { rows, total } = await queryResources(db, search, { limit: page.limit, offset: page.offset, after });
+  const { rows, total, nextCursor } = await queryResources(db, search, page);
   const scopes = await scopesOfResources(db, rows.map((r) => r.id));
   return {
     resources: rows.map((r) => ({ ...r, scopes: scopes.filter((s) => s.resource_id === r.id) })),
     total,
-    nextCursor: nextCursor(rows, page, total),
+    nextCursor,
   };
 }
 

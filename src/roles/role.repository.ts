@@ -1,7 +1,8 @@
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db } from '../db/database.ts';
-import type { RolesTable, User } from '../db/tables.ts';
-import { likePattern, type Cursor } from '../pagination.ts';
+import { pageNewestFirst, type Page } from '../db/paging.ts';
+import type { Database, RolesTable, User } from '../db/tables.ts';
+import { likePattern, type PageRequest } from '../pagination.ts';
 
 /** SQL only: roles, the resource scopes they give, and the users holding them. */
 
@@ -41,26 +42,9 @@ function filteredRoles(db: Db, search: string | undefined) {
   return query;
 }
 
-export async function queryRoles(
-  db: Db,
-  search: string | undefined,
-  page: { limit: number; offset?: number; after?: Cursor },
-): Promise<{ rows: RoleRow[]; total: number }> {
-  let rows = filteredRoles(db, search).selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit);
-  if (page.after) {
-    const { createdAt, id } = page.after;
-    rows = rows.where((eb) => eb.or([
-      eb('created_at', '<', new Date(createdAt)),
-      eb.and([eb('created_at', '=', new Date(createdAt)), eb('id', '<', id)]),
-    ]));
-  } else if (page.offset) {
-    rows = rows.offset(page.offset);
-  }
-  const [found, count] = await Promise.all([
-    rows.execute(),
-    filteredRoles(db, search).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows: found, total: Number(count.n) };
+/** One page of roles, newest first, and how many match in all. */
+export function queryRoles(db: Db, search: string | undefined, page: PageRequest): Promise<Page<RoleRow>> {
+  return pageNewestFirst<Database, 'roles', RoleRow>(() => filteredRoles(db, search), page);
 }
 
 /** The resource scopes each role gives, with their resource. */

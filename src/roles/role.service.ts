@@ -4,7 +4,7 @@ import type { User } from '../db/tables.ts';
 import { isStorableText } from '../db/text.ts';
 import { assertThat, isUniqueViolation, ServiceError, type FieldError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { decodeCursor, nextCursor, type PageRequest } from '../pagination.ts';
+import type { PageRequest } from '../pagination.ts';
 import { getUser } from '../users/user.service.ts';
 import {
   countMembers, deleteRoleRow, deleteRoleScope, deleteUserRole, existingIds, findRoleByIdOrName, findRoleRow,
@@ -103,9 +103,8 @@ export async function findRole(db: Db, idOrName: string): Promise<Role> {
 }
 
 export async function listRoles(db: Db, search: string | undefined, page: PageRequest) {
-  const after = page.cursor ? decodeCursor(page.cursor) : undefined;
-  const { rows, total } = await queryRoles(db, search, { limit: page.limit, offset: page.offset, after });
-  return { roles: await withDetails(db, rows), total, nextCursor: nextCursor(rows, page, total) };
+  const { rows, total, nextCursor } = await queryRoles(db, search, page);
+  return { roles: await withDetails(db, rows), total, nextCursor };
 }
 
 export async function updateRole(db: Db, id: string, input: RoleChanges): Promise<Role> {

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { pageNewestFirst, type Page } from '../db/paging.ts';
 import { isStorableText } from '../db/text.ts';
-import { likePattern, type Cursor } from '../pagination.ts';
-import type { NewUser, User, UserUpdate } from '../db/tables.ts';
+import { likePattern, type PageRequest } from '../pagination.ts';
+import type { Database, NewUser, User, UserUpdate } from '../db/tables.ts';
 
 export async function findUserById(db: Db, id: string): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
@@ -54,27 +55,13 @@ function filteredUsers(db: Db, filter: UserFilter) {
   return query;
 }
 
-/** One page of users, newest first, and how many match in all. */
-export async function queryUsers(
+/** One page, newest first, and how many match in all. */
+export function queryUsers(
   db: Db,
   filter: UserFilter,
-  page: { limit: number; offset?: number; after?: Cursor },
-): Promise<{ rows: User[]; total: number }> {
-  let rows = filteredUsers(db, filter).selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit);
-  if (page.after) {
-    const { createdAt, id } = page.after;
-    rows = rows.where((eb) => eb.or([
-      eb('created_at', '<', new Date(createdAt)),
-      eb.and([eb('created_at', '=', new Date(createdAt)), eb('id', '<', id)]),
-    ]));
-  } else if (page.offset) {
-    rows = rows.offset(page.offset);
-  }
-  const [found, count] = await Promise.all([
-    rows.execute(),
-    filteredUsers(db, filter).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows: found, total: Number(count.n) };
+  page: PageRequest,
+): Promise<Page<User>> {
+  return pageNewestFirst<Database, 'users', User>(() => filteredUsers(db, filter), page);
 }
 
 /** Ends the user's sessions and removes every grant, token and code issued for them. */

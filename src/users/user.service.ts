@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../db/database.ts';
 import type { User, UserUpdate } from '../db/tables.ts';
 import { newId } from '../ids.ts';
-import { decodeCursor, nextCursor, type PageRequest } from '../pagination.ts';
+import type { PageRequest } from '../pagination.ts';
 import { hashPassword } from './password.ts';
 import {
   deleteUserRow, findUserById, insertUser, queryUsers, revokeUserArtifacts, updateUser,
@@ -89,9 +89,8 @@ export async function getUser(db: Db, id: string): Promise<User> {
 }
 
 export async function listUsers(db: Db, filter: UserFilter, page: PageRequest) {
-  const after = page.cursor ? decodeCursor(page.cursor) : undefined;
-  const { rows, total } = await queryUsers(db, filter, { limit: page.limit, offset: page.offset, after });
-  return { users: rows, total, nextCursor: nextCursor(rows, page, total) };
+  const { rows, total, nextCursor } = await queryUsers(db, filter, page);
+  return { users: rows, total, nextCursor };
 }
 
 /** The last active admin cannot be demoted, suspended or deleted: someone must be able to run the console. */
