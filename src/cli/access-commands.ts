@@ -20,9 +20,9 @@ const id = (flag = '--id') => z.string({ error: `${flag} is required` }).min(1, 
 const limit = z.coerce.number({ error: '--limit must be a number' }).int().min(1).max(1000).default(100);
 const offset = z.coerce.number({ error: '--offset must be a number' }).int().min(0).optional();
 
-/** `NAME` or `NAME:description`. */
+/** `NAME` or `NAME DESCRIPTION…`: a scope name never holds a space, so the first one ends it. */
 function parseScopeOption(value: string) {
-  const at = value.indexOf(':');
+  const at = value.indexOf(' ');
   return at < 0 ? { name: value } : { name: value.slice(0, at), description: value.slice(at + 1) };
 }
 
@@ -71,8 +71,8 @@ function command<I>(definition: Command<I>): Command<I> {
 
 export const accessCommands = {
   'resources create': command({
-    summary: 'Register an API resource (RFC 8707); scopes as NAME or NAME:description',
-    usage: 'resources create --name N --indicator URI [--access-token-ttl SECONDS] [--scope NAME[:DESCRIPTION]]...',
+    summary: 'Register an API resource (RFC 8707); each --scope is a name, optionally followed by a space and its description',
+    usage: 'resources create --name N --indicator URI [--access-token-ttl SECONDS] [--scope "NAME [DESCRIPTION]"]...',
     options: { name: { type: 'string' }, indicator: { type: 'string' }, 'access-token-ttl': { type: 'string' }, scope: { type: 'string', multiple: true } },
     input: z.object({
       name: z.string({ error: '--name is required' }),

@@ -3,7 +3,6 @@ import type { Db } from '../db/database.ts';
 import type { Translate } from '../i18n/locale.ts';
 import { describeUserScope } from '../account/connected-apps.ts';
 import { describeResourceScopes } from '../permissions/permission.repository.ts';
-import { offlineAccessRequested } from '../oidc/offline-access.ts';
 import type { ConsentGroup } from '../pages/consent.page.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -21,7 +20,6 @@ export function itemValue(item: ConsentItem): string {
 interface MissingDetails {
   missingOIDCScope?: string[];
   missingResourceScopes?: Record<string, string[]>;
-  missingOfflineAccess?: boolean;
 }
 
 /**
@@ -36,8 +34,6 @@ export function consentItems(details: Details, grant: Grant | undefined): Consen
   const missingOidc = new Set(missing.missingOIDCScope ?? []);
 
   const oidc = requested.filter((s) => oidcScopes.has(s) && (s === 'openid' || missingOidc.has(s) || (everything && granted.has(s))));
-  const wantsOffline = missing.missingOfflineAccess || (everything && offlineAccessRequested(details.params) && granted.has('offline_access'));
-  if (wantsOffline && !oidc.includes('offline_access')) oidc.push('offline_access');
 
   const resources = new Map<string, Set<string>>();
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) resources.set(indicator, new Set(scopes));

@@ -114,10 +114,13 @@ export class ApplicationClientAdapter implements Adapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (!isStorableText(id)) return undefined;
-    const app = await findApplication(this.#db, id);
-    if (!app) return undefined;
     const presented = presentedClientSecret(Provider.ctx);
-    const match = presented ? await findSecretByValue(this.#db, app.id, presented) : undefined;
+    // Both lookups key on the client id, so they run side by side rather than one after the other.
+    const [app, match] = await Promise.all([
+      findApplication(this.#db, id),
+      presented ? findSecretByValue(this.#db, id, presented) : undefined,
+    ]);
+    if (!app) return undefined;
     const secret = match && presented
       ? { value: presented, expiresAt: match.expires_at ? Math.floor(match.expires_at.getTime() / 1000) : 0 }
       : { value: unmatchableSecret, expiresAt: 0 };

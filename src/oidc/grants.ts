@@ -1,7 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
 import { findGrantOfUserForApp } from '../grants/grant.repository.ts';
-import { offlineAccessRequested } from './offline-access.ts';
 
 /** Whether the client is one of the organisation's own apps, which are consented automatically. */
 export function isFirstParty(client: object | undefined): boolean {
@@ -28,8 +27,12 @@ export function grantLoader(db: Db) {
       || (thirdParty && accountId ? (await findGrantOfUserForApp(db, accountId, client.clientId))?.jti : undefined);
     const existing = grantId ? await provider.Grant.find(grantId) : undefined;
     if (existing && existing.accountId !== accountId) return undefined;
-    // Remembered consent is not the browser session's to end: signing out leaves it in place.
-    if (thirdParty && existing) session.authorizationFor(client.clientId).persistsLogout = true;
+    // Remembered consent is not the browser session's to end: signing out leaves it in place. The container
+    // must exist first: on a session with no authorizations yet, authorizationFor returns a detached object.
+    if (thirdParty && existing) {
+      session.ensureClientContainer(client.clientId);
+      session.authorizationFor(client.clientId).persistsLogout = true;
+    }
     if (decided) return existing;
 
     if (thirdParty) {
@@ -39,7 +42,6 @@ export function grantLoader(db: Db) {
     if (!accountId) return existing;
     const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId });
     grant.addOIDCScope([...ctx.oidc.requestParamOIDCScopes].join(' '));
-    if (offlineAccessRequested(ctx.oidc.params as Record<string, unknown>)) grant.addOIDCScope('offline_access');
     grant.addOIDCClaims([...ctx.oidc.requestParamClaims]);
     for (const [indicator, resourceServer] of Object.entries(ctx.oidc.resourceServers ?? {})) {
       if (resourceServer.scope) grant.addResourceScope(indicator, resourceServer.scope);

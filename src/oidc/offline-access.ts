@@ -1,10 +1,13 @@
-import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
 
 /**
- * `offline_access` on the consent screen (DESIGN.md §4). oidc-provider drops the scope from an authorization
- * request without prompt=consent (OIDC Core §11), before Sesame sees it. Sesame's consent screen asks for it
- * explicitly, so the request's wish is kept in an extra parameter, the consent prompt asks for it when it is
- * not yet granted, and a refresh token follows from the grant rather than from the request's scope.
+ * `offline_access` without prompt=consent (DESIGN.md §4). oidc-provider drops the scope from an authorization
+ * request that lacks prompt=consent (OIDC Core §11), before Sesame sees it. In Sesame a third-party app's
+ * consent screen asks for offline access explicitly (and a first-party app is consented automatically), so
+ * the scope is put back: it is then asked for, granted or refused, and named in the tokens like any other.
+ *
+ * The hook is an extraParams validator, the step oidc-provider runs right after it reads the scope. Its
+ * parameter also records the wish, so it survives the interaction and the resumed request.
  */
 export const offlineAccessParam = 'sesame_offline_access';
 
@@ -15,45 +18,15 @@ function rawRequestScope(ctx: KoaContextWithOIDC): string {
   return typeof scope === 'string' ? scope : '';
 }
 
-/** extraParams validator: records whether offline access was asked for; the app cannot set it itself. */
-export function recordOfflineAccessRequest(ctx: KoaContextWithOIDC): void {
+/** extraParams validator: keeps `offline_access` in the request's scope when the app asked for it. */
+export function keepOfflineAccess(ctx: KoaContextWithOIDC): void {
   const params = ctx.oidc.params as Record<string, unknown>;
-  const asked = rawRequestScope(ctx).split(' ').includes('offline_access') || String(params.scope ?? '').split(' ').includes('offline_access');
-  params[offlineAccessParam] = asked && ctx.oidc.client?.grantTypeAllowed('refresh_token') ? 'requested' : undefined;
-}
-
-export function offlineAccessRequested(params: Record<string, unknown> | undefined): boolean {
-  return params?.[offlineAccessParam] === 'requested';
-}
-
-type GrantLike = { getOIDCScope(): string; getOIDCScopeEncountered(): string } | undefined;
-
-function granted(grant: GrantLike): boolean {
-  return !!grant?.getOIDCScope().split(' ').includes('offline_access');
-}
-
-/** Adds a consent check to `policy`: offline access asked for and not yet granted asks the person. */
-export function requireOfflineAccessConsent<P extends interactionPolicy.DefaultPolicy>(policy: P): P {
-  policy.get('consent')!.checks.add(new interactionPolicy.Check(
-    'offline_access_missing',
-    'offline access requested but not granted',
-    'consent_required',
-    (ctx) => {
-      const encountered = ctx.oidc.grant?.getOIDCScopeEncountered().split(' ') ?? [];
-      return offlineAccessRequested(ctx.oidc.params as Record<string, unknown>) && !encountered.includes('offline_access')
-        ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
-    },
-    () => ({ missingOfflineAccess: true }),
-  ));
-  return policy;
-}
-
-/** issueRefreshToken: when the code's scope says so, or the grant holds offline access given on the consent screen. */
-export async function issueRefreshToken(ctx: KoaContextWithOIDC, client: { grantTypeAllowed(type: string): boolean }, code: { scopes: Set<string> }): Promise<boolean> {
-  return client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || granted(ctx.oidc.entities.Grant as GrantLike));
-}
-
-/** expiresWithSession: tokens with offline access outlive the browser session. */
-export async function expiresWithSession(ctx: KoaContextWithOIDC, code: { scopes: Set<string> }): Promise<boolean> {
-  return !(code.scopes.has('offline_access') || granted(ctx.oidc.entities.Grant as GrantLike));
+  const scopes = String(params.scope ?? '').split(' ').filter(Boolean);
+  // On the resumed request the wish comes from the interaction's saved parameters, not from the app.
+  const asked = ctx.oidc.route === 'resume'
+    ? params[offlineAccessParam] === 'requested'
+    : rawRequestScope(ctx).split(' ').includes('offline_access');
+  const allowed = asked && !!ctx.oidc.client?.grantTypeAllowed('refresh_token') && String(params.response_type ?? '').includes('code');
+  params[offlineAccessParam] = allowed ? 'requested' : undefined;
+  if (allowed && !scopes.includes('offline_access')) params.scope = [...scopes, 'offline_access'].join(' ');
 }

@@ -87,14 +87,17 @@ async function managementScopes(deps: ResourceDeps, ctx: KoaContextWithOIDC, res
  * sign-in the user is unknown, so the app's share is offered and narrowed when the user is known.
  */
 async function registeredScopes(deps: ResourceDeps, ctx: KoaContextWithOIDC, resource: ApiResource, client: SesameClient): Promise<string[]> {
-  const app = await findApplication(deps.db, client.clientId);
-  if (!app) return [];
+  // The client was read from the applications table in this very request (ApplicationClientAdapter), and its
+  // type and third-party flag are in its metadata: no need to read the row again.
+  const type = client['sesame/type'];
+  const thirdParty = client['sesame/third_party'] !== false;
+  if (!type) return [];
   let scopes = resource.scopes;
-  if (app.third_party || app.type === 'm2m') {
-    const allowed = new Set((await allowedResourceScopes(deps.db, app.id, resource.indicator)).map((s) => s.scope));
+  if (thirdParty || type === 'm2m') {
+    const allowed = new Set((await allowedResourceScopes(deps.db, client.clientId, resource.indicator)).map((s) => s.scope));
     scopes = scopes.filter((s) => allowed.has(s));
   }
-  if (app.type === 'm2m') return ctx.oidc.params?.grant_type === 'client_credentials' ? scopes : [];
+  if (type === 'm2m') return ctx.oidc.params?.grant_type === 'client_credentials' ? scopes : [];
   const accountId = accountIdOf(ctx);
   if (!accountId) return ctx.oidc.route === 'authorization' || ctx.oidc.route === 'resume' ? scopes : [];
   const held = new Set((await heldResourceScopes(deps.db, accountId, resource.indicator)).map((s) => s.scope));

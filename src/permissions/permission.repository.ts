@@ -11,12 +11,18 @@ export interface ResourceScopeRef {
   description: string;
 }
 
-/** A registered API resource with its scopes, by indicator. */
+/** A registered API resource with its scopes, by indicator: one query, as it runs for every token for a resource. */
 export async function findResourceByIndicator(db: Db, indicator: string) {
-  const resource = await db.selectFrom('api_resources').selectAll().where('indicator', '=', indicator).executeTakeFirst();
-  if (!resource) return undefined;
-  const scopes = await db.selectFrom('api_resource_scopes').select(['name', 'description'])
-    .where('resource_id', '=', resource.id).orderBy('name').execute();
+  const rows = await db.selectFrom('api_resources as r')
+    .leftJoin('api_resource_scopes as s', 's.resource_id', 'r.id')
+    .selectAll('r')
+    .select(['s.name as scope_name', 's.description as scope_description'])
+    .where('r.indicator', '=', indicator)
+    .orderBy('s.name')
+    .execute();
+  if (!rows.length) return undefined;
+  const { scope_name: _name, scope_description: _description, ...resource } = rows[0]!;
+  const scopes = rows.flatMap((row) => (row.scope_name === null ? [] : [{ name: row.scope_name, description: row.scope_description ?? '' }]));
   return { ...resource, scopes };
 }
 

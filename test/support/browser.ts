@@ -45,8 +45,11 @@ export async function screenshot(page: Page, testFile: string, name: string): Pr
 }
 
 /**
- * A web app's redirect URI that exists nowhere: the browser's requests to its origin are answered here,
- * and each arrival at the redirect URI is handed to whoever waits for it (the app's callback).
+ * A web app whose origin exists nowhere: the browser's requests to it are answered here. Its page
+ * `/sign-in` has a "Sign in with Sesame" link to an authorization URL, and each arrival at its redirect URI
+ * is handed to whoever waits for it (the app's callback). The browser leaves for Sesame by that link, as it
+ * would from a real app: a redirect from a navigation the test starts with page.goto is not routed by
+ * playwright (chromium then really looks the made-up host up and fails), one from a click is.
  */
 export async function interceptRedirects(context: BrowserContext, redirectUri: string, assets: Record<string, { type: string; body: string }> = {}) {
   const origin = new URL(redirectUri).origin;
@@ -55,13 +58,27 @@ export async function interceptRedirects(context: BrowserContext, redirectUri: s
     const url = new URL(route.request().url());
     const asset = assets[url.pathname];
     if (asset) return route.fulfill({ status: 200, contentType: asset.type, body: asset.body });
+    if (url.pathname === '/sign-in') {
+      const to = (url.searchParams.get('to') ?? '').replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+      return route.fulfill({ status: 200, contentType: 'text/html', body: `<!doctype html><title>App</title><a href="${to}">Sign in with Sesame</a>` });
+    }
     if (`${url.origin}${url.pathname}` === redirectUri) {
       callbacks.push(url);
       return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>App</title><p>Signed in.</p>' });
     }
     return route.fulfill({ status: 404, body: '' });
   });
-  return { next: () => callbacks.next() };
+  return {
+    redirectUri,
+    /** Opens the app's page and follows its sign-in link to `authorizationUrl`. */
+    async open(page: Page, authorizationUrl: string): Promise<void> {
+      const start = `${origin}/sign-in?to=${encodeURIComponent(authorizationUrl)}`;
+      await page.goto(start);
+      await page.getByRole('link', { name: 'Sign in with Sesame' }).click();
+      await page.waitForURL((url) => url.href !== start, { waitUntil: 'commit' });
+    },
+    next: () => callbacks.next(),
+  };
 }
 
 /**
