@@ -1,12 +1,15 @@
 /**
- * `npm test`: the whole suite on the embedded database, then on the PostgreSQL server at 127.0.0.1:5432
+ * `npm test`: builds the admin console (console/dist, which the console's browser tests load from the server
+ * under test) when its sources changed, then the whole suite on the embedded database, then on the PostgreSQL server at 127.0.0.1:5432
  * (started first if it is installed but stopped). Extra arguments go to vitest (a file or `-t name`).
- * Set SESAME_TEST_DATABASES=pglite (or postgres) to run on one only.
+ * Set SESAME_TEST_DATABASES=pglite (or postgres) to run on one only. Browser tests need Debian's chromium;
+ * it is installed first (as root) when missing.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { buildConsole } from './build-console.ts';
 
 const kinds = (process.env.SESAME_TEST_DATABASES ?? 'pglite,postgres').split(',').map((k) => k.trim()).filter(Boolean);
 const extraArgs = process.argv.slice(2);
@@ -39,6 +42,30 @@ async function ensurePostgres(): Promise<void> {
   throw new Error('PostgreSQL is not reachable at 127.0.0.1:5432 (user postgres, trust auth). Install and start it, or run with SESAME_TEST_DATABASES=pglite.');
 }
 
+const chromiumPath = '/usr/bin/chromium';
+const cjkFont = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
+
+/**
+ * Browser tests (test/browser-*.test.ts) drive Debian's chromium, never a downloaded browser, and need CJK
+ * fonts for the Japanese and Korean pages. A fresh machine has neither: installed with apt-get when we are root.
+ * Without chromium the run stops here rather than skip the browser tests.
+ */
+function ensureChromium(): void {
+  if (process.env.SESAME_TEST_CHROMIUM) return;
+  if (existsSync(chromiumPath) && existsSync(cjkFont)) return;
+  if (process.getuid?.() === 0) {
+    console.log("installing Debian's chromium and fonts-noto-cjk for the browser tests");
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const update = spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+    if (update.status === 0) spawnSync('apt-get', ['install', '-y', 'chromium', 'fonts-noto-cjk'], { stdio: 'inherit', env });
+  }
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`Chromium is not installed at ${chromiumPath} and could not be installed${process.getuid?.() === 0 ? ' (see apt-get above)' : ' (installing needs root)'}. `
+      + 'Run `apt-get install chromium fonts-noto-cjk` as root, or set SESAME_TEST_CHROMIUM to a Chromium binary.');
+  }
+  if (!existsSync(cjkFont)) console.warn('fonts-noto-cjk is not installed: Japanese and Korean screenshots will show empty boxes.');
+}
+
 interface Counts { passed: number; failed: number; skipped: number }
 
 function runSuite(kind: string): Counts & { ok: boolean } {
@@ -58,8 +85,12 @@ function runSuite(kind: string): Counts & { ok: boolean } {
   return { ...counts, ok: run.status === 0 };
 }
 
+console.log('=== admin console build ===');
+await buildConsole({ ifStale: true });
+
 const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
 let ok = true;
+ensureChromium();
 for (const kind of kinds) {
   if (kind === 'postgres') await ensurePostgres();
   const result = runSuite(kind);

@@ -15,6 +15,9 @@ import { resolveMasterSecret } from './secrets/master-secret.ts';
 import { createSealer, type Sealer } from './secrets/sealed.ts';
 import { listenForCli, type CliListener } from './cli/cli-socket.ts';
 import { ensureAccountClient } from './account/account-client.ts';
+import { ensureConsoleClient } from './console/console-client.ts';
+import { issueSetupToken } from './console/setup.service.ts';
+import { cachedSignInExperience } from './sign-in-experience/sign-in-experience.service.ts';
 
 export interface Sesame {
   config: Config;
@@ -66,11 +69,29 @@ function loopbackAddress(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/**
+ * First run: while no admin exists, a one-time link to create one, printed for the operator (and logged).
+ * Every node that starts issues its own; all stop working once an admin exists.
+ */
+async function announceSetupLink(db: Db, issuer: string, config: Config, logger: Logger): Promise<void> {
+  const token = await issueSetupToken(db, config.ttl.setupLink);
+  if (!token) return;
+  const url = `${issuer}/console/setup?token=${token}`;
+  logger.warn({ setupUrl: url, expiresInSeconds: config.ttl.setupLink }, 'no admin exists yet: open the setup link to create the first admin');
+  if (config.logLevel !== 'silent') {
+    process.stdout.write(`\nNo admin exists yet. Create the first one with this one-time link (valid ${Math.round(config.ttl.setupLink / 3600)} h):\n\n  ${url}\n\n`);
+  }
+}
+
 export async function startSesame(config: Config, logger = createLogger(config.logLevel)): Promise<Sesame> {
   const { db, sealer, lock, masterSecret } = await openRuntime(config, logger);
   const timers: NodeJS.Timeout[] = [];
   let cli: CliListener | undefined;
-  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000, maxHeaderSize: 16_384 });
+  // The port is bound before the issuer (which may name it) is known; until the app is ready, requests get a 503.
+  let handle: http.RequestListener = (_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"status":"starting"}');
+  };
+  const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000, maxHeaderSize: 16_384 }, (req, res) => handle(req, res));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -79,10 +100,15 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     const port = (server.address() as AddressInfo).port;
     const issuer = config.issuer ?? `http://localhost:${port}`;
     await ensureAccountClient(db, issuer, masterSecret);
+    await ensureConsoleClient(db, issuer);
     const providers = await ProviderHolder.create({ config, issuer, db, logger }, sealer);
     const internalUrl = `http://${loopbackAddress(config.host)}:${port}`;
-    const app = createApp({ db, providers, csrf: createCsrfTokens(masterSecret), logger, issuer, internalUrl, masterSecret });
-    server.on('request', withRequestLog(logger, app.callback()));
+    const app = createApp({
+      db, providers, csrf: createCsrfTokens(masterSecret), logger, issuer, internalUrl, masterSecret,
+      consoleDir: config.consoleDir,
+      signInExperience: cachedSignInExperience(db, config.settingsCacheSeconds * 1000),
+    });
+    handle = withRequestLog(logger, app.callback());
 
     timers.push(setInterval(() => {
       providers.refresh().catch((error) => logger.error({ err: error }, 'key refresh failed'));
@@ -109,6 +135,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     };
     if (!config.databaseUrl) cli = await listenForCli(config.dataDir, sesame);
     logger.info({ issuer, port, database: config.databaseUrl ? 'postgresql' : 'embedded' }, 'sesame started');
+    await announceSetupLink(db, issuer, config, logger);
     return sesame;
   } catch (error) {
     for (const timer of timers) clearInterval(timer);

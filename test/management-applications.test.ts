@@ -196,6 +196,20 @@ describe('get, update, delete', () => {
   });
 });
 
+describe('built-in apps', () => {
+  it('shows the account and console apps by id, keeps them out of lists, and refuses to change or delete them', async () => {
+    for (const id of ['sesame-account', 'sesame-console']) {
+      expect((await api('GET', `/api/applications/${id}`)).status).toBe(200);
+      expectProblem(await api('PATCH', `/api/applications/${id}`, { name: 'Mine now' }), 409, 'application.built_in');
+      expectProblem(await api('DELETE', `/api/applications/${id}`), 409, 'application.built_in');
+      expectProblem(await api('POST', `/api/applications/${id}/secrets`, { name: 'extra' }), 409, 'application.built_in');
+    }
+    const listed = await api('GET', '/api/applications?limit=100');
+    expect(listed.body.data.map((a: { id: string }) => a.id)).not.toEqual(expect.arrayContaining(['sesame-account']));
+    expect(listed.body.data.map((a: { id: string }) => a.id)).not.toEqual(expect.arrayContaining(['sesame-console']));
+  });
+});
+
 describe('endpoints', () => {
   it("lists the endpoints the app uses, matching discovery", async () => {
     const { body: created } = await api('POST', '/api/applications', webApp());

@@ -208,7 +208,8 @@ describe('who may hold management access', () => {
     const user = await sesame.createUser();
     const asUser = await signInForManagement(user, true);
     expect(claimsOf(asUser.access_token).scope).toBeUndefined();
-    expectProblem(await apiClient(sesame, asUser.access_token)('GET', '/api/users'), 403, 'auth.insufficient_scope');
+    // The console shows its "not an admin" page on this code.
+    expectProblem(await apiClient(sesame, asUser.access_token)('GET', '/api/users'), 403, 'auth.not_admin');
 
     const admin = await sesame.createUser({ admin: true });
     const viaOtherApp = await signInForManagement(admin, false);

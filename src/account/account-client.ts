@@ -2,9 +2,10 @@ import { createHmac, hkdfSync } from 'node:crypto';
 import { sql } from 'kysely';
 import { hashClientSecret } from '../apps/app.repository.ts';
 import type { Db } from '../db/database.ts';
+import { accountClientId } from '../apps/built-in.ts';
 
 /** The account page signs people in like any app does, as this built-in first-party client. */
-export const accountClientId = 'sesame-account';
+export { accountClientId };
 
 /** Its secret is derived from the master secret, so every node knows it and only its hash is stored. */
 export function accountClientSecret(masterSecret: string): string {

@@ -11,6 +11,7 @@ import type { CsrfTokens } from '../interaction/csrf.ts';
 import { oidcRoutes } from '../oidc/provider.ts';
 import { accountPage } from '../pages/account.page.ts';
 import { sendPage } from '../pages/send-page.ts';
+import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
 import { messagePage } from '../pages/message.page.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { accountClientId, accountClientSecret, accountRedirectUri } from './account-client.ts';
@@ -36,9 +37,10 @@ const flowCookie = 'sesame.account.flow';
 const sessionTtl = 3600;
 
 function localeOf(ctx: Context) {
+  const brand = signInExperienceOf(ctx);
   const ui = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined;
-  const locale = pickLocale(ui, ctx.get('accept-language'));
-  return { locale, t: translator(locale) };
+  const locale = pickLocale(ui, ctx.get('accept-language'), brand.defaultLanguage);
+  return { locale, t: translator(locale), brand };
 }
 
 function setCookie(ctx: Context, name: string, value: string | null, maxAge?: number) {
@@ -60,11 +62,11 @@ export function accountRoutes(deps: AccountDeps): Router {
       setCookie(ctx, sessionCookie, null);
       return ctx.redirect('/account/login');
     }
-    const { locale, t } = localeOf(ctx);
+    const { locale, t, brand } = localeOf(ctx);
     const apps = await connectedApps(deps.db, user.id, t);
     const revoked = typeof ctx.query.revoked === 'string' ? await findApplication(deps.db, ctx.query.revoked) : undefined;
     sendPage(ctx, accountPage({
-      t, locale, user, apps, csrf: csrfFor(current),
+      t, locale, brand, user, apps, csrf: csrfFor(current),
       notice: revoked ? t('account.revoked', { app: revoked.display_name ?? revoked.name }) : undefined,
     }));
   });
@@ -88,12 +90,12 @@ export function accountRoutes(deps: AccountDeps): Router {
   });
 
   router.get('/callback', async function finishSignIn(ctx) {
-    const { locale, t } = localeOf(ctx);
+    const { locale, t, brand } = localeOf(ctx);
     const flow = deps.cookies.verify<SignInFlow>(ctx.cookies.get(flowCookie));
     setCookie(ctx, flowCookie, null);
     const { code, state, error } = ctx.query;
     if (!flow || typeof state !== 'string' || state !== flow.state || typeof code !== 'string' || error) {
-      return sendPage(ctx, messagePage({ t, locale, title: t('error.title'), text: t('error.expired') }), 400);
+      return sendPage(ctx, messagePage({ t, locale, brand, title: t('error.title'), text: t('error.expired') }), 400);
     }
     const response = await fetch(`${deps.internalUrl}${oidcRoutes.token}`, {
       method: 'POST',
@@ -105,11 +107,11 @@ export function accountRoutes(deps: AccountDeps): Router {
     });
     const tokens = await response.json() as { id_token?: string };
     if (!response.ok || !tokens.id_token) {
-      return sendPage(ctx, messagePage({ t, locale, title: t('error.title'), text: t('error.expired') }), 400);
+      return sendPage(ctx, messagePage({ t, locale, brand, title: t('error.title'), text: t('error.expired') }), 400);
     }
     const { payload } = await jwtVerify(tokens.id_token, jwks, { issuer: deps.issuer, audience: accountClientId });
     if (payload.nonce !== flow.nonce || typeof payload.sub !== 'string') {
-      return sendPage(ctx, messagePage({ t, locale, title: t('error.title'), text: t('error.expired') }), 400);
+      return sendPage(ctx, messagePage({ t, locale, brand, title: t('error.title'), text: t('error.expired') }), 400);
     }
     const value: AccountSession = { sub: payload.sub, sid: randomBytes(16).toString('base64url'), idt: tokens.id_token };
     setCookie(ctx, sessionCookie, deps.cookies.sign(value, sessionTtl), sessionTtl);
@@ -130,10 +132,10 @@ export function accountRoutes(deps: AccountDeps): Router {
 
   router.post('/apps/:clientId/revoke', form, async function revokeApp(ctx) {
     const current = session(ctx);
-    const { locale, t } = localeOf(ctx);
+    const { locale, t, brand } = localeOf(ctx);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     if (!current || !deps.csrf.verify(`account:${current.sid}`, body.csrf)) {
-      return sendPage(ctx, messagePage({ t, locale, title: t('error.title'), text: t('error.forbidden') }), 403);
+      return sendPage(ctx, messagePage({ t, locale, brand, title: t('error.title'), text: t('error.forbidden') }), 403);
     }
     const clientId = ctx.params.clientId!;
     const revoked = await revokeGrantsOfUserForApp(deps.db, current.sub, clientId);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { pageNewestFirst, type Page } from '../db/paging.ts';
+import { builtInAppIds } from './built-in.ts';
 import { likePattern, type PageRequest } from '../pagination.ts';
 import type { Application, ApplicationSecret, ApplicationUpdate, AppType, Database, NewApplication } from '../db/tables.ts';
 
@@ -48,7 +49,7 @@ export interface ApplicationFilter {
 }
 
 function filteredApplications(db: Db, filter: ApplicationFilter) {
-  let query = db.selectFrom('applications');
+  let query = db.selectFrom('applications').where('id', 'not in', builtInAppIds);
   if (filter.thirdParty !== undefined) query = query.where('third_party', '=', filter.thirdParty);
   if (filter.type !== undefined) query = query.where('type', '=', filter.type);
   if (filter.search) {

@@ -6,6 +6,7 @@ import { assertThat, ServiceError, type FieldError } from '../errors.ts';
 import { newClientId, newId } from '../ids.ts';
 import type { PageRequest } from '../pagination.ts';
 import { appTypes, isConfidential, mayBeThirdParty } from './app-types.ts';
+import { assertNotBuiltIn } from './built-in.ts';
 import {
   deleteApplicationRow, deleteSecretRow, findApplication, insertApplication, insertSecret, listSecretRows,
   queryApplications, updateApplicationRow, type ApplicationFilter,
@@ -134,6 +135,7 @@ export async function listApplications(db: Db, filter: ApplicationFilter, page: 
 /** Changes an app's settings. Takes effect on every node at once: clients are read from the database per request. */
 export async function updateApplication(db: Db, id: string, input: ApplicationChanges): Promise<Application> {
   const changes = applicationChangesSchema.parse(input);
+  assertNotBuiltIn(id);
   const current = await getApplication(db, id);
   const fixed: FieldError[] = [
     changes.type !== undefined && changes.type !== current.type
@@ -170,6 +172,7 @@ export async function updateApplication(db: Db, id: string, input: ApplicationCh
 
 /** Deletes an app with its secrets and everything issued to it (grants, tokens, codes). */
 export async function deleteApplication(db: Db, id: string): Promise<void> {
+  assertNotBuiltIn(id);
   assertThat(await deleteApplicationRow(db, id), () => notFound(id));
 }
 
@@ -191,6 +194,7 @@ export interface CreatedSecret {
 }
 
 async function confidentialApplication(db: Db, id: string): Promise<Application> {
+  assertNotBuiltIn(id);
   const application = await getApplication(db, id);
   assertThat(isConfidential(application.type), () => new ServiceError(
     'application.public_client',
@@ -223,6 +227,7 @@ export async function listSecrets(db: Db, applicationId: string): Promise<Applic
 }
 
 export async function deleteSecret(db: Db, applicationId: string, secretId: string): Promise<void> {
+  assertNotBuiltIn(applicationId);
   await getApplication(db, applicationId);
   assertThat(await deleteSecretRow(db, applicationId, secretId), () => new ServiceError(
     'secret.not_found', `application ${applicationId} has no secret ${JSON.stringify(secretId)}`, 404,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { accessCommands } from './access-commands.ts';
+import { signInExperienceCommands } from './sign-in-experience-commands.ts';
 import {
   createApplication, createSecret, deleteApplication, deleteSecret, getApplication, listApplications, listSecrets,
   updateApplication,
@@ -385,6 +386,7 @@ export const commands = {
   }),
 
   ...accessCommands,
+  ...signInExperienceCommands,
 } satisfies Record<string, Command<any>>;
 
 export type CommandName = keyof typeof commands;

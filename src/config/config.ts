@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { configSchema } from './schema.ts';
 
@@ -14,6 +15,10 @@ export interface Config {
   logLevel: string;
   signingAlg: 'RS256' | 'ES256';
   keyRefreshSeconds: number;
+  /** The admin console's static build. */
+  consoleDir: string;
+  /** How long a node caches the sign-in experience (seconds). */
+  settingsCacheSeconds: number;
   ttl: {
     session: number;
     interaction: number;
@@ -22,6 +27,7 @@ export interface Config {
     idToken: number;
     refreshToken: number;
     grant: number;
+    setupLink: number;
   };
 }
 
@@ -57,6 +63,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.SESAME_LOG_LEVEL,
     signingAlg: e.SESAME_SIGNING_ALG,
     keyRefreshSeconds: e.SESAME_KEY_REFRESH_SECONDS,
+    consoleDir: e.SESAME_CONSOLE_DIR ? path.resolve(e.SESAME_CONSOLE_DIR) : fileURLToPath(new URL('../../console/dist', import.meta.url)),
+    settingsCacheSeconds: e.SESAME_SETTINGS_CACHE_SECONDS,
     ttl: {
       session: e.SESAME_SESSION_TTL,
       interaction: e.SESAME_INTERACTION_TTL,
@@ -65,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idToken: e.SESAME_ID_TOKEN_TTL,
       refreshToken: e.SESAME_REFRESH_TOKEN_TTL,
       grant: e.SESAME_GRANT_TTL,
+      setupLink: e.SESAME_SETUP_LINK_TTL,
     },
   };
 }

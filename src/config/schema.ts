@@ -35,6 +35,11 @@ export const configSchema = z.object({
   SESAME_ID_TOKEN_TTL: seconds(3600, 'Lifetime of an ID token'),
   SESAME_REFRESH_TOKEN_TTL: seconds(14 * 24 * 3600, 'Default lifetime of a refresh token'),
   SESAME_GRANT_TTL: seconds(180 * 24 * 3600, 'Lifetime of a remembered grant (consent)'),
+  SESAME_SETUP_LINK_TTL: seconds(24 * 3600, 'Lifetime of the one-time link printed at start-up to create the first admin'),
+  SESAME_SETTINGS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5)
+    .describe('How long a node keeps the sign-in experience settings before reading them again (seconds); a change shows on every node within this time.'),
+  SESAME_CONSOLE_DIR: z.string().min(1).optional()
+    .describe('Folder of the admin console\'s build, served at `/console`. Defaults to `console/dist` of this installation.'),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -162,6 +162,26 @@ export interface AuditEventsTable {
   created_at: Timestamp;
 }
 
+/** The sign-in experience: one row, read by every node (src/sign-in-experience). */
+export interface SignInSettingsTable {
+  id: Generated<boolean>;
+  product_name: Generated<string>;
+  logo_url: string | null;
+  logo_dark_url: string | null;
+  /** `#rrggbb`, lowercase. */
+  primary_color: Generated<string>;
+  default_language: Generated<string>;
+  self_registration: Generated<boolean>;
+  updated_at: Timestamp;
+}
+
+/** One-time links that create the first admin; only the SHA-256 of the token is kept. */
+export interface SetupTokensTable {
+  token_hash: string;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   applications: ApplicationsTable;
@@ -176,6 +196,8 @@ export interface Database {
   application_user_scopes: ApplicationUserScopesTable;
   application_resource_scopes: ApplicationResourceScopesTable;
   audit_events: AuditEventsTable;
+  sign_in_settings: SignInSettingsTable;
+  setup_tokens: SetupTokensTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -12,7 +12,10 @@ import type { ProviderHolder } from '../oidc/provider-holder.ts';
 import { securityHeaders } from './security-headers.ts';
 import { pickLocale, translator } from '../i18n/locale.ts';
 import { messagePage } from '../pages/message.page.ts';
-import { pageContentSecurityPolicy } from '../pages/layout.ts';
+import { pageContentSecurityPolicyFor } from '../pages/layout.ts';
+import { consoleRoutes } from '../console/console.routes.ts';
+import { loadSignInExperience, signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
+import { cachedSignInExperience, type SignInExperienceSource } from '../sign-in-experience/sign-in-experience.service.ts';
 
 export interface AppDeps {
   db: Db;
@@ -23,6 +26,10 @@ export interface AppDeps {
   /** Where this node reaches its own endpoints (loopback). */
   internalUrl: string;
   masterSecret: string;
+  /** The admin console's static build (console/dist). */
+  consoleDir?: string;
+  /** This node's cached sign-in experience; created from `db` when absent. */
+  signInExperience?: SignInExperienceSource;
 }
 
 function operationsRoutes({ db, providers }: AppDeps): Router {
@@ -57,11 +64,12 @@ function errorBoundary(logger: Logger): Koa.Middleware {
       if (status === 500) logger.error({ err: error, path: ctx.path }, 'unhandled error');
       ctx.status = status;
       if (ctx.accepts('html', 'json') === 'html') {
-        const locale = pickLocale(undefined, ctx.get('accept-language'));
+        const brand = signInExperienceOf(ctx);
+        const locale = pickLocale(undefined, ctx.get('accept-language'), brand.defaultLanguage);
         const t = translator(locale);
         ctx.type = 'html';
-        ctx.set('Content-Security-Policy', pageContentSecurityPolicy);
-        ctx.body = messagePage({ t, locale, title: t('error.title'), text: status === 500 ? t('error.generic') : t('error.badRequest') });
+        ctx.set('Content-Security-Policy', pageContentSecurityPolicyFor(brand));
+        ctx.body = messagePage({ t, locale, brand, title: t('error.title'), text: status === 500 ? t('error.generic') : t('error.badRequest') });
       } else {
         ctx.body = { error: status === 500 ? 'server_error' : 'invalid_request' };
       }
@@ -69,15 +77,25 @@ function errorBoundary(logger: Logger): Koa.Middleware {
   };
 }
 
+/** Pages people see (sign-in, account, console, and oidc-provider's own) wear the sign-in experience. */
+function brandedPages(source: SignInExperienceSource, logger: Logger): Koa.Middleware {
+  const load = loadSignInExperience(source, logger);
+  const branded = /^\/(interaction|account|console|oidc)(\/|$)/;
+  return (ctx, next) => (branded.test(ctx.path) ? load(ctx, next) : next());
+}
+
 /** Sesame's own routes first; everything else is oidc-provider's (which answers unknown paths itself). */
-export function createApp(deps: AppDeps): Koa {
+export function createApp(appDeps: AppDeps): Koa {
+  const deps = { ...appDeps, signInExperience: appDeps.signInExperience ?? cachedSignInExperience(appDeps.db, 5_000) };
   const app = new Koa();
   app.silent = true;
   const routers = [operationsRoutes(deps), interactionRoutes({ db: deps.db, provider: () => deps.providers.provider, csrf: deps.csrf })];
   routers.push(managementRoutes(deps));
+  if (deps.consoleDir) routers.push(consoleRoutes({ ...deps, consoleDir: deps.consoleDir }));
   routers.push(accountRoutes({ ...deps, cookies: createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1') }));
   app.use(securityHeaders);
   app.use(errorBoundary(deps.logger));
+  app.use(brandedPages(deps.signInExperience, deps.logger));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   app.use(async function delegateToProvider(ctx) {
     ctx.respond = false;

@@ -96,6 +96,19 @@ async function currentPrincipal(db: Db, payload: JWTPayload): Promise<Principal>
   return { kind: 'user', userId: user.id, clientId };
 }
 
+/**
+ * Why a token lacks the scope, when the reason is the person: a user signed in to an app with management
+ * access (the console) who is not an active admin. The console tells them so instead of a generic refusal.
+ */
+async function assertNotRefusedAdmin(db: Db, payload: JWTPayload): Promise<void> {
+  const clientId = String(payload.client_id);
+  if (!payload.sub || payload.sub === clientId) return;
+  const app = await findApplication(db, clientId);
+  if (!app?.management_access || app.third_party || app.type === 'm2m') return;
+  const user = await findUserById(db, payload.sub);
+  if (user && (!user.is_admin || user.suspended)) throw forbidden('auth.not_admin', 'only an active admin may use the Management API');
+}
+
 /** Requires `Authorization: Bearer <Management API access token>` with the `management` scope. */
 export function requireManagementToken({ db, providers }: BearerAuthDeps): Middleware {
   const verify = createTokenVerifier(providers);
@@ -106,6 +119,7 @@ export function requireManagementToken({ db, providers }: BearerAuthDeps): Middl
     if (!match) throw unauthorized('auth.invalid_token', 'the Authorization header must be Bearer <token>', 'invalid_request');
     const payload = await verify(match[1]!).catch((error: unknown) => { throw describeTokenError(error); });
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+    if (!scopes.includes(managementScope)) await assertNotRefusedAdmin(db, payload);
     if (!scopes.includes(managementScope)) throw forbidden('auth.insufficient_scope', `the access token lacks the ${managementScope} scope`);
     ctx.state.principal = await currentPrincipal(db, payload);
     await next();

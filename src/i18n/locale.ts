@@ -2,9 +2,9 @@ import { catalogs, type MessageKey, supportedLocales } from './messages.ts';
 
 /**
  * The language of a page: the first supported tag of `ui_locales`, then of Accept-Language (by weight),
- * then English.
+ * then `fallback` (the sign-in experience's default language), else English.
  */
-export function pickLocale(uiLocales: string | undefined, acceptLanguage: string | undefined): string {
+export function pickLocale(uiLocales: string | undefined, acceptLanguage: string | undefined, fallback = 'en'): string {
   const candidates = [
     ...(uiLocales?.split(' ').filter(Boolean) ?? []),
     ...parseAcceptLanguage(acceptLanguage),
@@ -15,7 +15,7 @@ export function pickLocale(uiLocales: string | undefined, acceptLanguage: string
     const match = supportedLocales.find((locale) => locale === lower) ?? supportedLocales.find((locale) => locale === base);
     if (match) return match;
   }
-  return 'en';
+  return supportedLocales.includes(fallback) ? fallback : 'en';
 }
 
 function parseAcceptLanguage(header: string | undefined): string[] {

@@ -11,6 +11,11 @@ import { consentPage } from '../pages/consent.page.ts';
 import { sendPage } from '../pages/send-page.ts';
 import { messagePage } from '../pages/message.page.ts';
 import { signInPage } from '../pages/sign-in.page.ts';
+import { signUpPage } from '../pages/sign-up.page.ts';
+import { ServiceError } from '../errors.ts';
+import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
+import { readNewAccountForm } from '../users/new-account-form.ts';
+import { createUser } from '../users/user.service.ts';
 import { verifyPassword } from '../users/password.ts';
 import { findUserById, findUserByLogin } from '../users/user.repository.ts';
 import { applyConsent, consentGroups, consentItems, describeDestination, itemValue } from './consent.ts';
@@ -24,14 +29,16 @@ export interface InteractionDeps {
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
+/** The page's language and the sign-in experience it wears (loaded for /interaction in src/http/app.ts). */
 function pageContext(ctx: Context, details?: Details) {
   const uiLocales = details?.params.ui_locales;
-  const locale = pickLocale(typeof uiLocales === 'string' ? uiLocales : undefined, ctx.get('accept-language'));
-  return { locale, t: translator(locale) };
+  const brand = signInExperienceOf(ctx);
+  const locale = pickLocale(typeof uiLocales === 'string' ? uiLocales : undefined, ctx.get('accept-language'), brand.defaultLanguage);
+  return { locale, t: translator(locale), brand };
 }
 
 function sendError(ctx: Context, t: Translate, locale: string, text: string, status: number) {
-  sendPage(ctx, messagePage({ t, locale, title: t('error.title'), text }), status);
+  sendPage(ctx, messagePage({ t, locale, brand: signInExperienceOf(ctx), title: t('error.title'), text }), status);
 }
 
 /** The interaction the browser's cookie names, if it is the one in the URL. */
@@ -60,10 +67,12 @@ async function appName(deps: InteractionDeps, details: Details): Promise<string>
 }
 
 async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Details, form: { login?: string; error?: string; switching?: boolean } = {}) {
-  const { locale, t } = pageContext(ctx, details);
+  const { locale, t, brand } = pageContext(ctx, details);
   const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 320) : undefined;
   sendPage(ctx, signInPage({
-    t, locale,
+    t, locale, brand,
+    // Self-registration starts from the sign-in step, not from "Not you?" on the consent screen.
+    signUpUrl: brand.selfRegistration && details.prompt.name === 'login' ? `/interaction/${details.uid}/sign-up` : undefined,
     action: `/interaction/${details.uid}/login`,
     csrf: deps.csrf.issue(details.uid),
     appName: await appName(deps, details),
@@ -72,15 +81,26 @@ async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Detail
   }));
 }
 
+async function renderSignUp(ctx: Context, deps: InteractionDeps, details: Details, form: { username?: string; email?: string; error?: string } = {}, status = 200) {
+  const { locale, t, brand } = pageContext(ctx, details);
+  sendPage(ctx, signUpPage({
+    t, locale, brand,
+    action: `/interaction/${details.uid}/sign-up`,
+    signInUrl: `/interaction/${details.uid}`,
+    csrf: deps.csrf.issue(details.uid),
+    appName: await appName(deps, details),
+    ...form,
+  }), status);
+}
+
 /** First-party apps are consented automatically: grant what the prompt says is missing. */
 async function consentFirstParty(ctx: Context, deps: InteractionDeps, details: Details) {
   const provider = deps.provider();
   const accountId = details.session!.accountId;
   const clientId = clientIdOf(details);
   const grant = (details.grantId && await provider.Grant.find(details.grantId)) || new provider.Grant({ accountId, clientId });
-  const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]>; missingOfflineAccess?: boolean };
-  const scopes = [...(missing.missingOIDCScope ?? []), ...(missing.missingOfflineAccess ? ['offline_access'] : [])];
-  if (scopes.length) grant.addOIDCScope(scopes.join(' '));
+  const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
   for (const [indicator, resourceScopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, resourceScopes.join(' '));
   await finish(ctx, deps, { consent: { grantId: await grant.save() } });
@@ -94,7 +114,7 @@ async function grantFor(deps: InteractionDeps, details: Details) {
 }
 
 async function renderConsent(ctx: Context, deps: InteractionDeps, details: Details) {
-  const { locale, t } = pageContext(ctx, details);
+  const { locale, t, brand } = pageContext(ctx, details);
   const [app, user, grant] = await Promise.all([
     findApplication(deps.db, clientIdOf(details)),
     findUserById(deps.db, details.session!.accountId),
@@ -103,7 +123,7 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
   if (!app || !user) return sendError(ctx, t, locale, t('error.expired'), 400);
   const items = consentItems(details, grant);
   sendPage(ctx, consentPage({
-    t, locale,
+    t, locale, brand,
     action: `/interaction/${details.uid}/consent`,
     cancelAction: `/interaction/${details.uid}/abort`,
     switchAccount: `/interaction/${details.uid}/switch`,
@@ -175,6 +195,39 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       return renderSignIn(ctx, deps, details, { login, switching, error });
     }
     await recordAuditEvent(deps.db, { type: 'sign_in.succeeded', userId: user.id, clientId, ...auditContext(ctx) });
+    await finish(ctx, deps, { login: { accountId: user.id, amr: ['pwd'] } });
+  });
+
+  // Self-registration (when the sign-in experience allows it): a new account, signed in to the same app.
+  router.get('/:uid/sign-up', async function showSignUp(ctx) {
+    const details = await loadInteraction(ctx, deps);
+    const { locale, t, brand } = pageContext(ctx, details);
+    if (!brand.selfRegistration) return sendError(ctx, t, locale, t('signUp.disabled'), 404);
+    if (!details || details.prompt.name !== 'login') return sendError(ctx, t, locale, t('error.expired'), 400);
+    return renderSignUp(ctx, deps, details);
+  });
+
+  router.post('/:uid/sign-up', form, async function submitSignUp(ctx) {
+    if (!signInExperienceOf(ctx).selfRegistration) {
+      const { locale, t } = pageContext(ctx);
+      return sendError(ctx, t, locale, t('signUp.disabled'), 404);
+    }
+    const submitted = await submittedForm(ctx, deps, ['login']);
+    if (!submitted) return;
+    const { details, body, t } = submitted;
+    const { form: typed, error } = readNewAccountForm(body, t);
+    const again = { username: typed.username, email: typed.email };
+    if (error) return renderSignUp(ctx, deps, details, { ...again, error }, 400);
+    let user;
+    try {
+      user = await createUser(deps.db, { username: typed.username, email: typed.email || undefined, password: typed.password });
+    } catch (failure) {
+      // Which of the two is taken is not said: that would tell anyone whether an account exists.
+      if (failure instanceof ServiceError && failure.code === 'user.exists') return renderSignUp(ctx, deps, details, { ...again, error: t('signUp.taken') }, 409);
+      throw failure;
+    }
+    const clientId = clientIdOf(details);
+    await recordAuditEvent(deps.db, { type: 'sign_up.succeeded', userId: user.id, clientId, ...auditContext(ctx), details: { username: user.username } });
     await finish(ctx, deps, { login: { accountId: user.id, amr: ['pwd'] } });
   });
 

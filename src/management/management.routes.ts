@@ -10,18 +10,22 @@ import { problemBoundary, ProblemError } from '../http/problem.ts';
 import { defineRoute, mountRoutes, type Route } from '../http/route.ts';
 import type { Logger } from '../logger.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
+import type { SignInExperienceSource } from '../sign-in-experience/sign-in-experience.service.ts';
 import { applicationRoutes } from './applications/application.routes.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { grantRoutes } from './grants/grant.routes.ts';
 import { permissionRoutes } from './permissions/permission.routes.ts';
 import { resourceRoutes } from './resources/resource.routes.ts';
 import { roleRoutes } from './roles/role.routes.ts';
+import { signInExperienceRoutes } from './sign-in-experience/sign-in-experience.routes.ts';
 import { userRoutes } from './users/user.routes.ts';
 
 export interface ManagementDeps {
   db: Db;
   providers: ProviderHolder;
   logger: Logger;
+  /** This node's cached sign-in experience, refreshed at once when the API changes it. */
+  signInExperience?: SignInExperienceSource;
 }
 
 /** Every Management API operation, by domain; the OpenAPI document lists exactly these. */
@@ -35,6 +39,7 @@ export function managementOperations(deps: ManagementDeps): Route[] {
     ...resourceRoutes({ db: deps.db, issuer }),
     ...roleRoutes({ db: deps.db }),
     ...auditRoutes({ db: deps.db }),
+    ...signInExperienceRoutes({ db: deps.db, signInExperience: deps.signInExperience }),
   ];
 }
 

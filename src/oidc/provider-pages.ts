@@ -2,36 +2,38 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { pickLocale, translator } from '../i18n/locale.ts';
 import { html, SafeHtml } from '../pages/html.ts';
 import { messagePage } from '../pages/message.page.ts';
-import { pageContentSecurityPolicy } from '../pages/layout.ts';
+import { pageContentSecurityPolicyFor } from '../pages/layout.ts';
+import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
 
 function localeOf(ctx: KoaContextWithOIDC) {
   const uiLocales = (ctx.oidc?.params as { ui_locales?: string } | undefined)?.ui_locales;
-  const locale = pickLocale(typeof uiLocales === 'string' ? uiLocales : undefined, ctx.get('accept-language'));
-  return { locale, t: translator(locale) };
+  const brand = signInExperienceOf(ctx);
+  const locale = pickLocale(typeof uiLocales === 'string' ? uiLocales : undefined, ctx.get('accept-language'), brand.defaultLanguage);
+  return { locale, t: translator(locale), brand };
 }
 
 function sendPage(ctx: KoaContextWithOIDC, body: string) {
   ctx.type = 'html';
-  ctx.set('Content-Security-Policy', pageContentSecurityPolicy);
+  ctx.set('Content-Security-Policy', pageContentSecurityPolicyFor(signInExperienceOf(ctx)));
   ctx.body = body;
 }
 
 /** The page oidc-provider shows when it cannot redirect an error back to the app. */
 export async function renderProviderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) {
-  const { locale, t } = localeOf(ctx);
+  const { locale, t, brand } = localeOf(ctx);
   const text = out.error === 'invalid_request' || out.error === 'invalid_redirect_uri' || out.error === 'invalid_client'
     ? t('error.badRequest') : t('error.generic');
   sendPage(ctx, messagePage({
-    t, locale, title: t('error.title'), text, code: out.error,
+    t, locale, brand, title: t('error.title'), text, code: out.error,
     extra: out.error_description ? html`<p class="muted">${out.error_description}</p>` : undefined,
   }));
 }
 
 /** Asks whether to end the session; oidc-provider supplies the form with its own CSRF protection. */
 export async function renderLogoutSource(ctx: KoaContextWithOIDC, form: string) {
-  const { locale, t } = localeOf(ctx);
+  const { locale, t, brand } = localeOf(ctx);
   sendPage(ctx, messagePage({
-    t, locale, title: t('logout.title'), text: t('logout.question', { host: ctx.host }),
+    t, locale, brand, title: t('logout.title'), text: t('logout.question', { host: ctx.host }),
     extra: html`${new SafeHtml(form)}
 <button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">${t('logout.confirm')}</button>
 <button class="secondary" type="submit" form="op.logoutForm">${t('logout.cancel')}</button>`,
@@ -39,9 +41,9 @@ export async function renderLogoutSource(ctx: KoaContextWithOIDC, form: string) 
 }
 
 export async function renderPostLogoutSuccess(ctx: KoaContextWithOIDC) {
-  const { locale, t } = localeOf(ctx);
+  const { locale, t, brand } = localeOf(ctx);
   const app = ctx.oidc.client?.clientName;
   sendPage(ctx, messagePage({
-    t, locale, title: t('logout.done.title'), text: app ? t('logout.done.textApp', { app }) : t('logout.done.text'),
+    t, locale, brand, title: t('logout.done.title'), text: app ? t('logout.done.textApp', { app }) : t('logout.done.text'),
   }));
 }

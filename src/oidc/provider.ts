@@ -10,7 +10,7 @@ import { adapterFactory } from './adapter.ts';
 import { claimsByScope, userClaims } from './claims.ts';
 import { corsPreflightGuard } from './cors-preflight.ts';
 import { grantLoader } from './grants.ts';
-import { expiresWithSession, issueRefreshToken, offlineAccessParam, recordOfflineAccessRequest, requireOfflineAccessConsent } from './offline-access.ts';
+import { keepOfflineAccess, offlineAccessParam } from './offline-access.ts';
 import { requireAvailableAccount } from './interaction-policy.ts';
 import { renderLogoutSource, renderPostLogoutSuccess, renderProviderError } from './provider-pages.ts';
 import { resourceIndicators } from './resources.ts';
@@ -89,10 +89,8 @@ export function buildConfiguration({ config, db, keys, issuer }: ProviderDeps): 
       };
     },
     loadExistingGrant: grantLoader(db) as Configuration['loadExistingGrant'],
-    extraParams: { [offlineAccessParam]: recordOfflineAccessRequest as never },
-    issueRefreshToken: issueRefreshToken as Configuration['issueRefreshToken'],
-    expiresWithSession: expiresWithSession as Configuration['expiresWithSession'],
-    interactions: { policy: requireOfflineAccessConsent(requireAvailableAccount(interactionPolicy.base())), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    extraParams: { [offlineAccessParam]: keepOfflineAccess as never },
+    interactions: { policy: requireAvailableAccount(interactionPolicy.base()), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },

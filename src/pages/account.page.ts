@@ -1,6 +1,6 @@
 import type { Translate } from '../i18n/locale.ts';
 import { html } from './html.ts';
-import { layout } from './layout.ts';
+import { layout, type PageBrand } from './layout.ts';
 
 export interface ConnectedApp {
   clientId: string;
@@ -18,6 +18,7 @@ export interface AccountPageModel {
   apps: ConnectedApp[];
   csrf: string;
   notice?: string;
+  brand?: PageBrand;
 }
 
 function appLogo(t: Translate, app: ConnectedApp) {
@@ -30,12 +31,13 @@ function appLogo(t: Translate, app: ConnectedApp) {
 }
 
 /** The end user's own page: profile, and the third-party apps they let in, each revocable. */
-export function accountPage({ t, locale, user, apps, csrf, notice }: AccountPageModel): string {
+export function accountPage({ t, locale, user, apps, csrf, notice, brand }: AccountPageModel): string {
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long' });
   return layout({
     title: t('account.title'),
     lang: locale,
     wide: true,
+    brand,
     body: html`
 <h1>${t('account.title')}</h1>
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}

@@ -1,6 +1,6 @@
 import type { Translate } from '../i18n/locale.ts';
 import { html } from './html.ts';
-import { layout } from './layout.ts';
+import { defaultPageBrand, layout, type PageBrand } from './layout.ts';
 
 export interface ConsentPermission {
   /** The form value: a user data scope, or `<resource indicator> <scope>` for an API resource scope. */
@@ -26,6 +26,8 @@ export interface ConsentPageModel {
   user: string;
   groups: ConsentGroup[];
   destination: string;
+  /** The sign-in experience (product name, logo, colour). */
+  brand?: PageBrand;
 }
 
 function appLogo({ t, app }: ConsentPageModel) {
@@ -37,6 +39,15 @@ function appLogo({ t, app }: ConsentPageModel) {
   </picture>`;
 }
 
+/** The IdP's own mark beside the app's: the sign-in experience logo, or the product name's initial. */
+function idpLogo(brand: PageBrand) {
+  if (!brand.logoUrl) return html`<span class="logo logo-idp" aria-hidden="true">${brand.productName.slice(0, 1).toUpperCase()}</span>`;
+  return html`<picture>
+    ${brand.logoDarkUrl ? html`<source media="(prefers-color-scheme: dark)" srcset="${brand.logoDarkUrl}">` : ''}
+    <img class="logo" src="${brand.logoUrl}" alt="${brand.productName}" width="48" height="48" referrerpolicy="no-referrer">
+  </picture>`;
+}
+
 /** The consent screen of a third-party app (DESIGN.md §4): its branding, the permissions, Authorize or Cancel. */
 export function consentPage(model: ConsentPageModel): string {
   const { t, locale, app } = model;
@@ -44,8 +55,9 @@ export function consentPage(model: ConsentPageModel): string {
   return layout({
     title: t('consent.title', { app: app.name }),
     lang: locale,
+    brand: model.brand,
     body: html`
-<div class="logos">${appLogo(model)}<span class="link-dots" aria-hidden="true">⋯</span><span class="logo logo-idp" aria-hidden="true">S</span></div>
+<div class="logos">${appLogo(model)}<span class="link-dots" aria-hidden="true">⋯</span>${idpLogo(model.brand ?? defaultPageBrand)}</div>
 <h1>${t('consent.title', { app: app.name })}</h1>
 <p class="user">${t('consent.signedInAs', { user: model.user })} · <a href="${model.switchAccount}">${t('consent.notYou')}</a></p>
 <form method="post" action="${model.action}" id="consent">

@@ -8,6 +8,7 @@ export const pageStyles = `
 body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK JP","Noto Sans KR",sans-serif}
 main{width:100%;max-width:420px;margin:24px 16px;background:var(--card);border:1px solid var(--line);border-radius:16px;padding:32px 28px}
 .brand{font-weight:700;font-size:20px;letter-spacing:.2px;margin:0 0 20px}
+.brand img{display:block;height:36px;max-width:220px;object-fit:contain}
 h1{font-size:22px;margin:0 0 8px}
 p{margin:0 0 16px;color:var(--muted)}
 label{display:block;font-weight:600;font-size:14px;margin:16px 0 6px}
@@ -17,6 +18,8 @@ button{width:100%;margin-top:24px;padding:11px 16px;border:0;border-radius:10px;
 button.secondary{margin-top:10px;background:transparent;color:var(--text);border:1px solid var(--line)}
 .error{background:var(--danger-bg);color:var(--danger);border-radius:10px;padding:10px 12px;margin:16px 0 0;font-size:14px}
 .muted{color:var(--muted);font-size:14px}
+.alt-action{margin:20px 0 0;text-align:center}
+.hint{margin:6px 0 0}
 a{color:var(--accent)}
 main.wide{max-width:640px}
 h2{font-size:17px;margin:28px 0 10px}
@@ -46,39 +49,92 @@ ul.scopes{margin:0 0 8px;padding-left:20px;font-size:14px}
 button.danger{width:auto;margin-top:8px;padding:8px 14px;background:transparent;color:var(--danger);border:1px solid var(--danger)}
 `;
 
+/** How the sign-in experience dresses Sesame's pages: the product name and logos in the header, the accent colour. */
+export interface PageBrand {
+  productName: string;
+  logoUrl: string | null;
+  logoDarkUrl: string | null;
+  /** `#rrggbb` */
+  primaryColor: string;
+}
+
+export const defaultPageBrand: PageBrand = { productName: 'Sesame', logoUrl: null, logoDarkUrl: null, primaryColor: '#4f46e5' };
+
+/** Where a request's brand is kept for sendPage (set by the sign-in experience middleware). */
+export interface PageState {
+  signInExperience?: PageBrand;
+}
+
+function relativeLuminance(hex: string): number {
+  const channel = (i: number) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+}
+
+/**
+ * The second stylesheet of a page whose accent is not the default: the colour, and white or black text on it,
+ * whichever reads better. Only a validated `#rrggbb` ever gets here; the CSP allows it by its hash.
+ */
+export function brandStyles(brand: PageBrand | undefined): string | undefined {
+  const color = brand?.primaryColor.toLowerCase();
+  if (!color || !/^#[0-9a-f]{6}$/.test(color) || color === defaultPageBrand.primaryColor) return undefined;
+  const light = relativeLuminance(color);
+  const onAccent = (1.05 / (light + 0.05)) >= ((light + 0.05) / 0.05) ? '#ffffff' : '#111111';
+  return `:root{--accent:${color};--accent-text:${onAccent}}`;
+}
+
 export interface LayoutOptions {
   title: string;
   lang?: string;
   body: SafeHtml;
   /** A page with more to show than a form (the account page). */
   wide?: boolean;
+  /** The sign-in experience; Sesame's own look when absent. */
+  brand?: PageBrand;
 }
 
-export function layout({ title, lang = 'en', body, wide = false }: LayoutOptions): string {
+function brandHeader(brand: PageBrand): SafeHtml {
+  if (!brand.logoUrl) return html`<p class="brand">${brand.productName}</p>`;
+  return html`<p class="brand"><picture>${brand.logoDarkUrl ? html`<source media="(prefers-color-scheme: dark)" srcset="${brand.logoDarkUrl}">` : ''}<img src="${brand.logoUrl}" alt="${brand.productName}" referrerpolicy="no-referrer"></picture></p>`;
+}
+
+export function layout({ title, lang = 'en', body, wide = false, brand = defaultPageBrand }: LayoutOptions): string {
+  const accent = brandStyles(brand);
   return html`<!doctype html>
 <html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${title}</title>
+<title>${title}${brand.productName !== defaultPageBrand.productName ? ` · ${brand.productName}` : ''}</title>
 <style>${new SafeHtml(pageStyles)}</style>
+${accent ? html`<style>${new SafeHtml(accent)}</style>` : ''}
 </head>
 <body><main${wide ? new SafeHtml(' class="wide"') : ''}>
-<p class="brand">Sesame</p>
+${brandHeader(brand)}
 ${body}
 </main></body>
 </html>`.value;
 }
 
+const styleHash = (styles: string) => `'sha256-${createHash('sha256').update(styles).digest('base64')}'`;
+
 /**
- * The policy of every page Sesame renders: nothing loads but the inline stylesheet and images, and no
+ * The policy of every page Sesame renders: nothing loads but the inline stylesheets and images, and no
  * other site may frame it. There is no form-action: a signed-in form redirects on to the app.
+ * A branded page also carries its accent stylesheet, allowed by its own hash.
  */
-export const pageContentSecurityPolicy = [
-  "default-src 'none'",
-  `style-src 'sha256-${createHash('sha256').update(pageStyles).digest('base64')}'`,
-  "img-src 'self' https: data: http://localhost:* http://127.0.0.1:* http://[::1]:*",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
+export function pageContentSecurityPolicyFor(brand?: PageBrand): string {
+  const accent = brandStyles(brand);
+  return [
+    "default-src 'none'",
+    `style-src ${styleHash(pageStyles)}${accent ? ` ${styleHash(accent)}` : ''}`,
+    "img-src 'self' https: data: http://localhost:* http://127.0.0.1:* http://[::1]:*",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+export const pageContentSecurityPolicy = pageContentSecurityPolicyFor();

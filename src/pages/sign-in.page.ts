@@ -1,6 +1,6 @@
 import type { Translate } from '../i18n/locale.ts';
 import { html } from './html.ts';
-import { layout } from './layout.ts';
+import { layout, type PageBrand } from './layout.ts';
 
 export interface SignInPageModel {
   t: Translate;
@@ -10,12 +10,16 @@ export interface SignInPageModel {
   appName: string;
   login?: string;
   error?: string;
+  /** Where *Create account* leads, when self-registration is on. */
+  signUpUrl?: string;
+  brand?: PageBrand;
 }
 
-export function signInPage({ t, locale, action, csrf, appName, login, error }: SignInPageModel): string {
+export function signInPage({ t, locale, action, csrf, appName, login, error, signUpUrl, brand }: SignInPageModel): string {
   return layout({
     title: t('signIn.title'),
     lang: locale,
+    brand,
     body: html`
 <h1>${t('signIn.title')}</h1>
 <p>${t('signIn.subtitle', { app: appName })}</p>
@@ -29,6 +33,7 @@ export function signInPage({ t, locale, action, csrf, appName, login, error }: S
     ${login ? 'autofocus' : ''} maxlength="1024">
   ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
   <button type="submit">${t('signIn.submit')}</button>
-</form>`,
+</form>
+${signUpUrl ? html`<p class="muted alt-action">${t('signIn.noAccount')} <a href="${signUpUrl}">${t('signIn.createAccount')}</a></p>` : ''}`,
   });
 }

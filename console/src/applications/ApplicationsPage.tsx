@@ -1,0 +1,82 @@
+import { useCallback, useState } from 'react';
+import { query } from '../api/client.ts';
+import type { Application, Page } from '../api/types.ts';
+import { useApi } from '../auth/session.tsx';
+import { Link, navigate, useQueryParam } from '../router.tsx';
+import { Pagination } from '../ui/pagination.tsx';
+import { SearchBox } from '../ui/search-box.tsx';
+import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
+import { TabPanel, Tabs } from '../ui/tabs.tsx';
+import { useLoad } from '../ui/use-load.ts';
+import { appTypeLabels, formatDate } from './app-types.ts';
+import { CreateApplicationDialog } from './CreateApplicationDialog.tsx';
+
+const limit = 20;
+const tabs = [{ id: 'mine', label: 'My apps' }, { id: 'third-party', label: 'Third-party apps' }];
+
+export function ApplicationsPage() {
+  const api = useApi();
+  const tab = useQueryParam('tab') === 'third-party' ? 'third-party' : 'mine';
+  const q = useQueryParam('q') ?? '';
+  const offset = Number(useQueryParam('offset') ?? 0) || 0;
+  const [creating, setCreating] = useState(false);
+  const apps = useLoad(
+    () => api<Page<Application>>('GET', `/applications${query({ third_party: tab === 'third-party', q, limit, offset })}`),
+    [tab, q, offset],
+  );
+  const go = useCallback((next: { tab?: string; q?: string; offset?: number }) => {
+    const params = { tab: next.tab ?? tab, q: next.q ?? q, offset: next.offset ?? 0 };
+    navigate(`/applications${query({ tab: params.tab === 'mine' ? undefined : params.tab, q: params.q, offset: params.offset || undefined })}`, { replace: true });
+  }, [tab, q]);
+  const onSearch = useCallback((text: string) => go({ q: text }), [go]);
+
+  return (
+    <section aria-labelledby="applications-title">
+      <div className="page-header">
+        <div>
+          <h1 id="applications-title">Applications</h1>
+          <p className="muted">Apps that sign their users in through Sesame: your own, and third-party apps that ask your users for consent.</p>
+        </div>
+        <button type="button" onClick={() => setCreating(true)}>Create application</button>
+      </div>
+      <Tabs tabs={tabs} selected={tab} onSelect={(id) => go({ tab: id, q: '' })} label="Application kinds" idPrefix="apps" />
+      <TabPanel idPrefix="apps" selected={tab}>
+        <div className="toolbar">
+          <SearchBox key={tab} label="Search applications" value={q} onSearch={onSearch} />
+        </div>
+        {apps.loading && !apps.data ? <Loading /> : apps.error ? <ErrorState message={apps.error} onRetry={apps.reload} /> : apps.data && apps.data.data.length === 0 ? (
+          <EmptyState title={q ? `No application matches “${q}”` : tab === 'mine' ? 'No applications yet' : 'No third-party apps yet'}>
+            {!q && <p className="muted">{tab === 'mine'
+              ? 'Create an app for each of your own web, single-page, native or machine-to-machine apps.'
+              : 'Third-party apps are partners’ apps that sign your users in through Sesame; users see a consent screen.'}</p>}
+            {!q && <button type="button" onClick={() => setCreating(true)}>Create application</button>}
+          </EmptyState>
+        ) : apps.data && (
+          <>
+            <div className="table-wrap">
+              <table>
+                <caption className="visually-hidden">{tab === 'mine' ? 'My apps' : 'Third-party apps'}</caption>
+                <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col" className="hide-narrow">Client ID</th><th scope="col" className="hide-narrow">Created</th></tr></thead>
+                <tbody>
+                  {apps.data.data.map((app) => (
+                    <tr key={app.id}>
+                      <td>
+                        <Link to={`/applications/${encodeURIComponent(app.id)}`}>{app.name}</Link>
+                        {app.description && <div className="muted small-text">{app.description}</div>}
+                      </td>
+                      <td>{appTypeLabels[app.type]}</td>
+                      <td className="mono hide-narrow">{app.client_id}</td>
+                      <td className="hide-narrow">{formatDate(app.created_at)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pagination offset={offset} limit={limit} total={apps.data.total} onChange={(o) => go({ offset: o })} label="Applications" />
+          </>
+        )}
+      </TabPanel>
+      <CreateApplicationDialog open={creating} onClose={() => setCreating(false)} initialThirdParty={tab === 'third-party'} />
+    </section>
+  );
+}

@@ -1,0 +1,190 @@
+import { useMemo, useState, type FormEvent } from 'react';
+import { ApiError, errorMessage } from '../api/client.ts';
+import type { Application } from '../api/types.ts';
+import { useApi } from '../auth/session.tsx';
+import { useUnsavedChangesGuard } from '../router.tsx';
+import { Checkbox, FormError, TextArea, TextField } from '../ui/fields.tsx';
+import { useToast } from '../ui/toasts.tsx';
+import { UriListField } from '../ui/uri-list-field.tsx';
+import { isConfidential } from './app-types.ts';
+
+interface Form {
+  name: string;
+  description: string;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  cors_origins: string[];
+  refresh_token_ttl_days: string;
+  rotate_refresh_token: boolean;
+}
+
+type ListField = 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins';
+
+function formOf(app: Application): Form {
+  return {
+    name: app.name,
+    description: app.description ?? '',
+    redirect_uris: app.redirect_uris,
+    post_logout_redirect_uris: app.post_logout_redirect_uris,
+    cors_origins: app.cors_origins,
+    refresh_token_ttl_days: String(app.refresh_token_ttl_days),
+    rotate_refresh_token: app.rotate_refresh_token,
+  };
+}
+
+/** Rows left empty are dropped before saving; this maps the saved list's indexes back to the rows. */
+function compact(rows: string[]): { values: string[]; rowOf: number[] } {
+  const values: string[] = [];
+  const rowOf: number[] = [];
+  rows.forEach((row, i) => {
+    if (row.trim()) {
+      values.push(row.trim());
+      rowOf.push(i);
+    }
+  });
+  return { values, rowOf };
+}
+
+const redirectHints: Record<Application['type'], string> = {
+  traditional: 'Where Sesame sends users back after sign-in, matched exactly: https (http only on localhost).',
+  spa: 'Where Sesame sends users back after sign-in, matched exactly: https (http only on localhost).',
+  native: 'A custom scheme (com.example.app:/callback), a loopback address (http://127.0.0.1/callback, any port), or an https link the app claims.',
+  m2m: '',
+};
+
+export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app: Application) => void }) {
+  const api = useApi();
+  const toast = useToast();
+  const initial = useMemo(() => formOf(app), [app]);
+  const [form, setForm] = useState<Form>(initial);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string>();
+  const [saving, setSaving] = useState(false);
+  const dirty = JSON.stringify(form) !== JSON.stringify(initial);
+  useUnsavedChangesGuard(dirty);
+
+  const interactive = app.type !== 'm2m';
+  const browser = app.type === 'spa' || app.type === 'traditional';
+  const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm((f) => ({ ...f, [key]: value }));
+
+  const lists = {
+    redirect_uris: compact(form.redirect_uris),
+    post_logout_redirect_uris: compact(form.post_logout_redirect_uris),
+    cors_origins: compact(form.cors_origins),
+  };
+
+  const rowErrors = (field: ListField): Record<number, string> => {
+    const result: Record<number, string> = {};
+    for (const [pointer, detail] of Object.entries(errors)) {
+      const m = new RegExp(`^/${field}/(\\d+)`).exec(pointer);
+      if (m) result[lists[field].rowOf[Number(m[1])] ?? Number(m[1])] = detail;
+    }
+    return result;
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setSaving(true);
+    setErrors({});
+    setFormError(undefined);
+    try {
+      const body: Record<string, unknown> = {
+        name: form.name,
+        description: form.description.trim() ? form.description : null,
+        refresh_token_ttl_days: Number(form.refresh_token_ttl_days),
+      };
+      if (interactive) {
+        body.redirect_uris = lists.redirect_uris.values;
+        body.post_logout_redirect_uris = lists.post_logout_redirect_uris.values;
+        body.rotate_refresh_token = form.rotate_refresh_token;
+      }
+      if (browser) body.cors_origins = lists.cors_origins.values;
+      const saved = await api<Application>('PATCH', `/applications/${encodeURIComponent(app.id)}`, body);
+      setForm(formOf(saved));
+      onSaved(saved);
+      toast('Settings saved');
+    } catch (error) {
+      if (error instanceof ApiError && error.fields.length) {
+        setErrors(error.fieldErrors());
+        setFormError('Some settings need fixing: see the messages next to them.');
+      } else {
+        setFormError(errorMessage(error));
+      }
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} className="settings-form" noValidate>
+      <section className="card" aria-labelledby="general-title">
+        <h2 id="general-title">General</h2>
+        <TextField label="Application name" required maxLength={256} value={form.name} onChange={(e) => set('name', e.target.value)} error={errors['/name']} />
+        <TextArea label="Description" maxLength={2048} value={form.description} onChange={(e) => set('description', e.target.value)} error={errors['/description']} />
+      </section>
+      {interactive && (
+        <section className="card" aria-labelledby="uris-title">
+          <h2 id="uris-title">URIs</h2>
+          <UriListField
+            label="Redirect URIs"
+            hint={redirectHints[app.type]}
+            values={form.redirect_uris}
+            onChange={(v) => set('redirect_uris', v)}
+            errors={rowErrors('redirect_uris')}
+            error={errors['/redirect_uris']}
+            placeholder={app.type === 'native' ? 'com.example.app:/callback' : 'https://app.example.com/callback'}
+          />
+          <UriListField
+            label="Post sign-out redirect URIs"
+            hint="Where the app may send users after they sign out (RP-initiated logout)."
+            values={form.post_logout_redirect_uris}
+            onChange={(v) => set('post_logout_redirect_uris', v)}
+            errors={rowErrors('post_logout_redirect_uris')}
+            error={errors['/post_logout_redirect_uris']}
+          />
+          {browser && (
+            <UriListField
+              label="CORS allowed origins"
+              hint="The origins of the redirect URIs are always allowed; add other origins that call Sesame from a browser."
+              values={form.cors_origins}
+              onChange={(v) => set('cors_origins', v)}
+              errors={rowErrors('cors_origins')}
+              error={errors['/cors_origins']}
+              placeholder="https://app.example.com"
+            />
+          )}
+        </section>
+      )}
+      {interactive && (
+        <section className="card" aria-labelledby="refresh-title">
+          <h2 id="refresh-title">Refresh tokens</h2>
+          <TextField
+            label="Refresh token lifetime (days)"
+            type="number"
+            min={1}
+            max={3650}
+            value={form.refresh_token_ttl_days}
+            onChange={(e) => set('refresh_token_ttl_days', e.target.value)}
+            error={errors['/refresh_token_ttl_days']}
+            hint="Apps get refresh tokens when they ask for offline_access."
+          />
+          <Checkbox
+            label="Rotate refresh tokens"
+            checked={isConfidential(app.type) ? form.rotate_refresh_token : true}
+            disabled={!isConfidential(app.type)}
+            onChange={(e) => set('rotate_refresh_token', e.target.checked)}
+            hint={isConfidential(app.type)
+              ? 'Each use returns a new refresh token; a replayed one revokes the whole grant.'
+              : 'Public clients always rotate their refresh tokens.'}
+          />
+        </section>
+      )}
+      <FormError message={formError} />
+      <div className="form-actions sticky-actions">
+        {dirty && <span className="muted">Unsaved changes</span>}
+        <button type="button" className="secondary" disabled={!dirty || saving} onClick={() => { setForm(initial); setErrors({}); setFormError(undefined); }}>Discard</button>
+        <button type="submit" disabled={!dirty || saving}>{saving ? 'Saving…' : 'Save changes'}</button>
+      </div>
+    </form>
+  );
+}
