@@ -139,6 +139,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     return sesame;
   } catch (error) {
     for (const timer of timers) clearInterval(timer);
+    await cli?.close();
     server.close();
     await db.destroy();
     lock?.release();

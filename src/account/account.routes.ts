@@ -4,15 +4,14 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { findApplication } from '../apps/app.repository.ts';
-import { recordAuditEvent } from '../audit/audit.repository.ts';
+import { recordAuditEvent, requestOrigin } from '../audit/audit.repository.ts';
 import type { Db } from '../db/database.ts';
-import { pickLocale, translator } from '../i18n/locale.ts';
+import { isStorableText } from '../db/text.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
 import { oidcRoutes } from '../oidc/provider.ts';
 import { accountPage } from '../pages/account.page.ts';
-import { sendPage } from '../pages/send-page.ts';
-import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
-import { messagePage } from '../pages/message.page.ts';
+import { pageContext } from '../pages/page-context.ts';
+import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { accountClientId, accountClientSecret, accountRedirectUri } from './account-client.ts';
 import { connectedApps } from './connected-apps.ts';
@@ -36,12 +35,7 @@ const sessionCookie = 'sesame.account';
 const flowCookie = 'sesame.account.flow';
 const sessionTtl = 3600;
 
-function localeOf(ctx: Context) {
-  const brand = signInExperienceOf(ctx);
-  const ui = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined;
-  const locale = pickLocale(ui, ctx.get('accept-language'), brand.defaultLanguage);
-  return { locale, t: translator(locale), brand };
-}
+const accountPageContext = (ctx: Context) => pageContext(ctx, ctx.query.ui_locales);
 
 function setCookie(ctx: Context, name: string, value: string | null, maxAge?: number) {
   ctx.cookies.set(name, value, { path: '/account', httpOnly: true, sameSite: 'lax', secure: ctx.secure, maxAge: maxAge && maxAge * 1000, overwrite: true });
@@ -53,7 +47,9 @@ export function accountRoutes(deps: AccountDeps): Router {
   const form = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
   const jwks = createRemoteJWKSet(new URL(`${deps.internalUrl}${oidcRoutes.jwks}`));
   const session = (ctx: Context) => deps.cookies.verify<AccountSession>(ctx.cookies.get(sessionCookie));
-  const csrfFor = (s: AccountSession) => deps.csrf.issue(`account:${s.sid}`);
+  // The account page's forms are bound to its session, as an interaction's are to the interaction.
+  const csrfSubject = (s: AccountSession) => `account:${s.sid}`;
+  const clientCredentials = Buffer.from(`${accountClientId}:${accountClientSecret(deps.masterSecret)}`).toString('base64');
 
   router.get('/', async function showAccount(ctx) {
     const current = session(ctx);
@@ -62,11 +58,12 @@ export function accountRoutes(deps: AccountDeps): Router {
       setCookie(ctx, sessionCookie, null);
       return ctx.redirect('/account/login');
     }
-    const { locale, t, brand } = localeOf(ctx);
+    const { locale, t, brand } = accountPageContext(ctx);
     const apps = await connectedApps(deps.db, user.id, t);
-    const revoked = typeof ctx.query.revoked === 'string' ? await findApplication(deps.db, ctx.query.revoked) : undefined;
+    const revoked = typeof ctx.query.revoked === 'string' && isStorableText(ctx.query.revoked)
+      ? await findApplication(deps.db, ctx.query.revoked) : undefined;
     sendPage(ctx, accountPage({
-      t, locale, brand, user, apps, csrf: csrfFor(current),
+      t, locale, brand, user, apps, csrf: deps.csrf.issue(csrfSubject(current)),
       notice: revoked ? t('account.revoked', { app: revoked.display_name ?? revoked.name }) : undefined,
     }));
   });
@@ -90,29 +87,24 @@ export function accountRoutes(deps: AccountDeps): Router {
   });
 
   router.get('/callback', async function finishSignIn(ctx) {
-    const { locale, t, brand } = localeOf(ctx);
+    const page = accountPageContext(ctx);
+    const expired = () => sendErrorPage(ctx, page, page.t('error.expired'), 400);
     const flow = deps.cookies.verify<SignInFlow>(ctx.cookies.get(flowCookie));
     setCookie(ctx, flowCookie, null);
     const { code, state, error } = ctx.query;
-    if (!flow || typeof state !== 'string' || state !== flow.state || typeof code !== 'string' || error) {
-      return sendPage(ctx, messagePage({ t, locale, brand, title: t('error.title'), text: t('error.expired') }), 400);
-    }
+    if (!flow || typeof state !== 'string' || state !== flow.state || typeof code !== 'string' || error) return expired();
     const response = await fetch(`${deps.internalUrl}${oidcRoutes.token}`, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${accountClientId}:${accountClientSecret(deps.masterSecret)}`).toString('base64')}`,
+        authorization: `Basic ${clientCredentials}`,
       },
       body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: accountRedirectUri(deps.issuer), code_verifier: flow.verifier }),
     });
     const tokens = await response.json() as { id_token?: string };
-    if (!response.ok || !tokens.id_token) {
-      return sendPage(ctx, messagePage({ t, locale, brand, title: t('error.title'), text: t('error.expired') }), 400);
-    }
+    if (!response.ok || !tokens.id_token) return expired();
     const { payload } = await jwtVerify(tokens.id_token, jwks, { issuer: deps.issuer, audience: accountClientId });
-    if (payload.nonce !== flow.nonce || typeof payload.sub !== 'string') {
-      return sendPage(ctx, messagePage({ t, locale, brand, title: t('error.title'), text: t('error.expired') }), 400);
-    }
+    if (payload.nonce !== flow.nonce || typeof payload.sub !== 'string') return expired();
     const value: AccountSession = { sub: payload.sub, sid: randomBytes(16).toString('base64url'), idt: tokens.id_token };
     setCookie(ctx, sessionCookie, deps.cookies.sign(value, sessionTtl), sessionTtl);
     ctx.redirect('/account');
@@ -132,15 +124,15 @@ export function accountRoutes(deps: AccountDeps): Router {
 
   router.post('/apps/:clientId/revoke', form, async function revokeApp(ctx) {
     const current = session(ctx);
-    const { locale, t, brand } = localeOf(ctx);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    if (!current || !deps.csrf.verify(`account:${current.sid}`, body.csrf)) {
-      return sendPage(ctx, messagePage({ t, locale, brand, title: t('error.title'), text: t('error.forbidden') }), 403);
+    if (!current || !deps.csrf.verify(csrfSubject(current), body.csrf)) {
+      const page = accountPageContext(ctx);
+      return sendErrorPage(ctx, page, page.t('error.forbidden'), 403);
     }
     const clientId = ctx.params.clientId!;
     const revoked = await revokeGrantsOfUserForApp(deps.db, current.sub, clientId);
     if (revoked > 0) {
-      await recordAuditEvent(deps.db, { type: 'consent.revoked', userId: current.sub, clientId, ip: ctx.ip, userAgent: ctx.get('user-agent'), details: { by: 'user' } });
+      await recordAuditEvent(deps.db, { type: 'consent.revoked', userId: current.sub, clientId, ...requestOrigin(ctx), details: { by: 'user' } });
     }
     ctx.status = 303;
     ctx.redirect(`/account?revoked=${encodeURIComponent(clientId)}`);

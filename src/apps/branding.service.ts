@@ -72,7 +72,7 @@ export async function getBranding(db: Db, applicationId: string): Promise<Brandi
  */
 export async function updateBranding(db: Db, applicationId: string, input: BrandingChanges, options: { replace?: boolean } = {}): Promise<Branding> {
   const changes = brandingChangesSchema.parse(input);
-  await getThirdPartyApplication(db, applicationId, what);
+  const application = await getThirdPartyApplication(db, applicationId, what);
   const next: BrandingChanges = {};
   const problems: FieldError[] = [];
   for (const field of brandingFields) {
@@ -86,7 +86,7 @@ export async function updateBranding(db: Db, applicationId: string, input: Brand
     next[field] = cleared ? null : value;
   }
   assertThat(!problems.length, () => new ServiceError('branding.invalid_url', problems.map((p) => p.detail).join('; '), 422, problems));
-  const updated = Object.keys(next).length ? await updateApplicationRow(db, applicationId, next) : await getThirdPartyApplication(db, applicationId, what);
+  const updated = Object.keys(next).length ? await updateApplicationRow(db, applicationId, next) : application;
   assertThat(updated, () => new ServiceError('application.not_found', `no application with client id ${JSON.stringify(applicationId)}`, 404));
   return brandingOf(updated);
 }

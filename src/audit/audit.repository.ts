@@ -1,3 +1,4 @@
+import type { Context } from 'koa';
 import type { Db } from '../db/database.ts';
 import { storableJson } from '../db/text.ts';
 import { newId } from '../ids.ts';
@@ -13,6 +14,11 @@ export interface AuditEvent {
   ip?: string | null;
   userAgent?: string | null;
   details?: Record<string, unknown>;
+}
+
+/** Where a browser request came from, as the audit trail records it. */
+export function requestOrigin(ctx: Pick<Context, 'ip' | 'get'>): Pick<AuditEvent, 'ip' | 'userAgent'> {
+  return { ip: ctx.ip, userAgent: ctx.get('user-agent') };
 }
 
 /** Appends to the audit trail. Never holds secrets: a failed sign-in keeps the login typed, not the password. */

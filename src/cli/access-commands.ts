@@ -6,6 +6,7 @@ import { getPermissions, setPermissions, type Permissions, type ResourceScopeRef
 import { addScope, createResource, deleteResource, getResource, listResources, removeScope, type ApiResource } from '../resources/resource.service.ts';
 import { addRoleScopes, assignRolesToUser, createRole, deleteRole, findRole, listRoles, removeRoleScope, unassignRole, type Role } from '../roles/role.service.ts';
 import type { Command, CommandContext } from './commands.ts';
+import { command, limit, offset } from './options.ts';
 import { fields, table } from './output.ts';
 
 /**
@@ -17,8 +18,6 @@ import { fields, table } from './output.ts';
 const issuerOf = (ctx: CommandContext) => ctx.issuer ?? ctx.config.issuer ?? `http://localhost:${ctx.config.port}`;
 
 const id = (flag = '--id') => z.string({ error: `${flag} is required` }).min(1, `${flag} is required`);
-const limit = z.coerce.number({ error: '--limit must be a number' }).int().min(1).max(1000).default(100);
-const offset = z.coerce.number({ error: '--offset must be a number' }).int().min(0).optional();
 
 /** `NAME` or `NAME DESCRIPTION…`: a scope name never holds a space, so the first one ends it. */
 function parseScopeOption(value: string) {
@@ -63,10 +62,6 @@ function parseResourceScope(value: string, i: number, ctx: z.RefinementCtx): Res
     return z.NEVER;
   }
   return { resource: value.slice(0, at), scope: value.slice(at + 1) };
-}
-
-function command<I>(definition: Command<I>): Command<I> {
-  return definition;
 }
 
 export const accessCommands = {

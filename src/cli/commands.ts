@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { accessCommands } from './access-commands.ts';
+import { command, limit, offset, yesNo } from './options.ts';
+import { fields, table } from './output.ts';
 import { signInExperienceCommands } from './sign-in-experience-commands.ts';
 import {
   createApplication, createSecret, deleteApplication, deleteSecret, getApplication, listApplications, listSecrets,
@@ -39,22 +41,6 @@ export interface Command<I> {
   /** Human-readable output; `--json` prints the result as JSON instead. */
   format(result: any): string;
 }
-
-function command<I>(definition: Command<I>): Command<I> {
-  return definition;
-}
-
-const table = (rows: Record<string, unknown>[]) => {
-  const cell = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v ?? ''));
-  const header = rows[0] ? [Object.keys(rows[0]).join('\t')] : [];
-  return [...header, ...rows.map((row) => Object.values(row).map(cell).join('\t'))].join('\n');
-};
-
-const fields = (row: Record<string, unknown>) => Object.entries(row)
-  .map(([key, value]) => `${key}: ${value instanceof Date ? value.toISOString() : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value ?? '')}`)
-  .join('\n');
-
-const yesNo = (flag: string) => z.enum(['true', 'false'], { error: `${flag} must be true or false` }).transform((v) => v === 'true');
 
 /** An app as the CLI shows it: its settings, with the client id under its protocol name. */
 const appSummary = (app: Application) => ({ client_id: app.id, ...app });
@@ -141,8 +127,8 @@ export const commands = {
       'third-party': z.boolean().optional(),
       'first-party': z.boolean().optional(),
       search: z.string().optional(),
-      limit: z.coerce.number({ error: '--limit must be a number' }).int().min(1).max(1000).default(100),
-      offset: z.coerce.number({ error: '--offset must be a number' }).int().min(0).optional(),
+      limit,
+      offset,
     }),
     async run({ db }, input) {
       const thirdParty = input['third-party'] ? true : input['first-party'] ? false : undefined;
@@ -265,8 +251,8 @@ export const commands = {
       search: z.string().optional(),
       suspended: z.boolean().optional(),
       admin: z.boolean().optional(),
-      limit: z.coerce.number({ error: '--limit must be a number' }).int().min(1).max(1000).default(100),
-      offset: z.coerce.number({ error: '--offset must be a number' }).int().min(0).optional(),
+      limit,
+      offset,
     }),
     async run({ db }, input) {
       const page = await listUsers(db, { search: input.search, suspended: input.suspended, admin: input.admin }, { limit: input.limit, offset: input.offset });

@@ -1,24 +1,22 @@
 import { z } from 'zod';
 import { toApiSignInExperience } from '../management/sign-in-experience/sign-in-experience.schema.ts';
 import { getSignInExperience, updateSignInExperience } from '../sign-in-experience/sign-in-experience.service.ts';
-import type { Command } from './commands.ts';
+import { command, yesNo } from './options.ts';
 import { fields } from './output.ts';
 
 /** CLI commands for the sign-in experience; the output has the Management API's field names. */
 
-const yesNo = (flag: string) => z.enum(['true', 'false'], { error: `${flag} must be true or false` }).transform((v) => v === 'true');
-
 export const signInExperienceCommands = {
-  'sign-in-experience show': {
+  'sign-in-experience show': command({
     summary: 'Show the sign-in experience (product name, logos, colour, default language, self-registration)',
     usage: 'sign-in-experience show',
     options: {},
     input: z.object({}),
     run: async ({ db }) => toApiSignInExperience(await getSignInExperience(db)),
     format: (s: Record<string, unknown>) => fields(s),
-  } satisfies Command<Record<string, never>>,
+  }),
 
-  'sign-in-experience set': {
+  'sign-in-experience set': command({
     summary: 'Change the sign-in experience; running nodes apply it within SESAME_SETTINGS_CACHE_SECONDS',
     usage: 'sign-in-experience set [--product-name N] [--logo-url U] [--logo-dark-url U] [--primary-color #rrggbb] [--default-language en|fr|ja|ko|ru] [--self-registration true|false]  (an empty URL removes a logo)',
     options: {
@@ -44,8 +42,5 @@ export const signInExperienceCommands = {
       }));
     },
     format: (s: Record<string, unknown>) => `updated the sign-in experience\n${fields(s)}`,
-  } satisfies Command<{
-    'product-name'?: string; 'logo-url'?: string; 'logo-dark-url'?: string; 'primary-color'?: string;
-    'default-language'?: string; 'self-registration'?: boolean;
-  }>,
+  }),
 };

@@ -18,24 +18,20 @@ export function consoleRedirectUri(issuer: string): string {
 
 /** Creates the console client, or brings it back to what it must be (its URIs follow the issuer). */
 export async function ensureConsoleClient(db: Db, issuer: string): Promise<void> {
-  const redirectUris = JSON.stringify([consoleRedirectUri(issuer)]);
-  const postLogoutRedirectUris = JSON.stringify([consoleUrl(issuer)]);
+  // Set on creation and restored on every start.
+  const settings = {
+    type: 'spa' as const,
+    third_party: false,
+    management_access: true,
+    redirect_uris: JSON.stringify([consoleRedirectUri(issuer)]),
+    post_logout_redirect_uris: JSON.stringify([consoleUrl(issuer)]),
+  };
   await db.insertInto('applications').values({
     id: consoleClientId,
     name: 'Sesame console',
     description: 'Built in: the admin console at /console.',
-    type: 'spa',
-    third_party: false,
-    management_access: true,
-    redirect_uris: redirectUris,
-    post_logout_redirect_uris: postLogoutRedirectUris,
+    ...settings,
     // Its only origin is the issuer's, which its redirect URI already allows.
     cors_origins: '[]',
-  }).onConflict((oc) => oc.column('id').doUpdateSet({
-    type: 'spa',
-    third_party: false,
-    management_access: true,
-    redirect_uris: redirectUris,
-    post_logout_redirect_uris: postLogoutRedirectUris,
-  })).execute();
+  }).onConflict((oc) => oc.column('id').doUpdateSet(settings)).execute();
 }

@@ -116,10 +116,10 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const token = typeof body.token === 'string' ? body.token.slice(0, 200) : '';
     const nonce = ctx.cookies.get(setupCookie) ?? '';
-    const { locale, t } = pageContext(ctx);
+    const { locale, t, brand } = pageContext(ctx);
     if (!(await isSetupTokenValid(deps.db, token))) return sendInvalidLink(ctx);
     if (!nonce || !deps.csrf.verify(setupCsrfSubject(token, nonce), body.csrf)) {
-      return sendPage(ctx, messagePage({ t, locale, brand: signInExperienceOf(ctx), title: t('error.title'), text: t('error.forbidden') }), 403);
+      return sendPage(ctx, messagePage({ t, locale, brand, title: t('error.title'), text: t('error.forbidden') }), 403);
     }
     const { form: typed, error } = readNewAccountForm(body, t);
     const again = { username: typed.username, email: typed.email };

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { isStorableText } from '../db/text.ts';
 import { revokeGrant } from '../oidc/adapter.ts';
 
 /** What oidc-provider keeps in a Grant's payload that Sesame reads. */
@@ -37,6 +38,8 @@ export async function findGrantOfUserForApp(db: Db, userId: string, clientId: st
 
 /** Ends every grant of the user for the app, with its refresh tokens, opaque access tokens and codes. */
 export async function revokeGrantsOfUserForApp(db: Db, userId: string, clientId: string): Promise<number> {
+  // The app's id may come straight from a URL; one no column can hold names no grant.
+  if (!isStorableText(clientId)) return 0;
   const rows = await db.selectFrom('oidc_models').select('id')
     .where('model', '=', 'Grant')
     .where(sql<string>`payload->>'accountId'`, '=', userId)

@@ -1,9 +1,8 @@
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import type { Db } from '../db/database.ts';
-import { isStorableText } from '../db/text.ts';
 import { assertThat, ServiceError } from '../errors.ts';
 import { getUser } from '../users/user.service.ts';
-import { findGrantsOfUser, revokeGrantsOfUserForApp } from './grant.repository.ts';
+import { findGrantsOfUser, revokeGrantsOfUserForApp, type GrantPayload } from './grant.repository.ts';
 
 /** What a user granted one app, merged over the app's live grants (a native app may hold several). */
 export interface UserGrant {
@@ -18,32 +17,50 @@ export interface UserGrant {
 
 const split = (scope: string | undefined) => (scope ?? '').split(' ').filter(Boolean);
 
-export async function listUserGrants(db: Db, userId: string): Promise<UserGrant[]> {
-  await getUser(db, userId);
-  const grants = await findGrantsOfUser(db, userId);
-  if (!grants.length) return [];
-  const clientIds = [...new Set(grants.map((g) => g.clientId))];
-  const apps = await db.selectFrom('applications').select(['id', 'name', 'display_name', 'third_party'])
-    .where('id', 'in', clientIds).execute();
-  return clientIds.map((clientId) => {
+/** One app's share of a user's grants, merged (a native app may hold several). */
+export interface MergedGrant {
+  clientId: string;
+  userScopes: Set<string>;
+  resourceScopes: Map<string, Set<string>>;
+  /** The earliest grant's `iat`. */
+  grantedAt: Date | undefined;
+}
+
+/** Merges a user's grants per app, in the order the apps first appear (newest first, as findGrantsOfUser lists them). */
+export function mergeGrantsPerApp(grants: GrantPayload[]): MergedGrant[] {
+  return [...new Set(grants.map((g) => g.clientId))].map((clientId) => {
     const mine = grants.filter((g) => g.clientId === clientId);
-    const app = apps.find((a) => a.id === clientId);
-    const resources = new Map<string, Set<string>>();
+    const resourceScopes = new Map<string, Set<string>>();
     for (const grant of mine) {
       for (const [indicator, scope] of Object.entries(grant.resources ?? {})) {
-        const set = resources.get(indicator) ?? new Set<string>();
-        for (const s of split(scope)) set.add(s);
-        resources.set(indicator, set);
+        resourceScopes.set(indicator, new Set([...(resourceScopes.get(indicator) ?? []), ...split(scope)]));
       }
     }
     const iats = mine.map((g) => g.iat).filter((iat): iat is number => typeof iat === 'number');
     return {
       clientId,
+      userScopes: new Set(mine.flatMap((g) => split(g.openid?.scope))),
+      resourceScopes,
+      grantedAt: iats.length ? new Date(Math.min(...iats) * 1000) : undefined,
+    };
+  });
+}
+
+export async function listUserGrants(db: Db, userId: string): Promise<UserGrant[]> {
+  await getUser(db, userId);
+  const merged = mergeGrantsPerApp(await findGrantsOfUser(db, userId));
+  if (!merged.length) return [];
+  const apps = await db.selectFrom('applications').select(['id', 'name', 'display_name', 'third_party'])
+    .where('id', 'in', merged.map((m) => m.clientId)).execute();
+  return merged.map(({ clientId, userScopes, resourceScopes, grantedAt }) => {
+    const app = apps.find((a) => a.id === clientId);
+    return {
+      clientId,
       applicationName: app ? app.display_name ?? app.name : null,
       thirdParty: app?.third_party ?? null,
-      userScopes: [...new Set(mine.flatMap((g) => split(g.openid?.scope)))].sort(),
-      resourceScopes: [...resources].map(([resource, scopes]) => ({ resource, scopes: [...scopes].sort() })),
-      grantedAt: iats.length ? new Date(Math.min(...iats) * 1000) : null,
+      userScopes: [...userScopes].sort(),
+      resourceScopes: [...resourceScopes].map(([resource, scopes]) => ({ resource, scopes: [...scopes].sort() })),
+      grantedAt: grantedAt ?? null,
     };
   });
 }
@@ -61,7 +78,7 @@ export interface Actor {
  */
 export async function revokeUserGrant(db: Db, userId: string, clientId: string, actor: Actor = {}): Promise<void> {
   await getUser(db, userId);
-  const revoked = isStorableText(clientId) ? await revokeGrantsOfUserForApp(db, userId, clientId) : 0;
+  const revoked = await revokeGrantsOfUserForApp(db, userId, clientId);
   assertThat(revoked > 0, () => new ServiceError('grant.not_found', `user ${userId} has no grant for the app ${JSON.stringify(clientId)}`, 404));
   const principal = actor.principal;
   await recordAuditEvent(db, {

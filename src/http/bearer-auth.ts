@@ -119,8 +119,10 @@ export function requireManagementToken({ db, providers }: BearerAuthDeps): Middl
     if (!match) throw unauthorized('auth.invalid_token', 'the Authorization header must be Bearer <token>', 'invalid_request');
     const payload = await verify(match[1]!).catch((error: unknown) => { throw describeTokenError(error); });
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
-    if (!scopes.includes(managementScope)) await assertNotRefusedAdmin(db, payload);
-    if (!scopes.includes(managementScope)) throw forbidden('auth.insufficient_scope', `the access token lacks the ${managementScope} scope`);
+    if (!scopes.includes(managementScope)) {
+      await assertNotRefusedAdmin(db, payload);
+      throw forbidden('auth.insufficient_scope', `the access token lacks the ${managementScope} scope`);
+    }
     ctx.state.principal = await currentPrincipal(db, payload);
     await next();
   };

@@ -38,3 +38,9 @@ export function translator(locale: string): Translate {
   return (key, values = {}) =>
     (messages[key] ?? catalogs.en![key]).replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
 }
+
+/** Words for a user data scope (`scope.<name>`), or the scope's own name when it has none. */
+export function scopeLabel(t: Translate, scope: string): string {
+  const key = `scope.${scope}`;
+  return key in catalogs.en! ? t(key as MessageKey) : scope;
+}

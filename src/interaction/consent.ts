@@ -1,14 +1,14 @@
 import type { Provider } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
-import type { Translate } from '../i18n/locale.ts';
-import { describeUserScope } from '../account/connected-apps.ts';
+import { scopeLabel, type Translate } from '../i18n/locale.ts';
+import { oidcScopes } from '../oidc/claims.ts';
 import { describeResourceScopes } from '../permissions/permission.repository.ts';
 import type { ConsentGroup } from '../pages/consent.page.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 type Grant = InstanceType<Provider['Grant']>;
 
-const oidcScopes = new Set(['openid', 'profile', 'email', 'phone', 'address', 'roles', 'offline_access']);
+const isOidcScope = (scope: string) => (oidcScopes as readonly string[]).includes(scope);
 
 /** One permission on the consent screen: a user data scope, or a scope of an API resource. */
 export type ConsentItem = { kind: 'oidc'; scope: string } | { kind: 'resource'; indicator: string; scope: string };
@@ -17,8 +17,10 @@ export function itemValue(item: ConsentItem): string {
   return item.kind === 'oidc' ? item.scope : `${item.indicator} ${item.scope}`;
 }
 
-interface MissingDetails {
+/** What the consent prompt says the grant lacks (oidc-provider's `prompt.details`). */
+export interface MissingDetails {
   missingOIDCScope?: string[];
+  missingOIDCClaims?: string[];
   missingResourceScopes?: Record<string, string[]>;
 }
 
@@ -33,12 +35,12 @@ export function consentItems(details: Details, grant: Grant | undefined): Consen
   const granted = new Set(grant?.getOIDCScope().split(' ') ?? []);
   const missingOidc = new Set(missing.missingOIDCScope ?? []);
 
-  const oidc = requested.filter((s) => oidcScopes.has(s) && (s === 'openid' || missingOidc.has(s) || (everything && granted.has(s))));
+  const oidc = requested.filter((s) => isOidcScope(s) && (s === 'openid' || missingOidc.has(s) || (everything && granted.has(s))));
 
   const resources = new Map<string, Set<string>>();
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) resources.set(indicator, new Set(scopes));
   if (everything && grant) {
-    const wanted = new Set(requested.filter((s) => !oidcScopes.has(s)));
+    const wanted = new Set(requested.filter((s) => !isOidcScope(s)));
     for (const indicator of [details.params.resource].flat().filter((r): r is string => typeof r === 'string')) {
       const held = grant.getResourceScope(indicator).split(' ').filter((s) => wanted.has(s));
       if (held.length) resources.set(indicator, new Set([...(resources.get(indicator) ?? []), ...held]));
@@ -62,7 +64,7 @@ export async function consentGroups(db: Db, t: Translate, items: ConsentItem[]):
       title: t('consent.userData'),
       permissions: userItems.map((item) => ({
         value: itemValue(item),
-        label: item.scope === 'openid' ? t('scope.openid') : describeUserScope(t, item.scope) ?? item.scope,
+        label: scopeLabel(t, item.scope),
         required: item.scope === 'openid',
       })),
     });
@@ -84,8 +86,9 @@ function without(scope: string | undefined, removed: Set<string>): string {
 /**
  * Records the person's choice on the grant: ticked items are granted (and no longer rejected), unticked ones
  * are taken away and rejected, so the token carries exactly what was ticked. `openid` cannot be unticked.
+ * Returns the items as decided, for the audit trail.
  */
-export function applyConsent(grant: Grant, items: ConsentItem[], ticked: Set<string>, claims: string[] = []): void {
+export function applyConsent(grant: Grant, items: ConsentItem[], ticked: Set<string>, claims: string[] = []): { accepted: ConsentItem[]; refused: ConsentItem[] } {
   const g = grant as Grant & { openid?: { scope?: string }; resources?: Record<string, string>; rejected?: { openid?: { scope?: string }; resources?: Record<string, string> } };
   const accepted = items.filter((i) => (i.kind === 'oidc' && i.scope === 'openid') || ticked.has(itemValue(i)));
   const refused = items.filter((i) => !accepted.includes(i));
@@ -109,6 +112,7 @@ export function applyConsent(grant: Grant, items: ConsentItem[], ticked: Set<str
     if (yes.size) grant.addResourceScope(indicator, [...yes].join(' '));
     if (no.size) grant.rejectResourceScope(indicator, [...no].join(' '));
   }
+  return { accepted, refused };
 }
 
 /** Where the person goes after deciding: the origin of a web redirect, the whole URI of a custom scheme. */

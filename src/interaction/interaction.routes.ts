@@ -3,22 +3,20 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { errors, type InteractionResults, type Provider } from 'oidc-provider';
 import { findApplication } from '../apps/app.repository.ts';
-import { recordAuditEvent } from '../audit/audit.repository.ts';
+import type { Application } from '../db/tables.ts';
+import { recordAuditEvent, requestOrigin } from '../audit/audit.repository.ts';
 import type { Db } from '../db/database.ts';
-import { pickLocale, translator, type Translate } from '../i18n/locale.ts';
-import { isFirstParty } from '../oidc/grants.ts';
 import { consentPage } from '../pages/consent.page.ts';
-import { sendPage } from '../pages/send-page.ts';
-import { messagePage } from '../pages/message.page.ts';
+import { pageContext } from '../pages/page-context.ts';
+import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { signInPage } from '../pages/sign-in.page.ts';
 import { signUpPage } from '../pages/sign-up.page.ts';
 import { ServiceError } from '../errors.ts';
-import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
 import { readNewAccountForm } from '../users/new-account-form.ts';
 import { createUser } from '../users/user.service.ts';
 import { verifyPassword } from '../users/password.ts';
 import { findUserById, findUserByLogin } from '../users/user.repository.ts';
-import { applyConsent, consentGroups, consentItems, describeDestination, itemValue } from './consent.ts';
+import { applyConsent, consentGroups, consentItems, describeDestination, itemValue, type MissingDetails } from './consent.ts';
 import type { CsrfTokens } from './csrf.ts';
 
 export interface InteractionDeps {
@@ -30,16 +28,7 @@ export interface InteractionDeps {
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 /** The page's language and the sign-in experience it wears (loaded for /interaction in src/http/app.ts). */
-function pageContext(ctx: Context, details?: Details) {
-  const uiLocales = details?.params.ui_locales;
-  const brand = signInExperienceOf(ctx);
-  const locale = pickLocale(typeof uiLocales === 'string' ? uiLocales : undefined, ctx.get('accept-language'), brand.defaultLanguage);
-  return { locale, t: translator(locale), brand };
-}
-
-function sendError(ctx: Context, t: Translate, locale: string, text: string, status: number) {
-  sendPage(ctx, messagePage({ t, locale, brand: signInExperienceOf(ctx), title: t('error.title'), text }), status);
-}
+const interactionPage = (ctx: Context, details?: Details) => pageContext(ctx, details?.params.ui_locales);
 
 /** The interaction the browser's cookie names, if it is the one in the URL. */
 async function loadInteraction(ctx: Context, deps: InteractionDeps): Promise<Details | undefined> {
@@ -59,7 +48,6 @@ async function finish(ctx: Context, deps: InteractionDeps, result: InteractionRe
 }
 
 const clientIdOf = (details: Details) => String(details.params.client_id);
-const auditContext = (ctx: Context) => ({ ip: ctx.ip, userAgent: ctx.get('user-agent') });
 
 async function appName(deps: InteractionDeps, details: Details): Promise<string> {
   const app = await findApplication(deps.db, clientIdOf(details));
@@ -67,7 +55,7 @@ async function appName(deps: InteractionDeps, details: Details): Promise<string>
 }
 
 async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Details, form: { login?: string; error?: string; switching?: boolean } = {}) {
-  const { locale, t, brand } = pageContext(ctx, details);
+  const { locale, t, brand } = interactionPage(ctx, details);
   const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 320) : undefined;
   sendPage(ctx, signInPage({
     t, locale, brand,
@@ -82,7 +70,7 @@ async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Detail
 }
 
 async function renderSignUp(ctx: Context, deps: InteractionDeps, details: Details, form: { username?: string; email?: string; error?: string } = {}, status = 200) {
-  const { locale, t, brand } = pageContext(ctx, details);
+  const { locale, t, brand } = interactionPage(ctx, details);
   sendPage(ctx, signUpPage({
     t, locale, brand,
     action: `/interaction/${details.uid}/sign-up`,
@@ -95,11 +83,8 @@ async function renderSignUp(ctx: Context, deps: InteractionDeps, details: Detail
 
 /** First-party apps are consented automatically: grant what the prompt says is missing. */
 async function consentFirstParty(ctx: Context, deps: InteractionDeps, details: Details) {
-  const provider = deps.provider();
-  const accountId = details.session!.accountId;
-  const clientId = clientIdOf(details);
-  const grant = (details.grantId && await provider.Grant.find(details.grantId)) || new provider.Grant({ accountId, clientId });
-  const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+  const grant = await grantFor(deps, details);
+  const missing = details.prompt.details as MissingDetails;
   if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
   for (const [indicator, resourceScopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, resourceScopes.join(' '));
@@ -113,14 +98,14 @@ async function grantFor(deps: InteractionDeps, details: Details) {
     || new provider.Grant({ accountId: details.session!.accountId, clientId: clientIdOf(details) });
 }
 
-async function renderConsent(ctx: Context, deps: InteractionDeps, details: Details) {
-  const { locale, t, brand } = pageContext(ctx, details);
-  const [app, user, grant] = await Promise.all([
-    findApplication(deps.db, clientIdOf(details)),
+async function renderConsent(ctx: Context, deps: InteractionDeps, details: Details, app: Application) {
+  const page = interactionPage(ctx, details);
+  const { locale, t, brand } = page;
+  const [user, grant] = await Promise.all([
     findUserById(deps.db, details.session!.accountId),
     grantFor(deps, details),
   ]);
-  if (!app || !user) return sendError(ctx, t, locale, t('error.expired'), 400);
+  if (!user) return sendErrorPage(ctx, page, t('error.expired'), 400);
   const items = consentItems(details, grant);
   sendPage(ctx, consentPage({
     t, locale, brand,
@@ -138,17 +123,17 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
 /** Reads the submitted form of an interaction that is at `prompt`, checking its CSRF token. */
 async function submittedForm(ctx: Context, deps: InteractionDeps, prompts: string[]) {
   const details = await loadInteraction(ctx, deps);
-  const { locale, t } = pageContext(ctx, details);
+  const page = interactionPage(ctx, details);
   const body = (ctx.request.body ?? {}) as Record<string, unknown>;
   if (!details || !prompts.includes(details.prompt.name)) {
-    sendError(ctx, t, locale, t('error.expired'), 400);
+    sendErrorPage(ctx, page, page.t('error.expired'), 400);
     return undefined;
   }
   if (!deps.csrf.verify(details.uid, body.csrf)) {
-    sendError(ctx, t, locale, t('error.forbidden'), 403);
+    sendErrorPage(ctx, page, page.t('error.forbidden'), 403);
     return undefined;
   }
-  return { details, body, t, locale };
+  return { details, body, page };
 }
 
 export function interactionRoutes(deps: InteractionDeps): Router {
@@ -157,27 +142,27 @@ export function interactionRoutes(deps: InteractionDeps): Router {
 
   router.get('/:uid', async function showInteraction(ctx) {
     const details = await loadInteraction(ctx, deps);
-    const { locale, t } = pageContext(ctx, details);
-    if (!details) return sendError(ctx, t, locale, t('error.expired'), 400);
+    const page = interactionPage(ctx, details);
+    if (!details) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     if (details.prompt.name === 'login') return renderSignIn(ctx, deps, details);
-    if (details.prompt.name !== 'consent' || !details.session?.accountId) return sendError(ctx, t, locale, t('error.generic'), 400);
-    const client = await deps.provider().Client.find(clientIdOf(details));
-    if (!client) return sendError(ctx, t, locale, t('error.expired'), 400);
-    return isFirstParty(client) ? consentFirstParty(ctx, deps, details) : renderConsent(ctx, deps, details);
+    if (details.prompt.name !== 'consent' || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.generic'), 400);
+    const app = await findApplication(deps.db, clientIdOf(details));
+    if (!app) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
+    return app.third_party ? renderConsent(ctx, deps, details, app) : consentFirstParty(ctx, deps, details);
   });
 
   // "Not you?": the same interaction, signed in again as someone else.
   router.get('/:uid/switch', async function showSwitchAccount(ctx) {
     const details = await loadInteraction(ctx, deps);
-    const { locale, t } = pageContext(ctx, details);
-    if (!details || details.prompt.name !== 'consent') return sendError(ctx, t, locale, t('error.expired'), 400);
+    const page = interactionPage(ctx, details);
+    if (!details || details.prompt.name !== 'consent') return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     return renderSignIn(ctx, deps, details, { switching: true });
   });
 
   router.post('/:uid/login', form, async function submitLogin(ctx) {
     const submitted = await submittedForm(ctx, deps, ['login', 'consent']);
     if (!submitted) return;
-    const { details, body, t } = submitted;
+    const { details, body, page: { t } } = submitted;
     const switching = details.prompt.name === 'consent';
     const login = typeof body.login === 'string' ? body.login.trim().slice(0, 320) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
@@ -188,33 +173,31 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const clientId = clientIdOf(details);
     if (!user || !valid || user.suspended) {
       await recordAuditEvent(deps.db, {
-        type: 'sign_in.failed', userId: user?.id, clientId, ...auditContext(ctx),
+        type: 'sign_in.failed', userId: user?.id, clientId, ...requestOrigin(ctx),
         details: { login, reason: !user ? 'unknown_user' : valid ? 'suspended' : 'wrong_password' },
       });
       const error = user && valid ? t('signIn.suspended') : t('signIn.failed');
       return renderSignIn(ctx, deps, details, { login, switching, error });
     }
-    await recordAuditEvent(deps.db, { type: 'sign_in.succeeded', userId: user.id, clientId, ...auditContext(ctx) });
+    await recordAuditEvent(deps.db, { type: 'sign_in.succeeded', userId: user.id, clientId, ...requestOrigin(ctx) });
     await finish(ctx, deps, { login: { accountId: user.id, amr: ['pwd'] } });
   });
 
   // Self-registration (when the sign-in experience allows it): a new account, signed in to the same app.
   router.get('/:uid/sign-up', async function showSignUp(ctx) {
     const details = await loadInteraction(ctx, deps);
-    const { locale, t, brand } = pageContext(ctx, details);
-    if (!brand.selfRegistration) return sendError(ctx, t, locale, t('signUp.disabled'), 404);
-    if (!details || details.prompt.name !== 'login') return sendError(ctx, t, locale, t('error.expired'), 400);
+    const page = interactionPage(ctx, details);
+    if (!page.brand.selfRegistration) return sendErrorPage(ctx, page, page.t('signUp.disabled'), 404);
+    if (!details || details.prompt.name !== 'login') return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     return renderSignUp(ctx, deps, details);
   });
 
   router.post('/:uid/sign-up', form, async function submitSignUp(ctx) {
-    if (!signInExperienceOf(ctx).selfRegistration) {
-      const { locale, t } = pageContext(ctx);
-      return sendError(ctx, t, locale, t('signUp.disabled'), 404);
-    }
+    const page = interactionPage(ctx);
+    if (!page.brand.selfRegistration) return sendErrorPage(ctx, page, page.t('signUp.disabled'), 404);
     const submitted = await submittedForm(ctx, deps, ['login']);
     if (!submitted) return;
-    const { details, body, t } = submitted;
+    const { details, body, page: { t } } = submitted;
     const { form: typed, error } = readNewAccountForm(body, t);
     const again = { username: typed.username, email: typed.email };
     if (error) return renderSignUp(ctx, deps, details, { ...again, error }, 400);
@@ -227,25 +210,25 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       throw failure;
     }
     const clientId = clientIdOf(details);
-    await recordAuditEvent(deps.db, { type: 'sign_up.succeeded', userId: user.id, clientId, ...auditContext(ctx), details: { username: user.username } });
+    await recordAuditEvent(deps.db, { type: 'sign_up.succeeded', userId: user.id, clientId, ...requestOrigin(ctx), details: { username: user.username } });
     await finish(ctx, deps, { login: { accountId: user.id, amr: ['pwd'] } });
   });
 
   router.post('/:uid/consent', form, async function submitConsent(ctx) {
     const submitted = await submittedForm(ctx, deps, ['consent']);
     if (!submitted) return;
-    const { details, body } = submitted;
-    const client = await deps.provider().Client.find(clientIdOf(details));
-    if (!client || isFirstParty(client) || !details.session?.accountId) return sendError(ctx, submitted.t, submitted.locale, submitted.t('error.expired'), 400);
+    const { details, body, page } = submitted;
+    const app = await findApplication(deps.db, clientIdOf(details));
+    if (!app?.third_party || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     const grant = await grantFor(deps, details);
     const items = consentItems(details, grant);
     const ticked = new Set([body.grant].flat().filter((v): v is string => typeof v === 'string'));
-    const missingClaims = (details.prompt.details as { missingOIDCClaims?: string[] }).missingOIDCClaims ?? [];
-    applyConsent(grant, items, ticked, missingClaims);
+    const missingClaims = (details.prompt.details as MissingDetails).missingOIDCClaims ?? [];
+    const { accepted, refused } = applyConsent(grant, items, ticked, missingClaims);
     const grantId = await grant.save();
     await recordAuditEvent(deps.db, {
-      type: 'consent.granted', userId: details.session.accountId, clientId: clientIdOf(details), ...auditContext(ctx),
-      details: { granted: items.filter((i) => ticked.has(itemValue(i)) || itemValue(i) === 'openid').map(itemValue), refused: items.filter((i) => itemValue(i) !== 'openid' && !ticked.has(itemValue(i))).map(itemValue) },
+      type: 'consent.granted', userId: details.session.accountId, clientId: clientIdOf(details), ...requestOrigin(ctx),
+      details: { granted: accepted.map(itemValue), refused: refused.map(itemValue) },
     });
     await finish(ctx, deps, { consent: { grantId } });
   });

@@ -1,5 +1,8 @@
 import type { User } from '../db/tables.ts';
 
+/** The scopes of the user's data and session that every client may ask for; API resource scopes are apart. */
+export const oidcScopes = ['openid', 'offline_access', 'profile', 'email', 'phone', 'address', 'roles'] as const;
+
 /** Standard claims by scope (OIDC Core §5.4). */
 export const claimsByScope = {
   openid: ['sub'],

@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import { findGrantOfUserForApp } from '../grants/grant.repository.ts';
 
 /** Whether the client is one of the organisation's own apps, which are consented automatically. */
-export function isFirstParty(client: object | undefined): boolean {
+function isFirstParty(client: object | undefined): boolean {
   return (client as Record<string, unknown> | undefined)?.['sesame/third_party'] !== true;
 }
 

@@ -1,16 +1,11 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { pickLocale, translator } from '../i18n/locale.ts';
 import { html, SafeHtml } from '../pages/html.ts';
 import { messagePage } from '../pages/message.page.ts';
 import { pageContentSecurityPolicyFor } from '../pages/layout.ts';
+import { pageContext } from '../pages/page-context.ts';
 import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
 
-function localeOf(ctx: KoaContextWithOIDC) {
-  const uiLocales = (ctx.oidc?.params as { ui_locales?: string } | undefined)?.ui_locales;
-  const brand = signInExperienceOf(ctx);
-  const locale = pickLocale(typeof uiLocales === 'string' ? uiLocales : undefined, ctx.get('accept-language'), brand.defaultLanguage);
-  return { locale, t: translator(locale), brand };
-}
+const localeOf = (ctx: KoaContextWithOIDC) => pageContext(ctx, (ctx.oidc?.params as { ui_locales?: unknown } | undefined)?.ui_locales);
 
 function sendPage(ctx: KoaContextWithOIDC, body: string) {
   ctx.type = 'html';

@@ -7,7 +7,7 @@ import type { LoadedKeys } from '../keys/key-store.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { roleNamesOfUser } from '../permissions/permission.repository.ts';
 import { adapterFactory } from './adapter.ts';
-import { claimsByScope, userClaims } from './claims.ts';
+import { claimsByScope, oidcScopes, userClaims } from './claims.ts';
 import { corsPreflightGuard } from './cors-preflight.ts';
 import { grantLoader } from './grants.ts';
 import { keepOfflineAccess, offlineAccessParam } from './offline-access.ts';
@@ -52,7 +52,7 @@ export function buildConfiguration({ config, db, keys, issuer }: ProviderDeps): 
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
     routes: oidcRoutes,
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'address', 'roles'],
+    scopes: [...oidcScopes],
     claims: claimsByScope as unknown as Configuration['claims'],
     responseTypes: ['code'],
     clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post'],

@@ -1,6 +1,7 @@
 import type { Translate } from '../i18n/locale.ts';
 import { html } from './html.ts';
 import { layout, type PageBrand } from './layout.ts';
+import { logo } from './logo.ts';
 
 export interface ConnectedApp {
   clientId: string;
@@ -22,12 +23,10 @@ export interface AccountPageModel {
 }
 
 function appLogo(t: Translate, app: ConnectedApp) {
-  const src = app.logoUrl ?? app.logoDarkUrl;
-  if (!src) return html`<span class="logo logo-letter" aria-hidden="true">${app.name.slice(0, 1).toUpperCase()}</span>`;
-  return html`<picture>
-    ${app.logoDarkUrl ? html`<source media="(prefers-color-scheme: dark)" srcset="${app.logoDarkUrl}">` : ''}
-    <img class="logo" src="${src}" alt="${t('consent.logoAlt', { app: app.name })}" width="40" height="40" referrerpolicy="no-referrer">
-  </picture>`;
+  return logo({
+    url: app.logoUrl ?? app.logoDarkUrl, darkUrl: app.logoDarkUrl, name: app.name, alt: t('consent.logoAlt', { app: app.name }),
+    size: 40, tileClass: 'logo-letter',
+  });
 }
 
 /** The end user's own page: profile, and the third-party apps they let in, each revocable. */

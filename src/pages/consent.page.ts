@@ -1,6 +1,7 @@
 import type { Translate } from '../i18n/locale.ts';
 import { html } from './html.ts';
 import { defaultPageBrand, layout, type PageBrand } from './layout.ts';
+import { logo } from './logo.ts';
 
 export interface ConsentPermission {
   /** The form value: a user data scope, or `<resource indicator> <scope>` for an API resource scope. */
@@ -31,21 +32,15 @@ export interface ConsentPageModel {
 }
 
 function appLogo({ t, app }: ConsentPageModel) {
-  if (!app.logoUrl && !app.logoDarkUrl) return html`<span class="logo logo-letter" aria-hidden="true">${app.name.slice(0, 1).toUpperCase()}</span>`;
-  const light = app.logoUrl ?? app.logoDarkUrl!;
-  return html`<picture>
-    ${app.logoDarkUrl ? html`<source media="(prefers-color-scheme: dark)" srcset="${app.logoDarkUrl}">` : ''}
-    <img class="logo" src="${light}" alt="${t('consent.logoAlt', { app: app.name })}" width="48" height="48" referrerpolicy="no-referrer">
-  </picture>`;
+  return logo({
+    url: app.logoUrl ?? app.logoDarkUrl, darkUrl: app.logoDarkUrl, name: app.name, alt: t('consent.logoAlt', { app: app.name }),
+    size: 48, tileClass: 'logo-letter',
+  });
 }
 
 /** The IdP's own mark beside the app's: the sign-in experience logo, or the product name's initial. */
 function idpLogo(brand: PageBrand) {
-  if (!brand.logoUrl) return html`<span class="logo logo-idp" aria-hidden="true">${brand.productName.slice(0, 1).toUpperCase()}</span>`;
-  return html`<picture>
-    ${brand.logoDarkUrl ? html`<source media="(prefers-color-scheme: dark)" srcset="${brand.logoDarkUrl}">` : ''}
-    <img class="logo" src="${brand.logoUrl}" alt="${brand.productName}" width="48" height="48" referrerpolicy="no-referrer">
-  </picture>`;
+  return logo({ url: brand.logoUrl, darkUrl: brand.logoDarkUrl, name: brand.productName, alt: brand.productName, size: 48, tileClass: 'logo-idp' });
 }
 
 /** The consent screen of a third-party app (DESIGN.md §4): its branding, the permissions, Authorize or Cancel. */

@@ -1,5 +1,7 @@
 import type { Context } from 'koa';
 import { pageContentSecurityPolicyFor, type PageState } from './layout.ts';
+import { messagePage } from './message.page.ts';
+import type { PageContext } from './page-context.ts';
 
 /** Sends a rendered page: never cached, and under the pages' content security policy (with the request's brand, if any). */
 export function sendPage(ctx: Context, body: string, status = 200): void {
@@ -8,4 +10,9 @@ export function sendPage(ctx: Context, body: string, status = 200): void {
   ctx.set('Content-Security-Policy', pageContentSecurityPolicyFor((ctx.state as PageState).signInExperience));
   ctx.set('Cache-Control', 'no-store');
   ctx.body = body;
+}
+
+/** Sends the error page: `text` under the generic error title. */
+export function sendErrorPage(ctx: Context, { t, locale, brand }: PageContext, text: string, status: number): void {
+  sendPage(ctx, messagePage({ t, locale, brand, title: t('error.title'), text }), status);
 }

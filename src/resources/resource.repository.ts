@@ -80,6 +80,16 @@ export async function deleteScopeRow(db: Db, resourceId: string, scopeId: string
   return deleted.numDeletedRows > 0n;
 }
 
+/** A scope with the API resource it belongs to, as a role gives it and an allowlist names it. */
+export interface ScopeWithResource {
+  id: string;
+  name: string;
+  description: string;
+  resource_id: string;
+  indicator: string;
+  resource_name: string;
+}
+
 /** Scopes with their resource, for references by id (roles, allowlists). */
 export async function findScopesWithResource(db: Db, scopeIds: string[]) {
   if (!scopeIds.length) return [];

@@ -166,7 +166,7 @@ export async function updateResource(db: Db, id: string, input: ResourceChanges)
     ...(changes.accessTokenTtl !== undefined ? { access_token_ttl: changes.accessTokenTtl } : {}),
   });
   assertThat(updated, () => notFound(id));
-  return getResource(db, id);
+  return { ...updated, scopes: await scopesOfResources(db, [id]) };
 }
 
 /** Deletes a resource with its scopes; roles and app allowlists lose them. Tokens already issued live out their time. */

@@ -5,6 +5,7 @@ import { isStorableText } from '../db/text.ts';
 import { assertThat, isUniqueViolation, ServiceError, type FieldError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { PageRequest } from '../pagination.ts';
+import type { ScopeWithResource } from '../resources/resource.repository.ts';
 import { getUser } from '../users/user.service.ts';
 import {
   countMembers, deleteRoleRow, deleteRoleScope, deleteUserRole, existingIds, findRoleByIdOrName, findRoleRow,
@@ -32,17 +33,8 @@ export const roleChangesSchema = z.object({
 });
 export type RoleChanges = z.input<typeof roleChangesSchema>;
 
-export interface RoleScope {
-  id: string;
-  name: string;
-  description: string;
-  resource_id: string;
-  indicator: string;
-  resource_name: string;
-}
-
 export interface Role extends RoleRow {
-  scopes: RoleScope[];
+  scopes: ScopeWithResource[];
   user_count: number;
 }
 
@@ -110,14 +102,15 @@ export async function listRoles(db: Db, search: string | undefined, page: PageRe
 export async function updateRole(db: Db, id: string, input: RoleChanges): Promise<Role> {
   const changes = roleChangesSchema.parse(input);
   await roleRow(db, id);
+  let updated: RoleRow | undefined;
   try {
-    const updated = await updateRoleRow(db, id, changes);
-    assertThat(updated, () => notFound(id));
+    updated = await updateRoleRow(db, id, changes);
   } catch (error) {
     if (isUniqueViolation(error)) throw nameTaken(changes.name ?? '');
     throw error;
   }
-  return getRole(db, id);
+  assertThat(updated, () => notFound(id));
+  return (await withDetails(db, [updated]))[0]!;
 }
 
 /** Deletes a role; its users lose its scopes from their next token on. */

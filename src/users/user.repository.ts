@@ -37,6 +37,13 @@ export async function countAdmins(db: Db): Promise<number> {
   return Number(row.n);
 }
 
+/** Admins who are not suspended: those who can still run the console. */
+export async function countActiveAdmins(db: Db): Promise<number> {
+  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('is_admin', '=', true).where('suspended', '=', false).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export interface UserFilter {
   /** Matched case-insensitively against username, email and name. */
   search?: string;

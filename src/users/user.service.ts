@@ -5,7 +5,7 @@ import { newId } from '../ids.ts';
 import type { PageRequest } from '../pagination.ts';
 import { hashPassword } from './password.ts';
 import {
-  deleteUserRow, findUserById, insertUser, queryUsers, revokeUserArtifacts, updateUser,
+  countActiveAdmins, deleteUserRow, findUserById, insertUser, queryUsers, revokeUserArtifacts, updateUser,
   type UserFilter,
 } from './user.repository.ts';
 import { assertThat, isUniqueViolation, ServiceError } from '../errors.ts';
@@ -96,9 +96,7 @@ export async function listUsers(db: Db, filter: UserFilter, page: PageRequest) {
 /** The last active admin cannot be demoted, suspended or deleted: someone must be able to run the console. */
 async function assertNotLastAdmin(db: Db, user: User, action: string): Promise<void> {
   if (!user.is_admin || user.suspended) return;
-  const admins = await db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('is_admin', '=', true).where('suspended', '=', false).executeTakeFirstOrThrow();
-  assertThat(Number(admins.n) > 1, () => new ServiceError('user.last_admin', `cannot ${action} the last active admin`, 409));
+  assertThat(await countActiveAdmins(db) > 1, () => new ServiceError('user.last_admin', `cannot ${action} the last active admin`, 409));
 }
 
 export async function updateUserProfile(db: Db, id: string, input: UserChanges): Promise<User> {

@@ -5,6 +5,7 @@ import {
 } from '../../apps/app.service.ts';
 import type { Db } from '../../db/database.ts';
 import { defineRoute, type Route } from '../../http/route.ts';
+import { toApiPage } from '../common.schema.ts';
 import { oidcRoutes } from '../../oidc/provider.ts';
 import {
   applicationChangesBody, applicationListQuery, applicationListSchema, applicationParams, applicationSchema,
@@ -28,15 +29,8 @@ export function applicationRoutes({ db, issuer }: ApplicationRouteDeps): Route[]
       query: applicationListQuery,
       response: applicationListSchema,
       async handle({ query }) {
-        const { limit, offset, cursor, type, q } = query;
-        const page = await listApplications(db, { type, thirdParty: query.third_party, search: q || undefined }, { limit, offset, cursor });
-        return {
-          data: page.applications.map(toApiApplication),
-          total: page.total,
-          limit,
-          ...(cursor ? {} : { offset: offset ?? 0 }),
-          ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
-        };
+        const page = await listApplications(db, { type: query.type, thirdParty: query.third_party, search: query.q || undefined }, query);
+        return toApiPage(page.applications.map(toApiApplication), page, query);
       },
     }),
     defineRoute({

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { appTypes } from '../../apps/app-types.ts';
 import type { Application, ApplicationSecret } from '../../db/tables.ts';
+import { booleanText, pageQuery, pageSchema, timestamp } from '../common.schema.ts';
 
 /** Management API shapes of applications; field names follow the RFC client metadata (`redirect_uris`). */
 
 const uris = (what: string) => z.array(z.string().max(2048)).max(100).describe(what);
-const timestamp = z.iso.datetime({ offset: true });
 
 export const applicationSchema = z.object({
   id: z.string().describe('The OAuth client_id'),
@@ -73,27 +73,12 @@ export const applicationChangesBody = z.strictObject({
   third_party: z.boolean().optional().describe('Accepted only when unchanged'),
 });
 
-const booleanText = z.enum(['true', 'false']).transform((v) => v === 'true');
-
-export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(100).default(20).describe('Page size (1-100)'),
-  offset: z.coerce.number().int().min(0).max(1_000_000).optional().describe('Rows to skip; ignored with cursor'),
-  cursor: z.string().max(512).optional().describe('next_cursor of the previous page'),
-};
-
 export const applicationListQuery = z.object({
   ...pageQuery,
   third_party: booleanText.optional(),
   type: z.enum(appTypes).optional(),
   q: z.string().trim().max(256).optional().describe('Substring of the name, description or client id (case-insensitive)'),
 });
-
-export const pageSchema = {
-  total: z.number().int().describe('Rows matching the filters, across all pages'),
-  limit: z.number().int(),
-  offset: z.number().int().optional(),
-  next_cursor: z.string().optional().describe('Pass as cursor to get the next page; absent on the last page'),
-};
 
 export const applicationListSchema = z.object({ data: z.array(applicationSchema), ...pageSchema });
 

@@ -2,9 +2,7 @@ import { z } from 'zod';
 import { auditEventTypes, listAuditEvents } from '../../audit/audit.repository.ts';
 import type { Db } from '../../db/database.ts';
 import { defineRoute, type Route } from '../../http/route.ts';
-import { pageSchema } from '../applications/application.schema.ts';
-
-const timestamp = z.iso.datetime({ offset: true });
+import { offsetPageQuery, pageSchema, timestamp } from '../common.schema.ts';
 
 export const auditEventSchema = z.object({
   id: z.string(),
@@ -21,8 +19,7 @@ export const auditListQuery = z.object({
   type: z.enum(auditEventTypes).optional(),
   user_id: z.string().min(1).max(128).optional(),
   client_id: z.string().min(1).max(128).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20).describe('Page size (1-100)'),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0).describe('Rows to skip'),
+  ...offsetPageQuery,
 });
 
 export interface AuditRouteDeps {

@@ -3,10 +3,10 @@ import type { Db } from '../../db/database.ts';
 import { listUserGrants, revokeUserGrant } from '../../grants/grant.service.ts';
 import type { Principal } from '../../http/bearer-auth.ts';
 import { defineRoute, type Route } from '../../http/route.ts';
+import { timestamp } from '../common.schema.ts';
+import { userParams } from '../users/user.schema.ts';
 
 /** An admin's view of what users granted apps (the Connected apps of /account), and revoking it. */
-
-const timestamp = z.iso.datetime({ offset: true });
 
 export const userGrantSchema = z.object({
   client_id: z.string(),
@@ -17,7 +17,6 @@ export const userGrantSchema = z.object({
   granted_at: timestamp.nullable(),
 }).meta({ id: 'UserGrant' });
 
-const userParams = z.object({ id: z.string().min(1).max(128) });
 const grantParams = userParams.extend({ clientId: z.string().min(1).max(128) });
 
 export interface GrantRouteDeps {

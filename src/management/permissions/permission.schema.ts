@@ -2,17 +2,11 @@ import { z } from 'zod';
 import { maxBrandingUrlLength, type Branding } from '../../apps/branding.service.ts';
 import { userDataScopes } from '../../permissions/permission.repository.ts';
 import { alwaysAllowedScopes, resourceScopeRefSchema, userScopeSchema, type Permissions } from '../../permissions/permission.service.ts';
+import { scopeWithResourceSchema, toApiScopeWithResource } from '../resources/resource.schema.ts';
 
 /** Management API shapes of a third-party app's permissions (its allowlist) and consent-screen branding. */
 
-export const allowedResourceScopeSchema = z.object({
-  id: z.string().describe('The scope id'),
-  name: z.string(),
-  description: z.string(),
-  resource_id: z.string(),
-  resource_indicator: z.string(),
-  resource_name: z.string(),
-}).meta({ id: 'AllowedResourceScope' });
+export const allowedResourceScopeSchema = scopeWithResourceSchema.meta({ id: 'AllowedResourceScope' });
 
 export const permissionsSchema = z.object({
   user_scopes: z.array(z.enum(userDataScopes)).describe('User data scopes the app may request'),
@@ -23,14 +17,7 @@ export const permissionsSchema = z.object({
 export function toApiPermissions(permissions: Permissions): z.input<typeof permissionsSchema> {
   return {
     user_scopes: permissions.userScopes,
-    resource_scopes: permissions.resourceScopes.map((s) => ({
-      id: s.id,
-      name: s.name,
-      description: s.description,
-      resource_id: s.resource_id,
-      resource_indicator: s.indicator,
-      resource_name: s.resource_name,
-    })),
+    resource_scopes: permissions.resourceScopes.map(toApiScopeWithResource),
     always_allowed: [...alwaysAllowedScopes],
   };
 }

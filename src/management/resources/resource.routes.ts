@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../../db/database.ts';
 import { defineRoute, type Route } from '../../http/route.ts';
+import { toApiPage } from '../common.schema.ts';
 import {
   addScope, createResource, deleteResource, getResource, listResources, listScopes, removeScope, updateResource, updateScope,
 } from '../../resources/resource.service.ts';
@@ -25,15 +26,8 @@ export function resourceRoutes({ db, issuer }: ResourceRouteDeps): Route[] {
       query: resourceListQuery,
       response: resourceListSchema,
       async handle({ query }) {
-        const { limit, offset, cursor, q } = query;
-        const page = await listResources(db, q || undefined, { limit, offset, cursor });
-        return {
-          data: page.resources.map(toApiResource),
-          total: page.total,
-          limit,
-          ...(cursor ? {} : { offset: offset ?? 0 }),
-          ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
-        };
+        const page = await listResources(db, query.q || undefined, query);
+        return toApiPage(page.resources.map(toApiResource), page, query);
       },
     }),
     defineRoute({

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import type { ApiResource } from '../../resources/resource.service.ts';
-import type { ApiResourceScopeRow } from '../../resources/resource.repository.ts';
-import { pageQuery, pageSchema } from '../applications/application.schema.ts';
+import type { ApiResourceScopeRow, ScopeWithResource } from '../../resources/resource.repository.ts';
+import { pageQuery, pageSchema, timestamp } from '../common.schema.ts';
 
 /** Management API shapes of API resources (RFC 8707) and their scopes. */
 
-const timestamp = z.iso.datetime({ offset: true });
 const scopeName = z.string().trim().min(1).max(128).describe('An OAuth scope token: printable ASCII without spaces, quotes or backslashes');
 const scopeDescription = z.string().trim().max(1024).describe('Shown to users on the consent screen');
 const accessTokenTtl = z.number().int().min(60).max(86_400)
@@ -21,6 +20,27 @@ export const resourceScopeSchema = z.object({
 
 export function toApiScope(scope: ApiResourceScopeRow): z.input<typeof resourceScopeSchema> {
   return { id: scope.id, resource_id: scope.resource_id, name: scope.name, description: scope.description, created_at: scope.created_at.toISOString() };
+}
+
+/** A scope with its API resource, as roles and third-party allowlists list it. */
+export const scopeWithResourceSchema = z.object({
+  id: z.string().describe('The scope id'),
+  name: z.string(),
+  description: z.string(),
+  resource_id: z.string(),
+  resource_indicator: z.string(),
+  resource_name: z.string(),
+});
+
+export function toApiScopeWithResource(scope: ScopeWithResource): z.input<typeof scopeWithResourceSchema> {
+  return {
+    id: scope.id,
+    name: scope.name,
+    description: scope.description,
+    resource_id: scope.resource_id,
+    resource_indicator: scope.indicator,
+    resource_name: scope.resource_name,
+  };
 }
 
 export const resourceSchema = z.object({

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { Db } from '../../db/database.ts';
 import { defineRoute, type Route } from '../../http/route.ts';
+import { toApiPage } from '../common.schema.ts';
 import {
   addRoleScopes, assignRolesToUser, assignRoleToUsers, createRole, deleteRole, getRole, listRoleMembers, listRoles,
   listRolesOfUser, removeRoleScope, unassignRole, updateRole,
 } from '../../roles/role.service.ts';
-import { toApiUser } from '../users/user.schema.ts';
+import { toApiUser, userParams } from '../users/user.schema.ts';
 import {
   memberListQuery, newRoleBody, roleChangesBody, roleListQuery, roleListSchema, roleMemberListSchema, roleParams,
   roleSchema, roleScopeParams, roleScopesBody, roleUserParams, roleUsersBody, toApiRole, userRoleParams, userRoleSchema,
@@ -17,7 +18,6 @@ export interface RoleRouteDeps {
 }
 
 const tag = 'Roles';
-const userParams = z.object({ id: z.string().min(1).max(128) });
 
 export function roleRoutes({ db }: RoleRouteDeps): Route[] {
   return [
@@ -28,15 +28,8 @@ export function roleRoutes({ db }: RoleRouteDeps): Route[] {
       query: roleListQuery,
       response: roleListSchema,
       async handle({ query }) {
-        const { limit, offset, cursor, q } = query;
-        const page = await listRoles(db, q || undefined, { limit, offset, cursor });
-        return {
-          data: page.roles.map(toApiRole),
-          total: page.total,
-          limit,
-          ...(cursor ? {} : { offset: offset ?? 0 }),
-          ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
-        };
+        const page = await listRoles(db, query.q || undefined, query);
+        return toApiPage(page.roles.map(toApiRole), page, query);
       },
     }),
     defineRoute({

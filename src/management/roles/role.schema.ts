@@ -1,32 +1,14 @@
 import { z } from 'zod';
-import type { Role, RoleScope } from '../../roles/role.service.ts';
-import { pageQuery, pageSchema } from '../applications/application.schema.ts';
+import type { Role } from '../../roles/role.service.ts';
+import { offsetPageQuery, pageQuery, pageSchema, timestamp } from '../common.schema.ts';
+import { scopeWithResourceSchema, toApiScopeWithResource } from '../resources/resource.schema.ts';
 import { userSchema } from '../users/user.schema.ts';
 
 /** Management API shapes of roles: named sets of API resource scopes, assigned to users. */
 
-const timestamp = z.iso.datetime({ offset: true });
 const ids = (what: string) => z.array(z.string().min(1).max(128)).min(1).max(500).describe(what);
 
-export const roleScopeSchema = z.object({
-  id: z.string().describe('The scope id'),
-  name: z.string(),
-  description: z.string(),
-  resource_id: z.string(),
-  resource_indicator: z.string(),
-  resource_name: z.string(),
-}).meta({ id: 'RoleScope' });
-
-export function toApiRoleScope(scope: RoleScope): z.input<typeof roleScopeSchema> {
-  return {
-    id: scope.id,
-    name: scope.name,
-    description: scope.description,
-    resource_id: scope.resource_id,
-    resource_indicator: scope.indicator,
-    resource_name: scope.resource_name,
-  };
-}
+export const roleScopeSchema = scopeWithResourceSchema.meta({ id: 'RoleScope' });
 
 export const roleSchema = z.object({
   id: z.string(),
@@ -43,7 +25,7 @@ export function toApiRole(role: Role): z.input<typeof roleSchema> {
     id: role.id,
     name: role.name,
     description: role.description,
-    scopes: role.scopes.map(toApiRoleScope),
+    scopes: role.scopes.map(toApiScopeWithResource),
     user_count: role.user_count,
     created_at: role.created_at.toISOString(),
     updated_at: role.updated_at.toISOString(),
@@ -76,10 +58,7 @@ export const roleListQuery = z.object({
 });
 export const roleListSchema = z.object({ data: z.array(roleSchema), ...pageSchema });
 
-export const memberListQuery = z.object({
-  limit: pageQuery.limit,
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0).describe('Rows to skip'),
-});
+export const memberListQuery = z.object(offsetPageQuery);
 export const roleMemberSchema = userSchema.extend({ assigned_at: timestamp }).meta({ id: 'RoleMember' });
 export const roleMemberListSchema = z.object({ data: z.array(roleMemberSchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { supportedLocales } from '../../i18n/messages.ts';
+import { timestamp } from '../common.schema.ts';
 import { signInExperienceChangesSchema, type SignInExperience } from '../../sign-in-experience/sign-in-experience.service.ts';
 
 /** Management API shapes of the sign-in experience. */
@@ -11,7 +12,7 @@ export const signInExperienceSchema = z.object({
   primary_color: z.string().describe('Accent colour, `#rrggbb`'),
   default_language: z.enum(supportedLocales as [string, ...string[]]).describe('Language when the browser asks for none Sesame has'),
   self_registration: z.boolean().describe('Whether people may create their own account from the sign-in page'),
-  updated_at: z.iso.datetime({ offset: true }).nullable().describe('When the settings last changed; null while they are the defaults'),
+  updated_at: timestamp.nullable().describe('When the settings last changed; null while they are the defaults'),
 }).meta({ id: 'SignInExperience' });
 
 export const signInExperienceBody = signInExperienceChangesSchema.strict();

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.ts';
 import { defineRoute, type Route } from '../../http/route.ts';
+import { toApiPage } from '../common.schema.ts';
 import {
   createUser, deleteUser, getUser, listUsers, setUserPassword, suspendUser, unsuspendUser, updateUserProfile,
 } from '../../users/user.service.ts';
@@ -22,15 +23,8 @@ export function userRoutes({ db }: UserRouteDeps): Route[] {
       query: userListQuery,
       response: userListSchema,
       async handle({ query }) {
-        const { limit, offset, cursor, q } = query;
-        const page = await listUsers(db, { search: q || undefined, suspended: query.suspended, admin: query.is_admin }, { limit, offset, cursor });
-        return {
-          data: page.users.map(toApiUser),
-          total: page.total,
-          limit,
-          ...(cursor ? {} : { offset: offset ?? 0 }),
-          ...(page.nextCursor ? { next_cursor: page.nextCursor } : {}),
-        };
+        const page = await listUsers(db, { search: query.q || undefined, suspended: query.suspended, admin: query.is_admin }, query);
+        return toApiPage(page.users.map(toApiUser), page, query);
       },
     }),
     defineRoute({

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import type { User } from '../../db/tables.ts';
-import { newUserSchema, passwordSchema, userChangesSchema } from '../../users/user.service.ts';
-import { pageQuery, pageSchema } from '../applications/application.schema.ts';
+import { newUserSchema, passwordSchema, publicUser, userChangesSchema } from '../../users/user.service.ts';
+import { booleanText, pageQuery, pageSchema, timestamp } from '../common.schema.ts';
 
 /** Management API shapes of users: the standard OIDC claim names; never the password hash. */
 
-const timestamp = z.iso.datetime({ offset: true });
 const nullableText = z.string().nullable();
 
 export const userSchema = z.object({
@@ -42,7 +41,7 @@ export const userSchema = z.object({
 }).meta({ id: 'User' });
 
 export function toApiUser(user: User): z.input<typeof userSchema> {
-  const { password_hash: _never, created_at, updated_at, ...rest } = user;
+  const { created_at, updated_at, ...rest } = publicUser(user);
   return { ...rest, created_at: created_at.toISOString(), updated_at: updated_at.toISOString() };
 }
 
@@ -59,8 +58,6 @@ export const newUserBody = z.strictObject({
 export const userChangesBody = userChangesSchema.strict();
 
 export const passwordBody = z.strictObject({ password: passwordSchema });
-
-const booleanText = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const userListQuery = z.object({
   ...pageQuery,
