@@ -50,6 +50,7 @@ async function expectErrorPage(clientId: string, redirectUri: string) {
   expect(response.status, page.slice(0, 300)).toBe(400);
   expect(response.headers.get('location')).toBeNull();
   expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(response.headers.get('cache-control')).toBe('no-store');
   expect(page).toContain('Something went wrong');
   expect(page).toContain('invalid_redirect_uri');
   expect(page).not.toContain(redirectUri);

@@ -7,9 +7,11 @@ import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.mid
 
 const localeOf = (ctx: KoaContextWithOIDC) => pageContext(ctx, (ctx.oidc?.params as { ui_locales?: unknown } | undefined)?.ui_locales);
 
+/** Like pages/send-page.ts, but the status is oidc-provider's to set. */
 function sendPage(ctx: KoaContextWithOIDC, body: string) {
   ctx.type = 'html';
   ctx.set('Content-Security-Policy', pageContentSecurityPolicyFor(signInExperienceOf(ctx)));
+  ctx.set('Cache-Control', 'no-store');
   ctx.body = body;
 }
 
