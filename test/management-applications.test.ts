@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogs, startTestSesame, type TestSesame } from './support/sesame.ts';
-import { apiClient, clientCredentials, managementToken, type ApiResponse } from './support/management.ts';
+import { apiClient, clientCredentials, managementToken, expectProblem } from './support/management.ts';
 
 let sesame: TestSesame;
 let api: ReturnType<typeof apiClient>;
@@ -12,12 +12,6 @@ beforeAll(async () => {
   api = apiClient(sesame, await managementToken(sesame));
 });
 afterAll(async () => sesame?.stop());
-
-function expectProblem(response: ApiResponse, status: number, code: string) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(response.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String), code });
-}
 
 const webApp = (extra: Record<string, unknown> = {}) => ({
   name: 'Partner web', type: 'traditional', redirect_uris: ['https://partner.example.com/callback'], ...extra,

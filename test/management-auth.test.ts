@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { UserAgent } from './support/user-agent.ts';
 import {
-  apiClient, clientCredentials, createManagementApp, managementToken, signWithSesameKey, type ApiResponse,
+  apiClient, clientCredentials, createManagementApp, managementToken, expectProblem, signWithSesameKey,
 } from './support/management.ts';
 
 let sesame: TestSesame;
@@ -20,13 +20,6 @@ afterAll(async () => sesame?.stop());
 
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
 const headerOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-
-function expectProblem(response: ApiResponse, status: number, code: string) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(response.body).toMatchObject({ status, code, title: expect.any(String), detail: expect.any(String), type: expect.stringContaining(code) });
-  expect(JSON.stringify(response.body)).not.toMatch(/at \w+ \(|node_modules|stack/i);
-}
 
 describe('obtaining a Management API token', () => {
   it('issues an RFC 9068 JWT for the Management API to an m2m app granted management access', () => {

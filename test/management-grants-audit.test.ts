@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, managementToken, type ApiResponse } from './support/management.ts';
+import { apiClient, managementToken, expectProblem } from './support/management.ts';
 import { expectOAuthError, isActive, relyingParty, signIn, userinfoStatus, type RelyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { UserAgent } from './support/user-agent.ts';
@@ -21,12 +21,6 @@ beforeAll(async () => {
   other = await relyingParty(sesame, otherApp, 'https://other.example.com/cb');
 });
 afterAll(async () => sesame?.stop());
-
-function expectProblem(response: ApiResponse, status: number, code: string) {
-  expect(response.status, JSON.stringify(response.body)).toBe(status);
-  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(response.body).toMatchObject({ status, code });
-}
 
 async function signInOffline(rp: RelyingParty, user: { username: string; password: string }) {
   const { tokens } = await signIn(rp, new UserAgent(sesame.url), { login: user.username, password: user.password }, { scope: 'openid profile offline_access' });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, managementToken, type ApiResponse } from './support/management.ts';
+import { apiClient, managementToken, expectProblem } from './support/management.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 
 /** A third-party app's permissions (its allowlist) and its consent-screen branding. */
@@ -25,12 +25,6 @@ beforeAll(async () => {
   scopeIds = { read, write };
 });
 afterAll(async () => sesame?.stop());
-
-function expectProblem(response: ApiResponse, status: number, code: string) {
-  expect(response.status, JSON.stringify(response.body)).toBe(status);
-  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(response.body).toMatchObject({ status, code });
-}
 
 describe('permissions', () => {
   it('start empty, with openid and offline_access always allowed', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, managementToken, type ApiResponse } from './support/management.ts';
+import { apiClient, managementToken, expectProblem } from './support/management.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 
 /** API resources (RFC 8707) and their scopes through the Management API. */
@@ -12,12 +12,6 @@ beforeAll(async () => {
   api = apiClient(sesame, await managementToken(sesame));
 });
 afterAll(async () => sesame?.stop());
-
-function expectProblem(response: ApiResponse, status: number, code: string) {
-  expect(response.status, JSON.stringify(response.body)).toBe(status);
-  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(response.body).toMatchObject({ status, code, detail: expect.any(String) });
-}
 
 let n = 0;
 const indicator = () => `https://api${++n}.example.com`;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, managementToken, type ApiResponse } from './support/management.ts';
+import { apiClient, managementToken, expectProblem } from './support/management.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 
 /** Roles: named sets of API resource scopes, and who holds them. */
@@ -18,12 +18,6 @@ beforeAll(async () => {
   [read, write] = resource.body.scopes.map((s: { id: string }) => s.id);
 });
 afterAll(async () => sesame?.stop());
-
-function expectProblem(response: ApiResponse, status: number, code: string) {
-  expect(response.status, JSON.stringify(response.body)).toBe(status);
-  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(response.body).toMatchObject({ status, code });
-}
 
 describe('roles', () => {
   it('creates, reads, lists, renames and deletes a role', async () => {

@@ -2,7 +2,7 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { UserAgent } from './support/user-agent.ts';
-import { apiClient, managementToken, type ApiResponse } from './support/management.ts';
+import { apiClient, managementToken, expectProblem, type ApiResponse } from './support/management.ts';
 
 let sesame: TestSesame;
 let api: ReturnType<typeof apiClient>;
@@ -12,12 +12,6 @@ beforeAll(async () => {
   api = apiClient(sesame, await managementToken(sesame));
 });
 afterAll(async () => sesame?.stop());
-
-function expectProblem(response: ApiResponse, status: number, code: string) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(response.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String), code });
-}
 
 const noHash = (response: ApiResponse) => expect(JSON.stringify(response.body)).not.toMatch(/password|argon2/);
 

@@ -1,5 +1,6 @@
 import { SignJWT, importJWK, type JWK } from 'jose';
 import { loadKeys } from '../../src/keys/key-store.ts';
+import { expect } from 'vitest';
 import type { TestSesame } from './sesame.ts';
 
 /** Creates an m2m app granted Management API access and returns its credentials. */
@@ -64,4 +65,12 @@ export function apiClient(sesame: TestSesame, token?: string) {
     }
     return { status: response.status, headers: response.headers, body: parsed as T };
   };
+}
+
+/** An RFC 9457 problem with the given status and stable code, and no internals (no stack) in it. */
+export function expectProblem(response: ApiResponse, status: number, code: string): void {
+  expect(response.status, JSON.stringify(response.body)).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(response.body).toMatchObject({ status, code, title: expect.any(String), detail: expect.any(String), type: expect.stringContaining(code) });
+  expect(JSON.stringify(response.body)).not.toMatch(/at \w+ \(|node_modules|stack/i);
 }
