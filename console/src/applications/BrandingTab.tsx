@@ -1,11 +1,11 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { ApiError, errorMessage } from '../api/client.ts';
+import { useEffect, useMemo, useState } from 'react';
 import type { Application, Branding, Permissions } from '../api/types.ts';
 import { useApi } from '../auth/session.tsx';
 import { useUnsavedChangesGuard } from '../router.tsx';
 import { FormError, TextField } from '../ui/fields.tsx';
 import { ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
+import { useFormSubmit } from '../ui/use-form-submit.ts';
 import { useLoad } from '../ui/use-load.ts';
 import { ConsentPreview } from './ConsentPreview.tsx';
 
@@ -35,36 +35,19 @@ function BrandingForm({ app, saved, onSaved, permissions }: { app: Application; 
   const toast = useToast();
   const initial = useMemo(() => formOf(saved), [saved]);
   const [form, setForm] = useState<Form>(initial);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string>();
-  const [saving, setSaving] = useState(false);
+  const { busy: saving, errors, formError, reset, handle } = useFormSubmit();
   const [dark, setDark] = useState(false);
   const dirty = JSON.stringify(form) !== JSON.stringify(initial);
   useUnsavedChangesGuard(dirty);
   useEffect(() => setForm(initial), [initial]);
 
   const set = (key: keyof Form, value: string) => setForm((f) => ({ ...f, [key]: value }));
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setSaving(true);
-    setErrors({});
-    setFormError(undefined);
-    try {
-      const body = Object.fromEntries(Object.entries(form).map(([k, v]) => [k, v.trim() ? v.trim() : null]));
-      const next = await api<Branding>('PUT', `/applications/${encodeURIComponent(app.id)}/branding`, body);
-      onSaved(next);
-      toast('Branding saved');
-    } catch (error) {
-      if (error instanceof ApiError && error.fields.length) {
-        setErrors(error.fieldErrors());
-        setFormError('Some fields need fixing: see the messages next to them.');
-      } else {
-        setFormError(errorMessage(error));
-      }
-    } finally {
-      setSaving(false);
-    }
-  };
+  const submit = handle(async () => {
+    const body = Object.fromEntries(Object.entries(form).map(([k, v]) => [k, v.trim() ? v.trim() : null]));
+    const next = await api<Branding>('PUT', `/applications/${encodeURIComponent(app.id)}/branding`, body);
+    onSaved(next);
+    toast('Branding saved');
+  }, () => 'Some fields need fixing: see the messages next to them.');
 
   return (
     <div className="branding-layout">
@@ -78,7 +61,7 @@ function BrandingForm({ app, saved, onSaved, permissions }: { app: Application; 
         <FormError message={formError} />
         <div className="form-actions">
           {dirty && <span className="muted">Unsaved changes</span>}
-          <button type="button" className="secondary" disabled={!dirty || saving} onClick={() => { setForm(initial); setErrors({}); }}>Discard</button>
+          <button type="button" className="secondary" disabled={!dirty || saving} onClick={() => { setForm(initial); reset(); }}>Discard</button>
           <button type="submit" disabled={!dirty || saving}>{saving ? 'Saving…' : 'Save branding'}</button>
         </div>
       </form>

@@ -1,11 +1,11 @@
-import { useState, type FormEvent } from 'react';
-import { ApiError, errorMessage } from '../api/client.ts';
+import { useState } from 'react';
 import type { AppType, CreatedApplication } from '../api/types.ts';
 import { useApi } from '../auth/session.tsx';
 import { navigate } from '../router.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 import { FormError, TextArea, TextField } from '../ui/fields.tsx';
 import { useToast } from '../ui/toasts.tsx';
+import { useFormSubmit } from '../ui/use-form-submit.ts';
 import { appTypeDescriptions, appTypeLabels } from './app-types.ts';
 
 interface Choice { type: AppType; thirdParty: boolean }
@@ -20,48 +20,31 @@ export function CreateApplicationDialog({ open, onClose, initialThirdParty }: { 
   const [choice, setChoice] = useState<Choice>();
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, formError, reset, handle } = useFormSubmit();
 
   const close = () => {
     setChoice(undefined);
     setName('');
     setDescription('');
-    setErrors({});
-    setFormError(undefined);
+    reset();
     onClose();
   };
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = handle(async () => {
     if (!choice) return;
-    setBusy(true);
-    setErrors({});
-    setFormError(undefined);
-    try {
-      const app = await api<CreatedApplication>('POST', '/applications', {
-        name,
-        ...(description.trim() ? { description } : {}),
-        type: choice.type,
-        third_party: choice.thirdParty,
-      });
-      toast(`${app.name} created`);
-      close();
-      navigate(`/applications/${encodeURIComponent(app.id)}/settings`, { state: app.client_secret ? { clientSecret: app.client_secret } : null });
-    } catch (error) {
-      if (error instanceof ApiError && error.fields.length) {
-        const byField = error.fieldErrors();
-        setErrors(byField);
-        const unshown = error.fields.filter((f) => f.pointer !== '/name' && f.pointer !== '/description');
-        if (unshown.length) setFormError(unshown.map((f) => f.detail).join(' '));
-      } else {
-        setFormError(errorMessage(error));
-      }
-    } finally {
-      setBusy(false);
-    }
-  };
+    const app = await api<CreatedApplication>('POST', '/applications', {
+      name,
+      ...(description.trim() ? { description } : {}),
+      type: choice.type,
+      third_party: choice.thirdParty,
+    });
+    toast(`${app.name} created`);
+    close();
+    navigate(`/applications/${encodeURIComponent(app.id)}/settings`, { state: app.client_secret ? { clientSecret: app.client_secret } : null });
+  }, (error) => {
+    const unshown = error.fields.filter((f) => f.pointer !== '/name' && f.pointer !== '/description');
+    return unshown.length ? unshown.map((f) => f.detail).join(' ') : undefined;
+  });
 
   const option = (type: AppType, third: boolean) => {
     const id = `app-type-${third ? 'third-' : ''}${type}`;

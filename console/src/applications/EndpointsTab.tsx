@@ -1,5 +1,5 @@
-import { useState, type FormEvent } from 'react';
-import { ApiError, errorMessage } from '../api/client.ts';
+import { useState } from 'react';
+import { errorMessage } from '../api/client.ts';
 import type { Application, ClientSecret, CreatedSecret, Endpoints } from '../api/types.ts';
 import { useApi } from '../auth/session.tsx';
 import { CopyButton, CopyField } from '../ui/copy-button.tsx';
@@ -7,6 +7,7 @@ import { Dialog } from '../ui/dialog.tsx';
 import { FormError, TextField } from '../ui/fields.tsx';
 import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
+import { useFormSubmit } from '../ui/use-form-submit.ts';
 import { useLoad } from '../ui/use-load.ts';
 import { formatDate, isConfidential } from './app-types.ts';
 
@@ -119,37 +120,23 @@ function CreateSecretDialog({ path, open, onClose, onCreated }: { path: string; 
   const [name, setName] = useState('');
   const [expiry, setExpiry] = useState('');
   const [created, setCreated] = useState<CreatedSecret>();
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, formError, reset, handle } = useFormSubmit();
 
   const close = () => {
     setName('');
     setExpiry('');
     setCreated(undefined);
-    setErrors({});
-    setFormError(undefined);
+    reset();
     onClose();
   };
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setFormError(undefined);
-    try {
-      // A date means the end of that day, local time.
-      const expiresAt = expiry ? new Date(`${expiry}T23:59:59`).toISOString() : null;
-      const secret = await api<CreatedSecret>('POST', path, { name, expires_at: expiresAt });
-      setCreated(secret);
-      onCreated();
-    } catch (error) {
-      if (error instanceof ApiError && error.fields.length) setErrors(error.fieldErrors());
-      else setFormError(errorMessage(error));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = handle(async () => {
+    // A date means the end of that day, local time.
+    const expiresAt = expiry ? new Date(`${expiry}T23:59:59`).toISOString() : null;
+    const secret = await api<CreatedSecret>('POST', path, { name, expires_at: expiresAt });
+    setCreated(secret);
+    onCreated();
+  });
 
   return (
     <Dialog title={created ? 'Secret created' : 'Create secret'} open={open} onClose={close}>

@@ -1,10 +1,10 @@
-import { useMemo, useState, type FormEvent } from 'react';
-import { ApiError, errorMessage } from '../api/client.ts';
+import { useMemo, useState } from 'react';
 import type { Application } from '../api/types.ts';
 import { useApi } from '../auth/session.tsx';
 import { useUnsavedChangesGuard } from '../router.tsx';
 import { Checkbox, FormError, TextArea, TextField } from '../ui/fields.tsx';
 import { useToast } from '../ui/toasts.tsx';
+import { useFormSubmit } from '../ui/use-form-submit.ts';
 import { UriListField } from '../ui/uri-list-field.tsx';
 import { isConfidential } from './app-types.ts';
 
@@ -57,9 +57,7 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
   const toast = useToast();
   const initial = useMemo(() => formOf(app), [app]);
   const [form, setForm] = useState<Form>(initial);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string>();
-  const [saving, setSaving] = useState(false);
+  const { busy: saving, errors, formError, reset, handle } = useFormSubmit();
   const dirty = JSON.stringify(form) !== JSON.stringify(initial);
   useUnsavedChangesGuard(dirty);
 
@@ -82,38 +80,23 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
     return result;
   };
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setSaving(true);
-    setErrors({});
-    setFormError(undefined);
-    try {
-      const body: Record<string, unknown> = {
-        name: form.name,
-        description: form.description.trim() ? form.description : null,
-        refresh_token_ttl_days: Number(form.refresh_token_ttl_days),
-      };
-      if (interactive) {
-        body.redirect_uris = lists.redirect_uris.values;
-        body.post_logout_redirect_uris = lists.post_logout_redirect_uris.values;
-        body.rotate_refresh_token = form.rotate_refresh_token;
-      }
-      if (browser) body.cors_origins = lists.cors_origins.values;
-      const saved = await api<Application>('PATCH', `/applications/${encodeURIComponent(app.id)}`, body);
-      setForm(formOf(saved));
-      onSaved(saved);
-      toast('Settings saved');
-    } catch (error) {
-      if (error instanceof ApiError && error.fields.length) {
-        setErrors(error.fieldErrors());
-        setFormError('Some settings need fixing: see the messages next to them.');
-      } else {
-        setFormError(errorMessage(error));
-      }
-    } finally {
-      setSaving(false);
+  const submit = handle(async () => {
+    const body: Record<string, unknown> = {
+      name: form.name,
+      description: form.description.trim() ? form.description : null,
+      refresh_token_ttl_days: Number(form.refresh_token_ttl_days),
+    };
+    if (interactive) {
+      body.redirect_uris = lists.redirect_uris.values;
+      body.post_logout_redirect_uris = lists.post_logout_redirect_uris.values;
+      body.rotate_refresh_token = form.rotate_refresh_token;
     }
-  };
+    if (browser) body.cors_origins = lists.cors_origins.values;
+    const saved = await api<Application>('PATCH', `/applications/${encodeURIComponent(app.id)}`, body);
+    setForm(formOf(saved));
+    onSaved(saved);
+    toast('Settings saved');
+  }, () => 'Some settings need fixing: see the messages next to them.');
 
   return (
     <form onSubmit={submit} className="settings-form" noValidate>
@@ -182,7 +165,7 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
       <FormError message={formError} />
       <div className="form-actions sticky-actions">
         {dirty && <span className="muted">Unsaved changes</span>}
-        <button type="button" className="secondary" disabled={!dirty || saving} onClick={() => { setForm(initial); setErrors({}); setFormError(undefined); }}>Discard</button>
+        <button type="button" className="secondary" disabled={!dirty || saving} onClick={() => { setForm(initial); reset(); }}>Discard</button>
         <button type="submit" disabled={!dirty || saving}>{saving ? 'Saving…' : 'Save changes'}</button>
       </div>
     </form>

@@ -1,11 +1,11 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { ApiError, errorMessage } from '../api/client.ts';
+import { useEffect, useMemo, useState } from 'react';
 import type { SignInExperience } from '../api/types.ts';
 import { useApi } from '../auth/session.tsx';
 import { useUnsavedChangesGuard } from '../router.tsx';
 import { Checkbox, FormError, TextField } from '../ui/fields.tsx';
 import { ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
+import { useFormSubmit } from '../ui/use-form-submit.ts';
 import { useLoad } from '../ui/use-load.ts';
 
 const languages = [
@@ -49,36 +49,23 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
     self_registration: saved.self_registration ?? false,
   }), [saved]);
   const [form, setForm] = useState(initial);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string>();
-  const [saving, setSaving] = useState(false);
+  const { busy: saving, errors, formError, handle } = useFormSubmit();
   useEffect(() => setForm(initial), [initial]);
   const dirty = JSON.stringify(form) !== JSON.stringify(initial);
   useUnsavedChangesGuard(dirty);
   const set = (key: keyof Form, value: string | boolean) => setForm((f) => ({ ...f, [key]: value }));
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setSaving(true);
-    setErrors({});
-    setFormError(undefined);
-    try {
-      const next = await api<SignInExperience>('PUT', '/sign-in-experience', {
-        product_name: form.product_name.trim(),
-        logo_url: form.logo_url.trim() || null,
-        logo_dark_url: form.logo_dark_url.trim() || null,
-        primary_color: form.primary_color,
-        default_language: form.default_language,
-        self_registration: form.self_registration,
-      });
-      onSaved(next);
-      toast('Sign-in experience saved');
-    } catch (e) {
-      if (e instanceof ApiError && e.fields.length) { setErrors(e.fieldErrors()); setFormError('Some fields need fixing.'); }
-      else setFormError(errorMessage(e));
-    } finally {
-      setSaving(false);
-    }
-  };
+  const submit = handle(async () => {
+    const next = await api<SignInExperience>('PUT', '/sign-in-experience', {
+      product_name: form.product_name.trim(),
+      logo_url: form.logo_url.trim() || null,
+      logo_dark_url: form.logo_dark_url.trim() || null,
+      primary_color: form.primary_color,
+      default_language: form.default_language,
+      self_registration: form.self_registration,
+    });
+    onSaved(next);
+    toast('Sign-in experience saved');
+  }, () => 'Some fields need fixing.');
   return (
     <div className="branding-layout">
       <form className="card" onSubmit={submit} noValidate aria-label="Sign-in experience settings">

@@ -8,6 +8,7 @@ import { Dialog } from '../ui/dialog.tsx';
 import { Checkbox, FormError, TextField } from '../ui/fields.tsx';
 import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
+import { useFormSubmit } from '../ui/use-form-submit.ts';
 import { useLoad } from '../ui/use-load.ts';
 
 export function UserDetailsPage({ id }: { id: string }) {
@@ -87,31 +88,18 @@ function ProfileForm({ user, onSaved }: { user: User; onSaved: (u: User) => void
     is_admin: user.is_admin,
   }), [user]);
   const [form, setForm] = useState(initial);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string>();
-  const [saving, setSaving] = useState(false);
+  const { busy: saving, errors, formError, handle } = useFormSubmit();
   const dirty = JSON.stringify(form) !== JSON.stringify(initial);
   useUnsavedChangesGuard(dirty);
   const set = (key: keyof ProfileForm, value: string | boolean) => setForm((f) => ({ ...f, [key]: value }));
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setSaving(true);
-    setErrors({});
-    setFormError(undefined);
-    try {
-      const body: Record<string, unknown> = { email_verified: form.email_verified, is_admin: form.is_admin, username: form.username.trim() };
-      for (const key of profileFields) if (key !== 'username') body[key] = form[key].trim() || null;
-      const saved = await api<User>('PATCH', `/users/${encodeURIComponent(user.id)}`, body);
-      onSaved(saved);
-      setForm({ ...form });
-      toast('Profile saved');
-    } catch (error) {
-      if (error instanceof ApiError && error.fields.length) setErrors(error.fieldErrors());
-      else setFormError(errorMessage(error));
-    } finally {
-      setSaving(false);
-    }
-  };
+  const submit = handle(async () => {
+    const body: Record<string, unknown> = { email_verified: form.email_verified, is_admin: form.is_admin, username: form.username.trim() };
+    for (const key of profileFields) if (key !== 'username') body[key] = form[key].trim() || null;
+    const saved = await api<User>('PATCH', `/users/${encodeURIComponent(user.id)}`, body);
+    onSaved(saved);
+    setForm({ ...form });
+    toast('Profile saved');
+  });
   const labels: Record<(typeof profileFields)[number], string> = {
     username: 'Username', email: 'Email', name: 'Name', given_name: 'Given name', family_name: 'Family name', phone_number: 'Phone number',
   };

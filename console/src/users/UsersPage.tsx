@@ -1,4 +1,4 @@
-import { useCallback, useState, type FormEvent } from 'react';
+import { useCallback, useState } from 'react';
 import { ApiError, errorMessage, query } from '../api/client.ts';
 import type { Page, User } from '../api/types.ts';
 import { formatDate } from '../applications/app-types.ts';
@@ -10,6 +10,7 @@ import { Pagination } from '../ui/pagination.tsx';
 import { SearchBox } from '../ui/search-box.tsx';
 import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
+import { useFormSubmit } from '../ui/use-form-submit.ts';
 import { useLoad } from '../ui/use-load.ts';
 
 const limit = 20;
@@ -69,38 +70,24 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
   const api = useApi();
   const toast = useToast();
   const [form, setForm] = useState({ username: '', email: '', name: '', password: '', is_admin: false });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, formError, reset, handle } = useFormSubmit();
   const close = () => {
     setForm({ username: '', email: '', name: '', password: '', is_admin: false });
-    setErrors({});
-    setFormError(undefined);
+    reset();
     onClose();
   };
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setFormError(undefined);
-    try {
-      const user = await api<User>('POST', '/users', {
-        username: form.username,
-        password: form.password,
-        ...(form.email.trim() ? { email: form.email.trim() } : {}),
-        ...(form.name.trim() ? { name: form.name.trim() } : {}),
-        is_admin: form.is_admin,
-      });
-      toast(`${user.username} created`);
-      close();
-      navigate(`/users/${encodeURIComponent(user.id)}`);
-    } catch (error) {
-      if (error instanceof ApiError && error.fields.length) setErrors(error.fieldErrors());
-      else setFormError(errorMessage(error));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = handle(async () => {
+    const user = await api<User>('POST', '/users', {
+      username: form.username,
+      password: form.password,
+      ...(form.email.trim() ? { email: form.email.trim() } : {}),
+      ...(form.name.trim() ? { name: form.name.trim() } : {}),
+      is_admin: form.is_admin,
+    });
+    toast(`${user.username} created`);
+    close();
+    navigate(`/users/${encodeURIComponent(user.id)}`);
+  });
   const set = (key: string, value: string | boolean) => setForm((f) => ({ ...f, [key]: value }));
   return (
     <Dialog title="Create user" open={open} onClose={close}>
