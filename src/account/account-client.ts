@@ -1,6 +1,6 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { sql } from 'kysely';
-import { hashClientSecret } from '../apps/app.repository.ts';
+import { hashClientSecret, upsertBuiltInApplication } from '../apps/app.repository.ts';
 import type { Db } from '../db/database.ts';
 import { accountClientId } from '../apps/built-in.ts';
 
@@ -17,24 +17,17 @@ export function accountRedirectUri(issuer: string): string {
   return `${issuer}/account/callback`;
 }
 
-/** Creates the account client, or brings its redirect URIs up to date with the issuer. */
+/** Creates the account client with its derived secret, or restores both (its URIs follow the issuer). */
 export async function ensureAccountClient(db: Db, issuer: string, masterSecret: string): Promise<void> {
-  const redirectUris = JSON.stringify([accountRedirectUri(issuer)]);
-  const postLogoutRedirectUris = JSON.stringify([`${issuer}/account`]);
-  await db.insertInto('applications').values({
+  await upsertBuiltInApplication(db, {
     id: accountClientId,
     name: 'Sesame account',
     description: 'Built in: the page where people see their profile and connected apps.',
     type: 'traditional',
-    redirect_uris: redirectUris,
-    post_logout_redirect_uris: postLogoutRedirectUris,
-    cors_origins: '[]',
-  }).onConflict((oc) => oc.column('id').doUpdateSet({
-    redirect_uris: redirectUris,
-    post_logout_redirect_uris: postLogoutRedirectUris,
-    third_party: false,
-    type: 'traditional',
-  })).execute();
+    managementAccess: false,
+    redirectUris: [accountRedirectUri(issuer)],
+    postLogoutRedirectUris: [`${issuer}/account`],
+  });
   await db.insertInto('application_secrets').values({
     id: 'sec_sesame_account',
     application_id: accountClientId,

@@ -97,3 +97,25 @@ export async function deleteSecretRow(db: Db, applicationId: string, secretId: s
     .where('application_id', '=', applicationId).where('id', '=', secretId).executeTakeFirst();
   return deleted.numDeletedRows > 0n;
 }
+
+/**
+ * Creates one of Sesame's built-in apps, or restores what it must be: its type, first-party flag, management
+ * access and URIs (which follow the issuer). Run at every start.
+ */
+export async function upsertBuiltInApplication(
+  db: Db,
+  app: { id: string; name: string; description: string; type: AppType; managementAccess: boolean; redirectUris: string[]; postLogoutRedirectUris: string[] },
+): Promise<void> {
+  const settings = {
+    type: app.type,
+    third_party: false,
+    management_access: app.managementAccess,
+    redirect_uris: JSON.stringify(app.redirectUris),
+    post_logout_redirect_uris: JSON.stringify(app.postLogoutRedirectUris),
+  };
+  await db.insertInto('applications')
+    // Its only origins are the issuer's, which its redirect URI already allows.
+    .values({ id: app.id, name: app.name, description: app.description, cors_origins: '[]', ...settings })
+    .onConflict((oc) => oc.column('id').doUpdateSet(settings))
+    .execute();
+}

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { upsertBuiltInApplication } from '../apps/app.repository.ts';
 import { consoleClientId } from '../apps/built-in.ts';
 
 export { consoleClientId };
@@ -18,20 +19,13 @@ export function consoleRedirectUri(issuer: string): string {
 
 /** Creates the console client, or brings it back to what it must be (its URIs follow the issuer). */
 export async function ensureConsoleClient(db: Db, issuer: string): Promise<void> {
-  // Set on creation and restored on every start.
-  const settings = {
-    type: 'spa' as const,
-    third_party: false,
-    management_access: true,
-    redirect_uris: JSON.stringify([consoleRedirectUri(issuer)]),
-    post_logout_redirect_uris: JSON.stringify([consoleUrl(issuer)]),
-  };
-  await db.insertInto('applications').values({
+  await upsertBuiltInApplication(db, {
     id: consoleClientId,
     name: 'Sesame console',
     description: 'Built in: the admin console at /console.',
-    ...settings,
-    // Its only origin is the issuer's, which its redirect URI already allows.
-    cors_origins: '[]',
-  }).onConflict((oc) => oc.column('id').doUpdateSet(settings)).execute();
+    type: 'spa',
+    managementAccess: true,
+    redirectUris: [consoleRedirectUri(issuer)],
+    postLogoutRedirectUris: [consoleUrl(issuer)],
+  });
 }
