@@ -18,12 +18,15 @@ import { ensureAccountClient } from './account/account-client.ts';
 import { ensureConsoleClient } from './console/console-client.ts';
 import { issueSetupToken } from './console/setup.service.ts';
 import { cachedSignInExperience } from './sign-in-experience/sign-in-experience.service.ts';
+import { createDirectory, type Directory } from './cache/directory.ts';
 
 export interface Sesame {
   config: Config;
   issuer: string;
   port: number;
   db: Db;
+  /** This node's cache of apps, resources and users (src/cache/directory.ts). */
+  directory: Directory;
   sealer: Sealer;
   providers: ProviderHolder;
   logger: Logger;
@@ -49,12 +52,13 @@ export async function openRuntime(config: Config, logger: Logger) {
   try {
     const masterSecret = resolveMasterSecret(config);
     const sealer = createSealer(masterSecret);
-    db = await openDatabase(config);
+    const opened = await openDatabase(config, (error) => logger.warn({ err: error }, 'change feed connection lost; caches bypassed until it is back'));
+    db = opened.db;
     const { applied } = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
     await assertSecretOpensKeys(db, sealer);
     await ensureKeys(db, sealer);
-    return { db, sealer, lock, masterSecret, migrated: applied };
+    return { db, changes: opened.changes, sealer, lock, masterSecret, migrated: applied };
   } catch (error) {
     // The embedded database is closed before its lock is given up, so no other process opens it meanwhile.
     await db?.destroy();
@@ -71,9 +75,10 @@ function loopbackAddress(host: string): string {
 
 /**
  * First run: while no admin exists, a one-time link to create one, printed for the operator (and logged).
- * Every node that starts issues its own; all stop working once an admin exists.
+ * Every node that starts issues its own (with several workers, their primary does, once); all stop working once an
+ * admin exists.
  */
-async function announceSetupLink(db: Db, issuer: string, config: Config, logger: Logger): Promise<void> {
+export async function announceSetupLink(db: Db, issuer: string, config: Config, logger: Logger): Promise<void> {
   const token = await issueSetupToken(db, config.ttl.setupLink);
   if (!token) return;
   const url = `${issuer}/console/setup?token=${token}`;
@@ -83,8 +88,18 @@ async function announceSetupLink(db: Db, issuer: string, config: Config, logger:
   }
 }
 
-export async function startSesame(config: Config, logger = createLogger(config.logLevel)): Promise<Sesame> {
-  const { db, sealer, lock, masterSecret } = await openRuntime(config, logger);
+export interface StartOptions {
+  /**
+   * One of several workers sharing the port (src/workers.ts). It is given its port, and binds it only once ready:
+   * the primary hands each new connection to the next worker listening, so a worker still starting would get its
+   * share and answer 503. The primary announces the setup link, once for all.
+   */
+  worker?: boolean;
+}
+
+export async function startSesame(config: Config, logger = createLogger(config.logLevel), options: StartOptions = {}): Promise<Sesame> {
+  const { db, changes, sealer, lock, masterSecret } = await openRuntime(config, logger);
+  const directory = createDirectory(db, changes);
   const timers: NodeJS.Timeout[] = [];
   let cli: CliListener | undefined;
   // The port is bound before the issuer (which may name it) is known; until the app is ready, requests get a 503.
@@ -92,23 +107,26 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"status":"starting"}');
   };
   const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 15_000, maxHeaderSize: 16_384 }, (req, res) => handle(req, res));
+  const listen = () => new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => resolve());
-    });
-    const port = (server.address() as AddressInfo).port;
+    if (!options.worker) await listen();
+    const port = options.worker ? config.port : (server.address() as AddressInfo).port;
     const issuer = config.issuer ?? `http://localhost:${port}`;
     await ensureAccountClient(db, issuer, masterSecret);
     await ensureConsoleClient(db, issuer);
-    const providers = await ProviderHolder.create({ config, issuer, db, logger }, sealer);
+    await changes.start();
+    const providers = await ProviderHolder.create({ config, issuer, db, directory, logger }, sealer);
     const internalUrl = `http://${loopbackAddress(config.host)}:${port}`;
     const app = createApp({
-      db, providers, csrf: createCsrfTokens(masterSecret), logger, issuer, internalUrl, masterSecret,
+      db, directory, providers, csrf: createCsrfTokens(masterSecret), logger, issuer, internalUrl, masterSecret,
       consoleDir: config.consoleDir,
       signInExperience: cachedSignInExperience(db, config.settingsCacheSeconds * 1000),
     });
     handle = withRequestLog(logger, app.callback());
+    if (options.worker) await listen();
 
     timers.push(setInterval(() => {
       providers.refresh().catch((error) => logger.error({ err: error }, 'key refresh failed'));
@@ -119,7 +137,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     for (const timer of timers) timer.unref();
 
     const sesame: Sesame = {
-      config, issuer, port, db, sealer, providers, logger,
+      config, issuer, port, db, directory, sealer, providers, logger,
       async close() {
         for (const timer of timers) clearInterval(timer);
         await cli?.close();
@@ -129,18 +147,22 @@ export async function startSesame(config: Config, logger = createLogger(config.l
           // Requests still running after the grace period are cut off rather than holding shutdown forever.
           setTimeout(() => server.closeAllConnections(), 10_000).unref();
         });
+        directory.close();
+        await changes.stop();
         await db.destroy();
         lock?.release();
       },
     };
     if (!config.databaseUrl) cli = await listenForCli(config.dataDir, sesame);
     logger.info({ issuer, port, database: config.databaseUrl ? 'postgresql' : 'embedded' }, 'sesame started');
-    await announceSetupLink(db, issuer, config, logger);
+    if (!options.worker) await announceSetupLink(db, issuer, config, logger);
     return sesame;
   } catch (error) {
     for (const timer of timers) clearInterval(timer);
     await cli?.close();
     server.close();
+    directory.close();
+    await changes.stop();
     await db.destroy();
     lock?.release();
     throw error;

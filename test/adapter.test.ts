@@ -14,7 +14,7 @@ let db: Db;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  db = await openDatabase(loadConfig(database.env));
+  ({ db } = await openDatabase(loadConfig(database.env)));
   await migrateToLatest(db);
 });
 afterAll(async () => {

@@ -30,11 +30,13 @@ export function clientMetadata(
       : {}),
     grant_types: interactive ? ['authorization_code', 'refresh_token'] : ['client_credentials'],
     response_types: interactive ? ['code'] : [],
-    redirect_uris: interactive ? app.redirect_uris : [],
-    post_logout_redirect_uris: interactive ? app.post_logout_redirect_uris : [],
+    // Copies: the row may be shared (src/cache/directory.ts), and the metadata is oidc-provider's to keep.
+    redirect_uris: interactive ? [...app.redirect_uris] : [],
+    post_logout_redirect_uris: interactive ? [...app.post_logout_redirect_uris] : [],
     'sesame/type': app.type,
     'sesame/third_party': app.third_party,
-    'sesame/cors_origins': app.cors_origins,
+    'sesame/cors_origins': [...app.cors_origins],
+    'sesame/management_access': app.management_access,
     'sesame/refresh_token_ttl_days': app.refresh_token_ttl_days,
     'sesame/rotate_refresh_token': app.rotate_refresh_token,
   };

@@ -18,14 +18,6 @@ export async function insertApplication(db: Db, app: NewApplication): Promise<Ap
   return db.insertInto('applications').values(app).returningAll().executeTakeFirstOrThrow();
 }
 
-/** The secret of `applicationId` whose hash matches `secret`, expired or not. */
-export async function findSecretByValue(db: Db, applicationId: string, secret: string): Promise<ApplicationSecret | undefined> {
-  return db.selectFrom('application_secrets').selectAll()
-    .where('secret_hash', '=', hashClientSecret(secret))
-    .where('application_id', '=', applicationId)
-    .executeTakeFirst();
-}
-
 export async function insertSecret(
   db: Db,
   secret: { id: string; applicationId: string; name: string; value: string; expiresAt: Date | null },

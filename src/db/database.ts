@@ -4,21 +4,37 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/config.ts';
+import { EmbeddedChangeFeed, PostgresChangeFeed, type ChangeFeed } from './change-feed.ts';
+import { reportCommittedWrites } from './committed-writes.ts';
 import { PGlitePool } from './pglite-pool.ts';
 import type { Database } from './tables.ts';
 
 export type Db = Kysely<Database>;
 
+export interface OpenedDatabase {
+  db: Db;
+  /** Committed changes to cached tables; it listens only once started. */
+  changes: ChangeFeed;
+}
+
 /** Opens the database the configuration names: a PostgreSQL server, or PGlite in the data folder. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Db> {
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  onChangeFeedError?: (error: unknown) => void,
+): Promise<OpenedDatabase> {
   if (config.databaseUrl) {
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
     // An idle client that loses its server must not crash the process.
     pool.on('error', () => {});
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const changes = new PostgresChangeFeed(config.databaseUrl, onChangeFeedError);
+    const reporting = reportCommittedWrites(pool, (tables) => changes.reportLocalWrites(tables));
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: reporting }) }), changes };
   }
   const dir = path.join(config.dataDir, 'pgdata');
   mkdirSync(dir, { recursive: true });
   const embedded = await PGlite.create(dir);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PGlitePool(embedded) }) });
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PGlitePool(embedded) }) }),
+    changes: new EmbeddedChangeFeed(embedded),
+  };
 }

@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import { sql } from 'kysely';
+import type { Directory } from '../cache/directory.ts';
 import type { Db } from '../db/database.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
 import { interactionRoutes } from '../interaction/interaction.routes.ts';
@@ -19,6 +20,8 @@ import { cachedSignInExperience, type SignInExperienceSource } from '../sign-in-
 
 export interface AppDeps {
   db: Db;
+  /** This node's cache of apps, resources and users, kept in step with the database. */
+  directory: Directory;
   providers: ProviderHolder;
   csrf: CsrfTokens;
   logger: Logger;
@@ -89,7 +92,7 @@ export function createApp(appDeps: AppDeps): Koa {
   const deps = { ...appDeps, signInExperience: appDeps.signInExperience ?? cachedSignInExperience(appDeps.db, 5_000) };
   const app = new Koa();
   app.silent = true;
-  const routers = [operationsRoutes(deps), interactionRoutes({ db: deps.db, provider: () => deps.providers.provider, csrf: deps.csrf })];
+  const routers = [operationsRoutes(deps), interactionRoutes({ db: deps.db, directory: deps.directory, provider: () => deps.providers.provider, csrf: deps.csrf })];
   routers.push(managementRoutes(deps));
   if (deps.consoleDir) routers.push(consoleRoutes({ ...deps, consoleDir: deps.consoleDir }));
   routers.push(accountRoutes({ ...deps, cookies: createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1') }));

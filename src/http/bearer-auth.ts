@@ -1,11 +1,9 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Middleware } from 'koa';
-import { findApplication } from '../apps/app.repository.ts';
-import type { Db } from '../db/database.ts';
+import type { Directory } from '../cache/directory.ts';
 import { signingAlgs } from '../keys/key-store.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
 import { managementApiIndicator, managementScope } from '../oidc/resources.ts';
-import { findUserById } from '../users/user.repository.ts';
 import { ProblemError } from './problem.ts';
 
 /** Who called the Management API: an m2m app for itself, or an admin through an app such as the console. */
@@ -14,7 +12,7 @@ export type Principal =
   | { kind: 'user'; userId: string; clientId: string };
 
 export interface BearerAuthDeps {
-  db: Db;
+  directory: Directory;
   providers: ProviderHolder;
 }
 
@@ -84,14 +82,14 @@ function describeTokenError(error: unknown): ProblemError {
 }
 
 /** Whoever the token names must still be allowed now: access is withdrawn the moment an admin withdraws it. */
-async function currentPrincipal(db: Db, payload: JWTPayload): Promise<Principal> {
+async function currentPrincipal(directory: Directory, payload: JWTPayload): Promise<Principal> {
   const clientId = String(payload.client_id);
-  const app = await findApplication(db, clientId);
+  const app = await directory.application(clientId);
   if (!app?.management_access || app.third_party) {
     throw forbidden('auth.access_withdrawn', 'the application that obtained this token no longer has Management API access');
   }
   if (payload.sub === clientId && app.type === 'm2m') return { kind: 'application', clientId };
-  const user = payload.sub ? await findUserById(db, payload.sub) : undefined;
+  const user = payload.sub ? await directory.user(payload.sub) : undefined;
   if (!user?.is_admin || user.suspended) throw forbidden('auth.not_admin', 'only an active admin may use the Management API');
   return { kind: 'user', userId: user.id, clientId };
 }
@@ -100,17 +98,17 @@ async function currentPrincipal(db: Db, payload: JWTPayload): Promise<Principal>
  * Why a token lacks the scope, when the reason is the person: a user signed in to an app with management
  * access (the console) who is not an active admin. The console tells them so instead of a generic refusal.
  */
-async function assertNotRefusedAdmin(db: Db, payload: JWTPayload): Promise<void> {
+async function assertNotRefusedAdmin(directory: Directory, payload: JWTPayload): Promise<void> {
   const clientId = String(payload.client_id);
   if (!payload.sub || payload.sub === clientId) return;
-  const app = await findApplication(db, clientId);
+  const app = await directory.application(clientId);
   if (!app?.management_access || app.third_party || app.type === 'm2m') return;
-  const user = await findUserById(db, payload.sub);
+  const user = await directory.user(payload.sub);
   if (user && (!user.is_admin || user.suspended)) throw forbidden('auth.not_admin', 'only an active admin may use the Management API');
 }
 
 /** Requires `Authorization: Bearer <Management API access token>` with the `management` scope. */
-export function requireManagementToken({ db, providers }: BearerAuthDeps): Middleware {
+export function requireManagementToken({ directory, providers }: BearerAuthDeps): Middleware {
   const verify = createTokenVerifier(providers);
   return async function authenticate(ctx, next) {
     const header = ctx.get('authorization');
@@ -120,10 +118,10 @@ export function requireManagementToken({ db, providers }: BearerAuthDeps): Middl
     const payload = await verify(match[1]!).catch((error: unknown) => { throw describeTokenError(error); });
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
     if (!scopes.includes(managementScope)) {
-      await assertNotRefusedAdmin(db, payload);
+      await assertNotRefusedAdmin(directory, payload);
       throw forbidden('auth.insufficient_scope', `the access token lacks the ${managementScope} scope`);
     }
-    ctx.state.principal = await currentPrincipal(db, payload);
+    ctx.state.principal = await currentPrincipal(directory, payload);
     await next();
   };
 }

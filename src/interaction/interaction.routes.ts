@@ -2,7 +2,6 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { errors, type InteractionResults, type Provider } from 'oidc-provider';
-import { findApplication } from '../apps/app.repository.ts';
 import type { Application } from '../db/tables.ts';
 import { recordAuditEvent, requestOrigin } from '../audit/audit.repository.ts';
 import type { Db } from '../db/database.ts';
@@ -15,12 +14,14 @@ import { ServiceError } from '../errors.ts';
 import { readNewAccountForm } from '../users/new-account-form.ts';
 import { createUser } from '../users/user.service.ts';
 import { verifyPassword } from '../users/password.ts';
-import { findUserById, findUserByLogin } from '../users/user.repository.ts';
+import { findUserByLogin } from '../users/user.repository.ts';
 import { applyConsent, consentGroups, consentItems, describeDestination, itemValue, type MissingDetails } from './consent.ts';
+import type { Directory } from '../cache/directory.ts';
 import type { CsrfTokens } from './csrf.ts';
 
 export interface InteractionDeps {
   db: Db;
+  directory: Directory;
   provider: () => Provider;
   csrf: CsrfTokens;
 }
@@ -50,7 +51,7 @@ async function finish(ctx: Context, deps: InteractionDeps, result: InteractionRe
 const clientIdOf = (details: Details) => String(details.params.client_id);
 
 async function appName(deps: InteractionDeps, details: Details): Promise<string> {
-  const app = await findApplication(deps.db, clientIdOf(details));
+  const app = await deps.directory.application(clientIdOf(details));
   return app?.display_name ?? app?.name ?? clientIdOf(details);
 }
 
@@ -102,7 +103,7 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
   const page = interactionPage(ctx, details);
   const { locale, t, brand } = page;
   const [user, grant] = await Promise.all([
-    findUserById(deps.db, details.session!.accountId),
+    deps.directory.user(details.session!.accountId),
     grantFor(deps, details),
   ]);
   if (!user) return sendErrorPage(ctx, page, t('error.expired'), 400);
@@ -146,7 +147,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (!details) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     if (details.prompt.name === 'login') return renderSignIn(ctx, deps, details);
     if (details.prompt.name !== 'consent' || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.generic'), 400);
-    const app = await findApplication(deps.db, clientIdOf(details));
+    const app = await deps.directory.application(clientIdOf(details));
     if (!app) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     return app.third_party ? renderConsent(ctx, deps, details, app) : consentFirstParty(ctx, deps, details);
   });
@@ -218,7 +219,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const submitted = await submittedForm(ctx, deps, ['consent']);
     if (!submitted) return;
     const { details, body, page } = submitted;
-    const app = await findApplication(deps.db, clientIdOf(details));
+    const app = await deps.directory.application(clientIdOf(details));
     if (!app?.third_party || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     const grant = await grantFor(deps, details);
     const items = consentItems(details, grant);

@@ -4,6 +4,7 @@ import type { Middleware } from 'koa';
 import { bodyParser } from '@koa/bodyparser';
 import type { Db } from '../db/database.ts';
 import { apiDocsPage } from '../http/api-docs.page.ts';
+import type { Directory } from '../cache/directory.ts';
 import { requireManagementToken } from '../http/bearer-auth.ts';
 import { openApiDocument } from '../http/openapi.ts';
 import { problemBoundary, ProblemError } from '../http/problem.ts';
@@ -22,6 +23,7 @@ import { userRoutes } from './users/user.routes.ts';
 
 export interface ManagementDeps {
   db: Db;
+  directory: Directory;
   providers: ProviderHolder;
   logger: Logger;
   /** This node's cached sign-in experience, refreshed at once when the API changes it. */

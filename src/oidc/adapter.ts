@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { errors, Provider, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { clientMetadata } from '../apps/app-types.ts';
-import { findApplication, findSecretByValue } from '../apps/app.repository.ts';
+import { hashClientSecret } from '../apps/app.repository.ts';
+import type { Directory } from '../cache/directory.ts';
 import type { Db } from '../db/database.ts';
 import { isStorableText } from '../db/text.ts';
 import { presentedClientSecret } from './presented-client-secret.ts';
-import { allowedUserScopes } from '../permissions/permission.repository.ts';
 
 const consumableLabels: Record<string, string> = {
   AuthorizationCode: 'authorization code',
@@ -102,29 +102,28 @@ export async function revokeGrant(db: Db, grantId: string): Promise<void> {
 const unmatchableSecret = randomBytes(32).toString('base64url');
 
 /**
- * Clients come from the applications table. An app may hold several secrets, stored hashed, so the
- * client is described with the secret the request presents when its hash is one of the app's.
+ * Clients come from the applications table (through the node's directory cache). An app may hold several
+ * secrets, stored hashed, so the client is described with the secret the request presents when its hash is one
+ * of the app's.
  */
 export class ApplicationClientAdapter implements Adapter {
-  readonly #db: Db;
+  readonly #directory: Directory;
 
-  constructor(db: Db) {
-    this.#db = db;
+  constructor(directory: Directory) {
+    this.#directory = directory;
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (!isStorableText(id)) return undefined;
-    const presented = presentedClientSecret(Provider.ctx);
-    // Both lookups key on the client id, so they run side by side rather than one after the other.
-    const [app, match] = await Promise.all([
-      findApplication(this.#db, id),
-      presented ? findSecretByValue(this.#db, id, presented) : undefined,
-    ]);
+    const app = await this.#directory.application(id);
     if (!app) return undefined;
+    const presented = presentedClientSecret(Provider.ctx);
+    const presentedHash = presented ? hashClientSecret(presented) : undefined;
+    const match = presentedHash ? (await this.#directory.secretHashes(id)).find((s) => s.secret_hash === presentedHash) : undefined;
     const secret = match && presented
       ? { value: presented, expiresAt: match.expires_at ? Math.floor(match.expires_at.getTime() / 1000) : 0 }
       : { value: unmatchableSecret, expiresAt: 0 };
-    const userScopes = app.third_party ? await allowedUserScopes(this.#db, app.id) : undefined;
+    const userScopes = app.third_party ? await this.#directory.userScopes(app.id) : undefined;
     return clientMetadata(app, secret, userScopes) as AdapterPayload;
   }
 
@@ -139,8 +138,8 @@ export class ApplicationClientAdapter implements Adapter {
   async findByUserCode(): Promise<undefined> { return undefined; }
 }
 
-export function adapterFactory(db: Db) {
-  return (model: string): Adapter => (model === 'Client' ? new ApplicationClientAdapter(db) : new PostgresAdapter(db, model));
+export function adapterFactory(db: Db, directory: Directory) {
+  return (model: string): Adapter => (model === 'Client' ? new ApplicationClientAdapter(directory) : new PostgresAdapter(db, model));
 }
 
 /** Removes artifacts that expired; run periodically by one or many nodes. */

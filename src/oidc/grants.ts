@@ -1,4 +1,4 @@
-import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
 import { findGrantOfUserForApp } from '../grants/grant.repository.ts';
 
@@ -41,12 +41,21 @@ export function grantLoader(db: Db) {
     }
     if (!accountId) return existing;
     const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId });
+    const before = existing && grantedSoFar(existing);
     grant.addOIDCScope([...ctx.oidc.requestParamOIDCScopes].join(' '));
     grant.addOIDCClaims([...ctx.oidc.requestParamClaims]);
     for (const [indicator, resourceServer] of Object.entries(ctx.oidc.resourceServers ?? {})) {
       if (resourceServer.scope) grant.addResourceScope(indicator, resourceServer.scope);
     }
-    await grant.save();
+    // An app signing the same person in again asks for what it was granted before: nothing to write. (Saving
+    // never extends a grant's life, so skipping it changes nothing else.)
+    if (!existing || grantedSoFar(grant) !== before) await grant.save();
     return grant;
   };
+}
+
+/** What a grant holds, comparable before and after adding to it. */
+function grantedSoFar(grant: Grant): string {
+  const resources = Object.entries(grant.resources ?? {}).filter(([, scope]) => scope);
+  return JSON.stringify([grant.openid?.scope ?? '', grant.openid?.claims ?? [], resources]);
 }

@@ -1,10 +1,10 @@
 import { interactionPolicy, Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { allowedCorsOrigins } from '../apps/redirect-uri.ts';
+import type { Directory } from '../cache/directory.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
 import type { LoadedKeys } from '../keys/key-store.ts';
-import { findUserById } from '../users/user.repository.ts';
 import { roleNamesOfUser } from '../permissions/permission.repository.ts';
 import { adapterFactory } from './adapter.ts';
 import { claimsByScope, oidcScopes, userClaims } from './claims.ts';
@@ -19,6 +19,7 @@ export interface ProviderDeps {
   config: Config;
   issuer: string;
   db: Db;
+  directory: Directory;
   keys: LoadedKeys;
   logger: Logger;
 }
@@ -42,9 +43,9 @@ export const oidcRoutes = {
 
 type ClientWithMetadata = { clientId: string; clientAuthMethod: string; [key: string]: unknown };
 
-export function buildConfiguration({ config, db, keys, issuer }: ProviderDeps): Configuration {
+export function buildConfiguration({ config, db, directory, keys, issuer }: ProviderDeps): Configuration {
   return {
-    adapter: adapterFactory(db),
+    adapter: adapterFactory(db, directory),
     jwks: { keys: keys.jwks as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: keys.cookieKeys,
@@ -73,14 +74,17 @@ export function buildConfiguration({ config, db, keys, issuer }: ProviderDeps): 
       token_endpoint_auth_method: 'client_secret_basic',
     },
     extraClientMetadata: {
-      properties: ['sesame/type', 'sesame/third_party', 'sesame/cors_origins', 'sesame/refresh_token_ttl_days', 'sesame/rotate_refresh_token'],
+      properties: [
+        'sesame/type', 'sesame/third_party', 'sesame/management_access', 'sesame/cors_origins',
+        'sesame/refresh_token_ttl_days', 'sesame/rotate_refresh_token',
+      ],
     },
     clientBasedCORS(_ctx, origin, client) {
       const c = client as unknown as ClientWithMetadata & { redirectUris?: string[] };
       return allowedCorsOrigins(c.redirectUris ?? [], (c['sesame/cors_origins'] as string[] | undefined) ?? []).has(origin);
     },
     async findAccount(_ctx, sub) {
-      const user = await findUserById(db, sub);
+      const user = await directory.user(sub);
       if (!user || user.suspended) return undefined;
       return {
         accountId: user.id,
@@ -101,7 +105,7 @@ export function buildConfiguration({ config, db, keys, issuer }: ProviderDeps): 
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       clientCredentials: { enabled: true },
-      resourceIndicators: resourceIndicators({ db, config, issuer }),
+      resourceIndicators: resourceIndicators({ db, directory, config, issuer }),
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: renderLogoutSource,
@@ -140,7 +144,7 @@ export function buildConfiguration({ config, db, keys, issuer }: ProviderDeps): 
 export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.issuer, buildConfiguration(deps));
   provider.proxy = deps.config.trustProxy;
-  provider.use(corsPreflightGuard(deps.db, [oidcRoutes.token, oidcRoutes.userinfo, oidcRoutes.revocation, oidcRoutes.introspection]));
+  provider.use(corsPreflightGuard(deps.directory, [oidcRoutes.token, oidcRoutes.userinfo, oidcRoutes.revocation, oidcRoutes.introspection]));
   const log = (event: string, level: 'error' | 'info') => (ctx: KoaContextWithOIDC | undefined, error: { name?: string; message?: string; error?: string; error_description?: string }) => {
     deps.logger[level]({
       event,

@@ -1,9 +1,8 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { findApplication } from '../apps/app.repository.ts';
+import type { Directory } from '../cache/directory.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
-import { findUserById } from '../users/user.repository.ts';
-import { allowedResourceScopes, findResourceByIndicator, heldResourceScopes } from '../permissions/permission.repository.ts';
+import { heldResourceScopes } from '../permissions/permission.repository.ts';
 
 /**
  * API resources (RFC 8707): what an access token may be for, and which of its scopes a client gets.
@@ -28,6 +27,7 @@ export interface ApiResource {
 
 export interface ResourceDeps {
   db: Db;
+  directory: Directory;
   config: Config;
   issuer: string;
 }
@@ -36,11 +36,11 @@ export interface ResourceDeps {
  * Looks an indicator up. The one place that knows which resources exist: the built-in Management API and the
  * API resources registered by the admin.
  */
-export async function findApiResource({ db, issuer }: ResourceDeps, indicator: string): Promise<ApiResource | undefined> {
+export async function findApiResource({ directory, issuer }: ResourceDeps, indicator: string): Promise<ApiResource | undefined> {
   if (indicator === managementApiIndicator(issuer)) {
     return { indicator, name: 'Sesame Management API', scopes: [managementScope], builtIn: true };
   }
-  const registered = await findResourceByIndicator(db, indicator);
+  const registered = await directory.resource(indicator);
   if (!registered) return undefined;
   return {
     indicator,
@@ -56,6 +56,7 @@ interface SesameClient {
   clientId: string;
   'sesame/type'?: string;
   'sesame/third_party'?: boolean;
+  'sesame/management_access'?: boolean;
 }
 
 /** The user a request acts for, when there is one: the grant's, else the session's. */
@@ -71,13 +72,11 @@ function accountIdOf(ctx: KoaContextWithOIDC): string | undefined {
  * decision is made again when the token is issued. Third-party apps and non-admins never get it.
  */
 async function managementScopes(deps: ResourceDeps, ctx: KoaContextWithOIDC, resource: ApiResource, client: SesameClient): Promise<string[]> {
-  if (client['sesame/third_party'] !== false) return [];
-  const app = await findApplication(deps.db, client.clientId);
-  if (!app?.management_access || app.third_party) return [];
-  if (app.type === 'm2m') return ctx.oidc.params?.grant_type === 'client_credentials' ? [managementScope] : [];
+  if (client['sesame/third_party'] !== false || client['sesame/management_access'] !== true) return [];
+  if (client['sesame/type'] === 'm2m') return ctx.oidc.params?.grant_type === 'client_credentials' ? [managementScope] : [];
   const accountId = accountIdOf(ctx);
   if (!accountId) return ctx.oidc.route === 'authorization' || ctx.oidc.route === 'resume' ? [managementScope] : [];
-  const user = await findUserById(deps.db, accountId);
+  const user = await deps.directory.user(accountId);
   return user?.is_admin && !user.suspended ? [managementScope] : [];
 }
 
@@ -94,7 +93,8 @@ async function registeredScopes(deps: ResourceDeps, ctx: KoaContextWithOIDC, res
   if (!type) return [];
   let scopes = resource.scopes;
   if (thirdParty || type === 'm2m') {
-    const allowed = new Set((await allowedResourceScopes(deps.db, client.clientId, resource.indicator)).map((s) => s.scope));
+    const allowed = new Set((await deps.directory.resourceScopes(client.clientId))
+      .filter((s) => s.indicator === resource.indicator).map((s) => s.scope));
     scopes = scopes.filter((s) => allowed.has(s));
   }
   if (type === 'm2m') return ctx.oidc.params?.grant_type === 'client_credentials' ? scopes : [];

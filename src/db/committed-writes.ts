@@ -1,0 +1,67 @@
+import type pg from 'pg';
+import type { PostgresPool, PostgresPoolClient } from 'kysely';
+
+// INSERT INTO t, UPDATE t, DELETE FROM t anywhere in a statement (CTEs too), quoted or not, schema-qualified or not.
+const writtenTable = /\b(?:insert\s+into|update|delete\s+from)\s+(?:"?public"?\.)?"?([a-z_][a-z0-9_]*)"?/gi;
+
+/** The tables a statement writes to, read from its SQL (as Kysely compiles it, or as written by hand). */
+export function tablesWrittenBy(statement: string): string[] {
+  return [...statement.matchAll(writtenTable)].map((match) => match[1]!.toLowerCase());
+}
+
+type Client = pg.PoolClient;
+
+/**
+ * A pg pool that tells `report` which tables this process changed, once the change is committed: at once for a
+ * statement outside a transaction, at COMMIT for those inside one, never for a rolled-back one. PostgreSQL tells
+ * every node the same through NOTIFY (src/db/change-feed.ts); this lets the node that made a change see it
+ * without waiting for its own notification to come back.
+ */
+export function reportCommittedWrites(pool: pg.Pool, report: (tables: ReadonlySet<string>) => void): PostgresPool {
+  const wrapped = new WeakMap<Client, PostgresPoolClient>();
+
+  function wrap(client: Client): PostgresPoolClient {
+    let inTransaction = false;
+    const pending = new Set<string>();
+    const query = async (statement: unknown, parameters?: readonly unknown[]) => {
+      // Cursors (streamed queries) are passed as objects; Sesame streams only reads.
+      if (typeof statement !== 'string') return client.query(statement as never);
+      const result = await client.query(statement, parameters as unknown[]);
+      const command = result.command?.toUpperCase();
+      if (command === 'BEGIN' || command === 'START') inTransaction = true;
+      else if (command === 'COMMIT' || command === 'ROLLBACK') {
+        // A COMMIT of a failed transaction answers ROLLBACK.
+        if (command === 'COMMIT' && pending.size) report(new Set(pending));
+        pending.clear();
+        inTransaction = false;
+      } else if (command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE') {
+        const tables = tablesWrittenBy(statement);
+        if (tables.length) {
+          if (inTransaction) for (const table of tables) pending.add(table);
+          else report(new Set(tables));
+        }
+      }
+      return result;
+    };
+    return {
+      query,
+      release: (discard?: boolean) => {
+        pending.clear();
+        inTransaction = false;
+        client.release(discard);
+      },
+    } as unknown as PostgresPoolClient;
+  }
+
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let facade = wrapped.get(client);
+      if (!facade) wrapped.set(client, facade = wrap(client));
+      return facade;
+    },
+    end: () => pool.end(),
+    get options() { return pool.options; },
+    get Client() { return (pool as unknown as { Client: unknown }).Client; },
+  } as unknown as PostgresPool;
+}
