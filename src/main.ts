@@ -3,12 +3,23 @@ import { runCli } from './cli/cli.ts';
 import { describeError } from './cli/describe-error.ts';
 import { createLogger } from './logger.ts';
 import { startSesame } from './server.ts';
+import { isWorker, startPrimary, workerLogger } from './workers.ts';
+
+function announceRunning(issuer: string, workers = 1): void {
+  const how = workers > 1 ? ` with ${workers} workers` : '';
+  console.log(`Sesame is running at ${issuer}${how}\n  discovery: ${issuer}/.well-known/openid-configuration`);
+}
 
 async function start(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
-  const sesame = await startSesame(config, logger);
-  console.log(`Sesame is running at ${sesame.issuer}\n  discovery: ${sesame.issuer}/.well-known/openid-configuration`);
+  if (config.workers > 1 && !isWorker) {
+    const primary = await startPrimary(config, createLogger(config.logLevel));
+    announceRunning(primary.issuer, primary.workers);
+    return;
+  }
+  const logger = isWorker ? workerLogger(createLogger(config.logLevel)) : createLogger(config.logLevel);
+  const sesame = await startSesame(config, logger, { worker: isWorker });
+  if (!isWorker) announceRunning(sesame.issuer);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -11,6 +11,6 @@ export function describeError(error: unknown): { message: string; expected: bool
   if (error instanceof ServiceError || error instanceof ConfigError || error instanceof WrongSecretError) {
     return { message: error.message, expected: true };
   }
-  if (error instanceof Error && error.name === 'DataDirBusyError') return { message: error.message, expected: true };
+  if (error instanceof Error && (error.name === 'DataDirBusyError' || error.name === 'WorkerStartError')) return { message: error.message, expected: true };
   return { message: `unexpected error: ${error instanceof Error ? error.message : String(error)}`, expected: false };
 }

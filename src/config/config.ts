@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -12,6 +13,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   secret: string | undefined;
+  /** Processes serving HTTP (`auto` resolved); more than one only with `databaseUrl`. */
+  workers: number;
   logLevel: string;
   signingAlg: 'RS256' | 'ES256';
   keyRefreshSeconds: number;
@@ -60,6 +63,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: path.resolve(e.SESAME_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     secret: e.SESAME_SECRET,
+    workers: resolveWorkers(e.SESAME_WORKERS, e.DATABASE_URL),
     logLevel: e.SESAME_LOG_LEVEL,
     signingAlg: e.SESAME_SIGNING_ALG,
     keyRefreshSeconds: e.SESAME_KEY_REFRESH_SECONDS,
@@ -85,6 +89,15 @@ function assertBareOrigin(issuer: string) {
     problems.push(`SESAME_ISSUER: must be an origin without path, query or credentials, like ${url.origin}`);
   }
   if (problems.length) throw new ConfigError(problems);
+}
+
+/** `auto` is one worker per core, or the one process the embedded database allows; a number above 1 needs PostgreSQL. */
+function resolveWorkers(workers: number | 'auto', databaseUrl: string | undefined): number {
+  if (workers === 'auto') return databaseUrl ? os.availableParallelism() : 1;
+  if (workers > 1 && !databaseUrl) {
+    throw new ConfigError([`SESAME_WORKERS: ${workers} workers need DATABASE_URL; the embedded database belongs to one process (use 1, or \`auto\`)`]);
+  }
+  return workers;
 }
 
 /** Markdown reference of every setting, generated from the schema. */

@@ -22,6 +22,8 @@ export const configSchema = z.object({
     .describe('PostgreSQL server to use instead of the embedded database. Every node of a cluster points at the same one.'),
   SESAME_SECRET: z.string().min(32, 'must be at least 32 characters (for example `openssl rand -base64 32`)').optional()
     .describe('Master secret that encrypts private keys at rest. Generated into the data folder for the embedded database; required with `DATABASE_URL` and shared by all nodes.'),
+  SESAME_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)], { error: 'must be a whole number from 1 to 256, or `auto`' })
+    .default(1).describe('Processes serving this node\'s port, to use more than one CPU core: a number, or `auto` for one per core. More than one needs `DATABASE_URL`; on the embedded database, which belongs to one process, `auto` means 1.'),
   SESAME_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
     .describe('Log level of the structured (JSON lines) log on standard output.'),
   SESAME_SIGNING_ALG: z.enum(['RS256', 'ES256']).default('RS256')
