@@ -244,7 +244,7 @@ describe(`concurrent consumers of one code on ${testDatabaseKind}`, () => {
       for (let waiting = 0; waiting < 2;) {
         const { rows } = await sql<{ n: string }>`
           SELECT count(*) AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'update "oidc_models"%'`.execute(db);
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%update oidc_models set consumed_at%'`.execute(db);
         waiting = Number(rows[0]!.n);
       }
     });

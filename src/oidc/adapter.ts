@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { errors, Provider, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { clientMetadata } from '../apps/app-types.ts';
 import { hashClientSecret } from '../apps/app.repository.ts';
 import type { Directory } from '../cache/directory.ts';
 import type { Db } from '../db/database.ts';
 import { isStorableText } from '../db/text.ts';
+import { ArtifactReader } from './artifact-reader.ts';
 import { presentedClientSecret } from './presented-client-secret.ts';
 
 const consumableLabels: Record<string, string> = {
@@ -13,6 +14,21 @@ const consumableLabels: Record<string, string> = {
   RefreshToken: 'refresh token',
   DeviceCode: 'device code',
   BackchannelAuthenticationRequest: 'backchannel authentication request',
+};
+
+// The statements every token request runs are written once, not built and compiled by Kysely each time.
+const upsertStatement = `
+  INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, expires_at)
+  VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7::double precision))
+  ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+    user_code = excluded.user_code, expires_at = excluded.expires_at`;
+const consumeStatement = `
+  UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL RETURNING grant_id`;
+const findByStatements = {
+  uid: `SELECT payload, consumed_at FROM oidc_models
+        WHERE model = $1 AND uid = $2 AND (expires_at IS NULL OR expires_at > now()) LIMIT 1`,
+  user_code: `SELECT payload, consumed_at FROM oidc_models
+              WHERE model = $1 AND user_code = $2 AND (expires_at IS NULL OR expires_at > now()) LIMIT 1`,
 };
 
 /**
@@ -23,28 +39,27 @@ const consumableLabels: Record<string, string> = {
 export class PostgresAdapter implements Adapter {
   readonly #db: Db;
   readonly #model: string;
+  readonly #reader: ArtifactReader;
 
-  constructor(db: Db, model: string) {
+  constructor(db: Db, model: string, reader = readerFor(db)) {
     this.#db = db;
     this.#model = model;
+    this.#reader = reader;
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const row = {
-      payload: JSON.stringify(payload),
-      grant_id: payload.grantId ?? null,
-      uid: payload.uid ?? null,
-      user_code: payload.userCode ?? null,
-      expires_at: expiresIn ? sql<Date>`now() + make_interval(secs => ${expiresIn})` : null,
-    };
-    await this.#db.insertInto('oidc_models')
-      .values({ model: this.#model, id, ...row })
-      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(row))
-      .execute();
+    if (this.#model === 'Grant') this.#reader.forgetGrant(id, Provider.ctx);
+    await this.#db.executeQuery(CompiledQuery.raw(upsertStatement, [
+      this.#model, id, JSON.stringify(payload), payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null,
+      // No lifetime: it never expires (now() + NULL is NULL).
+      expiresIn || null,
+    ]));
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return this.#findWhere('id', id);
+    // Codes and tokens arrive from clients as they were sent.
+    if (!isStorableText(id)) return undefined;
+    return this.#reader.find(this.#model, id, Provider.ctx);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -55,21 +70,18 @@ export class PostgresAdapter implements Adapter {
     return this.#findWhere('user_code', userCode);
   }
 
-  async #findWhere(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
-    // Codes and tokens arrive from clients as they were sent.
+  async #findWhere(column: 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
     if (!isStorableText(value)) return undefined;
-    const row = await this.#db.selectFrom('oidc_models')
-      .select(['payload', 'consumed_at'])
-      .where('model', '=', this.#model)
-      .where(column, '=', value)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
-      .executeTakeFirst();
+    const { rows: [row] } = await this.#db.executeQuery<{ payload: unknown; consumed_at: Date | null }>(
+      CompiledQuery.raw(findByStatements[column], [this.#model, value]),
+    );
     if (!row) return undefined;
     const payload = row.payload as AdapterPayload;
     return row.consumed_at ? { ...payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : payload;
   }
 
   async destroy(id: string): Promise<void> {
+    if (this.#model === 'Grant') this.#reader.forgetGrant(id, Provider.ctx);
     await this.#db.deleteFrom('oidc_models').where('model', '=', this.#model).where('id', '=', id).execute();
   }
 
@@ -78,17 +90,22 @@ export class PostgresAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    const won = await this.#db.updateTable('oidc_models')
-      .set({ consumed_at: sql`now()` })
-      .where('model', '=', this.#model).where('id', '=', id).where('consumed_at', 'is', null)
-      .returning('grant_id')
-      .executeTakeFirst();
+    const { rows: [won] } = await this.#db.executeQuery(CompiledQuery.raw(consumeStatement, [this.#model, id]));
     if (won) return;
     const lost = await this.#db.selectFrom('oidc_models').select('grant_id')
       .where('model', '=', this.#model).where('id', '=', id).executeTakeFirst();
     if (lost?.grant_id) await revokeGrant(this.#db, lost.grant_id);
     throw new errors.InvalidGrant(`${consumableLabels[this.#model] ?? this.#model} already consumed`);
   }
+}
+
+const readers = new WeakMap<Db, ArtifactReader>();
+
+/** One reader per database, so lookups from every model and request share its batches. */
+function readerFor(db: Db): ArtifactReader {
+  let reader = readers.get(db);
+  if (!reader) readers.set(db, reader = new ArtifactReader(db));
+  return reader;
 }
 
 /** Deletes a grant and every token and code issued under it. */
