@@ -4,7 +4,7 @@ import type { Config } from './config/config.ts';
 import { openDatabase, type Db } from './db/database.ts';
 import { lockDataDir, type DataDirLock } from './db/data-dir-lock.ts';
 import { migrateToLatest } from './db/migrate.ts';
-import { createApp } from './http/app.ts';
+import { createApp, requestHandler } from './http/app.ts';
 import { withRequestLog } from './http/request-log.ts';
 import { createCsrfTokens } from './interaction/csrf.ts';
 import { assertSecretOpensKeys, ensureKeys } from './keys/key-store.ts';
@@ -125,7 +125,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
       consoleDir: config.consoleDir,
       signInExperience: cachedSignInExperience(db, config.settingsCacheSeconds * 1000),
     });
-    handle = withRequestLog(logger, app.callback());
+    handle = withRequestLog(logger, requestHandler(app, providers));
     if (options.worker) await listen();
 
     timers.push(setInterval(() => {

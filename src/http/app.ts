@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { sql } from 'kysely';
@@ -10,7 +11,8 @@ import { accountRoutes } from '../account/account.routes.ts';
 import { createSignedValues } from '../account/signed-cookie.ts';
 import type { Logger } from '../logger.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
-import { securityHeaders } from './security-headers.ts';
+import { oidcRoutes } from '../oidc/provider.ts';
+import { securityHeaders, setSecurityHeaders } from './security-headers.ts';
 import { pickLocale, translator } from '../i18n/locale.ts';
 import { messagePage } from '../pages/message.page.ts';
 import { pageContentSecurityPolicyFor } from '../pages/layout.ts';
@@ -85,6 +87,30 @@ function brandedPages(source: SignInExperienceSource, logger: Logger): Koa.Middl
   const load = loadSignInExperience(source, logger);
   const branded = /^\/(interaction|account|console|oidc)(\/|$)/;
   return (ctx, next) => (branded.test(ctx.path) ? load(ctx, next) : next());
+}
+
+/**
+ * oidc-provider's endpoints that answer machines in JSON and never render a page: nothing of Sesame's own stack
+ * (routers, error page, sign-in experience) applies to them, so they go straight to the provider.
+ */
+function machineEndpoints(): Set<string> {
+  return new Set([
+    oidcRoutes.token, oidcRoutes.introspection, oidcRoutes.revocation, oidcRoutes.userinfo, oidcRoutes.jwks,
+    '/.well-known/openid-configuration',
+  ]);
+}
+
+/** The node's request handler: machine endpoints straight to oidc-provider, the rest through `app`. */
+export function requestHandler(app: Koa, providers: ProviderHolder): RequestListener {
+  const direct = machineEndpoints();
+  const handleApp = app.callback();
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    if (!direct.has(query === -1 ? url : url.slice(0, query))) return handleApp(req, res);
+    setSecurityHeaders(res);
+    providers.callback(req, res);
+  };
 }
 
 /** Sesame's own routes first; everything else is oidc-provider's (which answers unknown paths itself). */

@@ -1,13 +1,21 @@
+import type { ServerResponse } from 'node:http';
 import type { Middleware } from 'koa';
 
-/**
- * Headers every response carries: no framing, no sniffing, no referrer leaking codes or interaction ids.
- * Set before the handler runs, since oidc-provider writes its responses itself; pages replace the CSP with their own.
- */
+/** Headers every response carries: no framing, no sniffing, no referrer leaking codes or interaction ids. */
+const headers: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy': "frame-ancestors 'none'",
+};
+
+/** Sets them on a response oidc-provider will write itself. */
+export function setSecurityHeaders(res: ServerResponse): void {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+}
+
+/** Set before the handler runs, since oidc-provider writes its responses itself; pages replace the CSP with their own. */
 export const securityHeaders: Middleware = async (ctx, next) => {
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.set('X-Frame-Options', 'DENY');
-  ctx.set('Referrer-Policy', 'no-referrer');
-  ctx.set('Content-Security-Policy', "frame-ancestors 'none'");
+  setSecurityHeaders(ctx.res);
   await next();
 };
