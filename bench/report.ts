@@ -67,16 +67,17 @@ export function renderReport(report: Report): string {
   lines.push('');
   lines.push('### Scenario 4 against the cost of password hashing');
   lines.push('');
-  lines.push(`One argon2id hash with Sesame's parameters (19 MiB, t=2, p=1) takes ${fmt(h.msPerHash)} ms here: ${fmt(h.perCore)} hashes/s per core, `
-    + `${fmt(bound)} /s for ${h.cores} cores (measured with ${h.cores} in parallel: ${fmt(h.allCores)} /s). A sign-in verifies one hash.`);
+  lines.push(`One argon2id hash with Sesame's parameters (19 MiB, t=2, p=1) takes ${fmt(h.msPerHash)} ms here: ${fmt(h.perCore)} hashes/s on one core; `
+    + `with ${h.cores} hashing in parallel the machine does ${fmt(h.allCores)} /s (per-core rate × cores would be ${fmt(bound)} /s). `
+    + 'A sign-in verifies one hash, so the measured parallel rate is the sign-ins per second hashing allows on this machine.');
   lines.push('');
-  lines.push('| target | sign-ins/s | % of hash bound (per-core rate × cores) | % of measured parallel rate | target |');
+  lines.push('| target | sign-ins/s | % of what hashing allows (measured parallel rate) | % of per-core rate × cores | target |');
   lines.push('|---|---|---|---|---|');
   for (const t of ['pglite', 'postgres', 'postgres-large']) {
     const s = get(t, '4');
     if (!s) continue;
-    const pct = (100 * s.perSecond) / bound;
-    lines.push(`| ${t} | ${fmt(s.perSecond)} | ${fmt(pct)} % | ${fmt((100 * s.perSecond) / h.allCores)} % | ≥ 90 % ${pct >= 90 ? '✅' : '❌'} |`);
+    const pct = (100 * s.perSecond) / h.allCores;
+    lines.push(`| ${t} | ${fmt(s.perSecond)} | ${fmt(pct)} % | ${fmt((100 * s.perSecond) / bound)} % | ≥ 90 % ${pct >= 90 ? '✅' : '❌'} |`);
   }
 
   if (report.largeError) lines.push('', `**The large-data run failed:** ${report.largeError}`);

@@ -17,14 +17,14 @@ const consumableLabels: Record<string, string> = {
 };
 
 // The statements every token request runs are written once, not built and compiled by Kysely each time.
-const upsertStatement = `
+export const upsertStatement = `
   INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, expires_at)
   VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7::double precision))
   ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
     user_code = excluded.user_code, expires_at = excluded.expires_at`;
-const consumeStatement = `
+export const consumeStatement = `
   UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL RETURNING grant_id`;
-const findByStatements = {
+export const findByStatements = {
   uid: `SELECT payload, consumed_at FROM oidc_models
         WHERE model = $1 AND uid = $2 AND (expires_at IS NULL OR expires_at > now()) LIMIT 1`,
   user_code: `SELECT payload, consumed_at FROM oidc_models

@@ -24,7 +24,7 @@ const maxBatch = 100;
 
 // One text for any number of lookups (written once, not compiled per batch): live artifacts by model and id, each
 // with its live grant.
-const findStatement = `
+export const findStatement = `
   SELECT t.model, t.id, t.payload, t.consumed_at, g.payload AS grant_payload
   FROM unnest($1::text[], $2::text[]) AS wanted(model, id)
   JOIN oidc_models t ON t.model = wanted.model AND t.id = wanted.id
