@@ -8,6 +8,8 @@ export interface Report {
   hashing: { msPerHash: number; perCore: number; allCores: number; cores: number };
   seconds: number;
   options: Record<string, unknown>;
+  /** Node's flags Sesame ran with (those of `npm start`). */
+  sesameNodeFlags?: string[];
   results: Target[];
   explain?: ExplainedQuery[];
   seed?: { users: number; apps: number; grants: number; seconds: number; databaseSize: string };
@@ -28,7 +30,9 @@ export function renderReport(report: Report): string {
   const lines: string[] = [];
   lines.push(`Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; `
     + `load average at start ${m.loadAverage.join(' ')}. ${report.seconds} s per scenario after ${report.options.warmup} s of warm-up, `
-    + `${report.options.connections} connections (single requests) or ${report.options.vus} virtual users (flows; ${report.options['sign-in-vus']} for sign-in). Whole run: ${report.wallSeconds} s.`);
+    + `${report.options.connections} connections (single requests) or ${report.options.vus} virtual users (flows; ${report.options['sign-in-vus']} for sign-in). `
+    + `Sesame runs as \`npm start\` runs it: \`node ${[...(report.sesameNodeFlags ?? []), 'src/main.ts start'].join(' ')}\`; the baseline with Node's defaults. `
+    + `Whole run: ${report.wallSeconds} s.`);
   lines.push('');
   lines.push('### Throughput (requests or flows per second) and ratio to the baseline');
   lines.push('');

@@ -34,6 +34,7 @@ const { values: opts } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'warn' },
     'no-readme': { type: 'boolean', default: false },
+    'node-flags': { type: 'string' },
   },
 });
 
@@ -41,6 +42,15 @@ const root = path.resolve(import.meta.dirname, '..');
 const resultsDir = path.join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
 const adminUrl = process.env.SESAME_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';
+/** Node's flags for Sesame: those `npm start` runs it with (package.json), unless `--node-flags` says otherwise. */
+function startFlags(): string[] {
+  if (opts['node-flags'] !== undefined) return opts['node-flags'].split(' ').filter(Boolean);
+  const { scripts } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const flags = /\bnode ((?:--\S+ )*)src\/main\.ts start\b/.exec(scripts.start);
+  if (!flags) throw new Error('package.json\'s start script does not run `node [flags] src/main.ts start`');
+  return flags[1]!.split(' ').filter(Boolean);
+}
+const sesameNodeFlags = startFlags();
 const seconds = Number(opts.seconds);
 const warmup = Number(opts.warmup);
 const wanted = new Set(opts.scenarios.split(','));
@@ -280,7 +290,7 @@ async function runSesame(target: TargetName, env: Record<string, string>, ids: s
   const issuer = `http://127.0.0.1:${port}`;
   const fullEnv = { ...env, PORT: String(port), HOST: '127.0.0.1', SESAME_ISSUER: issuer, SESAME_LOG_LEVEL: opts['log-level'] };
   const fixtures = await createFixtures(fullEnv, issuer);
-  const child = startProcess(`sesame-${target}`, ['src/main.ts', 'start'], fullEnv);
+  const child = startProcess(`sesame-${target}`, [...sesameNodeFlags, 'src/main.ts', 'start'], fullEnv);
   try {
     await waitUntilUp(issuer, child);
     const scenarios = await runScenarios(target, issuer, child.pid!, fixtures, ids);
@@ -377,7 +387,7 @@ async function main() {
     }
   }
 
-  const report = { machine: info, hashing, options: opts, seconds, results, explain: explained.before, seed: seedInfo, largeError, wallSeconds: Math.round((performance.now() - startedAt) / 1000) };
+  const report = { machine: info, hashing, options: opts, sesameNodeFlags, seconds, results, explain: explained.before, seed: seedInfo, largeError, wallSeconds: Math.round((performance.now() - startedAt) / 1000) };
   const stamp = info.date.replace(/[:.]/g, '-');
   writeFileSync(path.join(resultsDir, `bench-${stamp}.json`), JSON.stringify(report, null, 2));
   writeFileSync(path.join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2));
