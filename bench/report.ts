@@ -31,7 +31,7 @@ export function renderReport(report: Report): string {
   lines.push(`Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; `
     + `load average at start ${m.loadAverage.join(' ')}. ${report.seconds} s per scenario after ${report.options.warmup} s of warm-up, `
     + `${report.options.connections} connections (single requests) or ${report.options.vus} virtual users (flows; ${report.options['sign-in-vus']} for sign-in). `
-    + `Sesame runs as \`npm start\` runs it: \`node ${[...(report.sesameNodeFlags ?? []), 'src/main.ts start'].join(' ')}\`; the baseline with Node's defaults. `
+    + `Sesame runs as \`npm start\` runs it: \`node ${[...(report.sesameNodeFlags ?? []), 'src/main.ts start'].join(' ')}\` (with Node's compile cache); the baseline with Node's defaults. `
     + `Whole run: ${report.wallSeconds} s.`);
   lines.push('');
   lines.push('### Throughput (requests or flows per second) and ratio to the baseline');

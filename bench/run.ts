@@ -26,7 +26,7 @@ const { values: opts } = parseArgs({
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '10' },
     vus: { type: 'string', default: '8' },
-    'sign-in-vus': { type: 'string', default: '4' },
+    'sign-in-vus': { type: 'string', default: '8' },
     'max-requests': { type: 'string', default: '1000000' },
     targets: { type: 'string', default: 'baseline,pglite,postgres' },
     scenarios: { type: 'string', default: '1a,1b,2,3,4,5,6,7' },
@@ -42,15 +42,20 @@ const root = path.resolve(import.meta.dirname, '..');
 const resultsDir = path.join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
 const adminUrl = process.env.SESAME_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';
-/** Node's flags for Sesame: those `npm start` runs it with (package.json), unless `--node-flags` says otherwise. */
-function startFlags(): string[] {
-  if (opts['node-flags'] !== undefined) return opts['node-flags'].split(' ').filter(Boolean);
+/**
+ * How `npm start` runs Sesame (package.json): its environment settings and Node's flags; `--node-flags` replaces the
+ * flags, to compare.
+ */
+function startCommand(): { env: Record<string, string>; flags: string[] } {
   const { scripts } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const flags = /\bnode ((?:--\S+ )*)src\/main\.ts start\b/.exec(scripts.start);
-  if (!flags) throw new Error('package.json\'s start script does not run `node [flags] src/main.ts start`');
-  return flags[1]!.split(' ').filter(Boolean);
+  const start = /((?:\w+=\S+ )*)node ((?:--\S+ )*)src\/main\.ts start\b/.exec(scripts.start);
+  if (!start) throw new Error('package.json\'s start script does not run `[VAR=value …] node [flags] src/main.ts start`');
+  const env = Object.fromEntries(start[1]!.split(' ').filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
+  const flags = opts['node-flags'] !== undefined ? opts['node-flags'] : start[2]!;
+  return { env, flags: flags.split(' ').filter(Boolean) };
 }
-const sesameNodeFlags = startFlags();
+const sesameStart = startCommand();
+const sesameNodeFlags = sesameStart.flags;
 const seconds = Number(opts.seconds);
 const warmup = Number(opts.warmup);
 const wanted = new Set(opts.scenarios.split(','));
@@ -288,7 +293,7 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
 async function runSesame(target: TargetName, env: Record<string, string>, ids: string[]): Promise<{ result: TargetResult; fixtures: Fixtures }> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const fullEnv = { ...env, PORT: String(port), HOST: '127.0.0.1', SESAME_ISSUER: issuer, SESAME_LOG_LEVEL: opts['log-level'] };
+  const fullEnv = { ...sesameStart.env, ...env, PORT: String(port), HOST: '127.0.0.1', SESAME_ISSUER: issuer, SESAME_LOG_LEVEL: opts['log-level'] };
   const fixtures = await createFixtures(fullEnv, issuer);
   const child = startProcess(`sesame-${target}`, [...sesameNodeFlags, 'src/main.ts', 'start'], fullEnv);
   try {

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/config.ts';
@@ -32,7 +31,11 @@ export async function openDatabase(
   }
   const dir = path.join(config.dataDir, 'pgdata');
   mkdirSync(dir, { recursive: true });
-  const embedded = await PGlite.create(dir);
+  // Loaded only here: a node on PostgreSQL never needs it.
+  const { PGlite } = await import('@electric-sql/pglite');
+  // PostgreSQL's default 128 MB of shared buffers are zero-filled pages inside PGlite's WebAssembly memory, all of it
+  // resident; a team's database is served as fast from 16 MB (measured: no slower on the benchmark) for 110 MB less.
+  const embedded = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] });
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PGlitePool(embedded) }) }),
     changes: new EmbeddedChangeFeed(embedded),
