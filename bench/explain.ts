@@ -33,7 +33,7 @@ function hotQueries(fx: Pick<Fixtures, 'user' | 'web' | 'resource'>): HotQuery[]
     { name: 'artifact by uid (Session)', source: 'PostgresAdapter.findByUid', when: 'per request',
       sql: findByStatements.uid, params: ['Session', 'no-such-uid'] },
     { name: 'upsert artifact', source: 'PostgresAdapter.upsert', when: 'per request',
-      sql: upsertStatement, params: ['AccessToken', 'explain-at', '{}', 'grant_seed_1', null, null, 3600] },
+      sql: upsertStatement, params: ['AccessToken', 'explain-at', '{}', 'grant_seed_1', null, null, 'app_seed_1', 'usr_seed_7920', 3600] },
     { name: 'consume code / refresh token', source: 'PostgresAdapter.consume', when: 'per request',
       sql: consumeStatement, params: ['RefreshToken', 'no-such-token'] },
     { name: 'revoke by grant id (one model)', source: 'PostgresAdapter.revokeByGrantId', when: 'admin',
@@ -61,18 +61,18 @@ function hotQueries(fx: Pick<Fixtures, 'user' | 'web' | 'resource'>): HotQuery[]
             JOIN api_resource_scopes s ON s.id = rs.scope_id JOIN api_resources r ON r.id = s.resource_id
             WHERE ur.user_id = $1 AND r.indicator = $2 ORDER BY r.name, s.name`, params: ['usr_seed_500000', fx.resource.indicator] },
     { name: 'remembered grant of a user for an app', source: 'findGrantOfUserForApp (third-party sign-in)', when: 'per request',
-      sql: `SELECT payload FROM oidc_models WHERE model = 'Grant' AND ${live} AND payload->>'accountId' = $1 AND payload->>'clientId' = $2
-            ORDER BY (payload->>'iat')::bigint DESC LIMIT 1`, params: ['usr_seed_7920', 'app_seed_1'] },
+      sql: `SELECT payload FROM oidc_models WHERE model = 'Grant' AND ${live} AND account_id = $1 AND client_id = $2
+            ORDER BY expires_at DESC NULLS FIRST, id LIMIT 1`, params: ['usr_seed_7920', 'app_seed_1'] },
     { name: "a user's grants (Connected apps)", source: 'findGrantsOfUser (/account)', when: 'admin',
-      sql: `SELECT payload FROM oidc_models WHERE model = 'Grant' AND ${live} AND payload->>'accountId' = $1 ORDER BY (payload->>'iat')::bigint DESC`, params: ['usr_seed_7920'] },
+      sql: `SELECT payload FROM oidc_models WHERE model = 'Grant' AND ${live} AND account_id = $1 ORDER BY expires_at DESC NULLS FIRST, id`, params: ['usr_seed_7920'] },
     { name: 'CORS preflight: every app', source: 'Directory.corsOrigins', when: 'cache miss',
       sql: `SELECT redirect_uris, cors_origins FROM applications`, params: [] },
     { name: 'expired artifacts', source: 'deleteExpiredModels (every 10 min)', when: 'admin',
       sql: `SELECT model, id FROM oidc_models WHERE expires_at < now() LIMIT 5000`, params: [] },
     { name: "delete a user's artifacts", source: 'revokeUserArtifacts (suspend, delete, new password)', when: 'admin',
-      sql: `DELETE FROM oidc_models WHERE payload->>'accountId' = $1 OR grant_id IN (SELECT id FROM oidc_models WHERE model = 'Grant' AND payload->>'accountId' = $1)`, params: ['usr_seed_7920'] },
+      sql: `DELETE FROM oidc_models WHERE account_id = $1 OR grant_id IN (SELECT id FROM oidc_models WHERE model = 'Grant' AND account_id = $1)`, params: ['usr_seed_7920'] },
     { name: "delete an app's artifacts", source: 'deleteApplicationRow', when: 'admin',
-      sql: `DELETE FROM oidc_models WHERE payload->>'clientId' = $1`, params: ['app_seed_1'] },
+      sql: `DELETE FROM oidc_models WHERE client_id = $1`, params: ['app_seed_1'] },
   ];
 }
 

@@ -85,18 +85,20 @@ async function seed() {
       WHERE a.third_party AND a.id LIKE 'app_seed_%'`);
   });
 
-  // Grants as oidc-provider stores them (model Grant, payload with accountId, clientId, openid.scope, iat, exp, jti):
+  // Grants as oidc-provider stores them (model Grant, payload with accountId, clientId, openid.scope, iat, exp, jti;
+  // the adapter's lookup columns account_id and client_id):
   // each spread over users and interactive apps, so a user has about one.
   await step(`${grants.toLocaleString('en')} grants`, () => db.query(`
     WITH interactive AS (SELECT array_agg(id ORDER BY id) AS ids FROM applications WHERE type <> 'm2m' AND id LIKE 'app_seed_%'),
          g AS (SELECT n, extract(epoch FROM now())::bigint - (n % 86400) AS iat FROM generate_series(1, $1::int) n)
-    INSERT INTO oidc_models (model, id, payload, expires_at)
+    INSERT INTO oidc_models (model, id, payload, account_id, client_id, expires_at)
     SELECT 'Grant', 'grant_seed_' || g.n,
-           json_build_object('kind', 'Grant', 'jti', 'grant_seed_' || g.n, 'accountId', 'usr_seed_' || (1 + (g.n::bigint * 7919) % $2::int),
-                             'clientId', interactive.ids[1 + g.n % array_length(interactive.ids, 1)],
+           json_build_object('kind', 'Grant', 'jti', 'grant_seed_' || g.n, 'accountId', o.account_id, 'clientId', o.client_id,
                              'openid', json_build_object('scope', 'openid profile email'), 'iat', g.iat, 'exp', g.iat + 15552000),
-           to_timestamp(g.iat + 15552000)
-    FROM g, interactive`, [grants, users]));
+           o.account_id, o.client_id, to_timestamp(g.iat + 15552000)
+    FROM g, interactive,
+         LATERAL (SELECT 'usr_seed_' || (1 + (g.n::bigint * 7919) % $2::int) AS account_id,
+                         interactive.ids[1 + g.n % array_length(interactive.ids, 1)] AS client_id) o`, [grants, users]));
   await step('VACUUM ANALYZE', () => db.query('VACUUM ANALYZE'));
   const size = await db.query(`SELECT pg_size_pretty(pg_database_size(current_database())) AS size`);
   await db.end();

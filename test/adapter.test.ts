@@ -193,11 +193,16 @@ describe(`PostgresAdapter on ${testDatabaseKind}`, () => {
     expect(await adapter('Grant').find(forever)).toBeDefined();
   });
 
-  it('a payload that jsonb cannot hold as given (NUL characters) still round-trips', async () => {
+  it('a payload holding what PostgreSQL cannot read as text (NUL, lone surrogates) is stored readable, as U+FFFD', async () => {
     const id = newId();
-    const payload = { jti: id, params: { state: 'a\u0000b', nonce: '\u0000' } };
+    const payload = { jti: id, params: { state: 'a\u0000b', nonce: '\u0000', claims: '{"\\ud800":null}', [`k\ud800`]: 'x\udfffy', ok: '😀\t' } };
     await adapter('Interaction').upsert(id, payload, 60);
-    expect(await adapter('Interaction').find(id)).toEqual(payload);
+    expect(await adapter('Interaction').find(id)).toEqual({
+      jti: id, params: { state: 'a\uFFFDb', nonce: '\uFFFD', claims: '{"\\ud800":null}', 'k\uFFFD': 'x\uFFFDy', ok: '😀\t' },
+    });
+    // SQL that reads into the payload works on it.
+    const row = await sql<{ state: string }>`SELECT payload->'params'->>'state' AS state FROM oidc_models WHERE id = ${id}`.execute(db);
+    expect(row.rows[0]?.state).toBe('a\uFFFDb');
   });
 });
 

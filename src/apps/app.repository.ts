@@ -72,7 +72,7 @@ export async function updateApplicationRow(db: Db, id: string, changes: Applicat
 /** Deletes an application, its secrets (by cascade) and every grant, token and code issued to it. */
 export async function deleteApplicationRow(db: Db, id: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('oidc_models').where(sql<string>`payload->>'clientId'`, '=', id).execute();
+    await trx.deleteFrom('oidc_models').where('client_id', '=', id).execute();
     const deleted = await trx.deleteFrom('applications').where('id', '=', id).executeTakeFirst();
     return deleted.numDeletedRows > 0n;
   });

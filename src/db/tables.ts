@@ -86,6 +86,9 @@ export interface OidcModelsTable {
   grant_id: string | null;
   uid: string | null;
   user_code: string | null;
+  /** The app and the user an artifact belongs to, written by the adapter: what revocation filters on. */
+  client_id: string | null;
+  account_id: string | null;
   expires_at: NullableTimestamp;
   consumed_at: NullableTimestamp;
 }

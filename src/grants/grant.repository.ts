@@ -13,6 +13,14 @@ export interface GrantPayload {
   resources?: Record<string, string>;
 }
 
+/**
+ * Newest first without reading payloads: a grant's expiry is fixed when it is created (its lifetime is one
+ * setting), so the latest to expire is the newest; one that never expires comes first.
+ */
+const newestFirst = sql`expires_at DESC NULLS FIRST, id`;
+
+// Lookups use the columns the adapter writes (client_id, account_id), never payload JSON: a payload a client
+// managed to poison must not make them fail.
 const liveGrants = (db: Db) => db.selectFrom('oidc_models')
   .where('model', '=', 'Grant')
   .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]));
@@ -20,8 +28,8 @@ const liveGrants = (db: Db) => db.selectFrom('oidc_models')
 /** Every live grant of a user, newest first. */
 export async function findGrantsOfUser(db: Db, userId: string): Promise<GrantPayload[]> {
   const rows = await liveGrants(db).select('payload')
-    .where(sql<string>`payload->>'accountId'`, '=', userId)
-    .orderBy(sql`(payload->>'iat')::bigint`, 'desc')
+    .where('account_id', '=', userId)
+    .orderBy(newestFirst)
     .execute();
   return rows.map((row) => row.payload as unknown as GrantPayload);
 }
@@ -29,9 +37,9 @@ export async function findGrantsOfUser(db: Db, userId: string): Promise<GrantPay
 /** The user's remembered grant for an app (the newest, if a native app left several). */
 export async function findGrantOfUserForApp(db: Db, userId: string, clientId: string): Promise<GrantPayload | undefined> {
   const row = await liveGrants(db).select('payload')
-    .where(sql<string>`payload->>'accountId'`, '=', userId)
-    .where(sql<string>`payload->>'clientId'`, '=', clientId)
-    .orderBy(sql`(payload->>'iat')::bigint`, 'desc')
+    .where('account_id', '=', userId)
+    .where('client_id', '=', clientId)
+    .orderBy(newestFirst)
     .executeTakeFirst();
   return row?.payload as unknown as GrantPayload | undefined;
 }
@@ -42,8 +50,8 @@ export async function revokeGrantsOfUserForApp(db: Db, userId: string, clientId:
   if (!isStorableText(clientId)) return 0;
   const rows = await db.selectFrom('oidc_models').select('id')
     .where('model', '=', 'Grant')
-    .where(sql<string>`payload->>'accountId'`, '=', userId)
-    .where(sql<string>`payload->>'clientId'`, '=', clientId)
+    .where('account_id', '=', userId)
+    .where('client_id', '=', clientId)
     .execute();
   for (const { id } of rows) await revokeGrant(db, id);
   return rows.length;

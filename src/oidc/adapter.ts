@@ -5,7 +5,8 @@ import { clientMetadata } from '../apps/app-types.ts';
 import { hashClientSecret } from '../apps/app.repository.ts';
 import type { Directory } from '../cache/directory.ts';
 import type { Db } from '../db/database.ts';
-import { isStorableText } from '../db/text.ts';
+import { isStorableText, readableJson } from '../db/text.ts';
+import { artifactOwner } from './artifact-owner.ts';
 import { ArtifactReader } from './artifact-reader.ts';
 import { presentedClientSecret } from './presented-client-secret.ts';
 
@@ -18,10 +19,11 @@ const consumableLabels: Record<string, string> = {
 
 // The statements every token request runs are written once, not built and compiled by Kysely each time.
 export const upsertStatement = `
-  INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, expires_at)
-  VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7::double precision))
+  INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, client_id, account_id, expires_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9::double precision))
   ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
-    user_code = excluded.user_code, expires_at = excluded.expires_at`;
+    user_code = excluded.user_code, client_id = excluded.client_id, account_id = excluded.account_id,
+    expires_at = excluded.expires_at`;
 export const consumeStatement = `
   UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL RETURNING grant_id`;
 export const findByStatements = {
@@ -32,7 +34,8 @@ export const findByStatements = {
 };
 
 /**
- * oidc-provider's storage on PostgreSQL: one table for every model, lookup columns indexed.
+ * oidc-provider's storage on PostgreSQL: one table for every model, lookup columns indexed (among them the
+ * artifact's app and user, so revocation never parses payloads; src/oidc/artifact-owner.ts).
  * Consuming is a conditional UPDATE, so of two concurrent consumers exactly one wins; the loser's
  * grant is revoked, as for any reuse of a one-time artifact.
  */
@@ -49,8 +52,10 @@ export class PostgresAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     if (this.#model === 'Grant') this.#reader.forgetGrant(id, Provider.ctx);
+    const owner = artifactOwner(this.#model, payload);
     await this.#db.executeQuery(CompiledQuery.raw(upsertStatement, [
-      this.#model, id, JSON.stringify(payload), payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null,
+      this.#model, id, readableJson(payload), payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null,
+      owner.clientId, owner.accountId,
       // No lifetime: it never expires (now() + NULL is NULL).
       expiresIn || null,
     ]));

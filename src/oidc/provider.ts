@@ -14,6 +14,7 @@ import { keepOfflineAccess, offlineAccessParam } from './offline-access.ts';
 import { requireAvailableAccount } from './interaction-policy.ts';
 import { renderLogoutSource, renderPostLogoutSuccess, renderProviderError } from './provider-pages.ts';
 import { resourceIndicators } from './resources.ts';
+import { refuseUnsafeAuthorizationParams, refuseUnsafeQuery } from './unsafe-params.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -40,6 +41,9 @@ export const oidcRoutes = {
   backchannel_authentication: '/oidc/backchannel',
   challenge: '/oidc/challenge',
 } as const;
+
+/** An extra parameter no client sends, whose validator checks all of them (src/oidc/unsafe-params.ts). */
+const checkedParams = 'sesame_checked_params';
 
 type ClientWithMetadata = { clientId: string; clientAuthMethod: string; [key: string]: unknown };
 
@@ -93,7 +97,8 @@ export function buildConfiguration({ config, db, directory, keys, issuer }: Prov
       };
     },
     loadExistingGrant: grantLoader(db) as Configuration['loadExistingGrant'],
-    extraParams: { [offlineAccessParam]: keepOfflineAccess as never },
+    // The check of every parameter comes first (its name is only a slot: oidc-provider runs validators by name).
+    extraParams: { [checkedParams]: refuseUnsafeAuthorizationParams as never, [offlineAccessParam]: keepOfflineAccess as never },
     interactions: { policy: requireAvailableAccount(interactionPolicy.base()), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
@@ -144,6 +149,7 @@ export function buildConfiguration({ config, db, directory, keys, issuer }: Prov
 export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.issuer, buildConfiguration(deps));
   provider.proxy = deps.config.trustProxy;
+  provider.use(refuseUnsafeQuery(oidcRoutes.authorization));
   provider.use(corsPreflightGuard(deps.directory, [oidcRoutes.token, oidcRoutes.userinfo, oidcRoutes.revocation, oidcRoutes.introspection]));
   const log = (event: string, level: 'error' | 'info') => (ctx: KoaContextWithOIDC | undefined, error: { name?: string; message?: string; error?: string; error_description?: string }) => {
     deps.logger[level]({

@@ -73,10 +73,11 @@ export function queryUsers(
 
 /** Ends the user's sessions and removes every grant, token and code issued for them. */
 export async function revokeUserArtifacts(db: Db, userId: string): Promise<void> {
+  // The lookup columns, never payload JSON: one row a client managed to poison must not stop this.
   await sql`
     DELETE FROM oidc_models
-    WHERE payload->>'accountId' = ${userId}
-       OR grant_id IN (SELECT id FROM oidc_models WHERE model = 'Grant' AND payload->>'accountId' = ${userId})`.execute(db);
+    WHERE account_id = ${userId}
+       OR grant_id IN (SELECT id FROM oidc_models WHERE model = 'Grant' AND account_id = ${userId})`.execute(db);
 }
 
 export async function deleteUserRow(db: Db, id: string): Promise<boolean> {
