@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { Db } from '../db/database.ts';
-import { storableJson } from '../db/text.ts';
+import { readableJson } from '../db/text.ts';
 import { newId } from '../ids.ts';
 
 export const auditEventTypes = ['sign_in.succeeded', 'sign_in.failed', 'consent.granted', 'consent.revoked', 'sign_up.succeeded', 'setup.admin_created'] as const;
@@ -31,7 +31,7 @@ export async function recordAuditEvent(db: Db, event: AuditEvent): Promise<void>
     ip: event.ip ?? null,
     user_agent: event.userAgent?.slice(0, 512) ?? null,
     // Details hold what a person typed (a login, say), which may be anything.
-    details: storableJson(event.details ?? {}),
+    details: readableJson(event.details ?? {}),
   }).execute();
 }
 

@@ -31,9 +31,11 @@ const hostileStrings = [
 ];
 
 export class Fuzzer {
+  readonly seed: number;
   readonly random: () => number;
 
-  constructor(readonly seed: number) {
+  constructor(seed: number) {
+    this.seed = seed;
     this.random = seededRandom(seed);
   }
 
