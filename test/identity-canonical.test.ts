@@ -28,7 +28,7 @@ const alertOf = (page: string) => /<p class="error" role="alert">([^<]*)<\/p>/.e
 /** Lookalikes of `bob` that canonicalise to `bob`: taken. */
 const sameAsBob = ['ｂｏｂ', 'Bob', 'BOB', 'ＢＯＢ', 'Ｂob'];
 /** Lookalikes of `bob` with characters a person cannot see or that reorder the text: refused. */
-const invisibleBob = ['bob\u200b', 'b\u202eob', 'bob\u00ad', 'bo\u200db', '\ufeffbob', 'bob\u2066', 'bob\u200e', 'b\u0007ob'];
+const invisibleBob = ['bob\u200b', 'b\u202eob', 'bob\u00ad', 'bo\u200db', 'bo\ufeffb', 'bob\u2066', 'bob\u200e', 'b\u0007ob'];
 
 let sesame: TestSesame;
 let api: ReturnType<typeof apiClient>;
@@ -153,7 +153,7 @@ describe('sign-up page', () => {
     for (const username of invisibleBob) {
       const answer = await signUp({ username, email: '' });
       expect(answer.status).toBe(400);
-      expect(answer.alert).toMatch(/^Choose a username without spaces, @ or invisible characters\.$/);
+      expect(answer.alert).toMatch(/^Choose a username without spaces, @, symbols or invisible characters\.$/);
     }
     for (const locale of ['fr', 'ja', 'ko', 'ru'] as const) expect(await signUpIn(locale)).toBe(catalogs[locale]!['signUp.invalidUsername']);
   });
@@ -201,7 +201,7 @@ describe('migrating a database that already holds lookalikes', () => {
       if (result.error) throw result.error;
       const hash = await hashPassword(password);
       const rows = [
-        ['bob', 'bob@example.com'], ['ｂｏｂ', null], ['ＢＯＢ', 'bob3@example.com'],
+        ['bob', 'bob@example.com'], ['ｂｏｂ', null], ['Ｂob', 'bob3@example.com'],
         ['carol', 'carol@example.com'], ['caroline', 'ｃａｒｏｌ@example.com'],
         ['dave\u200b', null],
       ] as const;
@@ -225,13 +225,13 @@ describe('migrating a database that already holds lookalikes', () => {
   it('completes, logs each collision and records it in the audit trail', async () => {
     const log = logs.text();
     expect(log).toMatch(/user\.identifier_collision/);
-    for (const username of ['ｂｏｂ', 'ＢＯＢ', 'caroline']) expect(log).toContain(ids[username]);
+    for (const username of ['ｂｏｂ', 'Ｂob', 'caroline']) expect(log).toContain(ids[username]);
     const cli = (options: Record<string, unknown>) => runCommand({ db: running!.db, sealer: running!.sealer, config: running!.config }, 'audit list', options) as Promise<{ items: { user_id: string; details: Record<string, unknown> }[] }>;
     const collisions = (await cli({ type: 'user.identifier_collision' })).items;
     expect(collisions.map((event) => [event.user_id, event.details.field, event.details.other_user_id]).sort()).toEqual([
       [ids['caroline'], 'email', ids['carol']],
       [ids['ｂｏｂ'], 'username', ids['bob']],
-      [ids['ＢＯＢ'], 'username', ids['bob']],
+      [ids['Ｂob'], 'username', ids['bob']],
     ].sort());
     const refused = (await cli({ type: 'user.identifier_refused' })).items;
     expect(refused).toMatchObject([{ user_id: ids['dave\u200b'], details: { field: 'username' } }]);
@@ -241,7 +241,7 @@ describe('migrating a database that already holds lookalikes', () => {
     const { application, clientSecret } = await createApplication(running!.db, { name: 'Web', type: 'traditional', redirectUris: ['https://web.example.com/cb'] });
     const party = await relyingParty({ url: running!.issuer } as TestSesame, { clientId: application.id, clientSecret }, 'https://web.example.com/cb');
     for (const [login, owner] of [
-      ['bob', 'bob'], ['ｂｏｂ', 'ｂｏｂ'], ['ＢＯＢ', 'ＢＯＢ'], ['Bob', 'bob'],
+      ['bob', 'bob'], ['ｂｏｂ', 'ｂｏｂ'], ['Ｂob', 'Ｂob'], ['Bob', 'bob'], ['ＢＯＢ', 'bob'],
       ['carol@example.com', 'carol'], ['caroline', 'caroline'], ['ｃａｒｏｌ@example.com', 'caroline'],
       ['dave\u200b', 'dave\u200b'],
     ] as const) {
@@ -258,7 +258,7 @@ describe('migrating a database that already holds lookalikes', () => {
     await expect(createUser(running!.db, { username: 'bob', password })).rejects.toMatchObject({ code: 'user.exists' });
     // A lookalike account renamed to a name of its own is an ordinary account again.
     const { updateUserProfile } = await import('../src/users/user.service.ts');
-    expect(await updateUserProfile(running!.db, ids['ＢＯＢ']!, { username: 'robert' })).toMatchObject({ username: 'robert' });
+    expect(await updateUserProfile(running!.db, ids['Ｂob']!, { username: 'robert' })).toMatchObject({ username: 'robert' });
     await expect(createUser(running!.db, { username: 'ROBERT', password })).rejects.toMatchObject({ code: 'user.exists' });
   });
 });
