@@ -226,14 +226,14 @@ describe('migrating a database that already holds lookalikes', () => {
     const log = logs.text();
     expect(log).toMatch(/user\.identifier_collision/);
     for (const username of ['ｂｏｂ', 'Ｂob', 'caroline']) expect(log).toContain(ids[username]);
-    const cli = (options: Record<string, unknown>) => runCommand({ db: running!.db, sealer: running!.sealer, config: running!.config }, 'audit list', options) as Promise<{ items: { user_id: string; details: Record<string, unknown> }[] }>;
-    const collisions = (await cli({ type: 'user.identifier_collision' })).items;
+    const cli = (options: Record<string, unknown>) => runCommand({ db: running!.db, sealer: running!.sealer, config: running!.config }, 'audit list', options) as Promise<{ events: { user_id: string; details: Record<string, unknown> }[] }>;
+    const collisions = (await cli({ type: 'user.identifier_collision' })).events;
     expect(collisions.map((event) => [event.user_id, event.details.field, event.details.other_user_id]).sort()).toEqual([
       [ids['caroline'], 'email', ids['carol']],
       [ids['ｂｏｂ'], 'username', ids['bob']],
       [ids['Ｂob'], 'username', ids['bob']],
     ].sort());
-    const refused = (await cli({ type: 'user.identifier_refused' })).items;
+    const refused = (await cli({ type: 'user.identifier_refused' })).events;
     expect(refused).toMatchObject([{ user_id: ids['dave\u200b'], details: { field: 'username' } }]);
   });
 

@@ -11,7 +11,8 @@ import {
 import { assertThat, isUniqueViolation, ServiceError } from '../errors.ts';
 import { canonicalEmail, canonicalUsername, displayForm, refusalMessages } from './identifier.ts';
 
-const username = z.string().trim().min(1).max(128).regex(/^[^\s@]+$/, 'may not contain spaces or @');
+// Unicode white space (JS's \s would also take U+FEFF, which identifier.ts refuses as invisible, with its own code).
+const username = z.string().trim().min(1).max(128).regex(/^[^\p{White_Space}@]+$/u, 'may not contain spaces or @');
 export const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(1024);
 
 export const newUserSchema = z.object({
