@@ -49,7 +49,7 @@ function hotQueries(fx: Pick<Fixtures, 'user' | 'web' | 'resource'>): HotQuery[]
     { name: 'user by id', source: 'findUserById (findAccount)', when: 'cache miss',
       sql: `SELECT * FROM users WHERE id = $1`, params: ['usr_seed_500000'] },
     { name: 'user by username or email', source: 'findUserByLogin (sign-in)', when: 'per request',
-      sql: `SELECT * FROM users WHERE (lower(username) = $1 OR lower(email) = $1) ORDER BY lower(username) = $1 DESC LIMIT 1`, params: ['seed-user-500000'] },
+      sql: `SELECT * FROM users WHERE (username_key = $1 OR email_key = $1) ORDER BY username_key = $1 DESC, username = $1 OR coalesce(email = $1, false) DESC, username_key_duplicate + email_key_duplicate LIMIT 1`, params: ['seed-user-500000'] },
     { name: 'API resource by indicator', source: 'findResourceByIndicator', when: 'cache miss',
       sql: `SELECT * FROM api_resources WHERE indicator = $1`, params: [fx.resource.indicator] },
     { name: 'app resource allowlist', source: 'allowedResourceScopes', when: 'cache miss',

@@ -56,8 +56,8 @@ async function seed() {
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   await step(`${users.toLocaleString('en')} users`, () => db.query(`
-    INSERT INTO users (id, username, email, email_verified, password_hash, name, given_name, family_name, locale, created_at, updated_at)
-    SELECT 'usr_seed_' || g, 'seed-user-' || g, 'seed-user-' || g || '@example.com', g % 2 = 0, $1,
+    INSERT INTO users (id, username, username_key, email, email_key, email_verified, password_hash, name, given_name, family_name, locale, created_at, updated_at)
+    SELECT 'usr_seed_' || g, 'seed-user-' || g, 'seed-user-' || g, 'seed-user-' || g || '@example.com', 'seed-user-' || g || '@example.com', g % 2 = 0, $1,
            'Seed User ' || g, 'Seed', 'User ' || g, 'en', now() - (g || ' seconds')::interval, now()
     FROM generate_series(1, $2::int) g`, [passwordHash, users]));
 

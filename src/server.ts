@@ -54,8 +54,9 @@ export async function openRuntime(config: Config, logger: Logger) {
     const sealer = createSealer(masterSecret);
     const opened = await openDatabase(config, (error) => logger.warn({ err: error }, 'change feed connection lost; caches bypassed until it is back'));
     db = opened.db;
-    const { applied } = await migrateToLatest(db);
+    const { applied, warnings } = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
+    for (const warning of warnings) logger.warn({ migration: warning.migration, ...warning.details }, warning.message);
     await assertSecretOpensKeys(db, sealer);
     await ensureKeys(db, sealer);
     return { db, changes: opened.changes, sealer, lock, masterSecret, migrated: applied };

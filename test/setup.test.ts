@@ -67,7 +67,7 @@ describe('first-run setup', () => {
     expect(page).not.toContain('short');
 
     const badName = await agent.request(form!.action, { form: { ...form!.fields, username: 'ada lovelace', password: 'a long passphrase' } });
-    expect(alertOf(await badName.text())).toBe('Choose a username without spaces or @.');
+    expect(alertOf(await badName.text())).toBe('Choose a username without spaces, @, symbols or invisible characters.');
     expect(await admins()).toEqual([]);
   });
 

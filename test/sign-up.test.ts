@@ -84,8 +84,8 @@ describe('self-registration on', () => {
     expect(page).toContain('value="newbie"');
     expect(page).not.toContain('short');
     for (const [fields, message] of [
-      [{ username: 'new bie', password: 'a long passphrase' }, 'Choose a username without spaces or @.'],
-      [{ username: 'nul\u0000byte', password: 'a long passphrase' }, 'Choose a username without spaces or @.'],
+      [{ username: 'new bie', password: 'a long passphrase' }, 'Choose a username without spaces, @, symbols or invisible characters.'],
+      [{ username: 'nul\u0000byte', password: 'a long passphrase' }, 'Choose a username without spaces, @, symbols or invisible characters.'],
       [{ username: 'newbie', email: 'not-an-email', password: 'a long passphrase' }, 'Enter a valid email address.'],
     ] as const) {
       const response = await agent.request(form.action, { form: { ...form.fields, ...fields } });

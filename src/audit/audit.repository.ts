@@ -3,7 +3,9 @@ import type { Db } from '../db/database.ts';
 import { readableJson } from '../db/text.ts';
 import { newId } from '../ids.ts';
 
-export const auditEventTypes = ['sign_in.succeeded', 'sign_in.failed', 'consent.granted', 'consent.revoked', 'sign_up.succeeded', 'setup.admin_created'] as const;
+export const auditEventTypes = ['sign_in.succeeded', 'sign_in.failed', 'consent.granted', 'consent.revoked', 'sign_up.succeeded', 'setup.admin_created',
+  // Written by the canonical-identities migration for accounts created before usernames were compared canonically.
+  'user.identifier_collision', 'user.identifier_refused'] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 
 export interface AuditEvent {

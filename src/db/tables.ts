@@ -18,8 +18,18 @@ export interface Address {
 
 export interface UsersTable {
   id: string;
+  /** As the person typed it (NFC); shown, never compared. */
   username: string;
+  /** What usernames are compared by (src/users/identifier.ts): unique, but for the duplicates below. */
+  username_key: string;
+  /**
+   * 0, but for accounts the canonical-identities migration found sharing a key with an older one (1, 2… by age):
+   * they keep working, and no new account can join them. Back to 0 when the account takes a name of its own.
+   */
+  username_key_duplicate: Generated<number>;
   email: string | null;
+  email_key: string | null;
+  email_key_duplicate: Generated<number>;
   email_verified: Generated<boolean>;
   password_hash: string | null;
   name: string | null;

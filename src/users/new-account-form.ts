@@ -1,4 +1,5 @@
 import type { Translate } from '../i18n/locale.ts';
+import { canonicalEmail, canonicalUsername } from './identifier.ts';
 import { newUserSchema } from './user.service.ts';
 
 export interface NewAccountForm {
@@ -17,9 +18,9 @@ export function readNewAccountForm(body: Record<string, unknown>, t: Translate):
   const form = { username: text('username', 128).trim(), email: text('email', 320).trim(), password: text('password', 1024) };
   const shape = newUserSchema.shape;
   const problems = [
-    // Control characters (NUL above all, which PostgreSQL text cannot hold) are no part of a name.
-    shape.username.safeParse(form.username).success && !/\p{C}/u.test(form.username) ? undefined : t('signUp.invalidUsername'),
-    !form.email || shape.email.safeParse(form.email).success ? undefined : t('signUp.invalidEmail'),
+    // The rules createUser applies (src/users/identifier.ts): no invisible, bidi or control characters, no symbols.
+    shape.username.safeParse(form.username).success && !canonicalUsername(form.username).refused ? undefined : t('signUp.invalidUsername'),
+    !form.email || (shape.email.safeParse(form.email).success && !canonicalEmail(form.email).refused) ? undefined : t('signUp.invalidEmail'),
     shape.password.safeParse(form.password).success ? undefined : t('signUp.weakPassword'),
   ].filter(Boolean);
   return { form, error: problems.length ? problems.join(' ') : undefined };

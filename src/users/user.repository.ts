@@ -1,25 +1,49 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { pageNewestFirst, type Page } from '../db/paging.ts';
-import { isStorableText } from '../db/text.ts';
 import { likePattern, type PageRequest } from '../pagination.ts';
 import type { Database, NewUser, User, UserUpdate } from '../db/tables.ts';
+import { canonicalLogin, displayForm } from './identifier.ts';
 
 export async function findUserById(db: Db, id: string): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** The user signing in with a username or an email, compared case-insensitively. */
+/**
+ * The user signing in with a username or an email, compared by canonical key (src/users/identifier.ts). Accounts
+ * that share a key from before keys existed (see the canonical-identities migration): the one whose identifier
+ * was typed exactly as stored, else the one holding the key.
+ */
 export async function findUserByLogin(db: Db, login: string): Promise<User | undefined> {
-  const key = login.trim().toLowerCase();
-  if (!isStorableText(key)) return undefined;
+  const key = canonicalLogin(login);
+  if (key === undefined) return undefined;
+  const typed = displayForm(login);
   return db.selectFrom('users').selectAll()
-    .where((eb) => eb.or([
-      eb(sql<string>`lower(username)`, '=', key),
-      eb(sql<string>`lower(email)`, '=', key),
-    ]))
-    .orderBy(sql`lower(username) = ${key}`, 'desc')
+    .where((eb) => eb.or([eb('username_key', '=', key), eb('email_key', '=', key)]))
+    .orderBy(sql`username_key = ${key}`, 'desc')
+    .orderBy(sql`username = ${typed} OR coalesce(email = ${typed}, false)`, 'desc')
+    .orderBy(sql`username_key_duplicate + email_key_duplicate`)
     .executeTakeFirst();
+}
+
+/**
+ * Whether an account numbered as a duplicate by the canonical-identities migration holds either key. The unique
+ * indexes leave those out; their keys never change while numbered, so this check cannot race.
+ */
+export async function isKeyHeldByDuplicate(
+  db: Db,
+  keys: { usernameKey?: string | null; emailKey?: string | null },
+  exceptId?: string,
+): Promise<boolean> {
+  const { usernameKey, emailKey } = keys;
+  if (!usernameKey && !emailKey) return false;
+  let query = db.selectFrom('users').select('id')
+    .where((eb) => eb.or([
+      ...(usernameKey ? [eb.and([eb('username_key', '=', usernameKey), eb('username_key_duplicate', '>', 0)])] : []),
+      ...(emailKey ? [eb.and([eb('email_key', '=', emailKey), eb('email_key_duplicate', '>', 0)])] : []),
+    ]));
+  if (exceptId) query = query.where('id', '<>', exceptId);
+  return (await query.limit(1).executeTakeFirst()) !== undefined;
 }
 
 export async function insertUser(db: Db, user: NewUser): Promise<User> {

@@ -5,12 +5,14 @@ import { newId } from '../ids.ts';
 import type { PageRequest } from '../pagination.ts';
 import { hashPassword } from './password.ts';
 import {
-  countActiveAdmins, deleteUserRow, findUserById, insertUser, queryUsers, revokeUserArtifacts, updateUser,
-  type UserFilter,
+  countActiveAdmins, deleteUserRow, findUserById, insertUser, isKeyHeldByDuplicate, queryUsers, revokeUserArtifacts,
+  updateUser, type UserFilter,
 } from './user.repository.ts';
 import { assertThat, isUniqueViolation, ServiceError } from '../errors.ts';
+import { canonicalEmail, canonicalUsername, displayForm, refusalMessages } from './identifier.ts';
 
-const username = z.string().trim().min(1).max(128).regex(/^[^\s@]+$/, 'may not contain spaces or @');
+// Unicode white space (JS's \s would also take U+FEFF, which identifier.ts refuses as invisible, with its own code).
+const username = z.string().trim().min(1).max(128).regex(/^[^\p{White_Space}@]+$/u, 'may not contain spaces or @');
 export const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(1024);
 
 export const newUserSchema = z.object({
@@ -59,13 +61,34 @@ export type UserChanges = z.input<typeof userChangesSchema>;
 const notFound = (id: string) => new ServiceError('user.not_found', `no user with id ${JSON.stringify(id)}`, 404);
 const exists = () => new ServiceError('user.exists', 'a user with this username or email already exists', 409);
 
+/** The canonical key of a username or email (src/users/identifier.ts); `user.invalid_*` when the rules refuse it. */
+function keyOf(field: 'username' | 'email', value: string): string {
+  const canonical = field === 'username' ? canonicalUsername(value) : canonicalEmail(value);
+  assertThat(canonical.key !== undefined, () => {
+    const detail = refusalMessages[canonical.refused!];
+    return new ServiceError(`user.invalid_${field}`, `${field} ${detail}`, 422, [{ pointer: `/${field}`, detail }]);
+  });
+  return canonical.key;
+}
+
+/** Keys are unique by index, but for accounts an old collision left in place, which are checked here. */
+async function assertKeysFree(db: Db, keys: { usernameKey?: string | null; emailKey?: string | null }, exceptId?: string) {
+  assertThat(!(await isKeyHeldByDuplicate(db, keys, exceptId)), exists);
+}
+
 export async function createUser(db: Db, input: NewUserInput): Promise<User> {
   const data = newUserSchema.parse(input);
+  const usernameKey = keyOf('username', data.username);
+  const emailKey = data.email === undefined ? null : keyOf('email', data.email);
+  await assertKeysFree(db, { usernameKey, emailKey });
   try {
     return await insertUser(db, {
       id: newId('u_'),
-      username: data.username,
-      email: data.email ?? null,
+      // Shown as typed; compared only by key.
+      username: displayForm(data.username),
+      username_key: usernameKey,
+      email: data.email === undefined ? null : displayForm(data.email),
+      email_key: emailKey,
       name: data.name ?? null,
       password_hash: await hashPassword(data.password),
       is_admin: data.admin ?? false,
@@ -76,9 +99,12 @@ export async function createUser(db: Db, input: NewUserInput): Promise<User> {
   }
 }
 
-/** What the CLI and API show of a user: never the password hash. */
+/** What the CLI and API show of a user: never the password hash, nor the keys it is compared by. */
 export function publicUser(user: User) {
-  const { password_hash: _hash, ...rest } = user;
+  const {
+    password_hash: _hash, username_key: _usernameKey, username_key_duplicate: _usernameDuplicate,
+    email_key: _emailKey, email_key_duplicate: _emailDuplicate, ...rest
+  } = user;
   return rest;
 }
 
@@ -103,13 +129,24 @@ export async function updateUserProfile(db: Db, id: string, input: UserChanges):
   const changes = userChangesSchema.parse(input);
   const user = await getUser(db, id);
   if (changes.is_admin === false) await assertNotLastAdmin(db, user, 'demote');
-  const { address, email, ...rest } = changes;
+  const { address, email, username, ...rest } = changes;
   const update: UserUpdate = {
     ...rest,
     ...(address !== undefined ? { address: address === null ? null : JSON.stringify(address) } : {}),
     // A new email address is unverified unless the same request says otherwise.
-    ...(email !== undefined ? { email, email_verified: changes.email_verified ?? (email === user.email ? user.email_verified : false) } : {}),
+    ...(email !== undefined ? { email: email === null ? null : displayForm(email), email_verified: changes.email_verified ?? (email === user.email ? user.email_verified : false) } : {}),
   };
+  if (username !== undefined) {
+    const key = keyOf('username', username);
+    update.username = displayForm(username);
+    // A new key is an ordinary one, even for an account an old collision had numbered.
+    if (key !== user.username_key) Object.assign(update, { username_key: key, username_key_duplicate: 0 });
+  }
+  if (email !== undefined) {
+    const key = email === null ? null : keyOf('email', email);
+    if (key !== user.email_key) Object.assign(update, { email_key: key, email_key_duplicate: 0 });
+  }
+  await assertKeysFree(db, { usernameKey: update.username_key, emailKey: update.email_key }, id);
   try {
     const updated = await updateUser(db, id, update);
     assertThat(updated, () => notFound(id));

@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely/migration';
+import type { SesameMigration } from '../migrate.ts';
 import * as initial from './2026-11-23-0001-initial.ts';
 import * as managementAccess from './2026-11-24-0001-management-access.ts';
 import * as resourcesRolesConsent from './2026-11-24-0002-resources-roles-consent.ts';
@@ -6,9 +6,10 @@ import * as oidcPayloadJson from './2026-11-25-0001-oidc-payload-json.ts';
 import * as consoleSetupSignInExperience from './2026-11-26-0001-console-setup-sign-in-experience.ts';
 import * as changeNotifications from './2026-11-27-0001-change-notifications.ts';
 import * as oidcLookupColumns from './2026-11-30-0001-oidc-lookup-columns.ts';
+import * as canonicalIdentities from './2026-11-30-0003-canonical-identities.ts';
 
 /** Every migration, by name; names sort by date. */
-export const migrations: Record<string, Migration> = {
+export const migrations: Record<string, SesameMigration> = {
   '2026-11-23-0001-initial': initial,
   '2026-11-24-0001-management-access': managementAccess,
   '2026-11-24-0002-resources-roles-consent': resourcesRolesConsent,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-0001-console-setup-sign-in-experience': consoleSetupSignInExperience,
   '2026-11-27-0001-change-notifications': changeNotifications,
   '2026-11-30-0001-oidc-lookup-columns': oidcLookupColumns,
+  '2026-11-30-0003-canonical-identities': canonicalIdentities,
 };

@@ -20,7 +20,7 @@ export const en = {
   'signUp.haveAccount': 'Already have an account?',
   'signUp.signIn': 'Sign in',
   'signUp.taken': 'This username or email cannot be used. Choose another one, or sign in.',
-  'signUp.invalidUsername': 'Choose a username without spaces or @.',
+  'signUp.invalidUsername': 'Choose a username without spaces, @, symbols or invisible characters.',
   'signUp.invalidEmail': 'Enter a valid email address.',
   'signUp.weakPassword': 'Choose a password of at least 8 characters.',
   'signUp.disabled': 'Creating an account is not available here. Ask your administrator for an account.',

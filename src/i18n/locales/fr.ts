@@ -21,7 +21,7 @@ export const fr: Messages = {
   'signUp.haveAccount': 'Vous avez déjà un compte ?',
   'signUp.signIn': 'Se connecter',
   'signUp.taken': "Ce nom d'utilisateur ou cet e-mail ne peut pas être utilisé. Choisissez-en un autre, ou connectez-vous.",
-  'signUp.invalidUsername': "Choisissez un nom d'utilisateur sans espace ni @.",
+  'signUp.invalidUsername': "Choisissez un nom d'utilisateur sans espace, @, symbole ni caractère invisible.",
   'signUp.invalidEmail': 'Saisissez une adresse e-mail valide.',
   'signUp.weakPassword': "Choisissez un mot de passe d'au moins 8 caractères.",
   'signUp.disabled': "La création de compte n'est pas disponible ici. Demandez un compte à votre administrateur.",

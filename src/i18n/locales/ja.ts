@@ -21,7 +21,7 @@ export const ja: Messages = {
   'signUp.haveAccount': 'すでにアカウントをお持ちですか？',
   'signUp.signIn': 'サインイン',
   'signUp.taken': 'このユーザー名またはメールアドレスは使用できません。別のものを選ぶか、サインインしてください。',
-  'signUp.invalidUsername': 'スペースや @ を含まないユーザー名を選んでください。',
+  'signUp.invalidUsername': 'スペース、@、記号、見えない文字を含まないユーザー名を選んでください。',
   'signUp.invalidEmail': '有効なメールアドレスを入力してください。',
   'signUp.weakPassword': '8 文字以上のパスワードを選んでください。',
   'signUp.disabled': 'ここではアカウントを作成できません。管理者にアカウントを依頼してください。',

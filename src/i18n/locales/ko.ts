@@ -21,7 +21,7 @@ export const ko: Messages = {
   'signUp.haveAccount': '이미 계정이 있으신가요?',
   'signUp.signIn': '로그인',
   'signUp.taken': '이 사용자 이름 또는 이메일은 사용할 수 없습니다. 다른 것을 선택하거나 로그인하세요.',
-  'signUp.invalidUsername': '공백이나 @가 없는 사용자 이름을 선택하세요.',
+  'signUp.invalidUsername': '공백, @, 기호, 보이지 않는 문자가 없는 사용자 이름을 선택하세요.',
   'signUp.invalidEmail': '올바른 이메일 주소를 입력하세요.',
   'signUp.weakPassword': '8자 이상의 비밀번호를 선택하세요.',
   'signUp.disabled': '여기에서는 계정을 만들 수 없습니다. 관리자에게 계정을 요청하세요.',

@@ -33,7 +33,7 @@ export function userRoutes({ db }: UserRouteDeps): Route[] {
       body: newUserBody,
       response: userSchema,
       status: 201,
-      problems: [409],
+      problems: [409, 422],
       async handle({ body, ctx }) {
         const user = await createUser(db, { ...body, admin: body.is_admin });
         ctx.set('Location', `/api/users/${user.id}`);
@@ -55,7 +55,7 @@ export function userRoutes({ db }: UserRouteDeps): Route[] {
       params: userParams,
       body: userChangesBody,
       response: userSchema,
-      problems: [404, 409],
+      problems: [404, 409, 422],
       handle: async ({ params, body }) => toApiUser(await updateUserProfile(db, params.id, body)),
     }),
     defineRoute({
