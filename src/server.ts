@@ -125,7 +125,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
       consoleDir: config.consoleDir,
       signInExperience: cachedSignInExperience(db, config.settingsCacheSeconds * 1000),
     });
-    handle = withRequestLog(logger, requestHandler(app, providers));
+    handle = withRequestLog(logger, requestHandler(app, providers, issuer));
     if (options.worker) await listen();
 
     timers.push(setInterval(() => {

@@ -9,6 +9,8 @@ import { roleNamesOfUser } from '../permissions/permission.repository.ts';
 import { adapterFactory } from './adapter.ts';
 import { claimsByScope, oidcScopes, userClaims } from './claims.ts';
 import { corsPreflightGuard } from './cors-preflight.ts';
+import { metadataCaching } from './metadata-caching.ts';
+import { issuerOrigin } from '../http/issuer-origin.ts';
 import { grantLoader } from './grants.ts';
 import { keepOfflineAccess, offlineAccessParam } from './offline-access.ts';
 import { requireAvailableAccount } from './interaction-policy.ts';
@@ -144,6 +146,8 @@ export function buildConfiguration({ config, db, directory, keys, issuer }: Prov
 export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.issuer, buildConfiguration(deps));
   provider.proxy = deps.config.trustProxy;
+  issuerOrigin(deps.issuer).bind(provider);
+  provider.use(metadataCaching({ discovery: '/.well-known/openid-configuration', jwks: oidcRoutes.jwks }, deps.config.keyRefreshSeconds));
   provider.use(corsPreflightGuard(deps.directory, [oidcRoutes.token, oidcRoutes.userinfo, oidcRoutes.revocation, oidcRoutes.introspection]));
   const log = (event: string, level: 'error' | 'info') => (ctx: KoaContextWithOIDC | undefined, error: { name?: string; message?: string; error?: string; error_description?: string }) => {
     deps.logger[level]({
