@@ -99,7 +99,12 @@ export function buildConfiguration({ config, db, directory, keys, issuer }: Prov
     interactions: { policy: requireAvailableAccount(interactionPolicy.base()), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // RFC 7009 §2.2: a token the app may not revoke is answered like an unknown one (200, nothing revoked),
+        // so the endpoint never tells another app whether a token exists.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       introspection: {
         enabled: true,
         // Until resource servers are clients of their own, an app may introspect only its own tokens:
