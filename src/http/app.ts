@@ -12,6 +12,7 @@ import { createSignedValues } from '../account/signed-cookie.ts';
 import type { Logger } from '../logger.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
 import { oidcRoutes } from '../oidc/provider.ts';
+import { authorizationPost } from '../oidc/authorization-post.ts';
 import { securityHeaders } from './security-headers.ts';
 import { issuerOrigin } from './issuer-origin.ts';
 import { pickLocale, translator } from '../i18n/locale.ts';
@@ -133,6 +134,7 @@ export function createApp(appDeps: AppDeps): Koa {
   app.use(securityHeaders(deps.issuer).middleware);
   app.use(errorBoundary(deps.logger));
   app.use(brandedPages(deps.signInExperience, deps.logger));
+  app.use(authorizationPost());
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   app.use(async function delegateToProvider(ctx) {
     ctx.respond = false;
