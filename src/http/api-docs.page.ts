@@ -15,6 +15,7 @@ export const problemCodes: Record<string, string> = {
   'auth.missing_token': 'No Authorization: Bearer header.',
   'auth.invalid_token': 'Not a Management API token of this Sesame (wrong audience, issuer, type or signature).',
   'auth.token_expired': 'The token has expired; get a new one.',
+  'auth.signed_out': 'The person signed out of the app the token came from, or its access was revoked; sign in again.',
   'auth.insufficient_scope': 'The token lacks the management scope.',
   'auth.access_withdrawn': 'The app that obtained the token no longer has management access.',
   'auth.not_admin': 'The user the token was issued to is not an active admin.',

@@ -15,7 +15,7 @@ import { grantLoader } from './grants.ts';
 import { keepOfflineAccess, offlineAccessParam } from './offline-access.ts';
 import { requireAvailableAccount } from './interaction-policy.ts';
 import { renderLogoutSource, renderPostLogoutSuccess, renderProviderError } from './provider-pages.ts';
-import { resourceIndicators } from './resources.ts';
+import { managementTokenClaims, resourceIndicators } from './resources.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -95,6 +95,7 @@ export function buildConfiguration({ config, db, directory, keys, issuer }: Prov
       };
     },
     loadExistingGrant: grantLoader(db) as Configuration['loadExistingGrant'],
+    extraTokenClaims: managementTokenClaims(issuer),
     extraParams: { [offlineAccessParam]: keepOfflineAccess as never },
     interactions: { policy: requireAvailableAccount(interactionPolicy.base()), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
