@@ -17,6 +17,7 @@ import { securityHeaders } from './security-headers.ts';
 import { issuerOrigin } from './issuer-origin.ts';
 import { pickLocale, translator } from '../i18n/locale.ts';
 import { messagePage } from '../pages/message.page.ts';
+import { faviconCacheControl, faviconSvg } from '../pages/favicon.ts';
 import { pageContentSecurityPolicyFor } from '../pages/layout.ts';
 import { consoleRoutes } from '../console/console.routes.ts';
 import { loadSignInExperience, signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
@@ -41,6 +42,11 @@ export interface AppDeps {
 
 function operationsRoutes({ db, providers }: AppDeps): Router {
   const router = new Router();
+  router.get(['/favicon.ico', '/favicon.svg'], function serveFavicon(ctx) {
+    ctx.type = 'image/svg+xml';
+    ctx.set('Cache-Control', faviconCacheControl);
+    ctx.body = faviconSvg;
+  });
   router.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
   router.get('/readyz', async function checkReady(ctx) {
     try {
