@@ -74,19 +74,25 @@ function loopbackAddress(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** Where the setup link goes: the operator's terminal (standard output), never the log. */
+export type Printer = (text: string) => void;
+
+export function terminalPrinter(config: Config): Printer {
+  return config.logLevel === 'silent' ? () => {} : (text) => { process.stdout.write(text); };
+}
+
 /**
- * First run: while no admin exists, a one-time link to create one, printed for the operator (and logged).
+ * First run: while no admin exists, a one-time link to create one, printed for the operator. The token is a
+ * credential: logs are collected, shipped and kept, so the log only says that a link was printed.
  * Every node that starts issues its own (with several workers, their primary does, once); all stop working once an
  * admin exists.
  */
-export async function announceSetupLink(db: Db, issuer: string, config: Config, logger: Logger): Promise<void> {
+export async function announceSetupLink(db: Db, issuer: string, config: Config, logger: Logger, print: Printer = terminalPrinter(config)): Promise<void> {
   const token = await issueSetupToken(db, config.ttl.setupLink);
   if (!token) return;
   const url = `${issuer}/console/setup?token=${token}`;
-  logger.warn({ setupUrl: url, expiresInSeconds: config.ttl.setupLink }, 'no admin exists yet: open the setup link to create the first admin');
-  if (config.logLevel !== 'silent') {
-    process.stdout.write(`\nNo admin exists yet. Create the first one with this one-time link (valid ${Math.round(config.ttl.setupLink / 3600)} h):\n\n  ${url}\n\n`);
-  }
+  logger.warn({ setupLinkPrinted: true, expiresInSeconds: config.ttl.setupLink }, 'no admin exists yet: a one-time setup link to create the first admin was printed to the terminal');
+  print(`\nNo admin exists yet. Create the first one with this one-time link (valid ${Math.round(config.ttl.setupLink / 3600)} h):\n\n  ${url}\n\n`);
 }
 
 export interface StartOptions {
@@ -96,6 +102,8 @@ export interface StartOptions {
    * share and answer 503. The primary announces the setup link, once for all.
    */
   worker?: boolean;
+  /** Where the first-run setup link is printed; standard output by default. */
+  print?: Printer;
 }
 
 export async function startSesame(config: Config, logger = createLogger(config.logLevel), options: StartOptions = {}): Promise<Sesame> {
@@ -126,7 +134,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
       consoleDir: config.consoleDir,
       signInExperience: cachedSignInExperience(db, config.settingsCacheSeconds * 1000),
     });
-    handle = withRequestLog(logger, requestHandler(app, providers));
+    handle = withRequestLog(logger, requestHandler(app, providers, issuer));
     if (options.worker) await listen();
 
     timers.push(setInterval(() => {
@@ -156,7 +164,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     };
     if (!config.databaseUrl) cli = await listenForCli(config.dataDir, sesame);
     logger.info({ issuer, port, database: config.databaseUrl ? 'postgresql' : 'embedded' }, 'sesame started');
-    if (!options.worker) await announceSetupLink(db, issuer, config, logger);
+    if (!options.worker) await announceSetupLink(db, issuer, config, logger, options.print);
     return sesame;
   } catch (error) {
     for (const timer of timers) clearInterval(timer);

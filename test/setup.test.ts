@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueSetupToken } from '../src/console/setup.service.ts';
-import { captureLogs, startTestSesame, type TestSesame } from './support/sesame.ts';
+import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { parseForm, UserAgent } from './support/user-agent.ts';
 
 /** First run: the one-time link printed at start-up creates the first admin, once. */
@@ -9,9 +9,9 @@ let sesame: TestSesame;
 let setupUrl: string;
 
 beforeAll(async () => {
-  const logs = captureLogs();
-  sesame = await startTestSesame({ SESAME_LOG_LEVEL: 'warn' }, { logger: logs.logger });
-  setupUrl = /"setupUrl":"([^"]+)"/.exec(logs.text())?.[1] ?? '';
+  const printed: string[] = [];
+  sesame = await startTestSesame({}, { print: (text) => { printed.push(text); } });
+  setupUrl = /(\S+\/console\/setup\?token=\S+)/.exec(printed.join(''))?.[1] ?? '';
 });
 afterAll(async () => sesame?.stop());
 

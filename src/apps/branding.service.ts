@@ -19,8 +19,11 @@ export type BrandingChanges = Partial<Record<BrandingField, string | null>>;
 
 export const maxBrandingUrlLength = 2048;
 
-/** Why `value` cannot be a branding URL, or undefined when it can. */
-export function brandingUrlProblem(value: string): string | undefined {
+/**
+ * Why `value` cannot be a branding URL, or undefined when it can. An image (a logo) must also be one the pages'
+ * Content-Security-Policy can allow, whose grammar has no IPv6 literals: not http://[::1].
+ */
+export function brandingUrlProblem(value: string, kind: 'link' | 'image' = 'link'): string | undefined {
   if (value.length > maxBrandingUrlLength) return `must be at most ${maxBrandingUrlLength} characters`;
   if (/[\s\p{C}\\]/u.test(value)) return 'must not contain whitespace, control or invisible characters, or a backslash';
   if (value.includes('#')) return 'must not contain a fragment (#)';
@@ -36,6 +39,7 @@ export function brandingUrlProblem(value: string): string | undefined {
   if (url.username || url.password || /^https?:\/\/[^/?]*@/i.test(value)) return 'must not contain user information (user@host)';
   if (!url.hostname) return 'has no host';
   if (scheme === 'http' && !loopbackHosts.has(url.hostname)) return 'must use https; http is allowed only on localhost, 127.0.0.1 and [::1]';
+  if (scheme === 'http' && kind === 'image' && url.hostname.startsWith('[')) return 'must use https, or http on localhost or 127.0.0.1 (a page\'s Content-Security-Policy cannot name an IPv6 address)';
   return undefined;
 }
 
@@ -80,7 +84,7 @@ export async function updateBranding(db: Db, applicationId: string, input: Brand
     if (value === undefined && !options.replace) continue;
     const cleared = value === undefined || value === null || value === '';
     if (!cleared && field !== 'display_name') {
-      const problem = brandingUrlProblem(value);
+      const problem = brandingUrlProblem(value, field === 'logo_url' || field === 'logo_dark_url' ? 'image' : 'link');
       if (problem) problems.push({ pointer: `/${field}`, detail: `${field} ${problem}` });
     }
     next[field] = cleared ? null : value;

@@ -25,6 +25,12 @@ const liveGrants = (db: Db) => db.selectFrom('oidc_models')
   .where('model', '=', 'Grant')
   .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]));
 
+/** Whether a grant still stands: not ended by sign-out, by the person or an admin, nor expired. */
+export async function isGrantLive(db: Db, grantId: string): Promise<boolean> {
+  if (!isStorableText(grantId)) return false;
+  return Boolean(await liveGrants(db).select('id').where('id', '=', grantId).executeTakeFirst());
+}
+
 /** Every live grant of a user, newest first. */
 export async function findGrantsOfUser(db: Db, userId: string): Promise<GrantPayload[]> {
   const rows = await liveGrants(db).select('payload')

@@ -1,5 +1,5 @@
 import { html, SafeHtml } from '../pages/html.ts';
-import type { Route } from './route.ts';
+import { maxRequestDepth, type Route } from './route.ts';
 import { openApiPath } from './openapi.ts';
 
 /** Problem codes callers may see, for the reference page (each problem's `type` links to its entry). */
@@ -7,6 +7,7 @@ export const problemCodes: Record<string, string> = {
   'request.invalid': 'The request does not fit the schema; `errors` names each field.',
   'request.malformed_json': 'The body is not valid JSON.',
   'request.too_large': 'The body is too large.',
+  'request.too_deep': `The body nests objects or arrays more than ${maxRequestDepth} levels deep.`,
   'request.unsupported_media_type': 'The body is not JSON.',
   'request.invalid_cursor': 'The cursor was not returned by this API.',
   'request.not_found': 'No operation at this path.',
@@ -14,6 +15,7 @@ export const problemCodes: Record<string, string> = {
   'auth.missing_token': 'No Authorization: Bearer header.',
   'auth.invalid_token': 'Not a Management API token of this Sesame (wrong audience, issuer, type or signature).',
   'auth.token_expired': 'The token has expired; get a new one.',
+  'auth.signed_out': 'The person signed out of the app the token came from, or its access was revoked; sign in again.',
   'auth.insufficient_scope': 'The token lacks the management scope.',
   'auth.access_withdrawn': 'The app that obtained the token no longer has management access.',
   'auth.not_admin': 'The user the token was issued to is not an active admin.',

@@ -12,9 +12,12 @@ import { createSignedValues } from '../account/signed-cookie.ts';
 import type { Logger } from '../logger.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
 import { oidcRoutes } from '../oidc/provider.ts';
-import { securityHeaders, setSecurityHeaders } from './security-headers.ts';
+import { authorizationPost } from '../oidc/authorization-post.ts';
+import { securityHeaders } from './security-headers.ts';
+import { issuerOrigin } from './issuer-origin.ts';
 import { pickLocale, translator } from '../i18n/locale.ts';
 import { messagePage } from '../pages/message.page.ts';
+import { faviconCacheControl, faviconSvg } from '../pages/favicon.ts';
 import { pageContentSecurityPolicyFor } from '../pages/layout.ts';
 import { consoleRoutes } from '../console/console.routes.ts';
 import { loadSignInExperience, signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
@@ -39,6 +42,11 @@ export interface AppDeps {
 
 function operationsRoutes({ db, providers }: AppDeps): Router {
   const router = new Router();
+  router.get(['/favicon.ico', '/favicon.svg'], function serveFavicon(ctx) {
+    ctx.type = 'image/svg+xml';
+    ctx.set('Cache-Control', faviconCacheControl);
+    ctx.body = faviconSvg;
+  });
   router.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
   router.get('/readyz', async function checkReady(ctx) {
     try {
@@ -100,15 +108,21 @@ function machineEndpoints(): Set<string> {
   ]);
 }
 
-/** The node's request handler: machine endpoints straight to oidc-provider, the rest through `app`. */
-export function requestHandler(app: Koa, providers: ProviderHolder): RequestListener {
+/**
+ * The node's request handler: every request first made one to the issuer's origin (whatever its Host says), then
+ * machine endpoints straight to oidc-provider, the rest through `app`.
+ */
+export function requestHandler(app: Koa, providers: ProviderHolder, issuer: string): RequestListener {
   const direct = machineEndpoints();
   const handleApp = app.callback();
+  const origin = issuerOrigin(issuer);
+  const headers = securityHeaders(issuer);
   return (req, res) => {
+    origin.rewrite(req);
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     if (!direct.has(query === -1 ? url : url.slice(0, query))) return handleApp(req, res);
-    setSecurityHeaders(res);
+    headers.set(res);
     providers.callback(req, res);
   };
 }
@@ -118,13 +132,15 @@ export function createApp(appDeps: AppDeps): Koa {
   const deps = { ...appDeps, signInExperience: appDeps.signInExperience ?? cachedSignInExperience(appDeps.db, 5_000) };
   const app = new Koa();
   app.silent = true;
+  issuerOrigin(deps.issuer).bind(app);
   const routers = [operationsRoutes(deps), interactionRoutes({ db: deps.db, directory: deps.directory, provider: () => deps.providers.provider, csrf: deps.csrf })];
   routers.push(managementRoutes(deps));
   if (deps.consoleDir) routers.push(consoleRoutes({ ...deps, consoleDir: deps.consoleDir }));
   routers.push(accountRoutes({ ...deps, cookies: createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1') }));
-  app.use(securityHeaders);
+  app.use(securityHeaders(deps.issuer).middleware);
   app.use(errorBoundary(deps.logger));
   app.use(brandedPages(deps.signInExperience, deps.logger));
+  app.use(authorizationPost());
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   app.use(async function delegateToProvider(ctx) {
     ctx.respond = false;

@@ -1,9 +1,11 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Middleware } from 'koa';
 import type { Directory } from '../cache/directory.ts';
+import type { Db } from '../db/database.ts';
+import { isGrantLive } from '../grants/grant.repository.ts';
 import { signingAlgs } from '../keys/key-store.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
-import { managementApiIndicator, managementScope } from '../oidc/resources.ts';
+import { managementApiIndicator, managementGrantClaim, managementScope } from '../oidc/resources.ts';
 import { ProblemError } from './problem.ts';
 
 /** Who called the Management API: an m2m app for itself, or an admin through an app such as the console. */
@@ -12,6 +14,7 @@ export type Principal =
   | { kind: 'user'; userId: string; clientId: string };
 
 export interface BearerAuthDeps {
+  db: Db;
   directory: Directory;
   providers: ProviderHolder;
 }
@@ -81,8 +84,11 @@ function describeTokenError(error: unknown): ProblemError {
   throw error;
 }
 
-/** Whoever the token names must still be allowed now: access is withdrawn the moment an admin withdraws it. */
-async function currentPrincipal(directory: Directory, payload: JWTPayload): Promise<Principal> {
+/**
+ * Whoever the token names must still be allowed now: access is withdrawn the moment an admin withdraws it, and a
+ * person's token ends with the sign-in it came from (its grant: signing out of the console ends it).
+ */
+async function currentPrincipal({ db, directory }: Omit<BearerAuthDeps, 'providers'>, payload: JWTPayload): Promise<Principal> {
   const clientId = String(payload.client_id);
   const app = await directory.application(clientId);
   if (!app?.management_access || app.third_party) {
@@ -91,6 +97,10 @@ async function currentPrincipal(directory: Directory, payload: JWTPayload): Prom
   if (payload.sub === clientId && app.type === 'm2m') return { kind: 'application', clientId };
   const user = payload.sub ? await directory.user(payload.sub) : undefined;
   if (!user?.is_admin || user.suspended) throw forbidden('auth.not_admin', 'only an active admin may use the Management API');
+  const grantId = payload[managementGrantClaim];
+  if (typeof grantId !== 'string' || !(await isGrantLive(db, grantId))) {
+    throw unauthorized('auth.signed_out', 'the sign-in this token came from has ended (signed out, or access revoked); sign in again', 'invalid_token');
+  }
   return { kind: 'user', userId: user.id, clientId };
 }
 
@@ -108,7 +118,7 @@ async function assertNotRefusedAdmin(directory: Directory, payload: JWTPayload):
 }
 
 /** Requires `Authorization: Bearer <Management API access token>` with the `management` scope. */
-export function requireManagementToken({ directory, providers }: BearerAuthDeps): Middleware {
+export function requireManagementToken({ db, directory, providers }: BearerAuthDeps): Middleware {
   const verify = createTokenVerifier(providers);
   return async function authenticate(ctx, next) {
     const header = ctx.get('authorization');
@@ -121,7 +131,7 @@ export function requireManagementToken({ directory, providers }: BearerAuthDeps)
       await assertNotRefusedAdmin(directory, payload);
       throw forbidden('auth.insufficient_scope', `the access token lacks the ${managementScope} scope`);
     }
-    ctx.state.principal = await currentPrincipal(directory, payload);
+    ctx.state.principal = await currentPrincipal({ db, directory }, payload);
     await next();
   };
 }

@@ -67,32 +67,47 @@ export function defineRoute<P extends z.ZodType = Empty, Q extends z.ZodType = E
   };
 }
 
-/** The pointer of the first string (or key) holding a NUL, which PostgreSQL text cannot store. */
-function nulPointer(value: unknown, path: string[] = []): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? jsonPointer(path) : undefined;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = nulPointer(item, [...path, String(i)]);
-      if (found !== undefined) return found;
+/** Deeper than any operation's schema goes; deeper input is refused before anything walks it. */
+export const maxRequestDepth = 32;
+
+/**
+ * Refuses what a schema must never see: nesting deeper than `maxRequestDepth`, and a NUL in any string or key
+ * (PostgreSQL text cannot store one), named by its pointer. The walk uses its own stack, not recursion, so
+ * input nested thousands of levels deep cannot overflow the call stack.
+ */
+function assertStorableInput(value: unknown, where: string): void {
+  const pointerOf = (path: string[]) => {
+    const pointer = jsonPointer(path);
+    return where === 'body' ? pointer : `/${where}${pointer}`;
+  };
+  const nul = (path: string[]) => {
+    const pointer = pointerOf(path);
+    return new ProblemError('request.invalid', `the request ${where} contains a NUL character at ${pointer || '/'}`, 400, {
+      fields: [{ pointer, detail: 'must not contain a NUL character' }],
+    });
+  };
+  const stack: { value: unknown; path: string[] }[] = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const { value: current, path } = stack.pop()!;
+    if (typeof current === 'string') {
+      if (current.includes('\u0000')) throw nul(path);
+      continue;
     }
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const found = key.includes('\u0000') ? jsonPointer([...path, key]) : nulPointer(item, [...path, key]);
-      if (found !== undefined) return found;
+    if (current === null || typeof current !== 'object') continue;
+    if (path.length >= maxRequestDepth) {
+      throw new ProblemError('request.too_deep', `the request ${where} nests objects or arrays more than ${maxRequestDepth} levels deep`, 400, {
+        fields: [{ pointer: pointerOf(path), detail: `must not nest more than ${maxRequestDepth} levels deep` }],
+      });
     }
+    const entries = Array.isArray(current) ? current.map((item, i) => [String(i), item] as const) : Object.entries(current);
+    for (const [key] of entries) if (key.includes('\u0000')) throw nul([...path, key]);
+    for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], path: [...path, entries[i]![0]] });
   }
-  return undefined;
 }
 
 function parseWith(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   if (!schema) return {};
-  const nul = nulPointer(value);
-  if (nul !== undefined) {
-    const pointer = where === 'body' ? nul : `/${where}${nul}`;
-    throw new ProblemError('request.invalid', `the request ${where} contains a NUL character at ${pointer || '/'}`, 400, {
-      fields: [{ pointer, detail: 'must not contain a NUL character' }],
-    });
-  }
+  assertStorableInput(value, where);
   const result = schema.safeParse(value);
   if (!result.success) throw validationProblem(result.error, where);
   return result.data;

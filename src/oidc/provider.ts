@@ -9,11 +9,13 @@ import { roleNamesOfUser } from '../permissions/permission.repository.ts';
 import { adapterFactory } from './adapter.ts';
 import { claimsByScope, oidcScopes, userClaims } from './claims.ts';
 import { corsPreflightGuard } from './cors-preflight.ts';
+import { metadataCaching } from './metadata-caching.ts';
+import { issuerOrigin } from '../http/issuer-origin.ts';
 import { grantLoader } from './grants.ts';
 import { keepOfflineAccess, offlineAccessParam } from './offline-access.ts';
 import { requireAvailableAccount } from './interaction-policy.ts';
 import { renderLogoutSource, renderPostLogoutSuccess, renderProviderError } from './provider-pages.ts';
-import { resourceIndicators } from './resources.ts';
+import { managementTokenClaims, resourceIndicators } from './resources.ts';
 import { refuseUnsafeAuthorizationParams, refuseUnsafeQuery } from './unsafe-params.ts';
 
 export interface ProviderDeps {
@@ -97,12 +99,18 @@ export function buildConfiguration({ config, db, directory, keys, issuer }: Prov
       };
     },
     loadExistingGrant: grantLoader(db) as Configuration['loadExistingGrant'],
+    extraTokenClaims: managementTokenClaims(issuer),
     // The check of every parameter comes first (its name is only a slot: oidc-provider runs validators by name).
     extraParams: { [checkedParams]: refuseUnsafeAuthorizationParams as never, [offlineAccessParam]: keepOfflineAccess as never },
     interactions: { policy: requireAvailableAccount(interactionPolicy.base()), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // RFC 7009 §2.2: a token the app may not revoke is answered like an unknown one (200, nothing revoked),
+        // so the endpoint never tells another app whether a token exists.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       introspection: {
         enabled: true,
         // Until resource servers are clients of their own, an app may introspect only its own tokens:
@@ -149,7 +157,9 @@ export function buildConfiguration({ config, db, directory, keys, issuer }: Prov
 export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.issuer, buildConfiguration(deps));
   provider.proxy = deps.config.trustProxy;
+  issuerOrigin(deps.issuer).bind(provider);
   provider.use(refuseUnsafeQuery(oidcRoutes.authorization));
+  provider.use(metadataCaching({ discovery: '/.well-known/openid-configuration', jwks: oidcRoutes.jwks }, deps.config.keyRefreshSeconds));
   provider.use(corsPreflightGuard(deps.directory, [oidcRoutes.token, oidcRoutes.userinfo, oidcRoutes.revocation, oidcRoutes.introspection]));
   const log = (event: string, level: 'error' | 'info') => (ctx: KoaContextWithOIDC | undefined, error: { name?: string; message?: string; error?: string; error_description?: string }) => {
     deps.logger[level]({

@@ -12,6 +12,22 @@ import { heldResourceScopes } from '../permissions/permission.repository.ts';
 /** The one scope of the built-in Management API; it grants everything. */
 export const managementScope = 'management';
 
+/**
+ * The claim of a person's Management API token that names its grant. The API refuses the token once the grant
+ * is gone, so signing out of the console (which ends the console's grant) ends its API access at once, as
+ * revoking the grant does; an m2m app's token has no grant and is unaffected.
+ */
+export const managementGrantClaim = 'grant_id';
+
+/** oidc-provider's `extraTokenClaims`: the grant, on access tokens a person obtained for the Management API. */
+export function managementTokenClaims(issuer: string): NonNullable<Configuration['extraTokenClaims']> {
+  return async (_ctx, token) => {
+    const { kind, grantId, resourceServer } = token as { kind: string; grantId?: string; resourceServer?: { audience?: string } };
+    if (kind !== 'AccessToken' || !grantId || resourceServer?.audience !== managementApiIndicator(issuer)) return undefined;
+    return { [managementGrantClaim]: grantId };
+  };
+}
+
 export function managementApiIndicator(issuer: string): string {
   return `${issuer}/api`;
 }

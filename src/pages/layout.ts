@@ -108,6 +108,7 @@ export function layout({ title, lang = 'en', body, wide = false, brand = default
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <title>${title}${brand.productName !== defaultPageBrand.productName ? ` · ${brand.productName}` : ''}</title>
 <style>${new SafeHtml(pageStyles)}</style>
 ${accent ? html`<style>${new SafeHtml(accent)}</style>` : ''}
@@ -125,13 +126,16 @@ const styleHash = (styles: string) => `'sha256-${createHash('sha256').update(sty
  * The policy of every page Sesame renders: nothing loads but the inline stylesheets and images, and no
  * other site may frame it. There is no form-action: a signed-in form redirects on to the app.
  * A branded page also carries its accent stylesheet, allowed by its own hash.
+ * Logos may be plain http on a loopback host (a developer's machine). The CSP host grammar has no IPv6
+ * literals (browsers reject `http://[::1]:*` and log an error on every page), so only localhost and
+ * 127.0.0.1 are listed, and a logo on http://[::1] is refused when it is set (src/apps/branding.service.ts).
  */
 export function pageContentSecurityPolicyFor(brand?: PageBrand): string {
   const accent = brandStyles(brand);
   return [
     "default-src 'none'",
     `style-src ${styleHash(pageStyles)}${accent ? ` ${styleHash(accent)}` : ''}`,
-    "img-src 'self' https: data: http://localhost:* http://127.0.0.1:* http://[::1]:*",
+    "img-src 'self' https: data: http://localhost:* http://127.0.0.1:*",
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join('; ');

@@ -34,7 +34,7 @@ export const defaultSignInExperience: SignInExperience = {
 
 const logoUrl = z.string().trim().max(4096).nullable().transform((value, ctx) => {
   if (value === null || value === '') return null;
-  const problem = brandingUrlProblem(value);
+  const problem = brandingUrlProblem(value, 'image');
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
   return value;
 });

@@ -20,13 +20,15 @@ let counter = 0;
 export interface TestSesameOptions {
   /** Receives the server's log instead of standard output (see `captureLogs`). */
   logger?: (level: string) => Logger;
+  /** Receives what Sesame prints for the operator (the first-run setup link) instead of standard output. */
+  print?: (text: string) => void;
 }
 
 /** A real Sesame HTTP server on a free loopback port, with a database of its own. */
 export async function startTestSesame(env: Record<string, string> = {}, options: TestSesameOptions = {}): Promise<TestSesame> {
   const database = await createTestDatabase();
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SESAME_LOG_LEVEL: process.env.SESAME_TEST_LOG_LEVEL ?? 'silent', ...database.env, ...env });
-  const sesame = await startSesame(config, (options.logger ?? createLogger)(config.logLevel));
+  const sesame = await startSesame(config, (options.logger ?? createLogger)(config.logLevel), { print: options.print });
   return {
     sesame,
     url: sesame.issuer,

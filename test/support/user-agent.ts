@@ -9,15 +9,19 @@ export class UserAgent {
   readonly jar = new CookieJar();
   readonly issuer: string;
   readonly headers: Record<string, string>;
+  /** Where requests for the issuer really go (a TLS-terminating proxy's backend); cookies stay the issuer's. */
+  readonly backend?: string;
 
-  constructor(issuer: string, headers: Record<string, string> = {}) {
+  constructor(issuer: string, headers: Record<string, string> = {}, backend?: string) {
     this.issuer = issuer;
     this.headers = headers;
+    this.backend = backend;
   }
 
   async request(url: string, init: { method?: string; form?: Record<string, string> | URLSearchParams } = {}): Promise<Response> {
     const cookie = await this.jar.getCookieString(url);
-    const response = await fetch(url, {
+    const target = this.backend && url.startsWith(this.issuer) ? this.backend + url.slice(this.issuer.length) : url;
+    const response = await fetch(target, {
       method: init.method ?? (init.form ? 'POST' : 'GET'),
       redirect: 'manual',
       headers: {
