@@ -9,8 +9,10 @@ import { oidcRoutes } from './provider.ts';
  * carries the SameSite=Lax session cookie, so single sign-on and every check of the GET endpoint apply as they are.
  * A plain middleware, not a router: a router would answer the GET with 405.
  */
+// The parameters end up in a URL, which must stay well below the request line's limit (maxHeaderSize, 16 KB).
+const maxQueryLength = 8 * 1024;
+
 export function authorizationPost(): Middleware {
-  // The parameters end up in a URL: the form stays well below the request line's limit (maxHeaderSize).
   const form = bodyParser({ enableTypes: ['form'], formLimit: '8kb' });
   return function acceptAuthorizationPost(ctx, next) {
     if (ctx.method !== 'POST' || ctx.path !== oidcRoutes.authorization) return next();
@@ -24,6 +26,8 @@ function redirectFormToGet(ctx: Context): void {
   // Parameters sent twice (in the URL and the form) stay twice, so oidc-provider refuses them as it does on GET.
   if (ctx.is('application/x-www-form-urlencoded') && raw) for (const [name, value] of new URLSearchParams(raw)) params.append(name, value);
   const query = params.toString();
+  // Encoding can grow a form threefold (`~` is sent as it is, and becomes %7E): measured as it will be sent.
+  if (query.length > maxQueryLength) ctx.throw(413, 'the authorization request is too large');
   ctx.status = 303;
   ctx.redirect(query ? `${oidcRoutes.authorization}?${query}` : oidcRoutes.authorization);
 }
