@@ -5,6 +5,7 @@ import * as resourcesRolesConsent from './2026-11-24-0002-resources-roles-consen
 import * as oidcPayloadJson from './2026-11-25-0001-oidc-payload-json.ts';
 import * as consoleSetupSignInExperience from './2026-11-26-0001-console-setup-sign-in-experience.ts';
 import * as changeNotifications from './2026-11-27-0001-change-notifications.ts';
+import * as throttling from './2026-11-30-0002-throttling.ts';
 
 /** Every migration, by name; names sort by date. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-25-0001-oidc-payload-json': oidcPayloadJson,
   '2026-11-26-0001-console-setup-sign-in-experience': consoleSetupSignInExperience,
   '2026-11-27-0001-change-notifications': changeNotifications,
+  '2026-11-30-0002-throttling': throttling,
 };
