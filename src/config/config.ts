@@ -47,6 +47,7 @@ export interface ThrottleSettings {
   accountMaxLock: number;
   deviceFailures: number;
   ipFailures: number;
+  clientFailures: number;
   signUps: number;
   signUpWindow: number;
   memory: number;
@@ -96,6 +97,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       accountMaxLock: e.SESAME_THROTTLE_ACCOUNT_MAX_LOCK,
       deviceFailures: e.SESAME_THROTTLE_DEVICE_FAILURES,
       ipFailures: e.SESAME_THROTTLE_IP_FAILURES,
+      clientFailures: e.SESAME_THROTTLE_CLIENT_FAILURES,
       signUps: e.SESAME_THROTTLE_SIGN_UPS,
       signUpWindow: e.SESAME_THROTTLE_SIGN_UP_WINDOW,
       memory: e.SESAME_THROTTLE_MEMORY,

@@ -26,7 +26,7 @@ export function policiesFrom(s: ThrottleSettings): Record<PolicyName, Policy> {
     // One IP across every account: credential stuffing.
     ip: { allowed: s.ipFailures, block: delay, window: s.memory },
     // One client_id's secret from one IP at the token, introspection and revocation endpoints.
-    client_ip: { allowed: s.failures, block: delay, window: s.memory },
+    client_ip: { allowed: s.clientFailures, block: delay, window: s.memory },
     // The first-admin setup link from one IP.
     setup_ip: { allowed: s.failures, block: delay, window: s.memory },
     // Self-registrations from one IP.
