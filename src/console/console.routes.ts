@@ -19,7 +19,7 @@ import { setupPage } from '../pages/setup.page.ts';
 import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
 import { readNewAccountForm } from '../users/new-account-form.ts';
 import { consoleClientId, consoleRedirectUri, consoleUrl } from './console-client.ts';
-import { createFirstAdmin, hashSetupToken, isSetupTokenValid } from './setup.service.ts';
+import { createFirstAdmin, hashSetupToken, isSetupOpen, isSetupTokenValid } from './setup.service.ts';
 import { clientIp } from '../http/client-ip.ts';
 import { setRetryAfter, tooManyAttempts } from '../pages/retry-after.ts';
 import { setupSubjects, type Throttle } from '../throttle/throttle.service.ts';
@@ -115,7 +115,9 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const ip = clientIp(ctx.req, ctx.app.proxy);
     const wait = await deps.throttle.retryAfter(setupSubjects(ip));
     if (!wait && await isSetupTokenValid(deps.db, token)) return true;
-    const blocked = wait || await deps.throttle.recordFailure(setupSubjects(ip), { ip, userAgent: ctx.get('user-agent') });
+    // Once an admin exists no link works: a wrong one guesses nothing, and the operator may still open a used one.
+    const counted = !wait && await isSetupOpen(deps.db);
+    const blocked = wait || (counted ? await deps.throttle.recordFailure(setupSubjects(ip), { ip, userAgent: ctx.get('user-agent') }) : 0);
     if (!blocked) {
       sendInvalidLink(ctx);
       return false;

@@ -154,7 +154,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   const clientAuth = clientAuthThrottle(deps.throttle, clientAuthEndpoints);
   const provider = new Provider(deps.issuer, buildConfiguration(deps, clientAuth));
   provider.proxy = deps.config.trustProxy;
-  provider.app.maxIpsCount = 1;
+  // Provider is a Koa application: its ctx.ip, like clientIp, takes only the nearest proxy's X-Forwarded-For entry.
+  (provider as unknown as { maxIpsCount: number }).maxIpsCount = 1;
   provider.use(clientAuth.recordFailures);
   provider.use(corsPreflightGuard(deps.directory, [oidcRoutes.token, oidcRoutes.userinfo, oidcRoutes.revocation, oidcRoutes.introspection]));
   const log = (event: string, level: 'error' | 'info') => (ctx: KoaContextWithOIDC | undefined, error: { name?: string; message?: string; error?: string; error_description?: string }) => {
