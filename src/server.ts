@@ -19,6 +19,9 @@ import { ensureConsoleClient } from './console/console-client.ts';
 import { issueSetupToken } from './console/setup.service.ts';
 import { cachedSignInExperience } from './sign-in-experience/sign-in-experience.service.ts';
 import { createDirectory, type Directory } from './cache/directory.ts';
+import { createDeviceCookies } from './throttle/device-cookie.ts';
+import { deleteEndedBlocks } from './throttle/throttle.repository.ts';
+import { Throttle } from './throttle/throttle.service.ts';
 
 export interface Sesame {
   config: Config;
@@ -29,6 +32,8 @@ export interface Sesame {
   directory: Directory;
   sealer: Sealer;
   providers: ProviderHolder;
+  /** Limits on guessing secrets (src/throttle/). */
+  throttle: Throttle;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -59,7 +64,7 @@ export async function openRuntime(config: Config, logger: Logger) {
     for (const warning of warnings) logger.warn({ migration: warning.migration, ...warning.details }, warning.message);
     await assertSecretOpensKeys(db, sealer);
     await ensureKeys(db, sealer);
-    return { db, changes: opened.changes, sealer, lock, masterSecret, migrated: applied };
+    return { db, changes: opened.changes, pool: opened.pool, sealer, lock, masterSecret, migrated: applied };
   } catch (error) {
     // The embedded database is closed before its lock is given up, so no other process opens it meanwhile.
     await db?.destroy();
@@ -107,7 +112,8 @@ export interface StartOptions {
 }
 
 export async function startSesame(config: Config, logger = createLogger(config.logLevel), options: StartOptions = {}): Promise<Sesame> {
-  const { db, changes, sealer, lock, masterSecret } = await openRuntime(config, logger);
+  const { db, changes, pool, sealer, lock, masterSecret } = await openRuntime(config, logger);
+  const throttle = new Throttle(db, config.throttle, pool);
   const directory = createDirectory(db, changes);
   const timers: NodeJS.Timeout[] = [];
   let cli: CliListener | undefined;
@@ -127,11 +133,12 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     await ensureAccountClient(db, issuer, masterSecret);
     await ensureConsoleClient(db, issuer);
     await changes.start();
-    const providers = await ProviderHolder.create({ config, issuer, db, directory, logger }, sealer);
+    const providers = await ProviderHolder.create({ config, issuer, db, directory, logger, throttle }, sealer);
     const internalUrl = `http://${loopbackAddress(config.host)}:${port}`;
     const app = createApp({
       db, directory, providers, csrf: createCsrfTokens(masterSecret), logger, issuer, internalUrl, masterSecret,
-      consoleDir: config.consoleDir,
+      consoleDir: config.consoleDir, throttle, trustProxy: config.trustProxy,
+      devices: createDeviceCookies(masterSecret, { secure: issuer.startsWith('https:'), ttlSeconds: config.deviceCookieTtl }),
       signInExperience: cachedSignInExperience(db, config.settingsCacheSeconds * 1000),
     });
     handle = withRequestLog(logger, requestHandler(app, providers, issuer));
@@ -142,11 +149,12 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     }, config.keyRefreshSeconds * 1000));
     timers.push(setInterval(() => {
       deleteExpiredModels(db).catch((error) => logger.error({ err: error }, 'expired artifact clean-up failed'));
+      deleteEndedBlocks(db).catch((error) => logger.error({ err: error }, 'ended throttle blocks clean-up failed'));
     }, 10 * 60 * 1000));
     for (const timer of timers) timer.unref();
 
     const sesame: Sesame = {
-      config, issuer, port, db, directory, sealer, providers, logger,
+      config, issuer, port, db, directory, sealer, providers, logger, throttle,
       async close() {
         for (const timer of timers) clearInterval(timer);
         await cli?.close();

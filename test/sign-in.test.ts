@@ -71,10 +71,11 @@ describe('sign-in page', () => {
   it('does not let a suspended user sign in', async () => {
     const suspended = await sesame.createUser();
     await suspend(suspended.id);
-    const { alert } = await failedSignIn(suspended.username, suspended.password);
-    expect(alert).toBe('This account is suspended. Contact your administrator.');
-    // Without the right password a suspended account looks like any other failure.
-    expect((await failedSignIn(suspended.username, 'not the password')).alert).toBe('The username, email or password is incorrect.');
+    // Right password or wrong, a suspended account gets the answer of any failure: it never confirms the password.
+    const right = await failedSignIn(suspended.username, suspended.password);
+    const wrong = await failedSignIn(suspended.username, 'not the password');
+    expect(right.alert).toBe('The username, email or password is incorrect.');
+    expect([right.status, right.alert]).toEqual([wrong.status, wrong.alert]);
   });
 
   it('cuts off a user suspended after signing in', async () => {

@@ -2,10 +2,16 @@ import type { Context } from 'koa';
 import type { Db } from '../db/database.ts';
 import { readableJson } from '../db/text.ts';
 import { newId } from '../ids.ts';
+import { clientIp } from '../http/client-ip.ts';
 
-export const auditEventTypes = ['sign_in.succeeded', 'sign_in.failed', 'consent.granted', 'consent.revoked', 'sign_up.succeeded', 'setup.admin_created',
+export const auditEventTypes = [
+  'sign_in.succeeded', 'sign_in.failed', 'consent.granted', 'consent.revoked', 'sign_up.succeeded', 'setup.admin_created',
+  // A block started (src/throttle/): once when it starts, not for each request it refuses.
+  'sign_in.throttled', 'account.locked', 'client_auth.throttled', 'sign_up.throttled', 'setup.throttled',
+  'account.unlocked',
   // Written by the canonical-identities migration for accounts created before usernames were compared canonically.
-  'user.identifier_collision', 'user.identifier_refused'] as const;
+  'user.identifier_collision', 'user.identifier_refused',
+] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 
 export interface AuditEvent {
@@ -18,9 +24,9 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
-/** Where a browser request came from, as the audit trail records it. */
-export function requestOrigin(ctx: Pick<Context, 'ip' | 'get'>): Pick<AuditEvent, 'ip' | 'userAgent'> {
-  return { ip: ctx.ip, userAgent: ctx.get('user-agent') };
+/** Where a request came from, as the audit trail records it; the IP as throttling sees it (src/http/client-ip.ts). */
+export function requestOrigin(ctx: Pick<Context, 'req' | 'get' | 'app'>): Pick<AuditEvent, 'ip' | 'userAgent'> {
+  return { ip: clientIp(ctx.req, ctx.app.proxy), userAgent: ctx.get('user-agent') };
 }
 
 /** Appends to the audit trail. Never holds secrets: a failed sign-in keeps the login typed, not the password. */

@@ -6,6 +6,7 @@ import type { Db } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
 import type { Sealer } from '../secrets/sealed.ts';
+import type { Throttle } from '../throttle/throttle.service.ts';
 import { commands, runCommand, type CommandName } from './commands.ts';
 import { describeError } from './describe-error.ts';
 
@@ -34,6 +35,7 @@ interface Runtime {
   sealer: Sealer;
   providers: ProviderHolder;
   logger: Logger;
+  throttle: Throttle;
 }
 
 function parseRequest(line: string): Partial<CliRequest> | undefined {
@@ -56,6 +58,7 @@ async function answer(runtime: Runtime, line: string): Promise<CliResponse> {
       db: runtime.db,
       sealer: runtime.sealer,
       config: runtime.config,
+      throttle: runtime.throttle,
       issuer: runtime.providers.provider.issuer,
       keysChanged: async () => { await runtime.providers.refresh(); },
     }, request.command as CommandName, request.options);

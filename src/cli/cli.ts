@@ -5,6 +5,7 @@ import { DataDirBusyError, openRuntime } from '../server.ts';
 import { sendToServer } from './cli-socket.ts';
 import { commands, findCommand, runCommand, type Command } from './commands.ts';
 import { describeError } from './describe-error.ts';
+import { Throttle } from '../throttle/throttle.service.ts';
 import { ServiceError } from '../errors.ts';
 
 export function usage(): string {
@@ -57,7 +58,8 @@ async function execute(config: Config, name: Parameters<typeof runCommand>[1], o
     return response.result;
   }
   try {
-    return await runCommand({ db: runtime.db, sealer: runtime.sealer, config, migrated: runtime.migrated }, name, options);
+    const throttle = new Throttle(runtime.db, config.throttle, runtime.pool);
+    return await runCommand({ db: runtime.db, sealer: runtime.sealer, config, migrated: runtime.migrated, throttle }, name, options);
   } finally {
     await runtime.db.destroy();
     runtime.lock?.release();

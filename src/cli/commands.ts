@@ -14,6 +14,7 @@ import type { Application, ApplicationSecret } from '../db/tables.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { listKeys, rotateKeys } from '../keys/key-store.ts';
 import type { Sealer } from '../secrets/sealed.ts';
+import { Throttle } from '../throttle/throttle.service.ts';
 import {
   createUser, deleteUser, getUser, listUsers, publicUser, setUserPassword, suspendUser, unsuspendUser, updateUserProfile,
 } from '../users/user.service.ts';
@@ -29,6 +30,8 @@ export interface CommandContext {
   issuer?: string;
   /** Migrations applied when this process opened the database, just before the command: `migrate` reports them. */
   migrated?: string[];
+  /** The throttle (src/throttle/): the server's own when the command runs inside it, whose counters may be in memory. */
+  throttle?: Throttle;
 }
 
 export interface Command<I> {
@@ -41,6 +44,8 @@ export interface Command<I> {
   /** Human-readable output; `--json` prints the result as JSON instead. */
   format(result: any): string;
 }
+
+const throttleOf = (ctx: CommandContext): Throttle => ctx.throttle ?? new Throttle(ctx.db, ctx.config.throttle);
 
 /** An app as the CLI shows it: its settings, with the client id under its protocol name. */
 const appSummary = (app: Application) => ({ client_id: app.id, ...app });
@@ -347,6 +352,30 @@ export const commands = {
       return { updated: input.id };
     },
     format: (r: { updated: string }) => `password set for user ${r.updated}`,
+  }),
+
+  'users unlock': command({
+    summary: 'Lift a user\'s lockout: every block on their username and email, from any IP or device',
+    usage: 'users unlock --id USER_ID',
+    options: { id: { type: 'string' } },
+    input: z.object({ id: z.string({ error: '--id is required' }) }),
+    async run(ctx, input) {
+      const user = await getUser(ctx.db, input.id);
+      const lifted = await throttleOf(ctx).unlockUser(user, { by: 'cli' });
+      return { id: user.id, username: user.username, lifted: lifted.length };
+    },
+    format: (r: { username: string; lifted: number }) => (r.lifted ? `lifted ${r.lifted} block(s) on ${r.username}` : `${r.username} was not locked out`),
+  }),
+
+  'lockouts list': command({
+    summary: 'List blocks in force: who may not sign in (or use a client secret, the setup link, sign-up) until when',
+    usage: 'lockouts list [--user-id USER_ID]',
+    options: { 'user-id': { type: 'string' } },
+    input: z.object({ 'user-id': z.string().optional() }),
+    run: async (ctx, input) => throttleOf(ctx).activeBlocks({ userId: input['user-id'] }),
+    format: (rows: Record<string, unknown>[]) => (rows.length
+      ? table(rows.map(({ policy, account_key, user_id, client_id, ip, failures, blocked_until }) => ({ policy, account_key, user_id, client_id, ip, failures, blocked_until })))
+      : 'no lockouts'),
   }),
 
   'keys list': command({

@@ -22,6 +22,9 @@ export interface Config {
   consoleDir: string;
   /** How long a node caches the sign-in experience (seconds). */
   settingsCacheSeconds: number;
+  throttle: ThrottleSettings;
+  /** Lifetime of the device cookie (seconds). */
+  deviceCookieTtl: number;
   ttl: {
     session: number;
     interaction: number;
@@ -32,6 +35,22 @@ export interface Config {
     grant: number;
     setupLink: number;
   };
+}
+
+/** Limits on guessing secrets (src/throttle/); durations in seconds. */
+export interface ThrottleSettings {
+  failures: number;
+  delay: number;
+  maxDelay: number;
+  accountFailures: number;
+  accountLock: number;
+  accountMaxLock: number;
+  deviceFailures: number;
+  ipFailures: number;
+  clientFailures: number;
+  signUps: number;
+  signUpWindow: number;
+  memory: number;
 }
 
 export class ConfigError extends Error {
@@ -69,6 +88,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     keyRefreshSeconds: e.SESAME_KEY_REFRESH_SECONDS,
     consoleDir: e.SESAME_CONSOLE_DIR ? path.resolve(e.SESAME_CONSOLE_DIR) : fileURLToPath(new URL('../../console/dist', import.meta.url)),
     settingsCacheSeconds: e.SESAME_SETTINGS_CACHE_SECONDS,
+    throttle: {
+      failures: e.SESAME_THROTTLE_FAILURES,
+      delay: e.SESAME_THROTTLE_DELAY,
+      maxDelay: e.SESAME_THROTTLE_MAX_DELAY,
+      accountFailures: e.SESAME_THROTTLE_ACCOUNT_FAILURES,
+      accountLock: e.SESAME_THROTTLE_ACCOUNT_LOCK,
+      accountMaxLock: e.SESAME_THROTTLE_ACCOUNT_MAX_LOCK,
+      deviceFailures: e.SESAME_THROTTLE_DEVICE_FAILURES,
+      ipFailures: e.SESAME_THROTTLE_IP_FAILURES,
+      clientFailures: e.SESAME_THROTTLE_CLIENT_FAILURES,
+      signUps: e.SESAME_THROTTLE_SIGN_UPS,
+      signUpWindow: e.SESAME_THROTTLE_SIGN_UP_WINDOW,
+      memory: e.SESAME_THROTTLE_MEMORY,
+    },
+    deviceCookieTtl: e.SESAME_DEVICE_COOKIE_TTL,
     ttl: {
       session: e.SESAME_SESSION_TTL,
       interaction: e.SESAME_INTERACTION_TTL,

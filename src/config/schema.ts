@@ -7,13 +7,16 @@ import { z } from 'zod';
 const seconds = (fallback: number, what: string) =>
   z.coerce.number().int().positive().max(10 * 365 * 24 * 3600).default(fallback).describe(`${what} (seconds).`);
 
+const count = (fallback: number, what: string) =>
+  z.coerce.number().int().min(1).max(1_000_000).default(fallback).describe(what);
+
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3300)
     .describe('TCP port the HTTP server listens on. 0 picks a free port.'),
   HOST: z.string().min(1).default('0.0.0.0')
     .describe('Address the HTTP server binds to.'),
   SESAME_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true')
-    .describe('Trust X-Forwarded-Proto and X-Forwarded-For from a reverse proxy that terminates TLS in front of Sesame.'),
+    .describe('Trust X-Forwarded-For from a reverse proxy in front of Sesame. (The scheme and host always come from `SESAME_ISSUER`, never from X-Forwarded-Proto or X-Forwarded-Host.) The client IP (for throttling and the audit trail) is then the address the nearest proxy appended, the last of X-Forwarded-For; without it, the address of the connection. Set it only when every request comes through that proxy, or clients could choose their IP.'),
   SESAME_ISSUER: z.url({ protocol: /^https?$/ }).optional()
     .describe('Public base URL of this IdP, without a path (for example `https://id.example.com`). Defaults to `http://localhost:$PORT`.'),
   SESAME_DATA_DIR: z.string().min(1).default('./data')
@@ -40,6 +43,19 @@ export const configSchema = z.object({
   SESAME_SETUP_LINK_TTL: seconds(24 * 3600, 'Lifetime of the one-time link printed at start-up to create the first admin'),
   SESAME_SETTINGS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5)
     .describe('How long a node keeps the sign-in experience settings before reading them again (seconds); a change shows on every node within this time.'),
+  SESAME_THROTTLE_FAILURES: count(5, 'Failed attempts at one secret from one client IP before Sesame makes that IP wait: a password for one account key (what was typed, whether or not the account exists), a client secret for one `client_id`, the setup link. After that each failure makes it wait `SESAME_THROTTLE_DELAY` seconds, doubling up to `SESAME_THROTTLE_MAX_DELAY`; a success starts again from zero. OWASP asks for a growing delay rather than a hard lock; Keycloak waits 1 minute more per failure up to 15 minutes. Five lets a person make a few typos without waiting at all.'),
+  SESAME_THROTTLE_DELAY: seconds(60, 'First wait once `SESAME_THROTTLE_FAILURES` is reached; each further failure doubles it. The same growth applies to the per-device and per-IP limits'),
+  SESAME_THROTTLE_MAX_DELAY: seconds(15 * 60, 'Longest wait of the per-account-and-IP, per-device and per-IP limits (Keycloak\'s default maximum wait is 15 minutes)'),
+  SESAME_THROTTLE_ACCOUNT_FAILURES: count(10, 'Failed sign-ins at one account key from all IPs together (a botnet) before the account is locked to browsers it has never signed in from; browsers holding its device cookie keep signing in. The lock lasts `SESAME_THROTTLE_ACCOUNT_LOCK` seconds and doubles with each further failure up to `SESAME_THROTTLE_ACCOUNT_MAX_LOCK`, so a botnet gets about ten guesses and then a handful a day. Auth0 blocks after 10 failures; NIST SP 800-63B allows at most 100.'),
+  SESAME_THROTTLE_ACCOUNT_LOCK: seconds(3600, 'First lock of an account once `SESAME_THROTTLE_ACCOUNT_FAILURES` is reached; doubles with each further failure'),
+  SESAME_THROTTLE_ACCOUNT_MAX_LOCK: seconds(24 * 3600, 'Longest lock of an account'),
+  SESAME_THROTTLE_DEVICE_FAILURES: count(10, 'Failed sign-ins from a browser holding the account\'s device cookie (it signed in to that account before) before it waits, as `SESAME_THROTTLE_FAILURES` does. More generous because the browser has proved itself; it replaces the per-IP and per-account limits for that browser, so nobody can lock the real user out.'),
+  SESAME_THROTTLE_IP_FAILURES: count(50, 'Failed sign-ins from one client IP across all accounts (credential stuffing) before that IP waits, growing as `SESAME_THROTTLE_DELAY` says. Auth0 throttles an IP after 100 failures a day; 50 leaves room for an office behind one address.'),
+  SESAME_THROTTLE_CLIENT_FAILURES: count(10, 'Failed client secrets for one `client_id` from one IP at the token, introspection and revocation endpoints before that IP waits for that client, growing as `SESAME_THROTTLE_DELAY` says (the right secret is refused too while it waits; other IPs are not held back). Generated secrets cannot be guessed, so this only stops hammering; machines retry, so it is more generous than for passwords.'),
+  SESAME_THROTTLE_SIGN_UPS: count(10, 'Self-registrations one client IP may submit per `SESAME_THROTTLE_SIGN_UP_WINDOW`; more get 429 until the window ends. A person signs up once; ten leave room for a classroom behind one address.'),
+  SESAME_THROTTLE_SIGN_UP_WINDOW: seconds(3600, 'Window of `SESAME_THROTTLE_SIGN_UPS`'),
+  SESAME_THROTTLE_MEMORY: seconds(24 * 3600, 'How long failures are remembered: counts start again this long after the first failure counted (Keycloak forgets after 12 hours)'),
+  SESAME_DEVICE_COOKIE_TTL: seconds(365 * 24 * 3600, 'Lifetime of the device cookie a browser gets when it signs in, which exempts it from the per-account lock (OWASP "device cookies")'),
   SESAME_CONSOLE_DIR: z.string().min(1).optional()
     .describe('Folder of the admin console\'s build, served at `/console`. Defaults to `console/dist` of this installation.'),
 });

@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { send } from '@koa/send';
 import type { Context } from 'koa';
-import { recordAuditEvent } from '../audit/audit.repository.ts';
+import { recordAuditEvent, requestOrigin } from '../audit/audit.repository.ts';
 import type { Db } from '../db/database.ts';
 import { ServiceError } from '../errors.ts';
 import { pickLocale, translator } from '../i18n/locale.ts';
@@ -19,7 +19,10 @@ import { setupPage } from '../pages/setup.page.ts';
 import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
 import { readNewAccountForm } from '../users/new-account-form.ts';
 import { consoleClientId, consoleRedirectUri, consoleUrl } from './console-client.ts';
-import { createFirstAdmin, hashSetupToken, isSetupTokenValid } from './setup.service.ts';
+import { createFirstAdmin, hashSetupToken, isSetupOpen, isSetupTokenValid } from './setup.service.ts';
+import { clientIp } from '../http/client-ip.ts';
+import { setRetryAfter, tooManyAttempts } from '../pages/retry-after.ts';
+import { setupSubjects, type Throttle } from '../throttle/throttle.service.ts';
 
 export interface ConsoleDeps {
   db: Db;
@@ -28,6 +31,7 @@ export interface ConsoleDeps {
   consoleDir: string;
   csrf: CsrfTokens;
   logger: Logger;
+  throttle: Throttle;
 }
 
 /**
@@ -103,9 +107,30 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     }), status);
   }
 
+  /**
+   * The setup link is a secret: from one IP, a few wrong ones are answered, then each makes it wait longer.
+   * Answers whether the request may go on (a valid link); otherwise it has been answered.
+   */
+  async function checkSetupLink(ctx: Context, token: string): Promise<boolean> {
+    const ip = clientIp(ctx.req, ctx.app.proxy);
+    const wait = await deps.throttle.retryAfter(setupSubjects(ip));
+    if (!wait && await isSetupTokenValid(deps.db, token)) return true;
+    // Once an admin exists no link works: a wrong one guesses nothing, and the operator may still open a used one.
+    const counted = !wait && await isSetupOpen(deps.db);
+    const blocked = wait || (counted ? await deps.throttle.recordFailure(setupSubjects(ip), { ip, userAgent: ctx.get('user-agent') }) : 0);
+    if (!blocked) {
+      sendInvalidLink(ctx);
+      return false;
+    }
+    const { locale, t, brand } = pageContext(ctx);
+    setRetryAfter(ctx, blocked);
+    sendPage(ctx, messagePage({ t, locale, brand, title: t('setup.title'), text: tooManyAttempts(t, blocked) }), 429);
+    return false;
+  }
+
   router.get('/console/setup', async function showSetup(ctx) {
     const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
-    if (!(await isSetupTokenValid(deps.db, token))) return sendInvalidLink(ctx);
+    if (!(await checkSetupLink(ctx, token))) return;
     // The form's CSRF token is bound to this browser by a cookie no other site can make it send.
     const nonce = randomBytes(16).toString('base64url');
     ctx.cookies.set(setupCookie, nonce, { path: '/console/setup', httpOnly: true, sameSite: 'strict', secure: ctx.secure, maxAge: 3600_000, overwrite: true });
@@ -117,7 +142,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const token = typeof body.token === 'string' ? body.token.slice(0, 200) : '';
     const nonce = ctx.cookies.get(setupCookie) ?? '';
     const { locale, t, brand } = pageContext(ctx);
-    if (!(await isSetupTokenValid(deps.db, token))) return sendInvalidLink(ctx);
+    if (!(await checkSetupLink(ctx, token))) return;
     if (!nonce || !deps.csrf.verify(setupCsrfSubject(token, nonce), body.csrf)) {
       return sendPage(ctx, messagePage({ t, locale, brand, title: t('error.title'), text: t('error.forbidden') }), 403);
     }
@@ -126,7 +151,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     if (error) return renderSetup(ctx, token, nonce, { ...again, error }, 400);
     try {
       const admin = await createFirstAdmin(deps.db, token, { username: typed.username, email: typed.email || undefined, password: typed.password });
-      await recordAuditEvent(deps.db, { type: 'setup.admin_created', userId: admin.id, ip: ctx.ip, userAgent: ctx.get('user-agent'), details: { username: admin.username } });
+      await recordAuditEvent(deps.db, { type: 'setup.admin_created', userId: admin.id, ...requestOrigin(ctx), details: { username: admin.username } });
       deps.logger.info({ userId: admin.id }, 'first admin created through the setup link');
     } catch (failure) {
       if (failure instanceof ServiceError && failure.code === 'setup.link_invalid') return sendInvalidLink(ctx);

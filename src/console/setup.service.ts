@@ -40,6 +40,11 @@ export async function isSetupTokenValid(db: Db, token: string): Promise<boolean>
   return Boolean(row) && await countAdmins(db) === 0;
 }
 
+/** Whether a setup link could still be valid: no admin exists yet. Once one does, there is nothing to guess. */
+export async function isSetupOpen(db: Db): Promise<boolean> {
+  return await countAdmins(db) === 0;
+}
+
 export const setupLinkInvalid = () => new ServiceError('setup.link_invalid', 'this setup link has expired, was already used, or an admin exists', 410);
 
 /**

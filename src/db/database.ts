@@ -14,6 +14,8 @@ export interface OpenedDatabase {
   db: Db;
   /** Committed changes to cached tables; it listens only once started. */
   changes: ChangeFeed;
+  /** The PostgreSQL server's connection pool (none on the embedded database), for libraries that take one. */
+  pool?: pg.Pool;
 }
 
 /** Opens the database the configuration names: a PostgreSQL server, or PGlite in the data folder. */
@@ -27,7 +29,7 @@ export async function openDatabase(
     pool.on('error', () => {});
     const changes = new PostgresChangeFeed(config.databaseUrl, onChangeFeedError);
     const reporting = reportCommittedWrites(pool, (tables) => changes.reportLocalWrites(tables));
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: reporting }) }), changes };
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: reporting }) }), changes, pool };
   }
   const dir = path.join(config.dataDir, 'pgdata');
   mkdirSync(dir, { recursive: true });

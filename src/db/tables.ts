@@ -175,6 +175,22 @@ export interface AuditEventsTable {
   created_at: Timestamp;
 }
 
+/** A block in force (src/throttle/): who may not try a secret again until when, and why. */
+export interface ThrottleBlocksTable {
+  /** The policy and the hash of what it counts (account key, IP, device, client). */
+  key: string;
+  policy: string;
+  /** What was typed, in canonical form (src/throttle/account-key.ts); shown to admins only. */
+  account_key: string | null;
+  /** The user the account key named when the block started, if any. */
+  user_id: string | null;
+  client_id: string | null;
+  ip: string | null;
+  failures: number;
+  blocked_until: Date;
+  created_at: Generated<Date>;
+}
+
 /** The sign-in experience: one row, read by every node (src/sign-in-experience). */
 export interface SignInSettingsTable {
   id: Generated<boolean>;
@@ -211,6 +227,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   sign_in_settings: SignInSettingsTable;
   setup_tokens: SetupTokensTable;
+  throttle_blocks: ThrottleBlocksTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -22,6 +22,8 @@ import { pageContentSecurityPolicyFor } from '../pages/layout.ts';
 import { consoleRoutes } from '../console/console.routes.ts';
 import { loadSignInExperience, signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
 import { cachedSignInExperience, type SignInExperienceSource } from '../sign-in-experience/sign-in-experience.service.ts';
+import type { DeviceCookies } from '../throttle/device-cookie.ts';
+import type { Throttle } from '../throttle/throttle.service.ts';
 
 export interface AppDeps {
   db: Db;
@@ -38,6 +40,10 @@ export interface AppDeps {
   consoleDir?: string;
   /** This node's cached sign-in experience; created from `db` when absent. */
   signInExperience?: SignInExperienceSource;
+  throttle: Throttle;
+  devices: DeviceCookies;
+  /** SESAME_TRUST_PROXY: the client IP is the one the proxy appended to X-Forwarded-For (src/http/client-ip.ts). */
+  trustProxy: boolean;
 }
 
 function operationsRoutes({ db, providers }: AppDeps): Router {
@@ -133,7 +139,12 @@ export function createApp(appDeps: AppDeps): Koa {
   const app = new Koa();
   app.silent = true;
   issuerOrigin(deps.issuer).bind(app);
-  const routers = [operationsRoutes(deps), interactionRoutes({ db: deps.db, directory: deps.directory, provider: () => deps.providers.provider, csrf: deps.csrf })];
+  // What requestOrigin and clientIp read: whether X-Forwarded-* come from a proxy Sesame trusts.
+  app.proxy = deps.trustProxy;
+  app.maxIpsCount = 1;
+  const routers = [operationsRoutes(deps), interactionRoutes({
+    db: deps.db, directory: deps.directory, provider: () => deps.providers.provider, csrf: deps.csrf, throttle: deps.throttle, devices: deps.devices,
+  })];
   routers.push(managementRoutes(deps));
   if (deps.consoleDir) routers.push(consoleRoutes({ ...deps, consoleDir: deps.consoleDir }));
   routers.push(accountRoutes({ ...deps, cookies: createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1') }));

@@ -18,12 +18,19 @@ import { findUserByLogin } from '../users/user.repository.ts';
 import { applyConsent, consentGroups, consentItems, describeDestination, itemValue, type MissingDetails } from './consent.ts';
 import type { Directory } from '../cache/directory.ts';
 import type { CsrfTokens } from './csrf.ts';
+import { clientIp } from '../http/client-ip.ts';
+import { setRetryAfter, tooManyAttempts } from '../pages/retry-after.ts';
+import { accountKey } from '../throttle/account-key.ts';
+import type { DeviceCookies } from '../throttle/device-cookie.ts';
+import { resetOnSuccess, signInSubjects, signUpSubjects, type Throttle } from '../throttle/throttle.service.ts';
 
 export interface InteractionDeps {
   db: Db;
   directory: Directory;
   provider: () => Provider;
   csrf: CsrfTokens;
+  throttle: Throttle;
+  devices: DeviceCookies;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -55,7 +62,7 @@ async function appName(deps: InteractionDeps, details: Details): Promise<string>
   return app?.display_name ?? app?.name ?? clientIdOf(details);
 }
 
-async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Details, form: { login?: string; error?: string; switching?: boolean } = {}) {
+async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Details, form: { login?: string; error?: string; switching?: boolean } = {}, status = 200) {
   const { locale, t, brand } = interactionPage(ctx, details);
   const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 320) : undefined;
   sendPage(ctx, signInPage({
@@ -67,7 +74,7 @@ async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Detail
     appName: await appName(deps, details),
     login: form.login ?? (form.switching ? undefined : loginHint),
     error: form.error,
-  }));
+  }), status);
 }
 
 async function renderSignUp(ctx: Context, deps: InteractionDeps, details: Details, form: { username?: string; email?: string; error?: string } = {}, status = 200) {
@@ -170,6 +177,15 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (!login || !password) return renderSignIn(ctx, deps, details, { login, switching, error: t('signIn.missing') });
 
     const user = await findUserByLogin(deps.db, login);
+    const ip = clientIp(ctx.req, ctx.app.proxy);
+    const device = user && deps.devices.deviceFor(ctx, user.id);
+    const subjects = signInSubjects(login, ip, device ? { id: device, userId: user.id } : undefined);
+    // A block refuses the right password too, or it would only slow the attacker down.
+    const wait = await deps.throttle.retryAfter(subjects);
+    if (wait) {
+      setRetryAfter(ctx, wait);
+      return renderSignIn(ctx, deps, details, { login, switching, error: tooManyAttempts(t, wait) }, 429);
+    }
     const valid = await verifyPassword(user?.password_hash ?? null, password);
     const clientId = clientIdOf(details);
     if (!user || !valid || user.suspended) {
@@ -177,9 +193,18 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         type: 'sign_in.failed', userId: user?.id, clientId, ...requestOrigin(ctx),
         details: { login, reason: !user ? 'unknown_user' : valid ? 'suspended' : 'wrong_password' },
       });
-      const error = user && valid ? t('signIn.suspended') : t('signIn.failed');
-      return renderSignIn(ctx, deps, details, { login, switching, error });
+      const blocked = await deps.throttle.recordFailure(subjects, {
+        ip, userAgent: ctx.get('user-agent'), accountKey: accountKey(login), userId: user?.id,
+      });
+      if (blocked) {
+        setRetryAfter(ctx, blocked);
+        return renderSignIn(ctx, deps, details, { login, switching, error: tooManyAttempts(t, blocked) }, 429);
+      }
+      // One answer for every failure: telling a suspended account apart would confirm its password.
+      return renderSignIn(ctx, deps, details, { login, switching, error: t('signIn.failed') });
     }
+    await deps.throttle.recordSuccess(resetOnSuccess(subjects));
+    deps.devices.remember(ctx, user.id);
     await recordAuditEvent(deps.db, { type: 'sign_in.succeeded', userId: user.id, clientId, ...requestOrigin(ctx) });
     await finish(ctx, deps, { login: { accountId: user.id, amr: ['pwd'] } });
   });
@@ -201,7 +226,15 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const { details, body, page: { t } } = submitted;
     const { form: typed, error } = readNewAccountForm(body, t);
     const again = { username: typed.username, email: typed.email };
+    const ip = clientIp(ctx.req, ctx.app.proxy);
+    const wait = await deps.throttle.retryAfter(signUpSubjects(ip));
+    if (wait) {
+      setRetryAfter(ctx, wait);
+      return renderSignUp(ctx, deps, details, { ...again, error: tooManyAttempts(t, wait) }, 429);
+    }
     if (error) return renderSignUp(ctx, deps, details, { ...again, error }, 400);
+    // Every complete form counts, taken names too: "taken" is an answer worth asking for many names.
+    await deps.throttle.recordFailure(signUpSubjects(ip), { ip, userAgent: ctx.get('user-agent') });
     let user;
     try {
       user = await createUser(deps.db, { username: typed.username, email: typed.email || undefined, password: typed.password });

@@ -15,6 +15,8 @@ import type { SignInExperienceSource } from '../sign-in-experience/sign-in-exper
 import { applicationRoutes } from './applications/application.routes.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { grantRoutes } from './grants/grant.routes.ts';
+import { lockoutRoutes } from './lockouts/lockout.routes.ts';
+import type { Throttle } from '../throttle/throttle.service.ts';
 import { permissionRoutes } from './permissions/permission.routes.ts';
 import { resourceRoutes } from './resources/resource.routes.ts';
 import { roleRoutes } from './roles/role.routes.ts';
@@ -28,6 +30,7 @@ export interface ManagementDeps {
   logger: Logger;
   /** This node's cached sign-in experience, refreshed at once when the API changes it. */
   signInExperience?: SignInExperienceSource;
+  throttle: Throttle;
 }
 
 /** Every Management API operation, by domain; the OpenAPI document lists exactly these. */
@@ -41,6 +44,7 @@ export function managementOperations(deps: ManagementDeps): Route[] {
     ...resourceRoutes({ db: deps.db, issuer }),
     ...roleRoutes({ db: deps.db }),
     ...auditRoutes({ db: deps.db }),
+    ...lockoutRoutes({ db: deps.db, throttle: deps.throttle }),
     ...signInExperienceRoutes({ db: deps.db, signInExperience: deps.signInExperience }),
   ];
 }

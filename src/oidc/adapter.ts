@@ -130,12 +130,16 @@ const unmatchableSecret = randomBytes(32).toString('base64url');
  */
 export class ApplicationClientAdapter implements Adapter {
   readonly #directory: Directory;
+  readonly #beforeLoad: ((clientId: string) => Promise<void>) | undefined;
 
-  constructor(directory: Directory) {
+  /** `beforeLoad` may refuse the request (client authentication throttling, src/oidc/client-auth-throttle.ts). */
+  constructor(directory: Directory, beforeLoad?: (clientId: string) => Promise<void>) {
     this.#directory = directory;
+    this.#beforeLoad = beforeLoad;
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    await this.#beforeLoad?.(id);
     if (!isStorableText(id)) return undefined;
     const app = await this.#directory.application(id);
     if (!app) return undefined;
@@ -160,8 +164,8 @@ export class ApplicationClientAdapter implements Adapter {
   async findByUserCode(): Promise<undefined> { return undefined; }
 }
 
-export function adapterFactory(db: Db, directory: Directory) {
-  return (model: string): Adapter => (model === 'Client' ? new ApplicationClientAdapter(directory) : new PostgresAdapter(db, model));
+export function adapterFactory(db: Db, directory: Directory, beforeClientLoad?: (clientId: string) => Promise<void>) {
+  return (model: string): Adapter => (model === 'Client' ? new ApplicationClientAdapter(directory, beforeClientLoad) : new PostgresAdapter(db, model));
 }
 
 /** Removes artifacts that expired; run periodically by one or many nodes. */

@@ -21,3 +21,20 @@ export function presentedClientSecret(ctx: KoaContextWithOIDC | undefined): stri
     return undefined;
   }
 }
+
+/** The client_id a request presents, by client_secret_basic or in its parameters, whether or not such a client exists. */
+export function presentedClientId(ctx: KoaContextWithOIDC): string | undefined {
+  const header = ctx.headers?.authorization;
+  const [scheme, token] = header?.split(' ') ?? [];
+  if (scheme?.toLowerCase() === 'basic' && token) {
+    const basic = Buffer.from(token, 'base64').toString('utf8');
+    const colon = basic.indexOf(':');
+    try {
+      if (colon > 0) return decodeURIComponent(basic.slice(0, colon).replace(/\+/g, '%20'));
+    } catch {
+      return undefined;
+    }
+  }
+  const posted = (ctx.oidc?.params as Record<string, unknown> | undefined)?.client_id;
+  return typeof posted === 'string' && posted ? posted : undefined;
+}

@@ -17,6 +17,8 @@ import { requireAvailableAccount } from './interaction-policy.ts';
 import { renderLogoutSource, renderPostLogoutSuccess, renderProviderError } from './provider-pages.ts';
 import { managementTokenClaims, resourceIndicators } from './resources.ts';
 import { refuseUnsafeAuthorizationParams, refuseUnsafeQuery } from './unsafe-params.ts';
+import { clientAuthThrottle } from './client-auth-throttle.ts';
+import type { Throttle } from '../throttle/throttle.service.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -25,6 +27,7 @@ export interface ProviderDeps {
   directory: Directory;
   keys: LoadedKeys;
   logger: Logger;
+  throttle: Throttle;
 }
 
 /** Where each endpoint lives; discovery stays at the issuer's root well-known URLs. */
@@ -49,9 +52,15 @@ const checkedParams = 'sesame_checked_params';
 
 type ClientWithMetadata = { clientId: string; clientAuthMethod: string; [key: string]: unknown };
 
-export function buildConfiguration({ config, db, directory, keys, issuer }: ProviderDeps): Configuration {
+/** The endpoints where a client authenticates, whose secret guessing is throttled. */
+const clientAuthEndpoints = [oidcRoutes.token, oidcRoutes.introspection, oidcRoutes.revocation];
+
+export function buildConfiguration(
+  { config, db, directory, keys, issuer }: ProviderDeps,
+  clientAuth?: ReturnType<typeof clientAuthThrottle>,
+): Configuration {
   return {
-    adapter: adapterFactory(db, directory),
+    adapter: adapterFactory(db, directory, clientAuth?.beforeClientLoad),
     jwks: { keys: keys.jwks as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: keys.cookieKeys,
@@ -155,11 +164,15 @@ export function buildConfiguration({ config, db, directory, keys, issuer }: Prov
 }
 
 export function createProvider(deps: ProviderDeps): Provider {
-  const provider = new Provider(deps.issuer, buildConfiguration(deps));
+  const clientAuth = clientAuthThrottle(deps.throttle, clientAuthEndpoints);
+  const provider = new Provider(deps.issuer, buildConfiguration(deps, clientAuth));
   provider.proxy = deps.config.trustProxy;
   issuerOrigin(deps.issuer).bind(provider);
   provider.use(refuseUnsafeQuery(oidcRoutes.authorization));
   provider.use(metadataCaching({ discovery: '/.well-known/openid-configuration', jwks: oidcRoutes.jwks }, deps.config.keyRefreshSeconds));
+  // Provider is a Koa application: its ctx.ip, like clientIp, takes only the nearest proxy's X-Forwarded-For entry.
+  (provider as unknown as { maxIpsCount: number }).maxIpsCount = 1;
+  provider.use(clientAuth.recordFailures);
   provider.use(corsPreflightGuard(deps.directory, [oidcRoutes.token, oidcRoutes.userinfo, oidcRoutes.revocation, oidcRoutes.introspection]));
   const log = (event: string, level: 'error' | 'info') => (ctx: KoaContextWithOIDC | undefined, error: { name?: string; message?: string; error?: string; error_description?: string }) => {
     deps.logger[level]({
@@ -172,6 +185,9 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.on('server_error', log('server_error', 'error'));
   provider.on('authorization.error', log('authorization.error', 'info'));
   provider.on('grant.error', log('grant.error', 'info'));
+  provider.on('grant.error', clientAuth.onError);
+  provider.on('introspection.error', clientAuth.onError);
+  provider.on('revocation.error', clientAuth.onError);
   provider.on('end_session.error', log('end_session.error', 'info'));
   provider.on('introspection.error', log('introspection.error', 'info'));
   provider.on('revocation.error', log('revocation.error', 'info'));

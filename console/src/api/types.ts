@@ -89,6 +89,18 @@ export interface User {
   updated_at: string;
 }
 
+/** A block in force (src/management/lockouts/lockout.routes.ts). */
+export interface Lockout {
+  policy: 'account_ip' | 'account' | 'device' | 'ip' | 'client_ip' | 'setup_ip' | 'sign_up_ip';
+  account_key: string | null;
+  user_id: string | null;
+  client_id: string | null;
+  ip: string | null;
+  failures: number;
+  blocked_until: string;
+  started_at: string;
+}
+
 export interface UserGrant {
   client_id: string;
   application_name: string | null;

@@ -1,6 +1,6 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { ApiError, errorMessage, query } from '../api/client.ts';
-import type { Page, Role, User, UserGrant, UserRole } from '../api/types.ts';
+import type { Lockout, Page, Role, User, UserGrant, UserRole } from '../api/types.ts';
 import { formatDate, userScopeDescriptions } from '../applications/app-types.ts';
 import { useApi, useSession } from '../auth/session.tsx';
 import { Link, navigate, useUnsavedChangesGuard } from '../router.tsx';
@@ -54,6 +54,7 @@ export function UserDetailsPage({ id }: { id: string }) {
           <button type="button" className="danger" onClick={() => setDialog('delete')}>Delete user</button>
         </div>
       </div>
+      <LockoutNotice userId={current.id} username={current.username} />
       <ProfileForm user={current} onSaved={user.set} />
       <UserRoles userId={current.id} />
       <ConnectedApps userId={current.id} />
@@ -67,6 +68,41 @@ export function UserDetailsPage({ id }: { id: string }) {
       </Dialog>
       <DeleteUserDialog open={dialog === 'delete'} onClose={() => setDialog(undefined)} path={path} username={current.username} />
     </section>
+  );
+}
+
+/** While sign-in is blocked for this user (too many failed passwords), when it ends, and lifting it. */
+function LockoutNotice({ userId, username }: { userId: string; username: string }) {
+  const api = useApi();
+  const toast = useToast();
+  const lockouts = useLoad(() => api<{ data: Lockout[] }>('GET', `/lockouts${query({ user_id: userId })}`), [userId]);
+  const [busy, setBusy] = useState(false);
+  const blocks = lockouts.data?.data ?? [];
+  if (!blocks.length) return null;
+  const until = blocks.map((b) => b.blocked_until).sort().at(-1)!;
+  const unlock = async () => {
+    setBusy(true);
+    try {
+      await api('DELETE', `/users/${encodeURIComponent(userId)}/lockout`);
+      toast(`${username} can sign in again`);
+      lockouts.reload();
+    } catch (e) {
+      toast(errorMessage(e), 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  const whole = blocks.some((b) => b.policy === 'account');
+  return (
+    <div className="callout" role="status">
+      <p><strong>Locked out until {formatDate(until)}</strong></p>
+      <p className="muted">
+        {whole
+          ? 'Too many failed sign-ins from many places: browsers this user never signed in from are refused, the right password too.'
+          : `Too many failed sign-ins from ${[...new Set(blocks.map((b) => b.ip).filter(Boolean))].join(', ') || 'one place'}: attempts from there are refused, the right password too.`}
+      </p>
+      <button type="button" className="secondary" disabled={busy} onClick={unlock}>Unlock</button>
+    </div>
   );
 }
 

@@ -6,6 +6,7 @@ import * as oidcPayloadJson from './2026-11-25-0001-oidc-payload-json.ts';
 import * as consoleSetupSignInExperience from './2026-11-26-0001-console-setup-sign-in-experience.ts';
 import * as changeNotifications from './2026-11-27-0001-change-notifications.ts';
 import * as oidcLookupColumns from './2026-11-30-0001-oidc-lookup-columns.ts';
+import * as throttling from './2026-11-30-0002-throttling.ts';
 import * as canonicalIdentities from './2026-11-30-0003-canonical-identities.ts';
 
 /** Every migration, by name; names sort by date. */
@@ -17,5 +18,6 @@ export const migrations: Record<string, SesameMigration> = {
   '2026-11-26-0001-console-setup-sign-in-experience': consoleSetupSignInExperience,
   '2026-11-27-0001-change-notifications': changeNotifications,
   '2026-11-30-0001-oidc-lookup-columns': oidcLookupColumns,
+  '2026-11-30-0002-throttling': throttling,
   '2026-11-30-0003-canonical-identities': canonicalIdentities,
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../../db/database.ts';
 import { listUserGrants, revokeUserGrant } from '../../grants/grant.service.ts';
+import { clientIp } from '../../http/client-ip.ts';
 import type { Principal } from '../../http/bearer-auth.ts';
 import { defineRoute, type Route } from '../../http/route.ts';
 import { timestamp } from '../common.schema.ts';
@@ -56,7 +57,7 @@ export function grantRoutes({ db }: GrantRouteDeps): Route[] {
       problems: [404],
       async handle({ params, ctx }) {
         await revokeUserGrant(db, params.id, params.clientId, {
-          ip: ctx.ip,
+          ip: clientIp(ctx.req, ctx.app.proxy),
           userAgent: ctx.get('user-agent') || undefined,
           principal: ctx.state.principal as Principal | undefined,
         });

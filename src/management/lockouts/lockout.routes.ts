@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { Db } from '../../db/database.ts';
+import type { Principal } from '../../http/bearer-auth.ts';
+import { clientIp } from '../../http/client-ip.ts';
+import { defineRoute, type Route } from '../../http/route.ts';
+import type { BlockRow } from '../../throttle/throttle.repository.ts';
+import type { Throttle } from '../../throttle/throttle.service.ts';
+import { policyNames } from '../../throttle/policies.ts';
+import { getUser } from '../../users/user.service.ts';
+import { timestamp } from '../common.schema.ts';
+import { userParams } from '../users/user.schema.ts';
+
+/** Blocks in force (src/throttle/): who may not try a password or secret again until when, and lifting them. */
+
+export const lockoutSchema = z.object({
+  policy: z.enum(policyNames).describe('What is counted: `account_ip` (one account key from one IP), `account` (one account key from every browser without its device cookie), `device`, `ip` (failures across accounts), `client_ip` (a client secret from one IP), `setup_ip`, `sign_up_ip`'),
+  account_key: z.string().nullable().describe('The username or email typed, in canonical form; whether or not a user has it'),
+  user_id: z.string().nullable().describe('The user the account key named when the block started'),
+  client_id: z.string().nullable(),
+  ip: z.string().nullable(),
+  failures: z.number().int().describe('Attempts counted when the block started'),
+  blocked_until: timestamp,
+  started_at: timestamp,
+}).meta({ id: 'Lockout' });
+
+const toApiLockout = (row: BlockRow): z.input<typeof lockoutSchema> => ({
+  policy: row.policy as z.input<typeof lockoutSchema>['policy'],
+  account_key: row.account_key,
+  user_id: row.user_id,
+  client_id: row.client_id,
+  ip: row.ip,
+  failures: row.failures,
+  blocked_until: new Date(row.blocked_until).toISOString(),
+  started_at: new Date(row.created_at).toISOString(),
+});
+
+const principalName = (principal: Principal | undefined) =>
+  principal ? (principal.kind === 'user' ? `user:${principal.userId}` : `app:${principal.clientId}`) : undefined;
+
+export interface LockoutRouteDeps {
+  db: Db;
+  throttle: Throttle;
+}
+
+export function lockoutRoutes({ db, throttle }: LockoutRouteDeps): Route[] {
+  return [
+    defineRoute({
+      method: 'get', path: '/lockouts', tag: 'Lockouts', operationId: 'listLockouts',
+      summary: 'List blocks in force',
+      description: 'Every block that now refuses attempts (a correct password or secret included), latest end first, at most 1000: per account, per account and IP, per device, per IP, per client secret, setup link and sign-up. Filter by `user_id`.',
+      query: z.object({ user_id: z.string().min(1).max(128).optional() }),
+      response: z.object({ data: z.array(lockoutSchema) }),
+      async handle({ query }) {
+        return { data: (await throttle.activeBlocks({ userId: query.user_id })).map(toApiLockout) };
+      },
+    }),
+    defineRoute({
+      method: 'delete', path: '/users/:id/lockout', tag: 'Lockouts', operationId: 'unlockUser',
+      summary: 'Lift a user\'s lockout',
+      description: 'Lifts every block on the user\'s username and email, from any IP or device, and starts their counts again. Recorded as the audit event `account.unlocked`. Lifting nothing is not an error.',
+      params: userParams,
+      response: z.object({ lifted: z.array(lockoutSchema) }),
+      problems: [404],
+      async handle({ params, ctx }) {
+        const user = await getUser(db, params.id);
+        const lifted = await throttle.unlockUser(user, {
+          ip: clientIp(ctx.req, ctx.app.proxy), userAgent: ctx.get('user-agent'), by: principalName(ctx.state.principal as Principal | undefined),
+        });
+        return { lifted: lifted.map(toApiLockout) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { recordAuditEvent, type AuditEventType } from '../audit/audit.repository.ts';
+import type { ThrottleSettings } from '../config/config.ts';
+import type { Db } from '../db/database.ts';
+import { accountKey } from './account-key.ts';
+import { createCounters, type Counters } from './counters.ts';
+import { blockSeconds, policiesFrom, type Policy, type PolicyName } from './policies.ts';
+import { deleteBlocks, latestBlockEnd, listActiveBlocks, saveBlock, type BlockRow } from './throttle.repository.ts';
+
+/**
+ * Throttling of every form and endpoint that checks a secret. A caller names the subjects an attempt counts
+ * against (`signInSubjects` and friends below), asks `retryAfter` before checking the secret — a block refuses
+ * the right secret too — and reports the outcome with `recordFailure` or `recordSuccess`.
+ *
+ * Counting is rate-limiter-flexible's (src/throttle/counters.ts). Blocks are rows of `throttle_blocks` on both
+ * databases, so every node sees them and admins list and clear them wherever the counters are kept.
+ */
+
+export interface Subject {
+  policy: PolicyName;
+  /** What the policy counts per: an account key and IP, a device and user, an IP… */
+  id: string;
+}
+
+/** Who tried, as the block record and its audit event keep it. */
+export interface Attempt {
+  ip: string;
+  userAgent?: string;
+  accountKey?: string;
+  userId?: string | null;
+  clientId?: string;
+}
+
+/** The audit event that says a block of this policy started. */
+const startedEvent: Record<PolicyName, AuditEventType> = {
+  account_ip: 'sign_in.throttled',
+  account: 'account.locked',
+  device: 'sign_in.throttled',
+  ip: 'sign_in.throttled',
+  client_ip: 'client_auth.throttled',
+  setup_ip: 'setup.throttled',
+  sign_up_ip: 'sign_up.throttled',
+};
+
+const hashOf = (subject: Subject) => createHash('sha256').update(subject.id).digest('hex').slice(0, 40);
+const keyOf = (subject: Subject) => `${subject.policy}:${hashOf(subject)}`;
+
+export class Throttle {
+  readonly #db: Db;
+  readonly #counters: Counters;
+  readonly #policies: Record<PolicyName, Policy>;
+
+  constructor(db: Db, settings: ThrottleSettings, pool?: pg.Pool) {
+    this.#db = db;
+    this.#policies = policiesFrom(settings);
+    this.#counters = createCounters(this.#policies, pool);
+  }
+
+  /** Seconds until any of `subjects` may try again; 0 when none is blocked. */
+  async retryAfter(subjects: Subject[]): Promise<number> {
+    const until = await latestBlockEnd(this.#db, subjects.map(keyOf));
+    return until ? Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000)) : 0;
+  }
+
+  /**
+   * Counts a failed attempt (or, for a cap, any attempt) against each subject, and starts the blocks it earns,
+   * each with one audit event. Returns how long the attempt's maker must now wait (0 if no block started).
+   */
+  async recordFailure(subjects: Subject[], attempt: Attempt): Promise<number> {
+    let wait = 0;
+    for (const subject of subjects) {
+      const policy = this.#policies[subject.policy];
+      const counted = await this.#counters[subject.policy].penalty(hashOf(subject), 1);
+      const seconds = blockSeconds(policy, counted.consumedPoints, counted.msBeforeNext);
+      if (!seconds) continue;
+      const perAccount = subject.policy === 'account' || subject.policy === 'account_ip' || subject.policy === 'device';
+      const until = await saveBlock(this.#db, {
+        key: keyOf(subject),
+        policy: subject.policy,
+        account_key: perAccount ? attempt.accountKey ?? null : null,
+        user_id: perAccount ? attempt.userId ?? null : null,
+        client_id: attempt.clientId ?? null,
+        ip: subject.policy === 'account' ? null : attempt.ip,
+        failures: counted.consumedPoints,
+      }, seconds);
+      await recordAuditEvent(this.#db, {
+        type: startedEvent[subject.policy],
+        userId: perAccount ? attempt.userId : undefined,
+        clientId: attempt.clientId,
+        ip: attempt.ip,
+        userAgent: attempt.userAgent,
+        details: {
+          policy: subject.policy, attempts: counted.consumedPoints, seconds, until: until.toISOString(),
+          ...(perAccount && attempt.accountKey !== undefined ? { login: attempt.accountKey } : {}),
+        },
+      });
+      wait = Math.max(wait, seconds);
+    }
+    return wait;
+  }
+
+  /** After the right secret: these subjects start again from zero. */
+  async recordSuccess(subjects: Subject[]): Promise<void> {
+    await Promise.all(subjects.map((subject) => this.#counters[subject.policy].delete(hashOf(subject))));
+    await deleteBlocks(this.#db, { keys: subjects.map(keyOf) });
+  }
+
+  /** Blocks in force, newest end first; of one user's account keys when `userId` is given. */
+  activeBlocks(filter: { userId?: string } = {}): Promise<BlockRow[]> {
+    return listActiveBlocks(this.#db, filter);
+  }
+
+  /**
+   * An admin lifts every block on a user's account keys (their username and email, from any IP and device) and
+   * their counts start again. Returns the blocks lifted (in force or ended).
+   */
+  async unlockUser(user: { id: string; username: string; email: string | null }, actor: { ip?: string; userAgent?: string; by?: string } = {}): Promise<BlockRow[]> {
+    const accountKeys = [user.username, user.email].filter((v): v is string => Boolean(v)).map(accountKey);
+    const lifted = await deleteBlocks(this.#db, { userId: user.id, accountKeys });
+    const counts = [
+      ...lifted.filter((row) => row.policy !== 'ip').map((row) => ({ policy: row.policy as PolicyName, hash: row.key.slice(row.policy.length + 1) })),
+      ...accountKeys.map((key) => ({ policy: 'account' as const, hash: hashOf({ policy: 'account', id: key }) })),
+    ];
+    await Promise.all(counts.map(({ policy, hash }) => this.#counters[policy]?.delete(hash)));
+    const active = lifted.filter((row) => row.blocked_until.getTime() > Date.now());
+    if (active.length) {
+      await recordAuditEvent(this.#db, {
+        type: 'account.unlocked', userId: user.id, ip: actor.ip, userAgent: actor.userAgent,
+        details: { blocks: active.length, policies: [...new Set(active.map((row) => row.policy))], ...(actor.by ? { by: actor.by } : {}) },
+      });
+    }
+    return active;
+  }
+}
+
+/**
+ * A password typed for `login` from `ip`. A browser whose device cookie proves it signed in to the account
+ * before (`device`: its id, for the user the login names) is counted on its own, and neither the per-account
+ * lock nor the per-IP limits apply to it: that is how the real user gets in while an attacker is locked out.
+ * The account limits are keyed by what was typed, so an unknown name is throttled exactly like a real one.
+ */
+export function signInSubjects(login: string, ip: string, device?: { id: string; userId: string }): Subject[] {
+  if (device) return [{ policy: 'device', id: `${device.id}\n${device.userId}` }];
+  const key = accountKey(login);
+  return [
+    { policy: 'account_ip', id: `${key}\n${ip}` },
+    { policy: 'account', id: key },
+    { policy: 'ip', id: ip },
+  ];
+}
+
+/** What a success resets: the person's own counts, never the account's or the IP's (an attacker's failures). */
+export const resetOnSuccess = (subjects: Subject[]) => subjects.filter((s) => s.policy === 'account_ip' || s.policy === 'device');
+
+/** A client secret presented for `clientId` from `ip` (token, introspection, revocation). */
+export const clientAuthSubjects = (clientId: string, ip: string): Subject[] => [{ policy: 'client_ip', id: `${clientId}\n${ip}` }];
+
+/** A first-admin setup link presented from `ip`. */
+export const setupSubjects = (ip: string): Subject[] => [{ policy: 'setup_ip', id: ip }];
+
+/** A self-registration submitted from `ip`. */
+export const signUpSubjects = (ip: string): Subject[] => [{ policy: 'sign_up_ip', id: ip }];
