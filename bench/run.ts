@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +18,7 @@ import { runFlows, signedInUser, type FlowName } from './flow-runner.ts';
 import { explainHotQueries, type ExplainedQuery } from './explain.ts';
 import { largeDatabaseName } from './seed.ts';
 import { renderReport, type Report } from './report.ts';
+import { freePort, startCommand, waitUntilUp } from './servers.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -42,19 +42,8 @@ const root = path.resolve(import.meta.dirname, '..');
 const resultsDir = path.join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
 const adminUrl = process.env.SESAME_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';
-/**
- * How `npm start` runs Sesame (package.json): its environment settings and Node's flags; `--node-flags` replaces the
- * flags, to compare.
- */
-function startCommand(): { env: Record<string, string>; flags: string[] } {
-  const { scripts } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const start = /((?:\w+=\S+ )*)node ((?:--\S+ )*)src\/main\.ts start\b/.exec(scripts.start);
-  if (!start) throw new Error('package.json\'s start script does not run `[VAR=value …] node [flags] src/main.ts start`');
-  const env = Object.fromEntries(start[1]!.split(' ').filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
-  const flags = opts['node-flags'] !== undefined ? opts['node-flags'] : start[2]!;
-  return { env, flags: flags.split(' ').filter(Boolean) };
-}
-const sesameStart = startCommand();
+// How `npm start` runs Sesame; `--node-flags` replaces its Node flags, to compare.
+const sesameStart = startCommand(root, opts['node-flags']);
 const sesameNodeFlags = sesameStart.flags;
 const seconds = Number(opts.seconds);
 const warmup = Number(opts.warmup);
@@ -129,31 +118,6 @@ async function hashCost() {
 }
 
 // ---- servers ----
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilUp(base: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was up (see bench/results/*.log)`);
-    try {
-      // Sesame listens before its handler is attached; a request accepted in between is never answered, so each
-      // try gives up after a while rather than waiting forever.
-      const res = await fetch(`${base}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server at ${base} did not come up`);
-}
 
 function startProcess(name: string, args: string[], env: Record<string, string>): ChildProcess {
   const log = createWriteStream(path.join(resultsDir, `${name}.log`));

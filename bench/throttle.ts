@@ -10,48 +10,17 @@
  * got through are the ones the server checked: its `sign_in.failed` audit events for the login.
  * See bench/README.md ("Throttling").
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createFixtures, type Fixtures } from './fixtures.ts';
 import { CookieJar } from './flow-runner.ts';
+import { freePort, startCommand, waitUntilUp } from './servers.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const adminUrl = process.env.SESAME_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';
-
-function startCommand(): { env: Record<string, string>; flags: string[] } {
-  const { scripts } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const start = /((?:\w+=\S+ )*)node ((?:--\S+ )*)src\/main\.ts start\b/.exec(scripts.start);
-  if (!start) throw new Error('package.json\'s start script does not run `[VAR=value …] node [flags] src/main.ts start`');
-  const env = Object.fromEntries(start[1]!.split(' ').filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
-  return { env, flags: start[2]!.split(' ').filter(Boolean) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilUp(base: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${base}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(2000) })).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not come up');
-}
 
 interface Answer { status: number; retryAfter: number; signedIn: boolean }
 
@@ -144,7 +113,7 @@ async function main() {
   const databaseUrl = `${adminUrl}/${name}`;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const start = startCommand();
+  const start = startCommand(root);
   const env = {
     ...start.env, PORT: String(port), HOST: '127.0.0.1', SESAME_ISSUER: base, DATABASE_URL: databaseUrl,
     SESAME_SECRET: randomBytes(32).toString('base64url'), SESAME_TRUST_PROXY: 'true', SESAME_LOG_LEVEL: 'warn',
