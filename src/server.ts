@@ -113,8 +113,8 @@ export interface StartOptions {
 
 export async function startSesame(config: Config, logger = createLogger(config.logLevel), options: StartOptions = {}): Promise<Sesame> {
   const { db, changes, pool, sealer, lock, masterSecret } = await openRuntime(config, logger);
-  const throttle = new Throttle(db, config.throttle, pool);
   const directory = createDirectory(db, changes);
+  const throttle = new Throttle(db, config.throttle, { pool, blockEnds: directory.blockEnd });
   const timers: NodeJS.Timeout[] = [];
   let cli: CliListener | undefined;
   // The port is bound before the issuer (which may name it) is known; until the app is ready, requests get a 503.

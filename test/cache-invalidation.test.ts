@@ -13,7 +13,7 @@ import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { UserAgent } from './support/user-agent.ts';
 
 /**
- * Nodes cache apps, secrets, allowlists, resources and users (src/cache/directory.ts). Whatever changes them —
+ * Nodes cache apps, secrets, allowlists, resources, users and throttling blocks (src/cache/directory.ts). Whatever changes them —
  * the Management API on this node or another, or plain SQL — must be seen at once on the node that made the
  * change and within moments on every other.
  */
@@ -120,6 +120,19 @@ describe.skipIf(testDatabaseKind !== 'postgres')('across nodes sharing one Postg
     const lag = await within(2000, async () => (await tokenStatus(node(), old)).body.error === 'invalid_client');
     expect(lag).toBeLessThan(2000);
     expect((await tokenStatus(node(), next)).status).toBe(200);
+  });
+
+  it('refuses on node B a client that node A just blocked, and serves it again once the block is lifted', async () => {
+    const app = await a.createApp({ name: 'Hammered', type: 'm2m' });
+    const right = { clientId: app.clientId, clientSecret: app.clientSecret! };
+    // Node B has "not blocked" cached for this client and address.
+    expect((await clientCredentials(node() as TestSesame, right)).status).toBe(200);
+    let refused = 0;
+    while (refused < 30 && (await clientCredentials(a, { ...right, clientSecret: 'wrong' })).status !== 429) refused++;
+    expect((await clientCredentials(a, right)).status).toBe(429);
+    await within(2000, async () => (await clientCredentials(node() as TestSesame, right)).status === 429);
+    await sql`DELETE FROM throttle_blocks WHERE client_id = ${app.clientId}`.execute(a.sesame.db);
+    await within(2000, async () => (await clientCredentials(node() as TestSesame, right)).status === 200);
   });
 
   it('shows node B a user changed on node A', async () => {

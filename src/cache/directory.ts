@@ -6,6 +6,7 @@ import type { Application, User, UserDataScope } from '../db/tables.ts';
 import {
   allowedResourceScopes, allowedUserScopes, findResourceByIndicator, type ResourceScopeRef,
 } from '../permissions/permission.repository.ts';
+import { findBlockEnd } from '../throttle/throttle.repository.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { LookupCache, type Invalidatable } from './lookup-cache.ts';
 
@@ -33,6 +34,8 @@ export interface Directory {
   user(id: string): Promise<User | undefined>;
   /** Every origin some app may call Sesame's endpoints from (DESIGN.md §3). */
   corsOrigins(): Promise<ReadonlySet<string>>;
+  /** When a throttled subject's block ends or ended (src/throttle/), null when it has none: asked before every secret check. */
+  blockEnd(key: string): Promise<Date | null>;
   /** Stops following changes. */
   close(): void;
 }
@@ -54,6 +57,8 @@ export function createDirectory(db: Db, changes: ChangeFeed): Directory {
     const apps = await db.selectFrom('applications').select(['redirect_uris', 'cors_origins']).execute();
     return { origins: new Set(apps.flatMap((app) => [...allowedCorsOrigins(app.redirect_uris, app.cors_origins)])) };
   }, options(1));
+  // "Not blocked" is the common answer and is kept too (as `until: null`): it is what every token request asks.
+  const blockEnds = new LookupCache(async (key) => ({ until: await findBlockEnd(db, key) }), options(10_000));
 
   // Caches keyed by the changed row's key, and caches any change to the table empties.
   const appKeyed = [applications, secrets, userScopes, resourceScopes];
@@ -67,8 +72,9 @@ export function createDirectory(db: Db, changes: ChangeFeed): Directory {
     api_resources: { keyed: [], whole: [resources, resourceScopes] },
     api_resource_scopes: { keyed: [], whole: [resources, resourceScopes] },
     users: { keyed: [users], whole: [] },
+    throttle_blocks: { keyed: [blockEnds], whole: [] },
   };
-  const all = [applications, secrets, userScopes, resourceScopes, resources, users, corsOrigins];
+  const all = [applications, secrets, userScopes, resourceScopes, resources, users, corsOrigins, blockEnds];
 
   const unsubscribe = changes.subscribe({
     changed({ table, key }: Change) {
@@ -93,6 +99,7 @@ export function createDirectory(db: Db, changes: ChangeFeed): Directory {
     resource: (indicator) => resources.get(indicator),
     user: (id) => users.get(id),
     corsOrigins: async () => (await corsOrigins.get(''))!.origins,
+    blockEnd: async (key) => (await blockEnds.get(key))!.until,
     close: unsubscribe,
   };
 }

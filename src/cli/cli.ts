@@ -58,7 +58,7 @@ async function execute(config: Config, name: Parameters<typeof runCommand>[1], o
     return response.result;
   }
   try {
-    const throttle = new Throttle(runtime.db, config.throttle, runtime.pool);
+    const throttle = new Throttle(runtime.db, config.throttle, { pool: runtime.pool });
     return await runCommand({ db: runtime.db, sealer: runtime.sealer, config, migrated: runtime.migrated, throttle }, name, options);
   } finally {
     await runtime.db.destroy();

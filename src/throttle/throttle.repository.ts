@@ -6,14 +6,10 @@ import type { ThrottleBlocksTable } from '../db/tables.ts';
 
 export type BlockRow = Omit<ThrottleBlocksTable, 'created_at'> & { created_at: Date };
 
-/** The latest end of the blocks in force among `keys`, if any. */
-export async function latestBlockEnd(db: Db, keys: string[]): Promise<Date | undefined> {
-  if (!keys.length) return undefined;
-  const row = await db.selectFrom('throttle_blocks')
-    .select((eb) => eb.fn.max('blocked_until').as('until'))
-    .where('key', 'in', keys).where('blocked_until', '>', sql<Date>`now()`)
-    .executeTakeFirst();
-  return row?.until ? new Date(row.until) : undefined;
+/** When the block of one subject ends (or ended); null when it has none. Whether it is still in force is the reader's call. */
+export async function findBlockEnd(db: Db, key: string): Promise<Date | null> {
+  const row = await db.selectFrom('throttle_blocks').select('blocked_until').where('key', '=', key).executeTakeFirst();
+  return row?.blocked_until ?? null;
 }
 
 /** Starts (or restarts) the block of one subject; returns its end as the database's clock has it. */

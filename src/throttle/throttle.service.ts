@@ -6,7 +6,7 @@ import type { Db } from '../db/database.ts';
 import { accountKey } from './account-key.ts';
 import { createCounters, type Counters } from './counters.ts';
 import { blockSeconds, policiesFrom, type Policy, type PolicyName } from './policies.ts';
-import { deleteBlocks, latestBlockEnd, listActiveBlocks, saveBlock, type BlockRow } from './throttle.repository.ts';
+import { deleteBlocks, findBlockEnd, listActiveBlocks, saveBlock, type BlockRow } from './throttle.repository.ts';
 
 /**
  * Throttling of every form and endpoint that checks a secret. A caller names the subjects an attempt counts
@@ -46,21 +46,30 @@ const startedEvent: Record<PolicyName, AuditEventType> = {
 const hashOf = (subject: Subject) => createHash('sha256').update(subject.id).digest('hex').slice(0, 40);
 const keyOf = (subject: Subject) => `${subject.policy}:${hashOf(subject)}`;
 
+/** Where the end of a subject's block is read: the node's cache (src/cache/directory.ts), or the database. */
+export type BlockEnds = (key: string) => Promise<Date | null>;
+
 export class Throttle {
   readonly #db: Db;
   readonly #counters: Counters;
   readonly #policies: Record<PolicyName, Policy>;
+  readonly #blockEnd: BlockEnds;
 
-  constructor(db: Db, settings: ThrottleSettings, pool?: pg.Pool) {
+  constructor(db: Db, settings: ThrottleSettings, options: { pool?: pg.Pool; blockEnds?: BlockEnds } = {}) {
     this.#db = db;
     this.#policies = policiesFrom(settings);
-    this.#counters = createCounters(this.#policies, pool);
+    this.#counters = createCounters(this.#policies, options.pool);
+    this.#blockEnd = options.blockEnds ?? ((key) => findBlockEnd(db, key));
   }
 
-  /** Seconds until any of `subjects` may try again; 0 when none is blocked. */
+  /**
+   * Seconds until any of `subjects` may try again; 0 when none is blocked. Asked before every secret is checked
+   * (every token request with a client secret among them), so it reads the node's cache, not the database.
+   */
   async retryAfter(subjects: Subject[]): Promise<number> {
-    const until = await latestBlockEnd(this.#db, subjects.map(keyOf));
-    return until ? Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000)) : 0;
+    const ends = await Promise.all(subjects.map((subject) => this.#blockEnd(keyOf(subject))));
+    const latest = Math.max(0, ...ends.map((end) => end?.getTime() ?? 0));
+    return latest > Date.now() ? Math.max(1, Math.ceil((latest - Date.now()) / 1000)) : 0;
   }
 
   /**

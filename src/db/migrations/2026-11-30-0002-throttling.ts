@@ -4,7 +4,8 @@ import { sql, type Kysely } from 'kysely';
  * Throttling (src/throttle/). `throttle_counters` is rate-limiter-flexible's PostgreSQL store, laid out as that
  * library expects (created here, not by the library at run time); nodes on a PostgreSQL server count failures in
  * it together. `throttle_blocks` is Sesame's own record of every block in force, on both databases: what the
- * sign-in check reads, what admins list and clear.
+ * sign-in check reads, what admins list and clear. Nodes cache whether a subject is blocked (src/cache/directory.ts),
+ * so a change to a block is announced on `sesame_changes` like a change to an app (2026-11-27-0001).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
@@ -28,6 +29,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('throttle_blocks_until').on('throttle_blocks').column('blocked_until').execute();
   await db.schema.createIndex('throttle_blocks_user').on('throttle_blocks').column('user_id').execute();
   await db.schema.createIndex('throttle_blocks_account_key').on('throttle_blocks').column('account_key').execute();
+  await sql`
+    CREATE TRIGGER throttle_blocks_notify_change AFTER INSERT OR UPDATE OR DELETE ON throttle_blocks
+    FOR EACH ROW EXECUTE FUNCTION sesame_notify_change('key')`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
