@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,11 +6,13 @@ import { loadConfig } from '../src/config/config.ts';
 import { findUserByLogin } from '../src/users/user.repository.ts';
 import { createLogger } from '../src/logger.ts';
 import { startSesame, type Sesame } from '../src/server.ts';
+import { cliWith, expectCleanFailure, spawnSesame } from './support/cli.ts';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
 
 /**
- * `npm run sesame -- …` as an operator runs it: a separate process, with the server stopped (the CLI opens the
- * database itself) and with it running (on the embedded database, through the server's Unix socket).
+ * `npm run sesame -- …` as an operator runs it, with the server stopped (the CLI opens the database itself) and with
+ * it running (on the embedded database, through the server's Unix socket). The commands run in this process through
+ * the binary's own entry function (test/support/cli.ts); a few run the real binary, for what only a process shows.
  */
 let database: TestDatabase;
 
@@ -20,35 +21,8 @@ beforeAll(async () => {
 });
 afterAll(async () => database?.drop());
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function sesameCli(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['src/main.ts', ...args], {
-      env: { PATH: process.env.PATH ?? '', SESAME_KEY_REFRESH_SECONDS: '1', ...database.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk; });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function json<T = Record<string, unknown>>(...args: string[]): Promise<T> {
-  const run = await sesameCli(...args, '--json');
-  expect(run.stderr, `${args.join(' ')}: ${run.stderr}`).toBe('');
-  expect(run.code).toBe(0);
-  return JSON.parse(run.stdout) as T;
-}
-
-function expectCleanFailure(run: Run, message: RegExp) {
-  expect(run.code, run.stdout).not.toBe(0);
-  expect(run.stderr).toMatch(message);
-  // A person reads this: no stack trace, no internals.
-  expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+|node:internal|unexpected error/);
-}
+const cliEnv = () => ({ SESAME_KEY_REFRESH_SECONDS: '1', ...database.env });
+const { run: sesameCli, json } = cliWith(cliEnv);
 
 const password = 'a long passphrase';
 
@@ -162,8 +136,9 @@ describe('with the server running', () => {
     const fresh = await json<{ kid: string; alg: string; status: string }[]>('keys', 'rotate');
     expect(fresh.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
     expect(fresh.every((k) => k.status === 'active')).toBe(true);
-    // Through the socket the server reloads at once; with PostgreSQL it notices within SESAME_KEY_REFRESH_SECONDS.
-    const deadline = Date.now() + 5000;
+    // Through the socket the server reloads at once; with PostgreSQL it notices within SESAME_KEY_REFRESH_SECONDS
+    // (given a generous while: a loaded machine runs its timer late).
+    const deadline = Date.now() + 30_000;
     let kids: string[] = [];
     while (Date.now() < deadline) {
       kids = ((await (await fetch(`${sesame.issuer}/oidc/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
@@ -179,6 +154,22 @@ describe('with the server running', () => {
     const listed = await sesameCli('keys', 'list');
     expect(listed.stdout.split('\n')[0]).toMatch(/^kid\tuse\talg\tstatus/);
     expect(listed.stdout).toContain('retired');
+  });
+
+  it('the real binary reaches the server (through its socket on the embedded database) and exits 0, 1 or 2', async () => {
+    const [created, refused, unknown] = await Promise.all([
+      spawnSesame(cliEnv(), 'users', 'create', '--username', 'spawned', '--password', password, '--json'),
+      spawnSesame(cliEnv(), 'users', 'create', '--username', 'nopass'),
+      spawnSesame(cliEnv(), 'frobnicate'),
+    ]);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ username: 'spawned' });
+    expect(await findUserByLogin(sesame.db, 'spawned')).toMatchObject({ username: 'spawned' });
+    expectCleanFailure(refused, /--password is required/);
+    expect(refused.code).toBe(1);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command: frobnicate');
   });
 
   it('migrate reports that the database is up to date', async () => {

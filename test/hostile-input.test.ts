@@ -1,6 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config/config.ts';
+import { createLogger } from '../src/logger.ts';
+import { resolveMasterSecret } from '../src/secrets/master-secret.ts';
+import { startSesame } from '../src/server.ts';
+import { spawnSesame } from './support/cli.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { parseForm, UserAgent } from './support/user-agent.ts';
 
@@ -323,13 +327,17 @@ describe('security headers', () => {
 });
 
 describe('configuration errors stop start-up with a message naming the variable', () => {
-  function start(env: Record<string, string>) {
-    const run = spawnSync(process.execPath, ['src/main.ts', 'start'], {
-      env: { PATH: process.env.PATH ?? '', SESAME_DATA_DIR: sesame.database.dataDir, ...env },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    return { code: run.status, output: `${run.stdout}${run.stderr}` };
+  const dataDir = () => ({ SESAME_DATA_DIR: sesame.database.dataDir });
+
+  /** What start-up says before anything else happens: the configuration read, then the master secret resolved. */
+  async function configError(env: Record<string, string>): Promise<ConfigError> {
+    try {
+      resolveMasterSecret(loadConfig({ ...dataDir(), ...env }));
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return error as ConfigError;
+    }
+    throw new Error(`${JSON.stringify(env)} was accepted`);
   }
 
   it.each([
@@ -343,10 +351,19 @@ describe('configuration errors stop start-up with a message naming the variable'
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ SESAME_SECRET: 'short' }, 'SESAME_SECRET'],
     [{ SESAME_LOG_LEVEL: 'loud' }, 'SESAME_LOG_LEVEL'],
-  ])('%o names %s', (env, variable) => {
-    const { code, output } = start(env);
-    expect(code).not.toBe(0);
-    expect(output).toContain(variable);
-    expect(output).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  ])('%o names %s', async (env, variable) => {
+    const { message } = await configError(env);
+    expect(message).toContain(variable);
+    expect(message).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    // Start-up itself stops on it, before opening anything.
+    const start = async () => startSesame(loadConfig({ ...dataDir(), PORT: '0', ...env }), createLogger('silent'));
+    await expect(start()).rejects.toThrow(variable);
+  });
+
+  it('the real process prints the message and exits 78 (EX_CONFIG), with no stack trace', async () => {
+    const run = await spawnSesame({ ...dataDir(), PORT: 'eighty' }, 'start');
+    expect(run.code).toBe(78);
+    expect(`${run.stdout}${run.stderr}`).toContain('PORT');
+    expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
 });

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliWith } from './support/cli.ts';
 import { expectOAuthError, relyingParty, signIn } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { UserAgent } from './support/user-agent.ts';
@@ -14,36 +14,13 @@ beforeAll(async () => {
 });
 afterAll(async () => sesame?.stop());
 
-function sesameCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['src/main.ts', ...args], {
-      // With DATABASE_URL the CLI runs on its own, configured like every node (the issuer names the reserved /api).
-      env: { ...process.env, ...sesame.database.env, SESAME_ISSUER: sesame.url, SESAME_LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-async function json<T = any>(...args: string[]): Promise<T> {
-  const result = await sesameCli(...args, '--json');
-  if (result.code !== 0) throw new Error(`sesame ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
-  return JSON.parse(result.stdout) as T;
-}
-
-async function fails(pattern: RegExp, ...args: string[]) {
-  const result = await sesameCli(...args);
-  expect(result.code, result.stdout).not.toBe(0);
-  expect(result.stderr).toMatch(pattern);
-}
+// In this process, through the binary's entry function (test/support/cli.ts). With DATABASE_URL the CLI runs on its
+// own, configured like every node (the issuer names the reserved /api); on the embedded database it reaches the server
+// through its Unix socket.
+const { run: sesameCli, json, fails } = cliWith(() => ({ ...sesame.database.env, SESAME_ISSUER: sesame.url, SESAME_LOG_LEVEL: 'silent' }));
 
 describe('resources and roles', () => {
-  it('registers resources with scopes and builds roles from them', { timeout: 180_000 }, async () => {
+  it('registers resources with scopes and builds roles from them', async () => {
     const resource = await json('resources', 'create', '--name', 'Mail API', '--indicator', 'https://mail.example.com',
       '--access-token-ttl', '900', '--scope', 'mail:read Read your mail', '--scope', 'mail:send');
     expect(resource).toMatchObject({ name: 'Mail API', indicator: 'https://mail.example.com', access_token_ttl: 900 });
@@ -87,7 +64,7 @@ describe('resources and roles', () => {
 });
 
 describe('apps', () => {
-  it('sets and shows a third-party app\'s permissions and branding', { timeout: 180_000 }, async () => {
+  it('sets and shows a third-party app\'s permissions and branding', async () => {
     const resource = await json('resources', 'create', '--name', 'Files', '--indicator', 'https://files.example.com', '--scope', 'files.read');
     const partner = await sesame.createApp({ name: 'Partner', type: 'spa', thirdParty: true, redirectUris: ['https://partner.example.com/cb'] });
     const ours = await sesame.createApp({ name: 'Ours', type: 'spa', redirectUris: ['https://ours.example.com/cb'] });
@@ -117,7 +94,7 @@ describe('apps', () => {
 });
 
 describe('grants and audit', () => {
-  it('lists and revokes a user\'s grant, and shows it on the audit trail', { timeout: 180_000 }, async () => {
+  it('lists and revokes a user\'s grant, and shows it on the audit trail', async () => {
     const user = await sesame.createUser();
     const app = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: ['https://web.example.com/cb'] });
     const rp = await relyingParty(sesame, app, 'https://web.example.com/cb');

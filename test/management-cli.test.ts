@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { clientCredentials } from './support/management.ts';
+import { cliWith } from './support/cli.ts';
 
 /** The CLI's app, secret and user commands, run as an operator runs them while the server is up. */
 
@@ -12,29 +12,12 @@ beforeAll(async () => {
 });
 afterAll(async () => sesame?.stop());
 
-function sesameCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['src/main.ts', ...args], {
-      env: { ...process.env, ...sesame.database.env, SESAME_LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-async function json<T = any>(...args: string[]): Promise<T> {
-  const result = await sesameCli(...args, '--json');
-  if (result.code !== 0) throw new Error(`sesame ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
-  return JSON.parse(result.stdout) as T;
-}
+// In this process, through the binary's entry function (test/support/cli.ts); on the embedded database it reaches the
+// server through its Unix socket.
+const { run: sesameCli, json } = cliWith(() => ({ ...sesame.database.env, SESAME_LOG_LEVEL: 'silent' }));
 
 describe('apps', () => {
-  it('creates, lists, shows, updates and deletes apps; grants management access', { timeout: 180_000 }, async () => {
+  it('creates, lists, shows, updates and deletes apps; grants management access', async () => {
     const m2m = await json('apps', 'create', '--name', 'CLI robot', '--type', 'm2m', '--management-access');
     expect(m2m).toMatchObject({ type: 'm2m', management_access: true, client_secret: expect.any(String) });
     const partner = await json('apps', 'create', '--name', 'CLI partner', '--type', 'spa', '--third-party', '--redirect-uri', 'https://partner.example.com/cb');
@@ -69,7 +52,7 @@ describe('apps', () => {
     expect(gone.stderr).toMatch(/no application/);
   });
 
-  it('creates, lists and deletes secrets, showing a value only once', { timeout: 180_000 }, async () => {
+  it('creates, lists and deletes secrets, showing a value only once', async () => {
     const app = await json('apps', 'create', '--name', 'CLI secrets', '--type', 'traditional', '--redirect-uri', 'https://app.example.com/cb');
     const created = await sesameCli('apps', 'secrets', 'create', '--id', app.client_id, '--name', 'Rotation', '--expires-at', '2099-01-01T00:00:00Z');
     expect(created.code).toBe(0);
@@ -94,7 +77,7 @@ describe('apps', () => {
 });
 
 describe('users', () => {
-  it('lists, shows, updates, suspends, sets passwords and deletes users', { timeout: 180_000 }, async () => {
+  it('lists, shows, updates, suspends, sets passwords and deletes users', async () => {
     const user = await json('users', 'create', '--username', 'cliuser', '--password', 'a long passphrase', '--email', 'cli@example.com');
     await json('users', 'create', '--username', 'cliadmin', '--password', 'a long passphrase', '--admin');
     expect(JSON.stringify(user)).not.toMatch(/password/);

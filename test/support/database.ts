@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -35,16 +35,43 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
   return { url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
+function lockHolder(dataDir: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(path.join(dataDir, 'sesame.lock'), 'utf8'), 10);
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes a data folder once nothing holds its embedded database: a server or CLI command still open on it (a test
+ * that timed out while one was starting, say) would otherwise crash the whole file with an unhandled PGlite
+ * ErrnoError when its files vanish. If it is still held after a while, the folder is left for the OS to clean.
+ */
+async function removeDataDir(dataDir: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (lockHolder(dataDir) !== undefined) {
+    if (Date.now() > deadline) {
+      console.warn(`test data folder ${dataDir} is still in use (pid ${lockHolder(dataDir)}); left in place`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
 export async function createTestDatabase(kind = testDatabaseKind): Promise<TestDatabase> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sesame-test-'));
-  const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
+  const removeDir = () => removeDataDir(dataDir);
   if (kind === 'pglite') return { env: { SESAME_DATA_DIR: dataDir }, dataDir, drop: async () => removeDir() };
   const database = await createPostgresDatabase();
   return {
     env: { SESAME_DATA_DIR: dataDir, DATABASE_URL: database.url, SESAME_SECRET: randomBytes(32).toString('base64url') },
     dataDir,
     async drop() {
-      removeDir();
+      await removeDir();
       await database.drop();
     },
   };

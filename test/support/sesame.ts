@@ -28,7 +28,11 @@ export interface TestSesameOptions {
 export async function startTestSesame(env: Record<string, string> = {}, options: TestSesameOptions = {}): Promise<TestSesame> {
   const database = await createTestDatabase();
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SESAME_LOG_LEVEL: process.env.SESAME_TEST_LOG_LEVEL ?? 'silent', ...database.env, ...env });
-  const sesame = await startSesame(config, (options.logger ?? createLogger)(config.logLevel), { print: options.print });
+  const sesame = await startSesame(config, (options.logger ?? createLogger)(config.logLevel), { print: options.print })
+    .catch(async (error: unknown) => {
+      await database.drop();
+      throw error;
+    });
   return {
     sesame,
     url: sesame.issuer,
@@ -44,8 +48,11 @@ export async function startTestSesame(env: Record<string, string> = {}, options:
       return { clientId: application.id, clientSecret };
     },
     async stop() {
-      await sesame.close();
-      await database.drop();
+      try {
+        await sesame.close();
+      } finally {
+        await database.drop();
+      }
     },
   };
 }

@@ -1,0 +1,125 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { spawn } from 'node:child_process';
+import { format } from 'node:util';
+import { expect } from 'vitest';
+import { runCli } from '../../src/cli/cli.ts';
+import { ConfigError, loadConfig } from '../../src/config/config.ts';
+import { describeError } from '../../src/cli/describe-error.ts';
+
+/**
+ * `npm run sesame -- …` for tests. `sesameCli` runs a command in this process through `runCli`, the function the
+ * binary calls, and keeps what it prints: a cold `node src/main.ts` costs seconds, and most tests only need what the
+ * command does and says. `spawnSesame` runs the real binary, for what only a real process shows (exit codes, the
+ * socket from another process, start-up refusing a bad configuration, kill -9).
+ */
+export interface CliRun { code: number | null; stdout: string; stderr: string }
+
+interface Capture { stdout: string; stderr: string }
+
+const captures = new AsyncLocalStorage<Capture>();
+let active = 0;
+let restore: (() => void) | undefined;
+
+/**
+ * While a command runs, console.log and console.error (all runCli prints with) write to the buffers of the command
+ * whose async context called them, so commands run in parallel do not mix their output. The process id is another
+ * one meanwhile: the CLI then treats a server of this process holding the embedded database as another process,
+ * and reaches it through its Unix socket as an operator's CLI does, instead of taking its lock over as stale.
+ */
+function beginCapture(): void {
+  if (active++ > 0) return;
+  const { log, error } = console;
+  const pid = Object.getOwnPropertyDescriptor(process, 'pid')!;
+  console.log = (...args: unknown[]) => {
+    const capture = captures.getStore();
+    if (capture) capture.stdout += `${format(...args)}\n`;
+    else log.apply(console, args);
+  };
+  console.error = (...args: unknown[]) => {
+    const capture = captures.getStore();
+    if (capture) capture.stderr += `${format(...args)}\n`;
+    else error.apply(console, args);
+  };
+  Object.defineProperty(process, 'pid', { ...pid, value: process.ppid });
+  restore = () => {
+    console.log = log;
+    console.error = error;
+    Object.defineProperty(process, 'pid', pid);
+  };
+}
+
+function endCapture(): void {
+  if (--active > 0) return;
+  restore?.();
+  restore = undefined;
+}
+
+/**
+ * Runs `sesame ...args` in this process with the configuration `env` would give the binary, and answers as the
+ * process would: the exit code and what went to standard output and standard error. As in src/main.ts, a bad
+ * configuration exits 78 and anything else that escapes exits 1.
+ */
+export async function sesameCli(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
+  const capture: Capture = { stdout: '', stderr: '' };
+  beginCapture();
+  try {
+    const code = await captures.run(capture, async () => {
+      try {
+        return await runCli(loadConfig(env), args);
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          console.error(error.message);
+          return 78;
+        }
+        console.error(`Sesame could not start: ${describeError(error).message}`);
+        return 1;
+      }
+    });
+    return { code, ...capture };
+  } finally {
+    endCapture();
+  }
+}
+
+/** The real binary, `node src/main.ts ...args`, with exactly `env` (and PATH) as its environment. */
+export function spawnSesame(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['src/main.ts', ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A CLI bound to one configuration: `run` answers like the process, `json` adds --json and expects success. */
+export function cliWith(env: () => Record<string, string>) {
+  const run = (...args: string[]) => sesameCli(env(), ...args);
+  return {
+    run,
+    async json<T = any>(...args: string[]): Promise<T> {
+      const result = await run(...args, '--json');
+      if (result.code !== 0) throw new Error(`sesame ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+      expect(result.stderr, `${args.join(' ')}: ${result.stderr}`).toBe('');
+      return JSON.parse(result.stdout) as T;
+    },
+    /** The command fails with a message for a person matching `pattern`. */
+    async fails(pattern: RegExp, ...args: string[]): Promise<CliRun> {
+      const result = await run(...args);
+      expectCleanFailure(result, pattern);
+      return result;
+    },
+  };
+}
+
+/** A failure a person reads: a non-zero exit and the message on standard error, with no stack trace or internals. */
+export function expectCleanFailure(run: CliRun, message: RegExp): void {
+  expect(run.code, run.stdout).not.toBe(0);
+  expect(run.stderr).toMatch(message);
+  expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+|node:internal|unexpected error/);
+}
