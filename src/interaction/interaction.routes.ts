@@ -35,7 +35,7 @@ export interface InteractionDeps {
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-/** The page's language and the sign-in experience it wears (loaded for /interaction in src/http/app.ts). */
+/** The page's language and the sign-in experience it wears (loaded for /interaction in src/app.ts). */
 const interactionPage = (ctx: Context, details?: Details) => pageContext(ctx, details?.params.ui_locales);
 
 /** The interaction the browser's cookie names, if it is the one in the URL. */
