@@ -6,6 +6,7 @@ import { hashClientSecret } from '../apps/app.repository.ts';
 import type { Directory } from '../cache/directory.ts';
 import type { Db } from '../db/database.ts';
 import { isStorableText, readableJson } from '../db/text.ts';
+import { revokeGrant } from '../grants/grant.repository.ts';
 import { artifactOwner } from './artifact-owner.ts';
 import { ArtifactReader } from './artifact-reader.ts';
 import { presentedClientSecret } from './presented-client-secret.ts';
@@ -111,13 +112,6 @@ function readerFor(db: Db): ArtifactReader {
   let reader = readers.get(db);
   if (!reader) readers.set(db, reader = new ArtifactReader(db));
   return reader;
-}
-
-/** Deletes a grant and every token and code issued under it. */
-export async function revokeGrant(db: Db, grantId: string): Promise<void> {
-  await db.deleteFrom('oidc_models')
-    .where((eb) => eb.or([eb('grant_id', '=', grantId), eb.and([eb('model', '=', 'Grant'), eb('id', '=', grantId)])]))
-    .execute();
 }
 
 // Returned as the secret when the presented one matches none of the app's: it can never be guessed.
