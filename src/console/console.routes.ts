@@ -11,7 +11,7 @@ import { ServiceError } from '../errors.ts';
 import { pickLocale, translator } from '../i18n/locale.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
 import type { Logger } from '../logger.ts';
-import { managementApiIndicator, managementScope } from '../oidc/resources.ts';
+import { managementApiIndicator, managementScope } from '../resources/management-api.ts';
 import { html } from '../pages/html.ts';
 import { messagePage } from '../pages/message.page.ts';
 import { sendPage } from '../pages/send-page.ts';

@@ -5,7 +5,7 @@ import type { Db } from '../db/database.ts';
 import { isGrantLive } from '../grants/grant.repository.ts';
 import { signingAlgs } from '../keys/key-store.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
-import { managementApiIndicator, managementGrantClaim, managementScope } from '../oidc/resources.ts';
+import { managementApiIndicator, managementGrantClaim, managementScope } from '../resources/management-api.ts';
 import { ProblemError } from './problem.ts';
 
 /** Who called the Management API: an m2m app for itself, or an admin through an app such as the console. */

@@ -3,21 +3,12 @@ import type { Directory } from '../cache/directory.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
 import { heldResourceScopes } from '../permissions/permission.repository.ts';
+import { managementApiIndicator, managementGrantClaim, managementScope } from '../resources/management-api.ts';
 
 /**
  * API resources (RFC 8707): what an access token may be for, and which of its scopes a client gets.
  * Access tokens for a resource are RFC 9068 JWTs whose audience is the resource indicator.
  */
-
-/** The one scope of the built-in Management API; it grants everything. */
-export const managementScope = 'management';
-
-/**
- * The claim of a person's Management API token that names its grant. The API refuses the token once the grant
- * is gone, so signing out of the console (which ends the console's grant) ends its API access at once, as
- * revoking the grant does; an m2m app's token has no grant and is unaffected.
- */
-export const managementGrantClaim = 'grant_id';
 
 /** oidc-provider's `extraTokenClaims`: the grant, on access tokens a person obtained for the Management API. */
 export function managementTokenClaims(issuer: string): NonNullable<Configuration['extraTokenClaims']> {
@@ -26,10 +17,6 @@ export function managementTokenClaims(issuer: string): NonNullable<Configuration
     if (kind !== 'AccessToken' || !grantId || resourceServer?.audience !== managementApiIndicator(issuer)) return undefined;
     return { [managementGrantClaim]: grantId };
   };
-}
-
-export function managementApiIndicator(issuer: string): string {
-  return `${issuer}/api`;
 }
 
 export interface ApiResource {
