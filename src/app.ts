@@ -8,7 +8,7 @@ import type { CsrfTokens } from './interaction/csrf.ts';
 import { interactionRoutes } from './interaction/interaction.routes.ts';
 import { managementRoutes } from './management/management.routes.ts';
 import { accountRoutes } from './account/account.routes.ts';
-import { createSignedValues } from './account/signed-cookie.ts';
+import { createSignedValues } from './secrets/signed-cookie.ts';
 import type { Logger } from './logger.ts';
 import type { ProviderHolder } from './oidc/provider-holder.ts';
 import { oidcRoutes } from './oidc/provider.ts';

@@ -4,7 +4,8 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { findApplication } from '../apps/app.repository.ts';
-import { recordAuditEvent, requestOrigin } from '../audit/audit.repository.ts';
+import { recordAuditEvent } from '../audit/audit.repository.ts';
+import { requestOrigin } from '../http/request-origin.ts';
 import type { Db } from '../db/database.ts';
 import { isStorableText } from '../db/text.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
@@ -15,7 +16,7 @@ import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { accountClientId, accountClientSecret, accountRedirectUri } from './account-client.ts';
 import { connectedApps } from './connected-apps.ts';
-import type { SignedValues } from './signed-cookie.ts';
+import type { SignedValues } from '../secrets/signed-cookie.ts';
 import { revokeGrantsOfUserForApp } from '../grants/grant.repository.ts';
 
 export interface AccountDeps {
