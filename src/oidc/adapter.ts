@@ -3,6 +3,7 @@ import { CompiledQuery, sql } from 'kysely';
 import { errors, Provider, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { clientMetadata } from '../apps/app-types.ts';
 import { hashClientSecret } from '../apps/app.repository.ts';
+import { isThirdParty } from '../apps/third-party.ts';
 import type { Directory } from '../cache/directory.ts';
 import type { Db } from '../db/database.ts';
 import { isStorableText, readableJson } from '../db/text.ts';
@@ -143,7 +144,7 @@ export class ApplicationClientAdapter implements Adapter {
     const secret = match && presented
       ? { value: presented, expiresAt: match.expires_at ? Math.floor(match.expires_at.getTime() / 1000) : 0 }
       : { value: unmatchableSecret, expiresAt: 0 };
-    const userScopes = app.third_party ? await this.#directory.userScopes(app.id) : undefined;
+    const userScopes = isThirdParty(app) ? await this.#directory.userScopes(app.id) : undefined;
     return clientMetadata(app, secret, userScopes) as AdapterPayload;
   }
 

@@ -1,4 +1,5 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { isThirdParty } from '../apps/third-party.ts';
 import type { Directory } from '../cache/directory.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
@@ -58,7 +59,6 @@ export async function findApiResource({ directory, issuer }: ResourceDeps, indic
 interface SesameClient {
   clientId: string;
   'sesame/type'?: string;
-  'sesame/third_party'?: boolean;
   'sesame/management_access'?: boolean;
 }
 
@@ -75,7 +75,7 @@ function accountIdOf(ctx: KoaContextWithOIDC): string | undefined {
  * decision is made again when the token is issued. Third-party apps and non-admins never get it.
  */
 async function managementScopes(deps: ResourceDeps, ctx: KoaContextWithOIDC, resource: ApiResource, client: SesameClient): Promise<string[]> {
-  if (client['sesame/third_party'] !== false || client['sesame/management_access'] !== true) return [];
+  if (isThirdParty(client) || client['sesame/management_access'] !== true) return [];
   if (client['sesame/type'] === 'm2m') return ctx.oidc.params?.grant_type === 'client_credentials' ? [managementScope] : [];
   const accountId = accountIdOf(ctx);
   if (!accountId) return ctx.oidc.route === 'authorization' || ctx.oidc.route === 'resume' ? [managementScope] : [];
@@ -92,7 +92,7 @@ async function registeredScopes(deps: ResourceDeps, ctx: KoaContextWithOIDC, res
   // The client was read from the applications table in this very request (ApplicationClientAdapter), and its
   // type and third-party flag are in its metadata: no need to read the row again.
   const type = client['sesame/type'];
-  const thirdParty = client['sesame/third_party'] !== false;
+  const thirdParty = isThirdParty(client);
   if (!type) return [];
   let scopes = resource.scopes;
   if (thirdParty || type === 'm2m') {
