@@ -22,6 +22,9 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
+/** Where a change was asked from, as the audit trail records it (src/http/request-origin.ts reads it off a request). */
+export type RequestOrigin = Pick<AuditEvent, 'ip' | 'userAgent'>;
+
 /** Appends to the audit trail. Never holds secrets: a failed sign-in keeps the login typed, not the password. */
 export async function recordAuditEvent(db: Db, event: AuditEvent): Promise<void> {
   await db.insertInto('audit_events').values({

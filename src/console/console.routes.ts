@@ -5,7 +5,6 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { send } from '@koa/send';
 import type { Context } from 'koa';
-import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { requestOrigin } from '../http/request-origin.ts';
 import type { Db } from '../db/database.ts';
 import { ServiceError } from '../errors.ts';
@@ -151,8 +150,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const again = { username: typed.username, email: typed.email };
     if (error) return renderSetup(ctx, token, nonce, { ...again, error }, 400);
     try {
-      const admin = await createFirstAdmin(deps.db, token, { username: typed.username, email: typed.email || undefined, password: typed.password });
-      await recordAuditEvent(deps.db, { type: 'setup.admin_created', userId: admin.id, ...requestOrigin(ctx), details: { username: admin.username } });
+      const admin = await createFirstAdmin(deps.db, token, { username: typed.username, email: typed.email || undefined, password: typed.password }, requestOrigin(ctx));
       deps.logger.info({ userId: admin.id }, 'first admin created through the setup link');
     } catch (failure) {
       if (failure instanceof ServiceError && failure.code === 'setup.link_invalid') return sendInvalidLink(ctx);
