@@ -38,7 +38,7 @@ function hotQueries(fx: Pick<Fixtures, 'user' | 'web' | 'resource'>): HotQuery[]
       sql: consumeStatement, params: ['RefreshToken', 'no-such-token'] },
     { name: 'revoke by grant id (one model)', source: 'PostgresAdapter.revokeByGrantId', when: 'admin',
       sql: `DELETE FROM oidc_models WHERE grant_id = $1 AND model = $2`, params: ['grant_seed_42', 'AccessToken'] },
-    { name: 'revoke a grant and its tokens', source: 'revokeGrant (src/oidc/adapter.ts)', when: 'admin',
+    { name: 'revoke a grant and its tokens', source: 'revokeGrant (src/grants/grant.repository.ts)', when: 'admin',
       sql: `DELETE FROM oidc_models WHERE grant_id = $1 OR (model = 'Grant' AND id = $1)`, params: ['grant_seed_42'] },
     { name: 'client by id', source: 'findApplication', when: 'cache miss',
       sql: `SELECT * FROM applications WHERE id = $1`, params: [fx.web.clientId] },

@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { insertAllowlistEntries } from '../src/permissions/permission.repository.ts';
 import { createResource } from '../src/resources/resource.service.ts';
-import { openRuntime } from '../src/server.ts';
+import { openRuntime } from '../src/runtime.ts';
 import { createUser } from '../src/users/user.service.ts';
 
 export interface Fixtures {

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadConfig } from '../src/config/config.ts';
 import { createLogger } from '../src/logger.ts';
-import { openRuntime } from '../src/server.ts';
+import { openRuntime } from '../src/runtime.ts';
 import { hashPassword } from '../src/users/password.ts';
 
 export const largeDatabaseName = 'sesame_bench_large';

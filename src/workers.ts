@@ -2,7 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import net from 'node:net';
 import type { Config } from './config/config.ts';
 import type { Logger } from './logger.ts';
-import { announceSetupLink, openRuntime } from './server.ts';
+import { announceSetupLink } from './server.ts';
+import { openRuntime } from './runtime.ts';
 
 /**
  * `SESAME_WORKERS` above 1: `start` becomes a primary process that sets the database up once and forks the workers,

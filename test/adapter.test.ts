@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.ts';
 import { openDatabase, type Db } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import { deleteExpiredModels, PostgresAdapter, revokeGrant } from '../src/oidc/adapter.ts';
+import { deleteExpiredModels, PostgresAdapter } from '../src/oidc/adapter.ts';
+import { revokeGrant } from '../src/grants/grant.repository.ts';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
 
 /** oidc-provider's storage contract, on the database the suite runs against (PGlite or PostgreSQL). */

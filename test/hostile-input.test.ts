@@ -308,7 +308,7 @@ describe('security headers', () => {
       await fetch(`${sesame.url}/oidc/session/end`),
       await fetch(`${sesame.url}/.well-known/openid-configuration`),
       await fetch(`${sesame.url}/oidc/jwks`),
-      // Answered by oidc-provider directly, outside Sesame's Koa stack (src/http/app.ts).
+      // Answered by oidc-provider directly, outside Sesame's Koa stack (src/app.ts).
       await fetch(`${sesame.url}/oidc/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }) }),
       await fetch(`${sesame.url}/oidc/me`),
       await fetch(`${sesame.url}/oidc/token/introspection`, { method: 'POST' }),

@@ -4,7 +4,7 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { findApplication } from '../apps/app.repository.ts';
-import { recordAuditEvent, requestOrigin } from '../audit/audit.repository.ts';
+import { requestOrigin } from '../http/request-origin.ts';
 import type { Db } from '../db/database.ts';
 import { isStorableText } from '../db/text.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
@@ -15,8 +15,8 @@ import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { accountClientId, accountClientSecret, accountRedirectUri } from './account-client.ts';
 import { connectedApps } from './connected-apps.ts';
-import type { SignedValues } from './signed-cookie.ts';
-import { revokeGrantsOfUserForApp } from '../grants/grant.repository.ts';
+import type { SignedValues } from '../secrets/signed-cookie.ts';
+import { revokeAppAccess } from '../grants/grant.service.ts';
 
 export interface AccountDeps {
   db: Db;
@@ -130,10 +130,7 @@ export function accountRoutes(deps: AccountDeps): Router {
       return sendErrorPage(ctx, page, page.t('error.forbidden'), 403);
     }
     const clientId = ctx.params.clientId!;
-    const revoked = await revokeGrantsOfUserForApp(deps.db, current.sub, clientId);
-    if (revoked > 0) {
-      await recordAuditEvent(deps.db, { type: 'consent.revoked', userId: current.sub, clientId, ...requestOrigin(ctx), details: { by: 'user' } });
-    }
+    await revokeAppAccess(deps.db, current.sub, clientId, 'user', requestOrigin(ctx));
     ctx.status = 303;
     ctx.redirect(`/account?revoked=${encodeURIComponent(clientId)}`);
   });

@@ -1,8 +1,6 @@
-import type { Context } from 'koa';
 import type { Db } from '../db/database.ts';
 import { readableJson } from '../db/text.ts';
 import { newId } from '../ids.ts';
-import { clientIp } from '../http/client-ip.ts';
 
 export const auditEventTypes = [
   'sign_in.succeeded', 'sign_in.failed', 'consent.granted', 'consent.revoked', 'sign_up.succeeded', 'setup.admin_created',
@@ -24,10 +22,8 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
-/** Where a request came from, as the audit trail records it; the IP as throttling sees it (src/http/client-ip.ts). */
-export function requestOrigin(ctx: Pick<Context, 'req' | 'get' | 'app'>): Pick<AuditEvent, 'ip' | 'userAgent'> {
-  return { ip: clientIp(ctx.req, ctx.app.proxy), userAgent: ctx.get('user-agent') };
-}
+/** Where a change was asked from, as the audit trail records it (src/http/request-origin.ts reads it off a request). */
+export type RequestOrigin = Pick<AuditEvent, 'ip' | 'userAgent'>;
 
 /** Appends to the audit trail. Never holds secrets: a failed sign-in keeps the login typed, not the password. */
 export async function recordAuditEvent(db: Db, event: AuditEvent): Promise<void> {

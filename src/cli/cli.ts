@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
-import { DataDirBusyError, openRuntime } from '../server.ts';
+import { DataDirBusyError, openRuntime } from '../runtime.ts';
 import { sendToServer } from './cli-socket.ts';
 import { commands, findCommand, runCommand, type Command } from './commands.ts';
 import { describeError } from './describe-error.ts';

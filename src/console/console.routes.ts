@@ -5,13 +5,13 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { send } from '@koa/send';
 import type { Context } from 'koa';
-import { recordAuditEvent, requestOrigin } from '../audit/audit.repository.ts';
+import { requestOrigin } from '../http/request-origin.ts';
 import type { Db } from '../db/database.ts';
 import { ServiceError } from '../errors.ts';
 import { pickLocale, translator } from '../i18n/locale.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
 import type { Logger } from '../logger.ts';
-import { managementApiIndicator, managementScope } from '../oidc/resources.ts';
+import { managementApiIndicator, managementScope } from '../resources/management-api.ts';
 import { html } from '../pages/html.ts';
 import { messagePage } from '../pages/message.page.ts';
 import { sendPage } from '../pages/send-page.ts';
@@ -150,8 +150,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const again = { username: typed.username, email: typed.email };
     if (error) return renderSetup(ctx, token, nonce, { ...again, error }, 400);
     try {
-      const admin = await createFirstAdmin(deps.db, token, { username: typed.username, email: typed.email || undefined, password: typed.password });
-      await recordAuditEvent(deps.db, { type: 'setup.admin_created', userId: admin.id, ...requestOrigin(ctx), details: { username: admin.username } });
+      const admin = await createFirstAdmin(deps.db, token, { username: typed.username, email: typed.email || undefined, password: typed.password }, requestOrigin(ctx));
       deps.logger.info({ userId: admin.id }, 'first admin created through the setup link');
     } catch (failure) {
       if (failure instanceof ServiceError && failure.code === 'setup.link_invalid') return sendInvalidLink(ctx);

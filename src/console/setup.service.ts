@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import { recordAuditEvent, type RequestOrigin } from '../audit/audit.repository.ts';
 import type { Db } from '../db/database.ts';
 import type { User } from '../db/tables.ts';
 import { ServiceError } from '../errors.ts';
@@ -51,8 +52,8 @@ export const setupLinkInvalid = () => new ServiceError('setup.link_invalid', 'th
  * Creates the first admin with a setup token. Fails with `setup.link_invalid` (and changes nothing) when the
  * token is unknown, expired or used, or an admin exists; with createUser's errors when the input is wrong.
  */
-export async function createFirstAdmin(db: Db, token: string, input: Omit<NewUserInput, 'admin'>): Promise<User> {
-  return db.transaction().execute(async (trx) => {
+export async function createFirstAdmin(db: Db, token: string, input: Omit<NewUserInput, 'admin'>, origin: RequestOrigin = {}): Promise<User> {
+  const admin = await db.transaction().execute(async (trx) => {
     // Deleting every link takes their row locks: a concurrent setup waits here, then finds none left.
     const links = await trx.deleteFrom('setup_tokens').returning(['token_hash', 'expires_at']).execute();
     const hash = hashSetupToken(token);
@@ -61,4 +62,6 @@ export async function createFirstAdmin(db: Db, token: string, input: Omit<NewUse
     if (await countAdmins(trx) > 0) throw setupLinkInvalid();
     return createUser(trx, { ...input, admin: true });
   });
+  await recordAuditEvent(db, { type: 'setup.admin_created', userId: admin.id, ...origin, details: { username: admin.username } });
+  return admin;
 }

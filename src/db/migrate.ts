@@ -1,20 +1,9 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migration';
+import type { MigrationWarning, ReportWarning, SesameMigration } from './migration.ts';
 import { migrations } from './migrations/index.ts';
 
-/** Something a migration found and left in place, which the operator should know of (it is logged as a warning). */
-export interface MigrationWarning {
-  migration: string;
-  message: string;
-  details?: Record<string, unknown>;
-}
-
-export type ReportWarning = (message: string, details?: Record<string, unknown>) => void;
-
-/** A migration whose `up` may report warnings; Kysely itself calls it with the database alone. */
-export interface SesameMigration extends Migration {
-  up(db: Kysely<any>, warn?: ReportWarning): Promise<void>;
-}
+export type { MigrationWarning, ReportWarning, SesameMigration };
 
 export interface MigrationReport {
   applied: string[];

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { isStorableText } from '../db/text.ts';
-import { revokeGrant } from '../oidc/adapter.ts';
 
 /** What oidc-provider keeps in a Grant's payload that Sesame reads. */
 export interface GrantPayload {
@@ -61,4 +60,11 @@ export async function revokeGrantsOfUserForApp(db: Db, userId: string, clientId:
     .execute();
   for (const { id } of rows) await revokeGrant(db, id);
   return rows.length;
+}
+
+/** Deletes a grant and every token and code issued under it. */
+export async function revokeGrant(db: Db, grantId: string): Promise<void> {
+  await db.deleteFrom('oidc_models')
+    .where((eb) => eb.or([eb('grant_id', '=', grantId), eb.and([eb('model', '=', 'Grant'), eb('id', '=', grantId)])]))
+    .execute();
 }

@@ -73,13 +73,13 @@ export interface Actor {
 }
 
 /**
- * An admin ends a user's grant for an app: its refresh tokens, opaque access tokens and codes die at once, and
- * the next sign-in asks for consent again. Recorded as `consent.revoked`.
+ * Ends a user's access for an app, whoever asks (the person on /account, an admin through the API or the CLI):
+ * its refresh tokens, opaque access tokens and codes die at once, and the next sign-in asks for consent again.
+ * Recorded as `consent.revoked` when there was something to revoke. Returns how many grants ended.
  */
-export async function revokeUserGrant(db: Db, userId: string, clientId: string, actor: Actor = {}): Promise<void> {
-  await getUser(db, userId);
+export async function revokeAppAccess(db: Db, userId: string, clientId: string, by: 'user' | 'admin', actor: Actor = {}): Promise<number> {
   const revoked = await revokeGrantsOfUserForApp(db, userId, clientId);
-  assertThat(revoked > 0, () => new ServiceError('grant.not_found', `user ${userId} has no grant for the app ${JSON.stringify(clientId)}`, 404));
+  if (revoked === 0) return 0;
   const principal = actor.principal;
   await recordAuditEvent(db, {
     type: 'consent.revoked',
@@ -88,8 +88,16 @@ export async function revokeUserGrant(db: Db, userId: string, clientId: string, 
     ip: actor.ip,
     userAgent: actor.userAgent,
     details: {
-      by: 'admin',
+      by,
       ...(principal ? { actor: principal.kind === 'user' ? { user_id: principal.userId, client_id: principal.clientId } : { client_id: principal.clientId } } : {}),
     },
   });
+  return revoked;
+}
+
+/** An admin ends a user's grant for an app; a user or grant that does not exist is a 404. */
+export async function revokeUserGrant(db: Db, userId: string, clientId: string, actor: Actor = {}): Promise<void> {
+  await getUser(db, userId);
+  const revoked = await revokeAppAccess(db, userId, clientId, 'admin', actor);
+  assertThat(revoked > 0, () => new ServiceError('grant.not_found', `user ${userId} has no grant for the app ${JSON.stringify(clientId)}`, 404));
 }

@@ -1,11 +1,12 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Middleware } from 'koa';
+import { isThirdParty } from '../apps/third-party.ts';
 import type { Directory } from '../cache/directory.ts';
 import type { Db } from '../db/database.ts';
 import { isGrantLive } from '../grants/grant.repository.ts';
 import { signingAlgs } from '../keys/key-store.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
-import { managementApiIndicator, managementGrantClaim, managementScope } from '../oidc/resources.ts';
+import { managementApiIndicator, managementGrantClaim, managementScope } from '../resources/management-api.ts';
 import { ProblemError } from './problem.ts';
 
 /** Who called the Management API: an m2m app for itself, or an admin through an app such as the console. */
@@ -91,7 +92,7 @@ function describeTokenError(error: unknown): ProblemError {
 async function currentPrincipal({ db, directory }: Omit<BearerAuthDeps, 'providers'>, payload: JWTPayload): Promise<Principal> {
   const clientId = String(payload.client_id);
   const app = await directory.application(clientId);
-  if (!app?.management_access || app.third_party) {
+  if (!app?.management_access || isThirdParty(app)) {
     throw forbidden('auth.access_withdrawn', 'the application that obtained this token no longer has Management API access');
   }
   if (payload.sub === clientId && app.type === 'm2m') return { kind: 'application', clientId };
@@ -112,7 +113,7 @@ async function assertNotRefusedAdmin(directory: Directory, payload: JWTPayload):
   const clientId = String(payload.client_id);
   if (!payload.sub || payload.sub === clientId) return;
   const app = await directory.application(clientId);
-  if (!app?.management_access || app.third_party || app.type === 'm2m') return;
+  if (!app?.management_access || isThirdParty(app) || app.type === 'm2m') return;
   const user = await directory.user(payload.sub);
   if (user && (!user.is_admin || user.suspended)) throw forbidden('auth.not_admin', 'only an active admin may use the Management API');
 }

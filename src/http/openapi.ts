@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { managementScope } from '../oidc/resources.ts';
+import { managementScope } from '../resources/management-api.ts';
 import { oidcRoutes } from '../oidc/provider.ts';
 import { problemSchema } from './problem.ts';
 import type { Route } from './route.ts';

@@ -2,27 +2,25 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { errors, type InteractionResults, type Provider } from 'oidc-provider';
+import { isThirdParty } from '../apps/third-party.ts';
 import type { Application } from '../db/tables.ts';
-import { recordAuditEvent, requestOrigin } from '../audit/audit.repository.ts';
+import { requestOrigin } from '../http/request-origin.ts';
 import type { Db } from '../db/database.ts';
 import { consentPage } from '../pages/consent.page.ts';
 import { pageContext } from '../pages/page-context.ts';
 import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { signInPage } from '../pages/sign-in.page.ts';
 import { signUpPage } from '../pages/sign-up.page.ts';
-import { ServiceError } from '../errors.ts';
 import { readNewAccountForm } from '../users/new-account-form.ts';
-import { createUser } from '../users/user.service.ts';
-import { verifyPassword } from '../users/password.ts';
-import { findUserByLogin } from '../users/user.repository.ts';
-import { applyConsent, consentGroups, consentItems, describeDestination, itemValue, type MissingDetails } from './consent.ts';
+import { consentGroups, describeDestination } from './consent.ts';
+import { consentAutomatically, permissionsToAsk, recordConsent } from './consent.service.ts';
+import { signInWithPassword } from './sign-in.service.ts';
+import { signUp } from './sign-up.service.ts';
 import type { Directory } from '../cache/directory.ts';
 import type { CsrfTokens } from './csrf.ts';
-import { clientIp } from '../http/client-ip.ts';
 import { setRetryAfter, tooManyAttempts } from '../pages/retry-after.ts';
-import { accountKey } from '../throttle/account-key.ts';
 import type { DeviceCookies } from '../throttle/device-cookie.ts';
-import { resetOnSuccess, signInSubjects, signUpSubjects, type Throttle } from '../throttle/throttle.service.ts';
+import type { Throttle } from '../throttle/throttle.service.ts';
 
 export interface InteractionDeps {
   db: Db;
@@ -35,7 +33,7 @@ export interface InteractionDeps {
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-/** The page's language and the sign-in experience it wears (loaded for /interaction in src/http/app.ts). */
+/** The page's language and the sign-in experience it wears (loaded for /interaction in src/app.ts). */
 const interactionPage = (ctx: Context, details?: Details) => pageContext(ctx, details?.params.ui_locales);
 
 /** The interaction the browser's cookie names, if it is the one in the URL. */
@@ -89,32 +87,14 @@ async function renderSignUp(ctx: Context, deps: InteractionDeps, details: Detail
   }), status);
 }
 
-/** First-party apps are consented automatically: grant what the prompt says is missing. */
-async function consentFirstParty(ctx: Context, deps: InteractionDeps, details: Details) {
-  const grant = await grantFor(deps, details);
-  const missing = details.prompt.details as MissingDetails;
-  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-  for (const [indicator, resourceScopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, resourceScopes.join(' '));
-  await finish(ctx, deps, { consent: { grantId: await grant.save() } });
-}
-
-/** The grant the consent screen extends: the one the request carries, or a new one. */
-async function grantFor(deps: InteractionDeps, details: Details) {
-  const provider = deps.provider();
-  return (details.grantId && await provider.Grant.find(details.grantId))
-    || new provider.Grant({ accountId: details.session!.accountId, clientId: clientIdOf(details) });
-}
-
 async function renderConsent(ctx: Context, deps: InteractionDeps, details: Details, app: Application) {
   const page = interactionPage(ctx, details);
   const { locale, t, brand } = page;
-  const [user, grant] = await Promise.all([
+  const [user, items] = await Promise.all([
     deps.directory.user(details.session!.accountId),
-    grantFor(deps, details),
+    permissionsToAsk(deps, details),
   ]);
   if (!user) return sendErrorPage(ctx, page, t('error.expired'), 400);
-  const items = consentItems(details, grant);
   sendPage(ctx, consentPage({
     t, locale, brand,
     action: `/interaction/${details.uid}/consent`,
@@ -156,7 +136,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (details.prompt.name !== 'consent' || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.generic'), 400);
     const app = await deps.directory.application(clientIdOf(details));
     if (!app) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
-    return app.third_party ? renderConsent(ctx, deps, details, app) : consentFirstParty(ctx, deps, details);
+    if (isThirdParty(app)) return renderConsent(ctx, deps, details, app);
+    return finish(ctx, deps, { consent: { grantId: await consentAutomatically(deps, details) } });
   });
 
   // "Not you?": the same interaction, signed in again as someone else.
@@ -176,37 +157,17 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
     if (!login || !password) return renderSignIn(ctx, deps, details, { login, switching, error: t('signIn.missing') });
 
-    const user = await findUserByLogin(deps.db, login);
-    const ip = clientIp(ctx.req, ctx.app.proxy);
-    const device = user && deps.devices.deviceFor(ctx, user.id);
-    const subjects = signInSubjects(login, ip, device ? { id: device, userId: user.id } : undefined);
-    // A block refuses the right password too, or it would only slow the attacker down.
-    const wait = await deps.throttle.retryAfter(subjects);
-    if (wait) {
-      setRetryAfter(ctx, wait);
-      return renderSignIn(ctx, deps, details, { login, switching, error: tooManyAttempts(t, wait) }, 429);
+    const result = await signInWithPassword(deps, {
+      login, password, clientId: clientIdOf(details), origin: requestOrigin(ctx),
+      deviceOf: (userId) => deps.devices.deviceFor(ctx, userId),
+    });
+    if (result.outcome === 'throttled') {
+      setRetryAfter(ctx, result.retryAfter);
+      return renderSignIn(ctx, deps, details, { login, switching, error: tooManyAttempts(t, result.retryAfter) }, 429);
     }
-    const valid = await verifyPassword(user?.password_hash ?? null, password);
-    const clientId = clientIdOf(details);
-    if (!user || !valid || user.suspended) {
-      await recordAuditEvent(deps.db, {
-        type: 'sign_in.failed', userId: user?.id, clientId, ...requestOrigin(ctx),
-        details: { login, reason: !user ? 'unknown_user' : valid ? 'suspended' : 'wrong_password' },
-      });
-      const blocked = await deps.throttle.recordFailure(subjects, {
-        ip, userAgent: ctx.get('user-agent'), accountKey: accountKey(login), userId: user?.id,
-      });
-      if (blocked) {
-        setRetryAfter(ctx, blocked);
-        return renderSignIn(ctx, deps, details, { login, switching, error: tooManyAttempts(t, blocked) }, 429);
-      }
-      // One answer for every failure: telling a suspended account apart would confirm its password.
-      return renderSignIn(ctx, deps, details, { login, switching, error: t('signIn.failed') });
-    }
-    await deps.throttle.recordSuccess(resetOnSuccess(subjects));
-    deps.devices.remember(ctx, user.id);
-    await recordAuditEvent(deps.db, { type: 'sign_in.succeeded', userId: user.id, clientId, ...requestOrigin(ctx) });
-    await finish(ctx, deps, { login: { accountId: user.id, amr: ['pwd'] } });
+    if (result.outcome === 'failed') return renderSignIn(ctx, deps, details, { login, switching, error: t('signIn.failed') });
+    deps.devices.remember(ctx, result.userId);
+    await finish(ctx, deps, { login: { accountId: result.userId, amr: ['pwd'] } });
   });
 
   // Self-registration (when the sign-in experience allows it): a new account, signed in to the same app.
@@ -226,26 +187,14 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const { details, body, page: { t } } = submitted;
     const { form: typed, error } = readNewAccountForm(body, t);
     const again = { username: typed.username, email: typed.email };
-    const ip = clientIp(ctx.req, ctx.app.proxy);
-    const wait = await deps.throttle.retryAfter(signUpSubjects(ip));
-    if (wait) {
-      setRetryAfter(ctx, wait);
-      return renderSignUp(ctx, deps, details, { ...again, error: tooManyAttempts(t, wait) }, 429);
+    const result = await signUp(deps, { form: typed, valid: !error, clientId: clientIdOf(details), origin: requestOrigin(ctx) });
+    if (result.outcome === 'throttled') {
+      setRetryAfter(ctx, result.retryAfter);
+      return renderSignUp(ctx, deps, details, { ...again, error: tooManyAttempts(t, result.retryAfter) }, 429);
     }
-    if (error) return renderSignUp(ctx, deps, details, { ...again, error }, 400);
-    // Every complete form counts, taken names too: "taken" is an answer worth asking for many names.
-    await deps.throttle.recordFailure(signUpSubjects(ip), { ip, userAgent: ctx.get('user-agent') });
-    let user;
-    try {
-      user = await createUser(deps.db, { username: typed.username, email: typed.email || undefined, password: typed.password });
-    } catch (failure) {
-      // Which of the two is taken is not said: that would tell anyone whether an account exists.
-      if (failure instanceof ServiceError && failure.code === 'user.exists') return renderSignUp(ctx, deps, details, { ...again, error: t('signUp.taken') }, 409);
-      throw failure;
-    }
-    const clientId = clientIdOf(details);
-    await recordAuditEvent(deps.db, { type: 'sign_up.succeeded', userId: user.id, clientId, ...requestOrigin(ctx), details: { username: user.username } });
-    await finish(ctx, deps, { login: { accountId: user.id, amr: ['pwd'] } });
+    if (result.outcome === 'invalid') return renderSignUp(ctx, deps, details, { ...again, error }, 400);
+    if (result.outcome === 'taken') return renderSignUp(ctx, deps, details, { ...again, error: t('signUp.taken') }, 409);
+    await finish(ctx, deps, { login: { accountId: result.userId, amr: ['pwd'] } });
   });
 
   router.post('/:uid/consent', form, async function submitConsent(ctx) {
@@ -253,17 +202,9 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (!submitted) return;
     const { details, body, page } = submitted;
     const app = await deps.directory.application(clientIdOf(details));
-    if (!app?.third_party || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
-    const grant = await grantFor(deps, details);
-    const items = consentItems(details, grant);
+    if (!app || !isThirdParty(app) || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     const ticked = new Set([body.grant].flat().filter((v): v is string => typeof v === 'string'));
-    const missingClaims = (details.prompt.details as MissingDetails).missingOIDCClaims ?? [];
-    const { accepted, refused } = applyConsent(grant, items, ticked, missingClaims);
-    const grantId = await grant.save();
-    await recordAuditEvent(deps.db, {
-      type: 'consent.granted', userId: details.session.accountId, clientId: clientIdOf(details), ...requestOrigin(ctx),
-      details: { granted: accepted.map(itemValue), refused: refused.map(itemValue) },
-    });
+    const grantId = await recordConsent(deps, details, ticked, requestOrigin(ctx));
     await finish(ctx, deps, { consent: { grantId } });
   });
 

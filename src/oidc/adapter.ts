@@ -3,9 +3,11 @@ import { CompiledQuery, sql } from 'kysely';
 import { errors, Provider, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { clientMetadata } from '../apps/app-types.ts';
 import { hashClientSecret } from '../apps/app.repository.ts';
+import { isThirdParty } from '../apps/third-party.ts';
 import type { Directory } from '../cache/directory.ts';
 import type { Db } from '../db/database.ts';
 import { isStorableText, readableJson } from '../db/text.ts';
+import { revokeGrant } from '../grants/grant.repository.ts';
 import { artifactOwner } from './artifact-owner.ts';
 import { ArtifactReader } from './artifact-reader.ts';
 import { presentedClientSecret } from './presented-client-secret.ts';
@@ -113,13 +115,6 @@ function readerFor(db: Db): ArtifactReader {
   return reader;
 }
 
-/** Deletes a grant and every token and code issued under it. */
-export async function revokeGrant(db: Db, grantId: string): Promise<void> {
-  await db.deleteFrom('oidc_models')
-    .where((eb) => eb.or([eb('grant_id', '=', grantId), eb.and([eb('model', '=', 'Grant'), eb('id', '=', grantId)])]))
-    .execute();
-}
-
 // Returned as the secret when the presented one matches none of the app's: it can never be guessed.
 const unmatchableSecret = randomBytes(32).toString('base64url');
 
@@ -149,7 +144,7 @@ export class ApplicationClientAdapter implements Adapter {
     const secret = match && presented
       ? { value: presented, expiresAt: match.expires_at ? Math.floor(match.expires_at.getTime() / 1000) : 0 }
       : { value: unmatchableSecret, expiresAt: 0 };
-    const userScopes = app.third_party ? await this.#directory.userScopes(app.id) : undefined;
+    const userScopes = isThirdParty(app) ? await this.#directory.userScopes(app.id) : undefined;
     return clientMetadata(app, secret, userScopes) as AdapterPayload;
   }
 

@@ -1,11 +1,7 @@
 import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
+import { isThirdParty } from '../apps/third-party.ts';
 import { findGrantOfUserForApp } from '../grants/grant.repository.ts';
-
-/** Whether the client is one of the organisation's own apps, which are consented automatically. */
-function isFirstParty(client: object | undefined): boolean {
-  return (client as Record<string, unknown> | undefined)?.['sesame/third_party'] !== true;
-}
 
 /**
  * oidc-provider's `loadExistingGrant`.
@@ -21,7 +17,7 @@ export function grantLoader(db: Db) {
     const { client, session, provider } = ctx.oidc;
     if (!client || !session) return undefined;
     const accountId = session.accountId;
-    const thirdParty = !isFirstParty(client);
+    const thirdParty = isThirdParty(client);
     const decided = ctx.oidc.result?.consent?.grantId;
     const grantId = decided || session.grantIdFor(client.clientId)
       || (thirdParty && accountId ? (await findGrantOfUserForApp(db, accountId, client.clientId))?.jti : undefined);

@@ -1,23 +1,15 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { isThirdParty } from '../apps/third-party.ts';
 import type { Directory } from '../cache/directory.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
 import { heldResourceScopes } from '../permissions/permission.repository.ts';
+import { managementApiIndicator, managementGrantClaim, managementScope } from '../resources/management-api.ts';
 
 /**
  * API resources (RFC 8707): what an access token may be for, and which of its scopes a client gets.
  * Access tokens for a resource are RFC 9068 JWTs whose audience is the resource indicator.
  */
-
-/** The one scope of the built-in Management API; it grants everything. */
-export const managementScope = 'management';
-
-/**
- * The claim of a person's Management API token that names its grant. The API refuses the token once the grant
- * is gone, so signing out of the console (which ends the console's grant) ends its API access at once, as
- * revoking the grant does; an m2m app's token has no grant and is unaffected.
- */
-export const managementGrantClaim = 'grant_id';
 
 /** oidc-provider's `extraTokenClaims`: the grant, on access tokens a person obtained for the Management API. */
 export function managementTokenClaims(issuer: string): NonNullable<Configuration['extraTokenClaims']> {
@@ -26,10 +18,6 @@ export function managementTokenClaims(issuer: string): NonNullable<Configuration
     if (kind !== 'AccessToken' || !grantId || resourceServer?.audience !== managementApiIndicator(issuer)) return undefined;
     return { [managementGrantClaim]: grantId };
   };
-}
-
-export function managementApiIndicator(issuer: string): string {
-  return `${issuer}/api`;
 }
 
 export interface ApiResource {
@@ -71,7 +59,6 @@ export async function findApiResource({ directory, issuer }: ResourceDeps, indic
 interface SesameClient {
   clientId: string;
   'sesame/type'?: string;
-  'sesame/third_party'?: boolean;
   'sesame/management_access'?: boolean;
 }
 
@@ -88,7 +75,7 @@ function accountIdOf(ctx: KoaContextWithOIDC): string | undefined {
  * decision is made again when the token is issued. Third-party apps and non-admins never get it.
  */
 async function managementScopes(deps: ResourceDeps, ctx: KoaContextWithOIDC, resource: ApiResource, client: SesameClient): Promise<string[]> {
-  if (client['sesame/third_party'] !== false || client['sesame/management_access'] !== true) return [];
+  if (isThirdParty(client) || client['sesame/management_access'] !== true) return [];
   if (client['sesame/type'] === 'm2m') return ctx.oidc.params?.grant_type === 'client_credentials' ? [managementScope] : [];
   const accountId = accountIdOf(ctx);
   if (!accountId) return ctx.oidc.route === 'authorization' || ctx.oidc.route === 'resume' ? [managementScope] : [];
@@ -105,7 +92,7 @@ async function registeredScopes(deps: ResourceDeps, ctx: KoaContextWithOIDC, res
   // The client was read from the applications table in this very request (ApplicationClientAdapter), and its
   // type and third-party flag are in its metadata: no need to read the row again.
   const type = client['sesame/type'];
-  const thirdParty = client['sesame/third_party'] !== false;
+  const thirdParty = isThirdParty(client);
   if (!type) return [];
   let scopes = resource.scopes;
   if (thirdParty || type === 'm2m') {

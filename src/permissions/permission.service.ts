@@ -4,7 +4,7 @@ import type { Db } from '../db/database.ts';
 import type { UserDataScope } from '../db/tables.ts';
 import { isStorableText } from '../db/text.ts';
 import { assertThat, ServiceError, type FieldError } from '../errors.ts';
-import { managementApiIndicator } from '../oidc/resources.ts';
+import { managementApiIndicator } from '../resources/management-api.ts';
 import { findScopesByIndicator, findScopesWithResource } from '../resources/resource.repository.ts';
 import {
   allowedUserScopes, allowlistedResourceScopes, clearAllowlist, deleteAllowedResourceScope, deleteAllowedUserScope,

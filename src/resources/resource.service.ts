@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import { isStorableText } from '../db/text.ts';
 import { assertThat, isUniqueViolation, ServiceError, type FieldError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { managementApiIndicator } from '../oidc/resources.ts';
+import { managementApiIndicator } from './management-api.ts';
 import type { PageRequest } from '../pagination.ts';
 import {
   deleteResourceRow, deleteScopeRow, findResourceRow, findScopeRow, insertResource, insertScopes, queryResources,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
-import { createSignedValues } from '../account/signed-cookie.ts';
+import { createSignedValues } from '../secrets/signed-cookie.ts';
 
 /**
  * OWASP's device cookie: a browser that signed in to an account gets a signed cookie naming it (HMAC under a key

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { newId } from '../../ids.ts';
 import { canonicalEmail, canonicalUsername, identifierKey } from '../../users/identifier.ts';
-import type { ReportWarning } from '../migrate.ts';
+import type { ReportWarning } from '../migration.ts';
 
 /**
  * Usernames and emails get the canonical keys they are compared by (src/users/identifier.ts: RFC 8265, NFKC,

@@ -1,4 +1,4 @@
-import type { SesameMigration } from '../migrate.ts';
+import type { SesameMigration } from '../migration.ts';
 import * as initial from './2026-11-23-0001-initial.ts';
 import * as managementAccess from './2026-11-24-0001-management-access.ts';
 import * as resourcesRolesConsent from './2026-11-24-0002-resources-roles-consent.ts';

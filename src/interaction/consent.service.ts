@@ -1,0 +1,56 @@
+import type { Provider } from 'oidc-provider';
+import { recordAuditEvent } from '../audit/audit.repository.ts';
+import type { Db } from '../db/database.ts';
+import { applyConsent, consentItems, itemValue, type ConsentItem, type MissingDetails } from './consent.ts';
+
+export interface ConsentDeps {
+  db: Db;
+  provider: () => Provider;
+}
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+const clientIdOf = (details: Details) => String(details.params.client_id);
+
+/** The grant the consent screen extends: the one the request carries, or a new one. */
+async function grantFor(provider: Provider, details: Details) {
+  return (details.grantId && await provider.Grant.find(details.grantId))
+    || new provider.Grant({ accountId: details.session!.accountId, clientId: clientIdOf(details) });
+}
+
+/** What the consent screen asks a person about (see consentItems). */
+export async function permissionsToAsk({ provider }: Pick<ConsentDeps, 'provider'>, details: Details): Promise<ConsentItem[]> {
+  return consentItems(details, await grantFor(provider(), details));
+}
+
+/** First-party apps are consented automatically: grants what the prompt says is missing. Returns the grant's id. */
+export async function consentAutomatically({ provider }: Pick<ConsentDeps, 'provider'>, details: Details): Promise<string> {
+  const grant = await grantFor(provider(), details);
+  const missing = details.prompt.details as MissingDetails;
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  for (const [indicator, resourceScopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, resourceScopes.join(' '));
+  return grant.save();
+}
+
+/**
+ * A person decides on a third-party app's consent screen: what they ticked is granted, the rest refused, and the
+ * decision goes to the audit trail as `consent.granted`. Returns the grant's id.
+ */
+export async function recordConsent(
+  { db, provider }: ConsentDeps,
+  details: Details,
+  ticked: Set<string>,
+  origin: { ip: string; userAgent: string },
+): Promise<string> {
+  const grant = await grantFor(provider(), details);
+  const items = consentItems(details, grant);
+  const missingClaims = (details.prompt.details as MissingDetails).missingOIDCClaims ?? [];
+  const { accepted, refused } = applyConsent(grant, items, ticked, missingClaims);
+  const grantId = await grant.save();
+  await recordAuditEvent(db, {
+    type: 'consent.granted', userId: details.session!.accountId, clientId: clientIdOf(details), ...origin,
+    details: { granted: accepted.map(itemValue), refused: refused.map(itemValue) },
+  });
+  return grantId;
+}
