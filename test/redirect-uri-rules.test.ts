@@ -228,7 +228,7 @@ describe('hostile redirect URIs', () => {
 
   describe.each(refusedAtRegistration.map((row) => ({ ...row, name: preview(row.uri) })))('$name for a $type app', ({ uri, type, rule }) => {
     it('is refused at registration with a message naming the URI and the rule', async () => {
-      const error = await sesame.createApp({ name: 'Hostile', type, redirectUris: [uri] }).then(() => undefined, (e: unknown) => e);
+      const error = await sesame.createApp({ name: 'Hostile', type, redirect_uris: [uri] }).then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(ServiceError);
       expect((error as ServiceError).code).toBe('application.invalid');
       expect((error as ServiceError).message).toContain(`redirect URI ${shown(uri)}`);

@@ -1,6 +1,5 @@
-import type { Application, AppType } from '../db/tables.ts';
-
-export const appTypes = ['traditional', 'spa', 'native', 'm2m'] as const satisfies readonly AppType[];
+import type { Application } from '../db/tables.ts';
+import type { AppType } from './app.schema.ts';
 
 /** Types that hold client secrets and authenticate at the token endpoint. */
 export function isConfidential(type: AppType): boolean {

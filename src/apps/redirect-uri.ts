@@ -1,4 +1,4 @@
-import type { AppType } from '../db/tables.ts';
+import type { AppType } from './app.schema.ts';
 
 /**
  * Registration rules for redirect URIs (DESIGN.md §3). Authorization compares the registered string exactly;
