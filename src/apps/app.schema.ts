@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { appTypes } from './app-types.ts';
 
 /**
  * An application's settings, the one place they are written: named as the RFC client metadata, the Management
@@ -6,10 +7,6 @@ import { z } from 'zod';
  * API declares them, the CLI derives its flags from them (src/cli/app-flags.ts) and the console infers its types
  * from them. A new setting goes here, in src/db/tables.ts and in a migration.
  */
-
-/** The kinds of app (DESIGN.md §3); everything else derives from this list. */
-export const appTypes = ['traditional', 'spa', 'native', 'm2m'] as const;
-export type AppType = (typeof appTypes)[number];
 
 const uris = (what: string) => z.array(z.string().max(2048)).max(100).describe(what);
 

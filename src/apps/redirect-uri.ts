@@ -1,4 +1,4 @@
-import type { AppType } from './app.schema.ts';
+import type { AppType } from './app-types.ts';
 
 /**
  * Registration rules for redirect URIs (DESIGN.md §3). Authorization compares the registered string exactly;

@@ -9,7 +9,8 @@ import {
   createApplication, createSecret, deleteApplication, deleteSecret, getApplication, listApplications, listSecrets,
   updateApplication,
 } from '../apps/app.service.ts';
-import { applicationChangesSchema, appTypes, newApplicationSchema } from '../apps/app.schema.ts';
+import { applicationChangesSchema, newApplicationSchema } from '../apps/app.schema.ts';
+import { appTypes } from '../apps/app-types.ts';
 import type { Application, ApplicationSecret } from '../db/tables.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { listKeys, rotateKeys } from '../keys/key-store.ts';

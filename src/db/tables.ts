@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { AppType } from '../apps/app.schema.ts';
+import type { AppType } from '../apps/app-types.ts';
 
 /** Set by the database on insert unless given. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;

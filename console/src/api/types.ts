@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AppType } from '../../../src/apps/app.schema.ts';
+import type { AppType } from '../../../src/apps/app-types.ts';
 import type {
   applicationSchema, createdApplicationSchema, createdSecretSchema, endpointsSchema, secretSchema,
 } from '../../../src/management/applications/application.schema.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { appTypes, applicationChangesSchema, applicationFields, newApplicationSchema } from '../../apps/app.schema.ts';
+import { applicationChangesSchema, applicationFields, newApplicationSchema } from '../../apps/app.schema.ts';
+import { appTypes } from '../../apps/app-types.ts';
 import type { Application, ApplicationSecret } from '../../db/tables.ts';
 import { booleanText, pageQuery, pageSchema, timestamp } from '../common.schema.ts';
 
