@@ -8,7 +8,8 @@ import { appTypes } from './app-types.ts';
  * from them. A new setting goes here, in src/db/tables.ts and in a migration.
  */
 
-const uris = (what: string) => z.array(z.string().max(2048)).max(100).describe(what);
+/** Each URI's own rules, its length among them, are the service's (src/apps/redirect-uri.ts): they name the URI and the rule. */
+const uris = (what: string) => z.array(z.string()).max(100).describe(what);
 
 /** Every setting an app holds, with its rules. */
 export const applicationFields = {
