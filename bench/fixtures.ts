@@ -35,7 +35,7 @@ export async function createFixtures(env: Record<string, string>, issuer: string
     const user = await createUser(db, { username: `bench-${run}`, password, email: `bench-${run}@example.com`, name: 'Bench User' });
     const indicator = `https://api.bench.example/${run}`;
     const resource = await createResource(db, issuer, { name: `Bench API ${run}`, indicator, scopes: [{ name: 'read:things' }] });
-    const web = await createApplication(db, { name: `bench web ${run}`, type: 'traditional', redirectUris: [benchRedirectUri] });
+    const web = await createApplication(db, { name: `bench web ${run}`, type: 'traditional', redirect_uris: [benchRedirectUri] });
     const m2m = await createApplication(db, { name: `bench m2m ${run}`, type: 'm2m' });
     // An m2m app's resource allowlist (application_resource_scopes); the permissions service is for third-party apps.
     await insertAllowlistEntries(db, m2m.application.id, [], resource.scopes.map((s) => s.id));

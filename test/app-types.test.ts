@@ -54,7 +54,7 @@ describe('traditional web app', () => {
   let app: { clientId: string; clientSecret?: string };
 
   beforeAll(async () => {
-    app = await sesame.createApp({ name: 'Partner portal', type: 'traditional', redirectUris: [redirectUri] });
+    app = await sesame.createApp({ name: 'Partner portal', type: 'traditional', redirect_uris: [redirectUri] });
   });
 
   it.each([
@@ -92,7 +92,7 @@ describe('single-page app', () => {
   let clientId: string;
 
   beforeAll(async () => {
-    ({ clientId } = await sesame.createApp({ name: 'Dashboard', type: 'spa', redirectUris: [redirectUri], corsOrigins: [extraOrigin] }));
+    ({ clientId } = await sesame.createApp({ name: 'Dashboard', type: 'spa', redirect_uris: [redirectUri], cors_origins: [extraOrigin] }));
   });
 
   it('signs a user in with PKCE (oauth4webapi), calling the token endpoint from its origin', async () => {
@@ -199,7 +199,7 @@ describe('native app', () => {
     ({ clientId } = await sesame.createApp({
       name: 'Desktop editor',
       type: 'native',
-      redirectUris: ['com.example.editor:/oauth/callback', 'http://127.0.0.1/callback'],
+      redirect_uris: ['com.example.editor:/oauth/callback', 'http://127.0.0.1/callback'],
     }));
     // What a desktop app does (RFC 8252 §7.3): listen on a port the system picks, for one redirect.
     loopback = http.createServer((req, res) => {

@@ -48,14 +48,14 @@ beforeAll(async () => {
   ada = { id: a.id, login: a.username, password: a.password };
   bob = { id: b.id, login: b.username, password: b.password };
 
-  const web = await sesame.createApp({ name: 'Partner', type: 'traditional', thirdParty: true, redirectUris: [partnerRedirect] });
+  const web = await sesame.createApp({ name: 'Partner', type: 'traditional', third_party: true, redirect_uris: [partnerRedirect] });
   await sesame.sesame.db.updateTable('applications').set(branding).where('id', '=', web.clientId).execute();
   await giveRole(sesame, ada.id, api, ['read:notes']);
   await allow(sesame, web.clientId, ['profile', 'email'], [{ indicator: api.indicator, scope: 'read:notes' }]);
   partner = await relyingParty(sesame, web, partnerRedirect);
 
   // Registered without a port: a native app's loopback redirect may use any port (RFC 8252 §7.3).
-  const desktop = await sesame.createApp({ name: 'Desktop Notes', type: 'native', thirdParty: true, redirectUris: ['http://127.0.0.1/callback'] });
+  const desktop = await sesame.createApp({ name: 'Desktop Notes', type: 'native', third_party: true, redirect_uris: ['http://127.0.0.1/callback'] });
   await allow(sesame, desktop.clientId, ['profile']);
   native = await relyingParty(sesame, desktop, nativeListener.redirectUri);
 });

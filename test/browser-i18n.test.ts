@@ -25,7 +25,7 @@ beforeAll(async () => {
   [browser, sesame] = await Promise.all([launchBrowser(), startTestSesame()]);
   const created = await sesame.createUser({ username: 'mika', name: 'Mika Häkkinen' });
   user = { login: created.username, password: created.password };
-  const app = await sesame.createApp({ name: 'Partner', type: 'traditional', thirdParty: true, redirectUris: ['https://partner.example.com/callback'] });
+  const app = await sesame.createApp({ name: 'Partner', type: 'traditional', third_party: true, redirect_uris: ['https://partner.example.com/callback'] });
   await sesame.sesame.db.updateTable('applications').set({
     display_name: appName, terms_url: 'https://partner.example.com/terms', privacy_url: 'https://partner.example.com/privacy',
   }).where('id', '=', app.clientId).execute();

@@ -84,7 +84,7 @@ describe('on the node that makes the change', () => {
       method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' },
     });
     expect((await preflight()).headers.get('access-control-allow-origin')).toBeNull();
-    await a.createApp({ name: 'Fresh SPA', type: 'spa', redirectUris: [`${origin}/callback`] });
+    await a.createApp({ name: 'Fresh SPA', type: 'spa', redirect_uris: [`${origin}/callback`] });
     expect((await preflight()).headers.get('access-control-allow-origin')).toBe(origin);
   });
 });
@@ -138,7 +138,7 @@ describe.skipIf(testDatabaseKind !== 'postgres')('across nodes sharing one Postg
   it('shows node B a user changed on node A', async () => {
     const user = await a.createUser({ name: 'Ada Lovelace' });
     const redirectUri = 'https://nodes.example.com/callback';
-    const app = await a.createApp({ name: 'Nodes', type: 'traditional', redirectUris: [redirectUri] });
+    const app = await a.createApp({ name: 'Nodes', type: 'traditional', redirect_uris: [redirectUri] });
     const rp = await relyingParty(a, app, redirectUri);
     const { tokens } = await signIn(rp, new UserAgent(a.url), { login: user.username, password: user.password }, { scope: 'openid profile' });
     const userinfoAtB = async () => {

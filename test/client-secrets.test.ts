@@ -79,7 +79,7 @@ describe('rotation with two live secrets', () => {
 
   it('works for a traditional app signing a user in (openid-client), with the old and the new secret', async () => {
     const redirectUri = 'https://rotating.example.com/callback';
-    const app = await sesame.createApp({ name: 'Rotating web app', type: 'traditional', redirectUris: [redirectUri] });
+    const app = await sesame.createApp({ name: 'Rotating web app', type: 'traditional', redirect_uris: [redirectUri] });
     secretsUsed.push(app.clientSecret!);
     const next = await addSecret(app.clientId, 'Next');
     const user = await sesame.createUser();

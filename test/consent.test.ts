@@ -20,7 +20,7 @@ beforeAll(async () => {
   const user = await sesame.createUser({ name: 'Grace Hopper', email: 'grace@example.com' });
   credentials = { login: user.username, password: user.password };
   userId = user.id;
-  const app = await sesame.createApp({ name: 'Partner', type: 'traditional', thirdParty: true, redirectUris: [redirectUri] });
+  const app = await sesame.createApp({ name: 'Partner', type: 'traditional', third_party: true, redirect_uris: [redirectUri] });
   partnerId = app.clientId;
   partner = await relyingParty(sesame, app, redirectUri);
   // The user holds read and write through a role; the app may ask for read and delete only.
@@ -88,7 +88,7 @@ describe('consent for a third-party app', () => {
   });
 
   it('asks a native app every time', async () => {
-    const app = await sesame.createApp({ name: 'Desktop', type: 'native', thirdParty: true, redirectUris: ['http://127.0.0.1/callback'] });
+    const app = await sesame.createApp({ name: 'Desktop', type: 'native', third_party: true, redirect_uris: ['http://127.0.0.1/callback'] });
     await allow(sesame, app.clientId, ['profile']);
     const native = await relyingParty(sesame, app, 'http://127.0.0.1:53127/callback');
     for (let i = 0; i < 2; i++) {
@@ -103,7 +103,7 @@ describe('consent for a third-party app', () => {
   });
 
   it('never shows a consent screen to a first-party app', async () => {
-    const app = await sesame.createApp({ name: 'Own', type: 'spa', redirectUris: ['https://own.example.com/cb'] });
+    const app = await sesame.createApp({ name: 'Own', type: 'spa', redirect_uris: ['https://own.example.com/cb'] });
     const own = await relyingParty(sesame, app, 'https://own.example.com/cb');
     const request = await authorizationRequest(own, { scope: 'openid profile email phone offline_access' });
     const step = await authorizeUntilConsent(new UserAgent(sesame.url), request.url.toString(), credentials);

@@ -45,9 +45,9 @@ let state: {
 
 beforeAll(async () => {
   sesame = await startTestSesame();
-  const web = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: [redirectUri] });
-  const spa = await sesame.createApp({ name: 'SPA', type: 'spa', redirectUris: [redirectUri] });
-  const thirdParty = await sesame.createApp({ name: 'Partner', type: 'traditional', thirdParty: true, redirectUris: [redirectUri] });
+  const web = await sesame.createApp({ name: 'Web', type: 'traditional', redirect_uris: [redirectUri] });
+  const spa = await sesame.createApp({ name: 'SPA', type: 'spa', redirect_uris: [redirectUri] });
+  const thirdParty = await sesame.createApp({ name: 'Partner', type: 'traditional', third_party: true, redirect_uris: [redirectUri] });
   const management = await createManagementApp(sesame, 'Fuzz automation');
   const token = await managementToken(sesame, management);
   const api = apiClient(sesame, token);

@@ -15,7 +15,7 @@ const redirectUri = 'https://app.example.com/callback';
 
 beforeAll(async () => {
   sesame = await startTestSesame();
-  web = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: [redirectUri] });
+  web = await sesame.createApp({ name: 'Web', type: 'traditional', redirect_uris: [redirectUri] });
 });
 afterAll(async () => sesame?.stop());
 

@@ -39,7 +39,7 @@ beforeAll(async () => {
   sesame = await startTestSesame();
   api = apiClient(sesame, await managementToken(sesame));
   bob = await sesame.createUser({ username: 'bob', email: 'bob@example.com', password });
-  const app = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: ['https://web.example.com/cb'] });
+  const app = await sesame.createApp({ name: 'Web', type: 'traditional', redirect_uris: ['https://web.example.com/cb'] });
   rp = await relyingParty(sesame, app, 'https://web.example.com/cb');
 });
 afterAll(async () => sesame?.stop());
@@ -238,7 +238,7 @@ describe('migrating a database that already holds lookalikes', () => {
   });
 
   it('leaves every account able to sign in', async () => {
-    const { application, clientSecret } = await createApplication(running!.db, { name: 'Web', type: 'traditional', redirectUris: ['https://web.example.com/cb'] });
+    const { application, clientSecret } = await createApplication(running!.db, { name: 'Web', type: 'traditional', redirect_uris: ['https://web.example.com/cb'] });
     const party = await relyingParty({ url: running!.issuer } as TestSesame, { clientId: application.id, clientSecret }, 'https://web.example.com/cb');
     for (const [login, owner] of [
       ['bob', 'bob'], ['ｂｏｂ', 'ｂｏｂ'], ['Ｂob', 'Ｂob'], ['Bob', 'bob'], ['ＢＯＢ', 'bob'],

@@ -28,7 +28,7 @@ beforeAll(async () => {
   config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SESAME_LOG_LEVEL: 'silent', SESAME_KEY_REFRESH_SECONDS: '1', ...database.env });
   sesame = await startSesame(config, createLogger('silent'));
   await createUser(sesame.db, { username: 'keys-user', password, email: 'keys@example.com' });
-  const created = await createApplication(sesame.db, { name: 'Keys', type: 'traditional', redirectUris: [redirectUri] });
+  const created = await createApplication(sesame.db, { name: 'Keys', type: 'traditional', redirect_uris: [redirectUri] });
   app = { clientId: created.application.id, clientSecret: created.clientSecret! };
 });
 afterAll(async () => {

@@ -66,8 +66,8 @@ describe('resources and roles', () => {
 describe('apps', () => {
   it('sets and shows a third-party app\'s permissions and branding', async () => {
     const resource = await json('resources', 'create', '--name', 'Files', '--indicator', 'https://files.example.com', '--scope', 'files.read');
-    const partner = await sesame.createApp({ name: 'Partner', type: 'spa', thirdParty: true, redirectUris: ['https://partner.example.com/cb'] });
-    const ours = await sesame.createApp({ name: 'Ours', type: 'spa', redirectUris: ['https://ours.example.com/cb'] });
+    const partner = await sesame.createApp({ name: 'Partner', type: 'spa', third_party: true, redirect_uris: ['https://partner.example.com/cb'] });
+    const ours = await sesame.createApp({ name: 'Ours', type: 'spa', redirect_uris: ['https://ours.example.com/cb'] });
 
     const set = await json('apps', 'permissions', 'set', '--id', partner.clientId, '--user-scope', 'profile', '--user-scope', 'email',
       '--resource-scope', 'https://files.example.com#files.read');
@@ -96,7 +96,7 @@ describe('apps', () => {
 describe('grants and audit', () => {
   it('lists and revokes a user\'s grant, and shows it on the audit trail', async () => {
     const user = await sesame.createUser();
-    const app = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: ['https://web.example.com/cb'] });
+    const app = await sesame.createApp({ name: 'Web', type: 'traditional', redirect_uris: ['https://web.example.com/cb'] });
     const rp = await relyingParty(sesame, app, 'https://web.example.com/cb');
     const { tokens } = await signIn(rp, new UserAgent(sesame.url), { login: user.username, password: user.password }, { scope: 'openid offline_access' });
 

@@ -94,7 +94,7 @@ describe('refused tokens', () => {
   it("401 for a user's access token from the authorization code flow", async () => {
     const user = await sesame.createUser({ admin: true });
     const redirectUri = 'https://app.example.com/callback';
-    const web = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: [redirectUri] });
+    const web = await sesame.createApp({ name: 'Web', type: 'traditional', redirect_uris: [redirectUri] });
     const config = await client.discovery(new URL(sesame.url), web.clientId, web.clientSecret, client.ClientSecretBasic(web.clientSecret!), {
       execute: [client.allowInsecureRequests],
     });
@@ -179,7 +179,7 @@ describe('who may hold management access', () => {
   /** Signs `user` in to a first-party SPA (like the console) asking for the Management API; returns the access token. */
   async function signInForManagement(user: { username: string; password: string }, managementAccess: boolean) {
     const redirectUri = 'http://127.0.0.1:5173/callback';
-    const spa = await sesame.createApp({ name: 'Console', type: 'spa', redirectUris: [redirectUri], managementAccess });
+    const spa = await sesame.createApp({ name: 'Console', type: 'spa', redirect_uris: [redirectUri], management_access: managementAccess });
     const config = await client.discovery(new URL(sesame.url), spa.clientId, undefined, client.None(), { execute: [client.allowInsecureRequests] });
     const verifier = client.randomPKCECodeVerifier();
     const url = client.buildAuthorizationUrl(config, {

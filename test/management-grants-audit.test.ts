@@ -15,9 +15,9 @@ let other: RelyingParty;
 beforeAll(async () => {
   sesame = await startTestSesame();
   api = apiClient(sesame, await managementToken(sesame));
-  const webApp = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: ['https://web.example.com/cb'] });
+  const webApp = await sesame.createApp({ name: 'Web', type: 'traditional', redirect_uris: ['https://web.example.com/cb'] });
   web = await relyingParty(sesame, webApp, 'https://web.example.com/cb');
-  const otherApp = await sesame.createApp({ name: 'Other', type: 'traditional', redirectUris: ['https://other.example.com/cb'] });
+  const otherApp = await sesame.createApp({ name: 'Other', type: 'traditional', redirect_uris: ['https://other.example.com/cb'] });
   other = await relyingParty(sesame, otherApp, 'https://other.example.com/cb');
 });
 afterAll(async () => sesame?.stop());

@@ -16,9 +16,9 @@ const indicator = 'https://photos.example.com';
 beforeAll(async () => {
   sesame = await startTestSesame();
   api = apiClient(sesame, await managementToken(sesame));
-  partner = (await sesame.createApp({ name: 'Partner', type: 'traditional', thirdParty: true, redirectUris: ['https://partner.example.com/cb'] })).clientId;
-  nativePartner = (await sesame.createApp({ name: 'Desktop', type: 'native', thirdParty: true, redirectUris: ['http://127.0.0.1/cb'] })).clientId;
-  firstParty = (await sesame.createApp({ name: 'Ours', type: 'spa', redirectUris: ['https://ours.example.com/cb'] })).clientId;
+  partner = (await sesame.createApp({ name: 'Partner', type: 'traditional', third_party: true, redirect_uris: ['https://partner.example.com/cb'] })).clientId;
+  nativePartner = (await sesame.createApp({ name: 'Desktop', type: 'native', third_party: true, redirect_uris: ['http://127.0.0.1/cb'] })).clientId;
+  firstParty = (await sesame.createApp({ name: 'Ours', type: 'spa', redirect_uris: ['https://ours.example.com/cb'] })).clientId;
   machine = (await sesame.createApp({ name: 'Robot', type: 'm2m' })).clientId;
   const resource = await api('POST', '/api/resources', { name: 'Photos', indicator, scopes: [{ name: 'photos:read' }, { name: 'photos:write' }] });
   const [read, write] = resource.body.scopes.map((s: { id: string }) => s.id);

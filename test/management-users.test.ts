@@ -18,7 +18,7 @@ const noHash = (response: ApiResponse) => expect(JSON.stringify(response.body)).
 /** Signs in through a first-party app; resolves to the callback URL or rejects when sign-in fails. */
 async function signIn(login: string, password: string) {
   const redirectUri = 'https://app.example.com/callback';
-  const app = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: [redirectUri] });
+  const app = await sesame.createApp({ name: 'Web', type: 'traditional', redirect_uris: [redirectUri] });
   const config = await client.discovery(new URL(sesame.url), app.clientId, app.clientSecret, client.ClientSecretBasic(app.clientSecret!), {
     execute: [client.allowInsecureRequests],
   });

@@ -23,7 +23,7 @@ beforeAll(async () => {
     address: JSON.stringify(address),
   }).where('id', '=', user.id).execute();
   const redirectUri = 'https://claims.example.com/callback';
-  const app = await sesame.createApp({ name: 'Claims', type: 'traditional', redirectUris: [redirectUri] });
+  const app = await sesame.createApp({ name: 'Claims', type: 'traditional', redirect_uris: [redirectUri] });
   rp = await relyingParty(sesame, app, redirectUri);
 });
 afterAll(async () => sesame?.stop());

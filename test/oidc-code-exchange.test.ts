@@ -17,13 +17,13 @@ beforeAll(async () => {
   sesame = await startTestSesame();
   const user = await sesame.createUser();
   credentials = { login: user.username, password: user.password };
-  const webApp = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: ['https://web.example.com/cb'] });
+  const webApp = await sesame.createApp({ name: 'Web', type: 'traditional', redirect_uris: ['https://web.example.com/cb'] });
   web = await relyingParty(sesame, webApp, 'https://web.example.com/cb');
-  const otherApp = await sesame.createApp({ name: 'Other web', type: 'traditional', redirectUris: ['https://other.example.com/cb'] });
+  const otherApp = await sesame.createApp({ name: 'Other web', type: 'traditional', redirect_uris: ['https://other.example.com/cb'] });
   otherWeb = await relyingParty(sesame, otherApp, 'https://other.example.com/cb');
-  const spaApp = await sesame.createApp({ name: 'SPA', type: 'spa', redirectUris: ['https://spa.example.com/cb'] });
+  const spaApp = await sesame.createApp({ name: 'SPA', type: 'spa', redirect_uris: ['https://spa.example.com/cb'] });
   spa = await relyingParty(sesame, spaApp, 'https://spa.example.com/cb', client.None());
-  const nativeApp = await sesame.createApp({ name: 'Native', type: 'native', redirectUris: ['com.example.app:/cb'] });
+  const nativeApp = await sesame.createApp({ name: 'Native', type: 'native', redirect_uris: ['com.example.app:/cb'] });
   native = await relyingParty(sesame, nativeApp, 'com.example.app:/cb', client.None());
 });
 afterAll(async () => sesame?.stop());
@@ -75,7 +75,7 @@ describe('authorization codes', () => {
   });
 
   it('must be redeemed with the redirect URI they were issued for', async () => {
-    const app = await sesame.createApp({ name: 'Two URIs', type: 'traditional', redirectUris: ['https://a.example.com/cb', 'https://b.example.com/cb'] });
+    const app = await sesame.createApp({ name: 'Two URIs', type: 'traditional', redirect_uris: ['https://a.example.com/cb', 'https://b.example.com/cb'] });
     const rp = await relyingParty(sesame, app, 'https://a.example.com/cb');
     const { request, callback } = await codeFor(rp);
     // openid-client always sends the redirect URI it was called back on, so this request is made by hand.

@@ -31,7 +31,7 @@ async function verifyIdToken(rp: RelyingParty, idToken: string, nonce: string) {
 describe('authorization code + PKCE', () => {
   it('signs a user in to a traditional app with client_secret_basic', async () => {
     const redirectUri = 'https://app.example.com/callback';
-    const app = await sesame.createApp({ name: 'Web basic', type: 'traditional', redirectUris: [redirectUri] });
+    const app = await sesame.createApp({ name: 'Web basic', type: 'traditional', redirect_uris: [redirectUri] });
     const rp = await relyingParty(sesame, app, redirectUri, client.ClientSecretBasic(app.clientSecret!));
 
     const { request, callback, tokens } = await signIn(rp, new UserAgent(sesame.url), credentials, { scope: 'openid profile email' });
@@ -47,7 +47,7 @@ describe('authorization code + PKCE', () => {
 
   it('signs a user in to a traditional app with client_secret_post', async () => {
     const redirectUri = 'https://post.example.com/callback';
-    const app = await sesame.createApp({ name: 'Web post', type: 'traditional', redirectUris: [redirectUri] });
+    const app = await sesame.createApp({ name: 'Web post', type: 'traditional', redirect_uris: [redirectUri] });
     const rp = await relyingParty(sesame, app, redirectUri, client.ClientSecretPost(app.clientSecret!));
 
     const { request, tokens } = await signIn(rp, new UserAgent(sesame.url), credentials);
@@ -59,7 +59,7 @@ describe('authorization code + PKCE', () => {
 
   it('refuses a traditional app whose secret is wrong', async () => {
     const redirectUri = 'https://wrong-secret.example.com/callback';
-    const app = await sesame.createApp({ name: 'Web wrong secret', type: 'traditional', redirectUris: [redirectUri] });
+    const app = await sesame.createApp({ name: 'Web wrong secret', type: 'traditional', redirect_uris: [redirectUri] });
     const rp = await relyingParty(sesame, { clientId: app.clientId }, redirectUri, client.ClientSecretPost('not-the-secret'));
     const failure = await signIn(rp, new UserAgent(sesame.url), credentials).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(client.ResponseBodyError);
@@ -68,7 +68,7 @@ describe('authorization code + PKCE', () => {
 
   it('signs a user in to a single-page app (public client, PKCE)', async () => {
     const redirectUri = 'https://spa.example.com/';
-    const app = await sesame.createApp({ name: 'SPA', type: 'spa', redirectUris: [redirectUri] });
+    const app = await sesame.createApp({ name: 'SPA', type: 'spa', redirect_uris: [redirectUri] });
     expect(app.clientSecret).toBeUndefined();
     const rp = await relyingParty(sesame, app, redirectUri, client.None());
 
@@ -81,7 +81,7 @@ describe('authorization code + PKCE', () => {
 
   it('signs a user in to a native app with a custom scheme redirect', async () => {
     const redirectUri = 'com.example.app:/callback';
-    const app = await sesame.createApp({ name: 'Native', type: 'native', redirectUris: [redirectUri] });
+    const app = await sesame.createApp({ name: 'Native', type: 'native', redirect_uris: [redirectUri] });
     const rp = await relyingParty(sesame, app, redirectUri, client.None());
 
     const { request, callback, tokens } = await signIn(rp, new UserAgent(sesame.url), credentials);
@@ -92,7 +92,7 @@ describe('authorization code + PKCE', () => {
   });
 
   it('lets a native app use any port on its registered loopback redirect (RFC 8252 §7.3)', async () => {
-    const app = await sesame.createApp({ name: 'Desktop', type: 'native', redirectUris: ['http://127.0.0.1/callback'] });
+    const app = await sesame.createApp({ name: 'Desktop', type: 'native', redirect_uris: ['http://127.0.0.1/callback'] });
     const redirectUri = 'http://127.0.0.1:49152/callback';
     const rp = await relyingParty(sesame, app, redirectUri, client.None());
 
@@ -104,7 +104,7 @@ describe('authorization code + PKCE', () => {
 
   it('does not ask a signed-in user to sign in again', async () => {
     const redirectUri = 'https://sso.example.com/callback';
-    const app = await sesame.createApp({ name: 'SSO', type: 'traditional', redirectUris: [redirectUri] });
+    const app = await sesame.createApp({ name: 'SSO', type: 'traditional', redirect_uris: [redirectUri] });
     const rp = await relyingParty(sesame, app, redirectUri);
     const agent = new UserAgent(sesame.url);
     const first = await signIn(rp, agent, credentials);
@@ -119,7 +119,7 @@ describe('protocol details', () => {
 
   beforeAll(async () => {
     const redirectUri = 'https://details.example.com/callback';
-    const app = await sesame.createApp({ name: 'Details', type: 'traditional', redirectUris: [redirectUri] });
+    const app = await sesame.createApp({ name: 'Details', type: 'traditional', redirect_uris: [redirectUri] });
     rp = await relyingParty(sesame, app, redirectUri);
   });
 

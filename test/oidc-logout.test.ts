@@ -16,10 +16,10 @@ beforeAll(async () => {
   const user = await sesame.createUser();
   credentials = { login: user.username, password: user.password };
   const webApp = await sesame.createApp({
-    name: 'Web', type: 'traditional', redirectUris: ['https://web.example.com/cb'], postLogoutRedirectUris: [postLogoutUri],
+    name: 'Web', type: 'traditional', redirect_uris: ['https://web.example.com/cb'], post_logout_redirect_uris: [postLogoutUri],
   });
   web = await relyingParty(sesame, webApp, 'https://web.example.com/cb');
-  const otherApp = await sesame.createApp({ name: 'Other', type: 'traditional', redirectUris: ['https://other.example.com/cb'] });
+  const otherApp = await sesame.createApp({ name: 'Other', type: 'traditional', redirect_uris: ['https://other.example.com/cb'] });
   other = await relyingParty(sesame, otherApp, 'https://other.example.com/cb');
 });
 afterAll(async () => sesame?.stop());

@@ -17,10 +17,10 @@ const nativeUri = 'com.example.app:/callback';
 
 beforeAll(async () => {
   sesame = await startTestSesame();
-  web = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: [webUri] });
-  loopbackWeb = await sesame.createApp({ name: 'Local web', type: 'traditional', redirectUris: [loopbackWebUri] });
-  spa = await sesame.createApp({ name: 'SPA', type: 'spa', redirectUris: [spaUri] });
-  native = await sesame.createApp({ name: 'Native', type: 'native', redirectUris: [nativeUri, 'http://127.0.0.1/callback'] });
+  web = await sesame.createApp({ name: 'Web', type: 'traditional', redirect_uris: [webUri] });
+  loopbackWeb = await sesame.createApp({ name: 'Local web', type: 'traditional', redirect_uris: [loopbackWebUri] });
+  spa = await sesame.createApp({ name: 'SPA', type: 'spa', redirect_uris: [spaUri] });
+  native = await sesame.createApp({ name: 'Native', type: 'native', redirect_uris: [nativeUri, 'http://127.0.0.1/callback'] });
 });
 afterAll(async () => sesame?.stop());
 

@@ -15,9 +15,9 @@ beforeAll(async () => {
   const user = await sesame.createUser();
   credentials = { login: user.username, password: user.password };
   userId = user.id;
-  const webApp = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: ['https://web.example.com/cb'] });
+  const webApp = await sesame.createApp({ name: 'Web', type: 'traditional', redirect_uris: ['https://web.example.com/cb'] });
   web = await relyingParty(sesame, webApp, 'https://web.example.com/cb');
-  const spaApp = await sesame.createApp({ name: 'SPA', type: 'spa', redirectUris: ['https://spa.example.com/cb'] });
+  const spaApp = await sesame.createApp({ name: 'SPA', type: 'spa', redirect_uris: ['https://spa.example.com/cb'] });
   spa = await relyingParty(sesame, spaApp, 'https://spa.example.com/cb', client.None());
 });
 afterAll(async () => sesame?.stop());

@@ -12,7 +12,7 @@ let app: { clientId: string };
 
 beforeAll(async () => {
   [browser, sesame] = await Promise.all([launchBrowser(), startTestSesame()]);
-  app = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: ['https://web.example.com/cb'] });
+  app = await sesame.createApp({ name: 'Web', type: 'traditional', redirect_uris: ['https://web.example.com/cb'] });
 });
 afterAll(async () => {
   await browser?.close();

@@ -29,10 +29,10 @@ const partnerRedirect = 'https://partner.example.com/cb';
 beforeAll(async () => {
   sesame = await startTestSesame();
   api = apiClient(sesame, await managementToken(sesame));
-  const webApp = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: [webRedirect], postLogoutRedirectUris: ['https://web.example.com/bye'] });
+  const webApp = await sesame.createApp({ name: 'Web', type: 'traditional', redirect_uris: [webRedirect], post_logout_redirect_uris: ['https://web.example.com/bye'] });
   webSecret = webApp.clientSecret!;
   web = await relyingParty(sesame, webApp, webRedirect);
-  const partnerApp = await sesame.createApp({ name: 'Partner', type: 'traditional', thirdParty: true, redirectUris: [partnerRedirect] });
+  const partnerApp = await sesame.createApp({ name: 'Partner', type: 'traditional', third_party: true, redirect_uris: [partnerRedirect] });
   partner = await relyingParty(sesame, partnerApp, partnerRedirect);
   expect((await api('PUT', '/api/sign-in-experience', { self_registration: true })).status).toBe(200);
 });
@@ -214,7 +214,7 @@ describe('admin operations with poisoned artifacts stored', () => {
     await cli('users delete', { id: doomed.id });
     await expectActive(doomed.accessToken, false);
 
-    const app = await sesame.createApp({ name: 'Doomed', type: 'traditional', redirectUris: ['https://doomed.example.com/cb'] });
+    const app = await sesame.createApp({ name: 'Doomed', type: 'traditional', redirect_uris: ['https://doomed.example.com/cb'] });
     const doomedApp = await relyingParty(sesame, app, 'https://doomed.example.com/cb');
     const user = await sesame.createUser();
     const { tokens } = await signIn(doomedApp, new UserAgent(sesame.url), { login: user.username, password: user.password });
@@ -247,7 +247,7 @@ describe('admin operations with poisoned artifacts stored', () => {
     await expectActive(again.accessToken, false);
     expect((await api('DELETE', `/api/users/${again.id}`)).status).toBe(204);
 
-    const app = await sesame.createApp({ name: 'Doomed too', type: 'traditional', redirectUris: ['https://doomed.example.com/cb'] });
+    const app = await sesame.createApp({ name: 'Doomed too', type: 'traditional', redirect_uris: ['https://doomed.example.com/cb'] });
     const user = await sesame.createUser();
     await poison(user.id, app.clientId);
     expect((await api('DELETE', `/api/applications/${app.clientId}`)).status).toBe(204);

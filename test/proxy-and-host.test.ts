@@ -19,7 +19,7 @@ interface Server { sesame: TestSesame; backend: string; app: { clientId: string 
 async function start(env: Record<string, string>): Promise<Server> {
   const sesame = await startTestSesame({ SESAME_ISSUER: issuer, ...env });
   const backend = `http://127.0.0.1:${sesame.sesame.port}`;
-  const app = await sesame.createApp({ name: 'Partner SPA', type: 'spa', redirectUris: [redirectUri] });
+  const app = await sesame.createApp({ name: 'Partner SPA', type: 'spa', redirect_uris: [redirectUri] });
   const user = await sesame.createUser();
   return { sesame, backend, app, user };
 }

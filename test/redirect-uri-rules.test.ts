@@ -123,11 +123,11 @@ interface RefusedAtAuthorization {
   app: BaselineApp;
 }
 
-const baselines: Record<BaselineApp, { type: BrowserOrNative; redirectUris: string[] }> = {
-  web: { type: 'traditional', redirectUris: ['https://app.example.com/cb'] },
-  spa: { type: 'spa', redirectUris: ['https://spa.example.com/cb?tenant=1'] },
-  native: { type: 'native', redirectUris: ['http://127.0.0.1/callback', 'http://[::1]/callback?flow=1', 'myapp://cb'] },
-  webLoopback: { type: 'traditional', redirectUris: ['http://127.0.0.1:8080/cb'] },
+const baselines: Record<BaselineApp, { type: BrowserOrNative; redirect_uris: string[] }> = {
+  web: { type: 'traditional', redirect_uris: ['https://app.example.com/cb'] },
+  spa: { type: 'spa', redirect_uris: ['https://spa.example.com/cb?tenant=1'] },
+  native: { type: 'native', redirect_uris: ['http://127.0.0.1/callback', 'http://[::1]/callback?flow=1', 'myapp://cb'] },
+  webLoopback: { type: 'traditional', redirect_uris: ['http://127.0.0.1:8080/cb'] },
 };
 
 // Fine to register for some app, but not what these apps registered: compared exactly, they are refused.
@@ -228,7 +228,7 @@ describe('hostile redirect URIs', () => {
 
   describe.each(refusedAtRegistration.map((row) => ({ ...row, name: preview(row.uri) })))('$name for a $type app', ({ uri, type, rule }) => {
     it('is refused at registration with a message naming the URI and the rule', async () => {
-      const error = await sesame.createApp({ name: 'Hostile', type, redirectUris: [uri] }).then(() => undefined, (e: unknown) => e);
+      const error = await sesame.createApp({ name: 'Hostile', type, redirect_uris: [uri] }).then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(ServiceError);
       expect((error as ServiceError).code).toBe('application.invalid');
       expect((error as ServiceError).message).toContain(`redirect URI ${shown(uri)}`);
@@ -247,7 +247,7 @@ describe('hostile redirect URIs', () => {
 
   describe.each(refusedAtAuthorization.map((row) => ({ ...row, name: preview(row.uri) })))('$name for the $app app', ({ uri, app }) => {
     it('is refused at authorization with an error page and no redirect', async () => {
-      expect(baselines[app].redirectUris).not.toContain(uri);
+      expect(baselines[app].redirect_uris).not.toContain(uri);
       await expectErrorPage(await authorize(clientIds[app], uri));
     });
   });

@@ -17,7 +17,7 @@ beforeAll(async () => {
   // A one-second cache: long enough to matter, short enough to see another node's change.
   sesame = await startTestSesame({ SESAME_SETTINGS_CACHE_SECONDS: '1' });
   api = apiClient(sesame, await managementToken(sesame));
-  const app = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: ['https://web.example.com/cb'] });
+  const app = await sesame.createApp({ name: 'Web', type: 'traditional', redirect_uris: ['https://web.example.com/cb'] });
   rp = await relyingParty(sesame, app, 'https://web.example.com/cb');
 });
 afterAll(async () => sesame?.stop());

@@ -11,7 +11,7 @@ let user: { id: string; username: string; password: string };
 beforeAll(async () => {
   sesame = await startTestSesame();
   user = await sesame.createUser({ username: 'linus', email: 'Linus@Example.com' });
-  const app = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: ['https://web.example.com/cb'] });
+  const app = await sesame.createApp({ name: 'Web', type: 'traditional', redirect_uris: ['https://web.example.com/cb'] });
   rp = await relyingParty(sesame, app, 'https://web.example.com/cb');
 });
 afterAll(async () => sesame?.stop());

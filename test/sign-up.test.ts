@@ -15,7 +15,7 @@ beforeAll(async () => {
   sesame = await startTestSesame();
   api = apiClient(sesame, await managementToken(sesame));
   existing = await sesame.createUser({ username: 'grace', email: 'grace@example.com' });
-  const app = await sesame.createApp({ name: 'Notes', type: 'traditional', redirectUris: ['https://notes.example.com/cb'] });
+  const app = await sesame.createApp({ name: 'Notes', type: 'traditional', redirect_uris: ['https://notes.example.com/cb'] });
   rp = await relyingParty(sesame, app, 'https://notes.example.com/cb');
 });
 afterAll(async () => sesame?.stop());

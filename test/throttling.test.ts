@@ -29,7 +29,7 @@ const password = 'correct horse battery staple';
 
 beforeAll(async () => {
   sesame = await startTestSesame(limits);
-  const app = await sesame.createApp({ name: 'Web', type: 'traditional', redirectUris: ['https://web.example.com/cb'] });
+  const app = await sesame.createApp({ name: 'Web', type: 'traditional', redirect_uris: ['https://web.example.com/cb'] });
   rp = await relyingParty(sesame, app, 'https://web.example.com/cb');
   api = apiClient(sesame, await managementToken(sesame));
 });
@@ -139,7 +139,7 @@ describe('client IP', () => {
   it('ignores X-Forwarded-For without SESAME_TRUST_PROXY, and lets 3 typos through with the defaults', { timeout: 240_000 }, async () => {
     const plain = await startTestSesame();
     try {
-      const app = await plain.createApp({ name: 'Web', type: 'traditional', redirectUris: ['https://web.example.com/cb'] });
+      const app = await plain.createApp({ name: 'Web', type: 'traditional', redirect_uris: ['https://web.example.com/cb'] });
       const party = await relyingParty(plain, app, 'https://web.example.com/cb');
       const user = await plain.createUser({ password });
       for (let n = 1; n <= 3; n++) expect((await attempt(plain, party, user.username, `typo ${n}`)).status).toBe(200);

@@ -1,6 +1,9 @@
-import type { Application, AppType } from '../db/tables.ts';
-
-export const appTypes = ['traditional', 'spa', 'native', 'm2m'] as const satisfies readonly AppType[];
+/**
+ * The kinds of app (DESIGN.md §3), the one place they are listed, and what follows from a type. Imports
+ * nothing, so the console uses it as it is.
+ */
+export const appTypes = ['traditional', 'spa', 'native', 'm2m'] as const;
+export type AppType = (typeof appTypes)[number];
 
 /** Types that hold client secrets and authenticate at the token endpoint. */
 export function isConfidential(type: AppType): boolean {
@@ -9,35 +12,4 @@ export function isConfidential(type: AppType): boolean {
 
 export function mayBeThirdParty(type: AppType): boolean {
   return type !== 'm2m';
-}
-
-/** oidc-provider client metadata for an application, derived from its type (DESIGN.md §3). */
-export function clientMetadata(
-  app: Application,
-  clientSecret: { value: string; expiresAt: number } | undefined,
-  /** A third-party app's allowlist of user data scopes; anything else it asks for fails with invalid_scope. */
-  allowedUserScopes?: readonly string[],
-) {
-  const interactive = app.type !== 'm2m';
-  return {
-    client_id: app.id,
-    client_name: app.display_name ?? app.name,
-    ...(app.third_party ? { scope: ['openid', 'offline_access', ...(allowedUserScopes ?? [])].join(' ') } : {}),
-    application_type: app.type === 'native' ? 'native' : 'web',
-    token_endpoint_auth_method: isConfidential(app.type) ? 'client_secret_basic' : 'none',
-    ...(isConfidential(app.type) && clientSecret
-      ? { client_secret: clientSecret.value, client_secret_expires_at: clientSecret.expiresAt }
-      : {}),
-    grant_types: interactive ? ['authorization_code', 'refresh_token'] : ['client_credentials'],
-    response_types: interactive ? ['code'] : [],
-    // Copies: the row may be shared (src/cache/directory.ts), and the metadata is oidc-provider's to keep.
-    redirect_uris: interactive ? [...app.redirect_uris] : [],
-    post_logout_redirect_uris: interactive ? [...app.post_logout_redirect_uris] : [],
-    'sesame/type': app.type,
-    'sesame/third_party': app.third_party,
-    'sesame/cors_origins': [...app.cors_origins],
-    'sesame/management_access': app.management_access,
-    'sesame/refresh_token_ttl_days': app.refresh_token_ttl_days,
-    'sesame/rotate_refresh_token': app.rotate_refresh_token,
-  };
 }

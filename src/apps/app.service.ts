@@ -1,46 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
-import type { Application, ApplicationSecret, ApplicationUpdate, AppType } from '../db/tables.ts';
+import type { Application, ApplicationSecret, ApplicationUpdate } from '../db/tables.ts';
 import { assertThat, ServiceError, type FieldError } from '../errors.ts';
 import { newClientId, newId } from '../ids.ts';
 import type { PageRequest } from '../pagination.ts';
-import { appTypes, isConfidential, mayBeThirdParty } from './app-types.ts';
+import { isConfidential, mayBeThirdParty } from './app-types.ts';
+import {
+  applicationChangesSchema, fixedApplicationFields, newApplicationSchema, type ApplicationChanges, type NewApplicationInput,
+} from './app.schema.ts';
 import { assertNotBuiltIn } from './built-in.ts';
 import {
   deleteApplicationRow, deleteSecretRow, findApplication, insertApplication, insertSecret, listSecretRows,
   queryApplications, updateApplicationRow, type ApplicationFilter,
 } from './app.repository.ts';
 import { corsOriginProblem, redirectUriProblem } from './redirect-uri.ts';
-
-const uriList = z.array(z.string()).max(100);
-
-export const newApplicationSchema = z.object({
-  name: z.string().trim().min(1).max(256),
-  description: z.string().trim().max(2048).optional(),
-  type: z.enum(appTypes),
-  thirdParty: z.boolean().default(false),
-  redirectUris: uriList.default([]),
-  postLogoutRedirectUris: uriList.default([]),
-  corsOrigins: uriList.default([]),
-  managementAccess: z.boolean().default(false),
-});
-export type NewApplicationInput = z.input<typeof newApplicationSchema>;
-
-export const applicationChangesSchema = z.object({
-  name: z.string().trim().min(1).max(256).optional(),
-  description: z.string().trim().max(2048).nullable().optional(),
-  redirectUris: uriList.optional(),
-  postLogoutRedirectUris: uriList.optional(),
-  corsOrigins: uriList.optional(),
-  refreshTokenTtlDays: z.number().int().min(1).max(3650).optional(),
-  rotateRefreshToken: z.boolean().optional(),
-  managementAccess: z.boolean().optional(),
-  /** Accepted only when unchanged: the type and the third-party flag are fixed at creation. */
-  type: z.enum(appTypes).optional(),
-  thirdParty: z.boolean().optional(),
-});
-export type ApplicationChanges = z.input<typeof applicationChangesSchema>;
 
 export interface CreatedApplication {
   application: Application;
@@ -54,29 +28,30 @@ export function generateClientSecret(): string {
 
 const notFound = (id: string) => new ServiceError('application.not_found', `no application with client id ${JSON.stringify(id)}`, 404);
 
-interface AppShape {
-  type: AppType;
-  thirdParty: boolean;
-  redirectUris: string[];
-  postLogoutRedirectUris: string[];
-  corsOrigins: string[];
-  managementAccess: boolean;
+/** The settings the rules below look at. */
+type AppShape = Pick<Application, 'type' | 'third_party' | 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins' | 'management_access'>;
+
+/** Settings as the table stores them: lists in JSON columns. */
+function toColumns<T extends object>(settings: T): { [K in keyof T]: Exclude<T[K], undefined> extends readonly unknown[] ? string : T[K] } {
+  return Object.fromEntries(Object.entries(settings)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => [key, Array.isArray(value) ? JSON.stringify(value) : value])) as never;
 }
 
 /** Every rule an app's settings break, each naming the field (as the API spells it), the value and the rule. */
 function applicationProblems(app: AppShape): FieldError[] {
   const problems: (FieldError | undefined)[] = [
-    app.thirdParty && !mayBeThirdParty(app.type)
+    app.third_party && !mayBeThirdParty(app.type)
       ? { pointer: '/third_party', detail: 'a machine-to-machine app cannot be third-party' } : undefined,
-    app.thirdParty && app.managementAccess
+    app.third_party && app.management_access
       ? { pointer: '/management_access', detail: 'a third-party app cannot be granted Management API access' } : undefined,
-    app.type === 'm2m' && app.redirectUris.length
+    app.type === 'm2m' && app.redirect_uris.length
       ? { pointer: '/redirect_uris', detail: 'a machine-to-machine app has no redirect URIs' } : undefined,
-    app.type === 'm2m' && app.postLogoutRedirectUris.length
+    app.type === 'm2m' && app.post_logout_redirect_uris.length
       ? { pointer: '/post_logout_redirect_uris', detail: 'a machine-to-machine app has no post-logout redirect URIs' } : undefined,
-    ...app.redirectUris.map((uri, i) => at(`/redirect_uris/${i}`, redirectUriProblem(uri, app.type))),
-    ...app.postLogoutRedirectUris.map((uri, i) => at(`/post_logout_redirect_uris/${i}`, redirectUriProblem(uri, app.type, 'post-logout redirect'))),
-    ...app.corsOrigins.map((origin, i) => at(`/cors_origins/${i}`, corsOriginProblem(origin))),
+    ...app.redirect_uris.map((uri, i) => at(`/redirect_uris/${i}`, redirectUriProblem(uri, app.type))),
+    ...app.post_logout_redirect_uris.map((uri, i) => at(`/post_logout_redirect_uris/${i}`, redirectUriProblem(uri, app.type, 'post-logout redirect'))),
+    ...app.cors_origins.map((origin, i) => at(`/cors_origins/${i}`, corsOriginProblem(origin))),
   ];
   return problems.filter((p) => p !== undefined);
 }
@@ -95,17 +70,7 @@ export async function createApplication(db: Db, input: NewApplicationInput): Pro
   assertValid(data);
 
   return db.transaction().execute(async (trx) => {
-    const application = await insertApplication(trx, {
-      id: newClientId(),
-      name: data.name,
-      description: data.description ?? null,
-      type: data.type,
-      third_party: data.thirdParty,
-      redirect_uris: JSON.stringify(data.redirectUris),
-      post_logout_redirect_uris: JSON.stringify(data.postLogoutRedirectUris),
-      cors_origins: JSON.stringify(data.corsOrigins),
-      management_access: data.managementAccess,
-    });
+    const application = await insertApplication(trx, { id: newClientId(), ...toColumns(data), description: data.description ?? null });
     if (!isConfidential(data.type)) return { application };
     const clientSecret = generateClientSecret();
     await insertSecret(trx, { id: newId('sec_'), applicationId: application.id, name: 'Default', value: clientSecret, expiresAt: null });
@@ -137,33 +102,20 @@ export async function updateApplication(db: Db, id: string, input: ApplicationCh
   const changes = applicationChangesSchema.parse(input);
   assertNotBuiltIn(id);
   const current = await getApplication(db, id);
-  const fixed: FieldError[] = [
-    changes.type !== undefined && changes.type !== current.type
-      ? { pointer: '/type', detail: `the type is chosen at creation and never changes (this app is ${current.type})` } : undefined,
-    changes.thirdParty !== undefined && changes.thirdParty !== current.third_party
-      ? { pointer: '/third_party', detail: 'the third-party flag is chosen at creation and never changes' } : undefined,
-  ].filter((p) => p !== undefined);
+  const fixed: FieldError[] = fixedApplicationFields
+    .filter((field) => changes[field] !== undefined && changes[field] !== current[field])
+    .map((field) => ({ pointer: `/${field}`, detail: field === 'type'
+      ? `the type is chosen at creation and never changes (this app is ${current.type})`
+      : 'the third-party flag is chosen at creation and never changes' }));
   assertThat(!fixed.length, () => new ServiceError('application.immutable', fixed.map((p) => p.detail).join('; '), 422, fixed));
 
-  const next: AppShape = {
-    type: current.type,
-    thirdParty: current.third_party,
-    redirectUris: changes.redirectUris ?? current.redirect_uris,
-    postLogoutRedirectUris: changes.postLogoutRedirectUris ?? current.post_logout_redirect_uris,
-    corsOrigins: changes.corsOrigins ?? current.cors_origins,
-    managementAccess: changes.managementAccess ?? current.management_access,
-  };
-  assertValid(next);
+  const { type: _type, third_party: _thirdParty, ...settings } = changes;
+  const defined = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as typeof settings;
+  assertValid({ ...current, ...defined });
 
   const update: ApplicationUpdate = {
-    ...(changes.name !== undefined ? { name: changes.name } : {}),
-    ...(changes.description !== undefined ? { description: changes.description || null } : {}),
-    ...(changes.redirectUris ? { redirect_uris: JSON.stringify(changes.redirectUris) } : {}),
-    ...(changes.postLogoutRedirectUris ? { post_logout_redirect_uris: JSON.stringify(changes.postLogoutRedirectUris) } : {}),
-    ...(changes.corsOrigins ? { cors_origins: JSON.stringify(changes.corsOrigins) } : {}),
-    ...(changes.refreshTokenTtlDays !== undefined ? { refresh_token_ttl_days: changes.refreshTokenTtlDays } : {}),
-    ...(changes.rotateRefreshToken !== undefined ? { rotate_refresh_token: changes.rotateRefreshToken } : {}),
-    ...(changes.managementAccess !== undefined ? { management_access: changes.managementAccess } : {}),
+    ...toColumns(defined),
+    ...(defined.description !== undefined ? { description: defined.description || null } : {}),
   };
   const updated = await updateApplicationRow(db, id, update);
   assertThat(updated, () => notFound(id));

@@ -1,4 +1,4 @@
-import type { AppType } from '../db/tables.ts';
+import type { AppType } from './app-types.ts';
 
 /**
  * Registration rules for redirect URIs (DESIGN.md §3). Authorization compares the registered string exactly;
@@ -77,6 +77,7 @@ function hasDotSegment(uri: string): boolean {
 /** Returns why `origin` cannot be an extra CORS origin, or undefined. */
 export function corsOriginProblem(origin: string): string | undefined {
   const label = `CORS origin ${JSON.stringify(origin)}`;
+  if (origin.length > 2048) return `${label} is longer than 2048 characters`;
   let url: URL;
   try {
     url = new URL(origin);

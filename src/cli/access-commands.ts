@@ -5,8 +5,8 @@ import { listUserGrants, revokeUserGrant, type UserGrant } from '../grants/grant
 import { getPermissions, setPermissions, type Permissions, type ResourceScopeRef } from '../permissions/permission.service.ts';
 import { addScope, createResource, deleteResource, getResource, listResources, removeScope, type ApiResource } from '../resources/resource.service.ts';
 import { addRoleScopes, assignRolesToUser, createRole, deleteRole, findRole, listRoles, removeRoleScope, unassignRole, type Role } from '../roles/role.service.ts';
-import type { Command, CommandContext } from './commands.ts';
-import { command, limit, offset } from './options.ts';
+import { command, type Command, type CommandContext } from './command.ts';
+import { limit, offset } from './options.ts';
 import { fields, table } from './output.ts';
 
 /**

@@ -1,49 +1,26 @@
 import { z } from 'zod';
 import { accessCommands } from './access-commands.ts';
-import { command, limit, offset, yesNo } from './options.ts';
+import { appSettingsInput } from './app-flags.ts';
+import { command, type Command, type CommandContext } from './command.ts';
+import { limit, offset, oneOf, yesNo } from './options.ts';
 import { fields, table } from './output.ts';
 import { signInExperienceCommands } from './sign-in-experience-commands.ts';
 import {
   createApplication, createSecret, deleteApplication, deleteSecret, getApplication, listApplications, listSecrets,
   updateApplication,
 } from '../apps/app.service.ts';
+import { applicationChangesSchema, newApplicationSchema } from '../apps/app.schema.ts';
 import { appTypes } from '../apps/app-types.ts';
-import type { Config } from '../config/config.ts';
-import type { Db } from '../db/database.ts';
 import type { Application, ApplicationSecret } from '../db/tables.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { listKeys, rotateKeys } from '../keys/key-store.ts';
-import type { Sealer } from '../secrets/sealed.ts';
 import { Throttle } from '../throttle/throttle.service.ts';
 import {
   createUser, deleteUser, getUser, listUsers, publicUser, setUserPassword, suspendUser, unsuspendUser, updateUserProfile,
 } from '../users/user.service.ts';
 
-/** What a command runs with: in the CLI's own process, or inside the running server. */
-export interface CommandContext {
-  db: Db;
-  sealer: Sealer;
-  config: Config;
-  /** Tells a running server that keys changed, so it serves them at once. */
-  keysChanged?: () => Promise<void>;
-  /** The issuer of the running server, when the command runs inside it. */
-  issuer?: string;
-  /** Migrations applied when this process opened the database, just before the command: `migrate` reports them. */
-  migrated?: string[];
-  /** The throttle (src/throttle/): the server's own when the command runs inside it, whose counters may be in memory. */
-  throttle?: Throttle;
-}
-
-export interface Command<I> {
-  summary: string;
-  usage: string;
-  /** Options as parsed by util.parseArgs. */
-  options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
-  input: z.ZodType<I>;
-  run(ctx: CommandContext, input: I): Promise<unknown>;
-  /** Human-readable output; `--json` prints the result as JSON instead. */
-  format(result: any): string;
-}
+const createFlags = appSettingsInput(newApplicationSchema, 'create', {});
+const updateFlags = appSettingsInput(applicationChangesSchema, 'update', { id: z.string({ error: '--id is required' }) });
 
 const throttleOf = (ctx: CommandContext): Throttle => ctx.throttle ?? new Throttle(ctx.db, ctx.config.throttle);
 
@@ -82,35 +59,11 @@ export const commands = {
 
   'apps create': command({
     summary: 'Register an application',
-    usage: 'apps create --name N --type traditional|spa|native|m2m [--third-party] [--management-access] [--description D] [--redirect-uri U]... [--post-logout-redirect-uri U]... [--cors-origin O]...',
-    options: {
-      name: { type: 'string' }, type: { type: 'string' }, description: { type: 'string' },
-      'third-party': { type: 'boolean' }, 'management-access': { type: 'boolean' },
-      'redirect-uri': { type: 'string', multiple: true },
-      'post-logout-redirect-uri': { type: 'string', multiple: true },
-      'cors-origin': { type: 'string', multiple: true },
-    },
-    input: z.object({
-      name: z.string({ error: '--name is required' }),
-      type: z.enum(['traditional', 'spa', 'native', 'm2m'], { error: '--type must be traditional, spa, native or m2m' }),
-      description: z.string().optional(),
-      'redirect-uri': z.array(z.string()).default([]),
-      'post-logout-redirect-uri': z.array(z.string()).default([]),
-      'cors-origin': z.array(z.string()).default([]),
-      'third-party': z.boolean().default(false),
-      'management-access': z.boolean().default(false),
-    }),
-    async run({ db }, input) {
-      const { application, clientSecret } = await createApplication(db, {
-        name: input.name,
-        type: input.type,
-        description: input.description,
-        thirdParty: input['third-party'],
-        managementAccess: input['management-access'],
-        redirectUris: input['redirect-uri'],
-        postLogoutRedirectUris: input['post-logout-redirect-uri'],
-        corsOrigins: input['cors-origin'],
-      });
+    usage: `apps create ${createFlags.usage}`,
+    options: createFlags.options,
+    input: createFlags.input,
+    async run({ db }, { settings }) {
+      const { application, clientSecret } = await createApplication(db, settings);
       return { ...application, client_id: application.id, ...(clientSecret ? { client_secret: clientSecret } : {}) };
     },
     format: (a: { name: string; type: string; client_id: string; client_secret?: string }) => [
@@ -128,7 +81,7 @@ export const commands = {
       search: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' },
     },
     input: z.object({
-      type: z.enum(appTypes, { error: '--type must be traditional, spa, native or m2m' }).optional(),
+      type: oneOf('--type', appTypes).optional(),
       'third-party': z.boolean().optional(),
       'first-party': z.boolean().optional(),
       search: z.string().optional(),
@@ -155,39 +108,10 @@ export const commands = {
 
   'apps update': command({
     summary: 'Change an application (lists given replace the old ones; type and third-party never change)',
-    usage: 'apps update --id CLIENT_ID [--name N] [--description D] [--redirect-uri U]... [--post-logout-redirect-uri U]... [--cors-origin O]... [--refresh-token-ttl-days N] [--rotate-refresh-token true|false] [--management-access true|false]',
-    options: {
-      id: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' },
-      'redirect-uri': { type: 'string', multiple: true },
-      'post-logout-redirect-uri': { type: 'string', multiple: true },
-      'cors-origin': { type: 'string', multiple: true },
-      'refresh-token-ttl-days': { type: 'string' },
-      'rotate-refresh-token': { type: 'string' },
-      'management-access': { type: 'string' },
-    },
-    input: z.object({
-      id: z.string({ error: '--id is required' }),
-      name: z.string().optional(),
-      description: z.string().optional(),
-      'redirect-uri': z.array(z.string()).optional(),
-      'post-logout-redirect-uri': z.array(z.string()).optional(),
-      'cors-origin': z.array(z.string()).optional(),
-      'refresh-token-ttl-days': z.coerce.number({ error: '--refresh-token-ttl-days must be a number' }).int().optional(),
-      'rotate-refresh-token': yesNo('--rotate-refresh-token').optional(),
-      'management-access': yesNo('--management-access').optional(),
-    }),
-    async run({ db }, input) {
-      return appSummary(await updateApplication(db, input.id, {
-        name: input.name,
-        description: input.description,
-        redirectUris: input['redirect-uri'],
-        postLogoutRedirectUris: input['post-logout-redirect-uri'],
-        corsOrigins: input['cors-origin'],
-        refreshTokenTtlDays: input['refresh-token-ttl-days'],
-        rotateRefreshToken: input['rotate-refresh-token'],
-        managementAccess: input['management-access'],
-      }));
-    },
+    usage: `apps update --id CLIENT_ID ${updateFlags.usage}`,
+    options: { id: { type: 'string' }, ...updateFlags.options },
+    input: updateFlags.input,
+    run: async ({ db }, { id, settings }) => appSummary(await updateApplication(db, id, settings)),
     format: (a: Record<string, unknown>) => `updated app ${a.name}\n${fields(a)}`,
   }),
 
@@ -403,6 +327,8 @@ export const commands = {
   ...accessCommands,
   ...signInExperienceCommands,
 } satisfies Record<string, Command<any>>;
+
+export type { Command, CommandContext };
 
 export type CommandName = keyof typeof commands;
 

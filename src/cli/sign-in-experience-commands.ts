@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { toApiSignInExperience } from '../management/sign-in-experience/sign-in-experience.schema.ts';
 import { getSignInExperience, updateSignInExperience } from '../sign-in-experience/sign-in-experience.service.ts';
-import { command, yesNo } from './options.ts';
+import { command } from './command.ts';
+import { yesNo } from './options.ts';
 import { fields } from './output.ts';
 
 /** CLI commands for the sign-in experience; the output has the Management API's field names. */

@@ -1,64 +1,136 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /**
- * Every setting Sesame reads, with its default and documentation next to it.
- * `docs/configuration.md` is generated from this schema (`npm run docs:config`).
+ * Every setting Sesame reads, written once: the key the code reads it by (`config.ttl.session`), the environment
+ * variable it comes from, its rules, default and documentation. `Config` is inferred from it, and
+ * `docs/configuration.md` is generated from it (`npm run docs:config`).
  */
+interface Setting<S extends z.ZodType = z.ZodType> { env: string; schema: S }
+interface SettingTree { [key: string]: Setting | SettingTree }
+type SettingValues<T> = { [K in keyof T]: T[K] extends Setting<infer S> ? z.output<S> : SettingValues<T[K]> };
+
+/** A setting: the environment variable it is read from, and its schema (rules, default and documentation). */
+function setting<S extends z.ZodType>(env: string, schema: S): Setting<S> {
+  return { env, schema };
+}
+
+const isSetting = (node: Setting | SettingTree): node is Setting => node.schema instanceof z.ZodType;
+
+function flatten(tree: SettingTree): { path: string[]; setting: Setting }[] {
+  return Object.entries(tree).flatMap(([key, node]) => (isSetting(node)
+    ? [{ path: [key], setting: node }]
+    : flatten(node).map((leaf) => ({ ...leaf, path: [key, ...leaf.path] }))));
+}
+
+function unflatten(tree: SettingTree, env: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(tree).map(([key, node]) => [key, isSetting(node) ? env[node.env] : unflatten(node, env)]));
+}
+
 const seconds = (fallback: number, what: string) =>
   z.coerce.number().int().positive().max(10 * 365 * 24 * 3600).default(fallback).describe(`${what} (seconds).`);
 
 const count = (fallback: number, what: string) =>
   z.coerce.number().int().min(1).max(1_000_000).default(fallback).describe(what);
 
-export const configSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3300)
-    .describe('TCP port the HTTP server listens on. 0 picks a free port.'),
-  HOST: z.string().min(1).default('0.0.0.0')
-    .describe('Address the HTTP server binds to.'),
-  SESAME_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true')
-    .describe('Trust X-Forwarded-For from a reverse proxy in front of Sesame. (The scheme and host always come from `SESAME_ISSUER`, never from X-Forwarded-Proto or X-Forwarded-Host.) The client IP (for throttling and the audit trail) is then the address the nearest proxy appended, the last of X-Forwarded-For; without it, the address of the connection. Set it only when every request comes through that proxy, or clients could choose their IP.'),
-  SESAME_ISSUER: z.url({ protocol: /^https?$/ }).optional()
-    .describe('Public base URL of this IdP, without a path (for example `https://id.example.com`). Defaults to `http://localhost:$PORT`.'),
-  SESAME_DATA_DIR: z.string().min(1).default('./data')
-    .describe('Folder of the embedded database (PGlite) and, without `SESAME_SECRET`, of the generated master secret.'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional()
-    .describe('PostgreSQL server to use instead of the embedded database. Every node of a cluster points at the same one.'),
-  SESAME_SECRET: z.string().min(32, 'must be at least 32 characters (for example `openssl rand -base64 32`)').optional()
-    .describe('Master secret that encrypts private keys at rest. Generated into the data folder for the embedded database; required with `DATABASE_URL` and shared by all nodes.'),
-  SESAME_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)], { error: 'must be a whole number from 1 to 256, or `auto`' })
-    .default(1).describe('Processes serving this node\'s port, to use more than one CPU core: a number, or `auto` for one per core. More than one needs `DATABASE_URL`; on the embedded database, which belongs to one process, `auto` means 1.'),
-  SESAME_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
-    .describe('Log level of the structured (JSON lines) log on standard output.'),
-  SESAME_SIGNING_ALG: z.enum(['RS256', 'ES256']).default('RS256')
-    .describe('Default algorithm of ID tokens and JWT access tokens. Keys for both are always published.'),
-  SESAME_KEY_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30)
-    .describe('How often a node checks the database for rotated keys (seconds).'),
-  SESAME_SESSION_TTL: seconds(14 * 24 * 3600, 'Lifetime of a sign-in session'),
-  SESAME_INTERACTION_TTL: seconds(3600, 'Time a user has to finish a sign-in page'),
-  SESAME_CODE_TTL: seconds(60, 'Lifetime of an authorization code'),
-  SESAME_ACCESS_TOKEN_TTL: seconds(3600, 'Lifetime of an access token'),
-  SESAME_ID_TOKEN_TTL: seconds(3600, 'Lifetime of an ID token'),
-  SESAME_REFRESH_TOKEN_TTL: seconds(14 * 24 * 3600, 'Default lifetime of a refresh token'),
-  SESAME_GRANT_TTL: seconds(180 * 24 * 3600, 'Lifetime of a remembered grant (consent)'),
-  SESAME_SETUP_LINK_TTL: seconds(24 * 3600, 'Lifetime of the one-time link printed at start-up to create the first admin'),
-  SESAME_SETTINGS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5)
-    .describe('How long a node keeps the sign-in experience settings before reading them again (seconds); a change shows on every node within this time.'),
-  SESAME_THROTTLE_FAILURES: count(5, 'Failed attempts at one secret from one client IP before Sesame makes that IP wait: a password for one account key (what was typed, whether or not the account exists), a client secret for one `client_id`, the setup link. After that each failure makes it wait `SESAME_THROTTLE_DELAY` seconds, doubling up to `SESAME_THROTTLE_MAX_DELAY`; a success starts again from zero. OWASP asks for a growing delay rather than a hard lock; Keycloak waits 1 minute more per failure up to 15 minutes. Five lets a person make a few typos without waiting at all.'),
-  SESAME_THROTTLE_DELAY: seconds(60, 'First wait once `SESAME_THROTTLE_FAILURES` is reached; each further failure doubles it. The same growth applies to the per-device and per-IP limits'),
-  SESAME_THROTTLE_MAX_DELAY: seconds(15 * 60, 'Longest wait of the per-account-and-IP, per-device and per-IP limits (Keycloak\'s default maximum wait is 15 minutes)'),
-  SESAME_THROTTLE_ACCOUNT_FAILURES: count(10, 'Failed sign-ins at one account key from all IPs together (a botnet) before the account is locked to browsers it has never signed in from; browsers holding its device cookie keep signing in. The lock lasts `SESAME_THROTTLE_ACCOUNT_LOCK` seconds and doubles with each further failure up to `SESAME_THROTTLE_ACCOUNT_MAX_LOCK`, so a botnet gets about ten guesses and then a handful a day. Auth0 blocks after 10 failures; NIST SP 800-63B allows at most 100.'),
-  SESAME_THROTTLE_ACCOUNT_LOCK: seconds(3600, 'First lock of an account once `SESAME_THROTTLE_ACCOUNT_FAILURES` is reached; doubles with each further failure'),
-  SESAME_THROTTLE_ACCOUNT_MAX_LOCK: seconds(24 * 3600, 'Longest lock of an account'),
-  SESAME_THROTTLE_DEVICE_FAILURES: count(10, 'Failed sign-ins from a browser holding the account\'s device cookie (it signed in to that account before) before it waits, as `SESAME_THROTTLE_FAILURES` does. More generous because the browser has proved itself; it replaces the per-IP and per-account limits for that browser, so nobody can lock the real user out.'),
-  SESAME_THROTTLE_IP_FAILURES: count(50, 'Failed sign-ins from one client IP across all accounts (credential stuffing) before that IP waits, growing as `SESAME_THROTTLE_DELAY` says. Auth0 throttles an IP after 100 failures a day; 50 leaves room for an office behind one address.'),
-  SESAME_THROTTLE_CLIENT_FAILURES: count(10, 'Failed client secrets for one `client_id` from one IP at the token, introspection and revocation endpoints before that IP waits for that client, growing as `SESAME_THROTTLE_DELAY` says (the right secret is refused too while it waits; other IPs are not held back). Generated secrets cannot be guessed, so this only stops hammering; machines retry, so it is more generous than for passwords.'),
-  SESAME_THROTTLE_SIGN_UPS: count(10, 'Self-registrations one client IP may submit per `SESAME_THROTTLE_SIGN_UP_WINDOW`; more get 429 until the window ends. A person signs up once; ten leave room for a classroom behind one address.'),
-  SESAME_THROTTLE_SIGN_UP_WINDOW: seconds(3600, 'Window of `SESAME_THROTTLE_SIGN_UPS`'),
-  SESAME_THROTTLE_MEMORY: seconds(24 * 3600, 'How long failures are remembered: counts start again this long after the first failure counted (Keycloak forgets after 12 hours)'),
-  SESAME_DEVICE_COOKIE_TTL: seconds(365 * 24 * 3600, 'Lifetime of the device cookie a browser gets when it signs in, which exempts it from the per-account lock (OWASP "device cookies")'),
-  SESAME_CONSOLE_DIR: z.string().min(1).optional()
-    .describe('Folder of the admin console\'s build, served at `/console`. Defaults to `console/dist` of this installation.'),
+export const settings = {
+  port: setting('PORT', z.coerce.number().int().min(0).max(65535).default(3300)
+    .describe('TCP port the HTTP server listens on. 0 picks a free port.')),
+  host: setting('HOST', z.string().min(1).default('0.0.0.0')
+    .describe('Address the HTTP server binds to.')),
+  trustProxy: setting('SESAME_TRUST_PROXY', z.enum(['true', 'false']).default('false').transform((v) => v === 'true')
+    .describe('Trust X-Forwarded-For from a reverse proxy in front of Sesame. (The scheme and host always come from `SESAME_ISSUER`, never from X-Forwarded-Proto or X-Forwarded-Host.) The client IP (for throttling and the audit trail) is then the address the nearest proxy appended, the last of X-Forwarded-For; without it, the address of the connection. Set it only when every request comes through that proxy, or clients could choose their IP.')),
+  /** Issuer given explicitly, without a trailing slash; otherwise derived from the bound port once listening. */
+  issuer: setting('SESAME_ISSUER', z.url({ protocol: /^https?$/ }).optional()
+    .superRefine(bareOrigin).transform((issuer) => issuer?.replace(/\/$/, ''))
+    .describe('Public base URL of this IdP, without a path (for example `https://id.example.com`). Defaults to `http://localhost:$PORT`.')),
+  dataDir: setting('SESAME_DATA_DIR', z.string().min(1).default('./data')
+    .transform((dir) => path.resolve(dir))
+    .describe('Folder of the embedded database (PGlite) and, without `SESAME_SECRET`, of the generated master secret.')),
+  databaseUrl: setting('DATABASE_URL', z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional()
+    .describe('PostgreSQL server to use instead of the embedded database. Every node of a cluster points at the same one.')),
+  secret: setting('SESAME_SECRET', z.string().min(32, 'must be at least 32 characters (for example `openssl rand -base64 32`)').optional()
+    .describe('Master secret that encrypts private keys at rest. Generated into the data folder for the embedded database; required with `DATABASE_URL` and shared by all nodes.')),
+  /** Processes serving HTTP; `auto` is resolved once the whole config is read (see `configFromEnv`). */
+  workers: setting('SESAME_WORKERS', z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)], { error: 'must be a whole number from 1 to 256, or `auto`' })
+    .default(1).describe('Processes serving this node\'s port, to use more than one CPU core: a number, or `auto` for one per core. More than one needs `DATABASE_URL`; on the embedded database, which belongs to one process, `auto` means 1.')),
+  logLevel: setting('SESAME_LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+    .describe('Log level of the structured (JSON lines) log on standard output.')),
+  signingAlg: setting('SESAME_SIGNING_ALG', z.enum(['RS256', 'ES256']).default('RS256')
+    .describe('Default algorithm of ID tokens and JWT access tokens. Keys for both are always published.')),
+  keyRefreshSeconds: setting('SESAME_KEY_REFRESH_SECONDS', z.coerce.number().int().min(1).max(3600).default(30)
+    .describe('How often a node checks the database for rotated keys (seconds).')),
+  ttl: {
+    session: setting('SESAME_SESSION_TTL', seconds(14 * 24 * 3600, 'Lifetime of a sign-in session')),
+    interaction: setting('SESAME_INTERACTION_TTL', seconds(3600, 'Time a user has to finish a sign-in page')),
+    code: setting('SESAME_CODE_TTL', seconds(60, 'Lifetime of an authorization code')),
+    accessToken: setting('SESAME_ACCESS_TOKEN_TTL', seconds(3600, 'Lifetime of an access token')),
+    idToken: setting('SESAME_ID_TOKEN_TTL', seconds(3600, 'Lifetime of an ID token')),
+    refreshToken: setting('SESAME_REFRESH_TOKEN_TTL', seconds(14 * 24 * 3600, 'Default lifetime of a refresh token')),
+    grant: setting('SESAME_GRANT_TTL', seconds(180 * 24 * 3600, 'Lifetime of a remembered grant (consent)')),
+    setupLink: setting('SESAME_SETUP_LINK_TTL', seconds(24 * 3600, 'Lifetime of the one-time link printed at start-up to create the first admin')),
+  },
+  settingsCacheSeconds: setting('SESAME_SETTINGS_CACHE_SECONDS', z.coerce.number().int().min(0).max(3600).default(5)
+    .describe('How long a node keeps the sign-in experience settings before reading them again (seconds); a change shows on every node within this time.')),
+  /** Limits on guessing secrets (src/throttle/); durations in seconds. */
+  throttle: {
+    failures: setting('SESAME_THROTTLE_FAILURES', count(5, 'Failed attempts at one secret from one client IP before Sesame makes that IP wait: a password for one account key (what was typed, whether or not the account exists), a client secret for one `client_id`, the setup link. After that each failure makes it wait `SESAME_THROTTLE_DELAY` seconds, doubling up to `SESAME_THROTTLE_MAX_DELAY`; a success starts again from zero. OWASP asks for a growing delay rather than a hard lock; Keycloak waits 1 minute more per failure up to 15 minutes. Five lets a person make a few typos without waiting at all.')),
+    delay: setting('SESAME_THROTTLE_DELAY', seconds(60, 'First wait once `SESAME_THROTTLE_FAILURES` is reached; each further failure doubles it. The same growth applies to the per-device and per-IP limits')),
+    maxDelay: setting('SESAME_THROTTLE_MAX_DELAY', seconds(15 * 60, 'Longest wait of the per-account-and-IP, per-device and per-IP limits (Keycloak\'s default maximum wait is 15 minutes)')),
+    accountFailures: setting('SESAME_THROTTLE_ACCOUNT_FAILURES', count(10, 'Failed sign-ins at one account key from all IPs together (a botnet) before the account is locked to browsers it has never signed in from; browsers holding its device cookie keep signing in. The lock lasts `SESAME_THROTTLE_ACCOUNT_LOCK` seconds and doubles with each further failure up to `SESAME_THROTTLE_ACCOUNT_MAX_LOCK`, so a botnet gets about ten guesses and then a handful a day. Auth0 blocks after 10 failures; NIST SP 800-63B allows at most 100.')),
+    accountLock: setting('SESAME_THROTTLE_ACCOUNT_LOCK', seconds(3600, 'First lock of an account once `SESAME_THROTTLE_ACCOUNT_FAILURES` is reached; doubles with each further failure')),
+    accountMaxLock: setting('SESAME_THROTTLE_ACCOUNT_MAX_LOCK', seconds(24 * 3600, 'Longest lock of an account')),
+    deviceFailures: setting('SESAME_THROTTLE_DEVICE_FAILURES', count(10, 'Failed sign-ins from a browser holding the account\'s device cookie (it signed in to that account before) before it waits, as `SESAME_THROTTLE_FAILURES` does. More generous because the browser has proved itself; it replaces the per-IP and per-account limits for that browser, so nobody can lock the real user out.')),
+    ipFailures: setting('SESAME_THROTTLE_IP_FAILURES', count(50, 'Failed sign-ins from one client IP across all accounts (credential stuffing) before that IP waits, growing as `SESAME_THROTTLE_DELAY` says. Auth0 throttles an IP after 100 failures a day; 50 leaves room for an office behind one address.')),
+    clientFailures: setting('SESAME_THROTTLE_CLIENT_FAILURES', count(10, 'Failed client secrets for one `client_id` from one IP at the token, introspection and revocation endpoints before that IP waits for that client, growing as `SESAME_THROTTLE_DELAY` says (the right secret is refused too while it waits; other IPs are not held back). Generated secrets cannot be guessed, so this only stops hammering; machines retry, so it is more generous than for passwords.')),
+    signUps: setting('SESAME_THROTTLE_SIGN_UPS', count(10, 'Self-registrations one client IP may submit per `SESAME_THROTTLE_SIGN_UP_WINDOW`; more get 429 until the window ends. A person signs up once; ten leave room for a classroom behind one address.')),
+    signUpWindow: setting('SESAME_THROTTLE_SIGN_UP_WINDOW', seconds(3600, 'Window of `SESAME_THROTTLE_SIGN_UPS`')),
+    memory: setting('SESAME_THROTTLE_MEMORY', seconds(24 * 3600, 'How long failures are remembered: counts start again this long after the first failure counted (Keycloak forgets after 12 hours)')),
+  },
+  deviceCookieTtl: setting('SESAME_DEVICE_COOKIE_TTL', seconds(365 * 24 * 3600, 'Lifetime of the device cookie a browser gets when it signs in, which exempts it from the per-account lock (OWASP "device cookies")')),
+  /** The admin console's static build. */
+  consoleDir: setting('SESAME_CONSOLE_DIR', z.string().min(1).optional()
+    .transform((dir) => (dir ? path.resolve(dir) : fileURLToPath(new URL('../../console/dist', import.meta.url))))
+    .describe('Folder of the admin console\'s build, served at `/console`. Defaults to `console/dist` of this installation.')),
+};
+
+/** The environment variables, flat, as they are read and documented (docs/configuration.md). */
+export const configSchema = z.object(Object.fromEntries(flatten(settings).map(({ setting }) => [setting.env, setting.schema])));
+
+/** Reads the environment into the configuration the code uses, with the settings that depend on others resolved. */
+export const configFromEnv = configSchema.transform((env, ctx): Config => {
+  const config = unflatten(settings, env) as Settings;
+  const workers = resolveWorkers(config.workers, config.databaseUrl);
+  if (typeof workers === 'string') {
+    ctx.addIssue({ code: 'custom', path: [settings.workers.env], message: workers });
+    return z.NEVER;
+  }
+  return { ...config, workers };
 });
 
-export type ConfigInput = z.input<typeof configSchema>;
-export type ConfigEnv = z.output<typeof configSchema>;
+type Settings = SettingValues<typeof settings>;
+
+/** What the code reads: each setting under its key, with `workers` a number. */
+export type Config = Omit<Settings, 'workers'> & {
+  /** Processes serving HTTP (`auto` resolved); more than one only with `databaseUrl`. */
+  workers: number;
+};
+
+/** `auto` is one worker per core, or the one process the embedded database allows; a number above 1 needs PostgreSQL. */
+function resolveWorkers(workers: number | 'auto', databaseUrl: string | undefined): number | string {
+  if (workers === 'auto') return databaseUrl ? os.availableParallelism() : 1;
+  if (workers > 1 && !databaseUrl) {
+    return `${workers} workers need DATABASE_URL; the embedded database belongs to one process (use 1, or \`auto\`)`;
+  }
+  return workers;
+}
+
+function bareOrigin(issuer: string | undefined, ctx: z.RefinementCtx) {
+  if (issuer === undefined || !URL.canParse(issuer)) return;
+  const url = new URL(issuer);
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    ctx.addIssue({ code: 'custom', message: `must be an origin without path, query or credentials, like ${url.origin}` });
+  }
+}

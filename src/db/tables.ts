@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { AppType } from '../apps/app-types.ts';
 
 /** Set by the database on insert unless given. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -53,7 +54,7 @@ export interface UsersTable {
   updated_at: Timestamp;
 }
 
-export type AppType = 'traditional' | 'spa' | 'native' | 'm2m';
+export type { AppType };
 
 export interface ApplicationsTable {
   id: string;

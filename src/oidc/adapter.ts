@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CompiledQuery, sql } from 'kysely';
 import { errors, Provider, type Adapter, type AdapterPayload } from 'oidc-provider';
-import { clientMetadata } from '../apps/app-types.ts';
+import { clientMetadata } from '../apps/client-metadata.ts';
 import { hashClientSecret } from '../apps/app.repository.ts';
 import { isThirdParty } from '../apps/third-party.ts';
 import type { Directory } from '../cache/directory.ts';

@@ -55,7 +55,7 @@ export async function findApiResource({ directory, issuer }: ResourceDeps, indic
   };
 }
 
-/** Client metadata Sesame adds to every client (see clientMetadata in src/apps/app-types.ts). */
+/** Client metadata Sesame adds to every client (see clientMetadata in src/apps/client-metadata.ts). */
 interface SesameClient {
   clientId: string;
   'sesame/type'?: string;

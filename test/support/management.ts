@@ -5,7 +5,7 @@ import type { TestSesame } from './sesame.ts';
 
 /** Creates an m2m app granted Management API access and returns its credentials. */
 export async function createManagementApp(sesame: TestSesame, name = 'Automation') {
-  const app = await sesame.createApp({ name, type: 'm2m', managementAccess: true });
+  const app = await sesame.createApp({ name, type: 'm2m', management_access: true });
   return { clientId: app.clientId, clientSecret: app.clientSecret! };
 }
 

@@ -1,4 +1,5 @@
-import { createApplication, type NewApplicationInput } from '../../src/apps/app.service.ts';
+import { createApplication } from '../../src/apps/app.service.ts';
+import type { NewApplicationInput } from '../../src/apps/app.schema.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { startSesame, type Sesame } from '../../src/server.ts';

@@ -1,146 +1,50 @@
-/** Management API shapes the console uses (src/management/<domain>/<domain>.schema.ts and /api/openapi.json). */
+import type { z } from 'zod';
+import type { AppType } from '../../../src/apps/app-types.ts';
+import type {
+  applicationSchema, createdApplicationSchema, createdSecretSchema, endpointsSchema, secretSchema,
+} from '../../../src/management/applications/application.schema.ts';
+import type { pageSchema } from '../../../src/management/common.schema.ts';
+import type { userGrantSchema } from '../../../src/management/grants/grant.schema.ts';
+import type { lockoutSchema } from '../../../src/management/lockouts/lockout.schema.ts';
+import type { brandingSchema, permissionsSchema } from '../../../src/management/permissions/permission.schema.ts';
+import type { resourceSchema, resourceScopeSchema, scopeWithResourceSchema } from '../../../src/management/resources/resource.schema.ts';
+import type { roleMemberSchema, roleSchema, userRoleSchema } from '../../../src/management/roles/role.schema.ts';
+import type { signInExperienceSchema } from '../../../src/management/sign-in-experience/sign-in-experience.schema.ts';
+import type { userSchema } from '../../../src/management/users/user.schema.ts';
 
-export type AppType = 'traditional' | 'spa' | 'native' | 'm2m';
+/**
+ * Management API shapes the console uses, inferred from the server's schema modules
+ * (src/apps/app.schema.ts, src/management/<domain>/<domain>.schema.ts): the API's responses are what those
+ * schemas output, so the console cannot drift from them. `npm run typecheck` checks both sides.
+ */
 
-export interface Page<T> { data: T[]; total: number; limit: number; offset?: number; next_cursor?: string }
+type Api<S extends z.ZodType> = z.output<S>;
 
-export interface Application {
-  id: string;
-  client_id: string;
-  name: string;
-  description: string | null;
-  type: AppType;
-  third_party: boolean;
-  redirect_uris: string[];
-  post_logout_redirect_uris: string[];
-  cors_origins: string[];
-  refresh_token_ttl_days: number;
-  rotate_refresh_token: boolean;
-  management_access: boolean;
-  created_at: string;
-  updated_at: string;
-}
+export type { AppType };
 
-export interface CreatedApplication extends Application { client_secret?: string }
+export type Page<T> = { data: T[] } & Api<z.ZodObject<typeof pageSchema>>;
 
-export interface ClientSecret {
-  id: string;
-  name: string;
-  last_chars: string;
-  expires_at: string | null;
-  expired: boolean;
-  created_at: string;
-}
+export type Application = Api<typeof applicationSchema>;
+export type CreatedApplication = Api<typeof createdApplicationSchema>;
+export type ClientSecret = Api<typeof secretSchema>;
+export type CreatedSecret = Api<typeof createdSecretSchema>;
+export type Endpoints = Api<typeof endpointsSchema>;
 
-export interface CreatedSecret extends ClientSecret { value: string }
+export type Permissions = Api<typeof permissionsSchema>;
+export type UserDataScope = Permissions['user_scopes'][number];
+export type ScopeWithResource = Api<typeof scopeWithResourceSchema>;
+export type Branding = Api<typeof brandingSchema>;
 
-export interface Endpoints {
-  issuer: string;
-  discovery: string;
-  authorization_endpoint: string;
-  token_endpoint: string;
-  userinfo_endpoint: string;
-  jwks_uri: string;
-  end_session_endpoint: string;
-  revocation_endpoint: string;
-  introspection_endpoint: string;
-  client_id: string;
-}
+export type User = Api<typeof userSchema>;
+/** A block in force (src/throttle/). */
+export type Lockout = Api<typeof lockoutSchema>;
+export type UserGrant = Api<typeof userGrantSchema>;
 
-export type UserDataScope = 'profile' | 'email' | 'phone' | 'address' | 'roles';
+export type ResourceScope = Api<typeof resourceScopeSchema>;
+export type ApiResource = Api<typeof resourceSchema>;
 
-export interface ScopeWithResource {
-  id: string;
-  name: string;
-  description: string;
-  resource_id: string;
-  resource_indicator: string;
-  resource_name: string;
-}
+export type Role = Api<typeof roleSchema>;
+export type UserRole = Api<typeof userRoleSchema>;
+export type RoleMember = Api<typeof roleMemberSchema>;
 
-export interface Permissions {
-  user_scopes: UserDataScope[];
-  resource_scopes: ScopeWithResource[];
-  always_allowed: string[];
-}
-
-export interface Branding {
-  display_name: string | null;
-  logo_url: string | null;
-  logo_dark_url: string | null;
-  terms_url: string | null;
-  privacy_url: string | null;
-}
-
-export interface User {
-  id: string;
-  username: string;
-  email: string | null;
-  email_verified: boolean;
-  name: string | null;
-  given_name: string | null;
-  family_name: string | null;
-  phone_number: string | null;
-  picture: string | null;
-  locale: string | null;
-  is_admin: boolean;
-  suspended: boolean;
-  created_at: string;
-  updated_at: string;
-}
-
-/** A block in force (src/management/lockouts/lockout.routes.ts). */
-export interface Lockout {
-  policy: 'account_ip' | 'account' | 'device' | 'ip' | 'client_ip' | 'setup_ip' | 'sign_up_ip';
-  account_key: string | null;
-  user_id: string | null;
-  client_id: string | null;
-  ip: string | null;
-  failures: number;
-  blocked_until: string;
-  started_at: string;
-}
-
-export interface UserGrant {
-  client_id: string;
-  application_name: string | null;
-  third_party: boolean | null;
-  user_scopes: string[];
-  resource_scopes: { resource: string; scopes: string[] }[];
-  granted_at: string | null;
-}
-
-export interface ResourceScope { id: string; resource_id: string; name: string; description: string; created_at: string }
-
-export interface ApiResource {
-  id: string;
-  name: string;
-  indicator: string;
-  access_token_ttl: number | null;
-  scopes: ResourceScope[];
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Role {
-  id: string;
-  name: string;
-  description: string;
-  scopes: ScopeWithResource[];
-  user_count: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface UserRole extends Role { assigned_at: string }
-export interface RoleMember extends User { assigned_at: string }
-
-export interface SignInExperience {
-  product_name: string;
-  logo_url: string | null;
-  logo_dark_url: string | null;
-  updated_at: string | null;
-  primary_color: string;
-  default_language: string;
-  self_registration: boolean;
-}
+export type SignInExperience = Api<typeof signInExperienceSchema>;

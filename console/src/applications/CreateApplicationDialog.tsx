@@ -6,12 +6,13 @@ import { Dialog } from '../ui/dialog.tsx';
 import { FormError, TextArea, TextField } from '../ui/fields.tsx';
 import { useToast } from '../ui/toasts.tsx';
 import { useFormSubmit } from '../ui/use-form-submit.ts';
+import { appTypes, mayBeThirdParty } from '../../../src/apps/app-types.ts';
 import { appTypeDescriptions, appTypeLabels } from './app-types.ts';
 
 interface Choice { type: AppType; thirdParty: boolean }
 
-const firstParty: AppType[] = ['traditional', 'spa', 'native', 'm2m'];
-const thirdParty: AppType[] = ['traditional', 'spa', 'native'];
+const firstParty: readonly AppType[] = appTypes;
+const thirdParty = appTypes.filter(mayBeThirdParty);
 
 /** Create application: pick a type (or Third-party app > a type), then a name and description. */
 export function CreateApplicationDialog({ open, onClose, initialThirdParty }: { open: boolean; onClose: () => void; initialThirdParty: boolean }) {

@@ -14,7 +14,8 @@ export const appTypeDescriptions: Record<AppType, string> = {
   m2m: 'A service or script calling APIs for itself with client credentials.',
 };
 
-export const isConfidential = (type: AppType) => type === 'traditional' || type === 'm2m';
+/** Whether an app holds client secrets: the server's own rule. */
+export { isConfidential } from '../../../src/apps/app-types.ts';
 
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';

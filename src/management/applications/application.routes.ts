@@ -42,16 +42,7 @@ export function applicationRoutes({ db, issuer }: ApplicationRouteDeps): Route[]
       status: 201,
       problems: [422],
       async handle({ body, ctx }) {
-        const { application, clientSecret } = await createApplication(db, {
-          name: body.name,
-          description: body.description,
-          type: body.type,
-          thirdParty: body.third_party,
-          redirectUris: body.redirect_uris,
-          postLogoutRedirectUris: body.post_logout_redirect_uris,
-          corsOrigins: body.cors_origins,
-          managementAccess: body.management_access,
-        });
+        const { application, clientSecret } = await createApplication(db, body);
         ctx.set('Location', `/api/applications/${application.id}`);
         return { ...toApiApplication(application), ...(clientSecret ? { client_secret: clientSecret } : {}) };
       },
@@ -73,18 +64,7 @@ export function applicationRoutes({ db, issuer }: ApplicationRouteDeps): Route[]
       response: applicationSchema,
       problems: [404, 422],
       async handle({ params, body }) {
-        return toApiApplication(await updateApplication(db, params.id, {
-          name: body.name,
-          description: body.description,
-          redirectUris: body.redirect_uris,
-          postLogoutRedirectUris: body.post_logout_redirect_uris,
-          corsOrigins: body.cors_origins,
-          refreshTokenTtlDays: body.refresh_token_ttl_days,
-          rotateRefreshToken: body.rotate_refresh_token,
-          managementAccess: body.management_access,
-          type: body.type,
-          thirdParty: body.third_party,
-        }));
+        return toApiApplication(await updateApplication(db, params.id, body));
       },
     }),
     defineRoute({

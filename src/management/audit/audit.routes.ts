@@ -1,26 +1,9 @@
 import { z } from 'zod';
-import { auditEventTypes, listAuditEvents } from '../../audit/audit.repository.ts';
+import { listAuditEvents } from '../../audit/audit.repository.ts';
 import type { Db } from '../../db/database.ts';
 import { defineRoute, type Route } from '../../http/route.ts';
-import { offsetPageQuery, pageSchema, timestamp } from '../common.schema.ts';
-
-export const auditEventSchema = z.object({
-  id: z.string(),
-  type: z.string().describe(`One of ${auditEventTypes.join(', ')}`),
-  user_id: z.string().nullable(),
-  client_id: z.string().nullable(),
-  ip: z.string().nullable(),
-  user_agent: z.string().nullable(),
-  details: z.record(z.string(), z.unknown()),
-  created_at: timestamp,
-}).meta({ id: 'AuditEvent' });
-
-export const auditListQuery = z.object({
-  type: z.enum(auditEventTypes).optional(),
-  user_id: z.string().min(1).max(128).optional(),
-  client_id: z.string().min(1).max(128).optional(),
-  ...offsetPageQuery,
-});
+import { pageSchema } from '../common.schema.ts';
+import { auditEventSchema, auditListQuery } from './audit.schema.ts';
 
 export interface AuditRouteDeps {
   db: Db;

@@ -4,19 +4,10 @@ import { listUserGrants, revokeUserGrant } from '../../grants/grant.service.ts';
 import { clientIp } from '../../http/client-ip.ts';
 import type { Principal } from '../../http/bearer-auth.ts';
 import { defineRoute, type Route } from '../../http/route.ts';
-import { timestamp } from '../common.schema.ts';
 import { userParams } from '../users/user.schema.ts';
+import { userGrantSchema } from './grant.schema.ts';
 
 /** An admin's view of what users granted apps (the Connected apps of /account), and revoking it. */
-
-export const userGrantSchema = z.object({
-  client_id: z.string(),
-  application_name: z.string().nullable().describe('Display name, or name; null if the app is gone'),
-  third_party: z.boolean().nullable(),
-  user_scopes: z.array(z.string()).describe('OpenID Connect scopes granted (openid, profile, offline_access…)'),
-  resource_scopes: z.array(z.object({ resource: z.string().describe('Resource indicator'), scopes: z.array(z.string()) })),
-  granted_at: timestamp.nullable(),
-}).meta({ id: 'UserGrant' });
 
 const grantParams = userParams.extend({ clientId: z.string().min(1).max(128) });
 

@@ -5,23 +5,11 @@ import { clientIp } from '../../http/client-ip.ts';
 import { defineRoute, type Route } from '../../http/route.ts';
 import type { BlockRow } from '../../throttle/throttle.repository.ts';
 import type { Throttle } from '../../throttle/throttle.service.ts';
-import { policyNames } from '../../throttle/policies.ts';
 import { getUser } from '../../users/user.service.ts';
-import { timestamp } from '../common.schema.ts';
 import { userParams } from '../users/user.schema.ts';
+import { lockoutSchema } from './lockout.schema.ts';
 
 /** Blocks in force (src/throttle/): who may not try a password or secret again until when, and lifting them. */
-
-export const lockoutSchema = z.object({
-  policy: z.enum(policyNames).describe('What is counted: `account_ip` (one account key from one IP), `account` (one account key from every browser without its device cookie), `device`, `ip` (failures across accounts), `client_ip` (a client secret from one IP), `setup_ip`, `sign_up_ip`'),
-  account_key: z.string().nullable().describe('The username or email typed, in canonical form; whether or not a user has it'),
-  user_id: z.string().nullable().describe('The user the account key named when the block started'),
-  client_id: z.string().nullable(),
-  ip: z.string().nullable(),
-  failures: z.number().int().describe('Attempts counted when the block started'),
-  blocked_until: timestamp,
-  started_at: timestamp,
-}).meta({ id: 'Lockout' });
 
 const toApiLockout = (row: BlockRow): z.input<typeof lockoutSchema> => ({
   policy: row.policy as z.input<typeof lockoutSchema>['policy'],

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { appTypes } from './app-types.ts';
+
+/**
+ * An application's settings, the one place they are written: named as the RFC client metadata, the Management
+ * API and the `applications` table spell them (`redirect_uris`). The service validates with these schemas, the
+ * API declares them, the CLI derives its flags from them (src/cli/app-flags.ts) and the console infers its types
+ * from them. A new setting goes here, in src/db/tables.ts and in a migration.
+ */
+
+/** Each URI's own rules, its length among them, are the service's (src/apps/redirect-uri.ts): they name the URI and the rule. */
+const uris = (what: string) => z.array(z.string()).max(100).describe(what);
+
+/** Every setting an app holds, with its rules. */
+export const applicationFields = {
+  name: z.string().trim().min(1).max(256),
+  description: z.string().trim().max(2048),
+  type: z.enum(appTypes),
+  third_party: z.boolean().describe('Chosen at creation, never changed; m2m apps cannot be third-party'),
+  redirect_uris: uris('Exact redirect URIs (RFC 8252 loopback port leniency for native apps)'),
+  post_logout_redirect_uris: uris('Where RP-initiated logout may return'),
+  cors_origins: uris('Extra origins allowed for browser calls, besides those of the redirect URIs'),
+  refresh_token_ttl_days: z.number().int().min(1).max(3650),
+  rotate_refresh_token: z.boolean().describe('Public clients always rotate, whatever this says'),
+  management_access: z.boolean().describe('May obtain Management API tokens: an m2m app for itself, an interactive app for signed-in admins'),
+};
+
+/** Settings chosen at creation that never change: an update may only repeat them. */
+export const fixedApplicationFields = ['type', 'third_party'] as const;
+
+/** A new app: the settings a creator chooses; the others start at the table's defaults. */
+export const newApplicationSchema = z.strictObject({
+  name: applicationFields.name,
+  description: applicationFields.description.optional(),
+  type: applicationFields.type,
+  third_party: applicationFields.third_party.default(false),
+  redirect_uris: applicationFields.redirect_uris.default([]),
+  post_logout_redirect_uris: applicationFields.post_logout_redirect_uris.default([]),
+  cors_origins: applicationFields.cors_origins.default([]),
+  management_access: applicationFields.management_access.default(false),
+});
+export type NewApplicationInput = z.input<typeof newApplicationSchema>;
+
+/** Changes to an app: only the settings given change, lists replace the old ones. */
+export const applicationChangesSchema = z.strictObject({
+  ...applicationFields,
+  description: applicationFields.description.nullable(),
+}).partial();
+export type ApplicationChanges = z.input<typeof applicationChangesSchema>;

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { auditEventTypes } from '../../audit/audit.repository.ts';
+import { offsetPageQuery, timestamp } from '../common.schema.ts';
+
+/** Management API shapes of the audit trail. */
+
+export const auditEventSchema = z.object({
+  id: z.string(),
+  type: z.string().describe(`One of ${auditEventTypes.join(', ')}`),
+  user_id: z.string().nullable(),
+  client_id: z.string().nullable(),
+  ip: z.string().nullable(),
+  user_agent: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+  created_at: timestamp,
+}).meta({ id: 'AuditEvent' });
+
+export const auditListQuery = z.object({
+  type: z.enum(auditEventTypes).optional(),
+  user_id: z.string().min(1).max(128).optional(),
+  client_id: z.string().min(1).max(128).optional(),
+  ...offsetPageQuery,
+});
