@@ -1,6 +1,6 @@
-import { ConfigError, loadConfig } from './config/config.ts';
+import { loadConfig } from './config/config.ts';
 import { runCli } from './cli/cli.ts';
-import { describeError } from './cli/describe-error.ts';
+import { exitCodeOf } from './cli/exit-code.ts';
 import { createLogger } from './logger.ts';
 import { startSesame } from './server.ts';
 import { isWorker, startPrimary, workerLogger } from './workers.ts';
@@ -34,22 +34,11 @@ async function start(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-async function main(argv: string[]): Promise<number> {
-  try {
-    if (argv[0] === 'start') {
-      await start();
-      return -1;
-    }
-    return await runCli(loadConfig(), argv);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 78;
-    }
-    console.error(`Sesame could not start: ${describeError(error).message}`);
-    return 1;
-  }
-}
-
-const code = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const code = await exitCodeOf(async () => {
+  if (argv[0] !== 'start') return runCli(loadConfig(), argv);
+  await start();
+  // The server keeps the process running.
+  return -1;
+});
 if (code >= 0) process.exit(code);

@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { format } from 'node:util';
 import { expect } from 'vitest';
 import { runCli } from '../../src/cli/cli.ts';
-import { ConfigError, loadConfig } from '../../src/config/config.ts';
-import { describeError } from '../../src/cli/describe-error.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { exitCodeOf } from '../../src/cli/exit-code.ts';
 
 /**
  * `npm run sesame -- …` for tests. `sesameCli` runs a command in this process through `runCli`, the function the
@@ -56,25 +56,14 @@ function endCapture(): void {
 
 /**
  * Runs `sesame ...args` in this process with the configuration `env` would give the binary, and answers as the
- * process would: the exit code and what went to standard output and standard error. As in src/main.ts, a bad
- * configuration exits 78 and anything else that escapes exits 1.
+ * process would: the exit code and what went to standard output and standard error, through the same exitCodeOf
+ * as src/main.ts.
  */
 export async function sesameCli(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
   const capture: Capture = { stdout: '', stderr: '' };
   beginCapture();
   try {
-    const code = await captures.run(capture, async () => {
-      try {
-        return await runCli(loadConfig(env), args);
-      } catch (error) {
-        if (error instanceof ConfigError) {
-          console.error(error.message);
-          return 78;
-        }
-        console.error(`Sesame could not start: ${describeError(error).message}`);
-        return 1;
-      }
-    });
+    const code = await captures.run(capture, () => exitCodeOf(() => runCli(loadConfig(env), args)));
     return { code, ...capture };
   } finally {
     endCapture();
