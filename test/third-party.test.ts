@@ -21,9 +21,9 @@ describe('isThirdParty: one answer for an app row and for client metadata', () =
   });
 
   it('is the only place that reads the client metadata flag', () => {
-    // Written into client metadata by apps/app-types.ts, declared to oidc-provider by oidc/provider.ts; decided
+    // Written into client metadata by apps/client-metadata.ts, declared to oidc-provider by oidc/provider.ts; decided
     // in apps/third-party.ts. Anywhere else, reading it would be a second, possibly different, answer.
-    const allowed = new Set(['apps/app-types.ts', 'apps/third-party.ts', 'oidc/provider.ts']);
+    const allowed = new Set(['apps/client-metadata.ts', 'apps/third-party.ts', 'oidc/provider.ts']);
     const src = path.resolve(import.meta.dirname, '../src');
     const readers = (readdirSync(src, { recursive: true }) as string[])
       .filter((file) => file.endsWith('.ts') && !allowed.has(file.split(path.sep).join('/')))
