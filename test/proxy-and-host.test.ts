@@ -96,7 +96,7 @@ describe('an https issuer behind a TLS-terminating proxy (SESAME_TRUST_PROXY=tru
   it('answers plain HTTP from the proxy, with every cookie Secure and HSTS on every response', async () => {
     const agent = new RecordingAgent(issuer, { 'x-forwarded-proto': 'https' }, proxied.backend);
     await browseEverything(proxied, agent);
-    expectSecureCookies(agent, ['_interaction', '_interaction_resume', '_session', 'sesame.account.flow', 'sesame.account', 'sesame.setup']);
+    expectSecureCookies(agent, ['_interaction', '_interaction_resume', '_session', 'sesame.device', 'sesame.account.flow', 'sesame.account', 'sesame.setup']);
     expectHsts(agent);
   });
 });
@@ -109,7 +109,7 @@ describe('an https issuer reached in plain HTTP without a trusted proxy', () => 
   it('still marks every cookie Secure and sends HSTS, since the issuer says https', async () => {
     const agent = new RecordingAgent(issuer, {}, server.backend);
     await browseEverything(server, agent);
-    expectSecureCookies(agent, ['_interaction', '_session', 'sesame.account', 'sesame.setup']);
+    expectSecureCookies(agent, ['_interaction', '_session', 'sesame.device', 'sesame.account', 'sesame.setup']);
     expectHsts(agent);
   });
 });

@@ -42,8 +42,6 @@ export function createDeviceCookies(masterSecret: string, options: { secure: boo
         d: previous?.d ?? randomBytes(16).toString('base64url'),
         a: [userId, ...(previous?.a ?? []).filter((id) => id !== userId)].slice(0, maxAccounts),
       };
-      // Secure follows the issuer: behind a TLS proxy the connection itself may be plain http.
-      ctx.cookies.secure = options.secure || ctx.cookies.secure;
       ctx.cookies.set(deviceCookieName, signed.sign(value, options.ttlSeconds), {
         path: '/interaction', httpOnly: true, sameSite: 'lax', secure: options.secure,
         maxAge: options.ttlSeconds * 1000, overwrite: true, signed: false,
