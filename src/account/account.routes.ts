@@ -3,20 +3,20 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { findApplication } from '../apps/app.repository.ts';
 import { requestOrigin } from '../http/request-origin.ts';
 import type { Db } from '../db/database.ts';
-import { isStorableText } from '../db/text.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
 import { oidcRoutes } from '../oidc/provider.ts';
-import { accountPage } from '../pages/account.page.ts';
-import { pageContext } from '../pages/page-context.ts';
-import { sendErrorPage, sendPage } from '../pages/send-page.ts';
+import { sendErrorPage } from '../pages/send-page.ts';
+import { renderAccountPage } from './account-view.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { accountClientId, accountClientSecret, accountRedirectUri } from './account-client.ts';
-import { connectedApps } from './connected-apps.ts';
 import type { SignedValues } from '../secrets/signed-cookie.ts';
 import { revokeAppAccess } from '../grants/grant.service.ts';
+import { findGrantIdOfAccessToken } from '../grants/grant.repository.ts';
+import {
+  accountCsrfSubject, accountPageContext, readAccountSession, sessionCookie, sessionTtl, setAccountCookie as setCookie, type AccountSession,
+} from './account-session.ts';
 
 export interface AccountDeps {
   db: Db;
@@ -26,46 +26,31 @@ export interface AccountDeps {
   masterSecret: string;
   csrf: CsrfTokens;
   cookies: SignedValues;
+  /** Whether Sesame can send email: changing and verifying an address need it. */
+  canEmail: boolean;
 }
 
-interface AccountSession { sub: string; sid: string; idt: string }
 interface SignInFlow { state: string; nonce: string; verifier: string }
 
-const sessionCookie = 'sesame.account';
 const flowCookie = 'sesame.account.flow';
-const sessionTtl = 3600;
-
-const accountPageContext = (ctx: Context) => pageContext(ctx, ctx.query.ui_locales);
-
-function setCookie(ctx: Context, name: string, value: string | null, maxAge?: number) {
-  ctx.cookies.set(name, value, { path: '/account', httpOnly: true, sameSite: 'lax', secure: ctx.secure, maxAge: maxAge && maxAge * 1000, overwrite: true });
-}
 
 /** The account page is an app like any other: it signs the person in through Sesame's authorization endpoint. */
 export function accountRoutes(deps: AccountDeps): Router {
   const router = new Router({ prefix: '/account' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
   const jwks = createRemoteJWKSet(new URL(`${deps.internalUrl}${oidcRoutes.jwks}`));
-  const session = (ctx: Context) => deps.cookies.verify<AccountSession>(ctx.cookies.get(sessionCookie));
-  // The account page's forms are bound to its session, as an interaction's are to the interaction.
-  const csrfSubject = (s: AccountSession) => `account:${s.sid}`;
+  const session = (ctx: Context) => readAccountSession(deps.db, deps.cookies, ctx);
+  const csrfSubject = accountCsrfSubject;
   const clientCredentials = Buffer.from(`${accountClientId}:${accountClientSecret(deps.masterSecret)}`).toString('base64');
 
   router.get('/', async function showAccount(ctx) {
-    const current = session(ctx);
+    const current = await session(ctx);
     const user = current && await findUserById(deps.db, current.sub);
     if (!current || !user || user.suspended) {
       setCookie(ctx, sessionCookie, null);
       return ctx.redirect('/account/login');
     }
-    const { locale, t, brand } = accountPageContext(ctx);
-    const apps = await connectedApps(deps.db, user.id, t);
-    const revoked = typeof ctx.query.revoked === 'string' && isStorableText(ctx.query.revoked)
-      ? await findApplication(deps.db, ctx.query.revoked) : undefined;
-    sendPage(ctx, accountPage({
-      t, locale, brand, user, apps, csrf: deps.csrf.issue(csrfSubject(current)),
-      notice: revoked ? t('account.revoked', { app: revoked.display_name ?? revoked.name }) : undefined,
-    }));
+    await renderAccountPage(ctx, { db: deps.db, csrf: deps.csrf, canEmail: deps.canEmail }, current, user);
   });
 
   router.get('/login', async function startSignIn(ctx) {
@@ -101,17 +86,18 @@ export function accountRoutes(deps: AccountDeps): Router {
       },
       body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: accountRedirectUri(deps.issuer), code_verifier: flow.verifier }),
     });
-    const tokens = await response.json() as { id_token?: string };
-    if (!response.ok || !tokens.id_token) return expired();
+    const tokens = await response.json() as { id_token?: string; access_token?: string };
+    if (!response.ok || !tokens.id_token || !tokens.access_token) return expired();
     const { payload } = await jwtVerify(tokens.id_token, jwks, { issuer: deps.issuer, audience: accountClientId });
-    if (payload.nonce !== flow.nonce || typeof payload.sub !== 'string') return expired();
-    const value: AccountSession = { sub: payload.sub, sid: randomBytes(16).toString('base64url'), idt: tokens.id_token };
+    const grant = await findGrantIdOfAccessToken(deps.db, tokens.access_token);
+    if (payload.nonce !== flow.nonce || typeof payload.sub !== 'string' || !grant) return expired();
+    const value: AccountSession = { sub: payload.sub, sid: randomBytes(16).toString('base64url'), idt: tokens.id_token, grant };
     setCookie(ctx, sessionCookie, deps.cookies.sign(value, sessionTtl), sessionTtl);
     ctx.redirect('/account');
   });
 
   router.get('/logout', async function signOut(ctx) {
-    const current = session(ctx);
+    const current = deps.cookies.verify<AccountSession>(ctx.cookies.get(sessionCookie));
     setCookie(ctx, sessionCookie, null);
     const url = new URL(`${deps.issuer}${oidcRoutes.end_session}`);
     url.search = new URLSearchParams({
@@ -123,7 +109,7 @@ export function accountRoutes(deps: AccountDeps): Router {
   });
 
   router.post('/apps/:clientId/revoke', form, async function revokeApp(ctx) {
-    const current = session(ctx);
+    const current = await session(ctx);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     if (!current || !deps.csrf.verify(csrfSubject(current), body.csrf)) {
       const page = accountPageContext(ctx);

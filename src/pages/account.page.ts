@@ -1,5 +1,5 @@
 import type { Translate } from '../i18n/locale.ts';
-import { html } from './html.ts';
+import { html, type SafeHtml } from './html.ts';
 import { layout, type PageBrand } from './layout.ts';
 import { logo } from './logo.ts';
 
@@ -15,11 +15,13 @@ export interface ConnectedApp {
 export interface AccountPageModel {
   t: Translate;
   locale: string;
-  user: { username: string; name: string | null; email: string | null };
+  user: { username: string; name: string | null; email: string | null; email_verified?: boolean };
   apps: ConnectedApp[];
   csrf: string;
   notice?: string;
   brand?: PageBrand;
+  /** More sections after the profile (password and email, src/pages/account-credentials.page.ts). */
+  sections?: SafeHtml[];
 }
 
 function appLogo(t: Translate, app: ConnectedApp) {
@@ -30,7 +32,7 @@ function appLogo(t: Translate, app: ConnectedApp) {
 }
 
 /** The end user's own page: profile, and the third-party apps they let in, each revocable. */
-export function accountPage({ t, locale, user, apps, csrf, notice, brand }: AccountPageModel): string {
+export function accountPage({ t, locale, user, apps, csrf, notice, brand, sections = [] }: AccountPageModel): string {
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long' });
   return layout({
     title: t('account.title'),
@@ -45,9 +47,10 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
   <dl class="profile">
     <dt>${t('account.username')}</dt><dd>${user.username}</dd>
     ${user.name ? html`<dt>${t('account.name')}</dt><dd>${user.name}</dd>` : ''}
-    ${user.email ? html`<dt>${t('account.email')}</dt><dd>${user.email}</dd>` : ''}
+    ${user.email ? html`<dt>${t('account.email')}</dt><dd>${user.email}${user.email_verified === undefined ? '' : html` <span class="muted">(${user.email_verified ? t('account.emailVerified') : t('account.emailUnverified')})</span>`}</dd>` : ''}
   </dl>
 </section>
+${sections}
 <section aria-labelledby="connected-apps">
   <h2 id="connected-apps">${t('account.connectedApps')}</h2>
   ${apps.length === 0 ? html`<p>${t('account.noApps')}</p>` : html`<ul class="apps">

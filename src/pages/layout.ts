@@ -80,9 +80,13 @@ function relativeLuminance(hex: string): number {
 export function brandStyles(brand: PageBrand | undefined): string | undefined {
   const color = brand?.primaryColor.toLowerCase();
   if (!color || !/^#[0-9a-f]{6}$/.test(color) || color === defaultPageBrand.primaryColor) return undefined;
+  return `:root{--accent:${color};--accent-text:${textColorOn(color)}}`;
+}
+
+/** White or black text on an accent colour (`#rrggbb`), whichever reads better (WCAG contrast). */
+export function textColorOn(color: string): string {
   const light = relativeLuminance(color);
-  const onAccent = (1.05 / (light + 0.05)) >= ((light + 0.05) / 0.05) ? '#ffffff' : '#111111';
-  return `:root{--accent:${color};--accent-text:${onAccent}}`;
+  return (1.05 / (light + 0.05)) >= ((light + 0.05) / 0.05) ? '#ffffff' : '#111111';
 }
 
 export interface LayoutOptions {

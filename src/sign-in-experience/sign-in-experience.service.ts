@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { brandingUrlProblem } from '../apps/branding.service.ts';
 import type { Db } from '../db/database.ts';
+import { assertThat, ServiceError } from '../errors.ts';
 import { supportedLocales } from '../i18n/messages.ts';
 import { findSignInSettings, saveSignInSettings, type SignInSettingsRow } from './sign-in-experience.repository.ts';
 
@@ -17,6 +18,8 @@ export interface SignInExperience {
   primaryColor: string;
   defaultLanguage: string;
   selfRegistration: boolean;
+  /** Whether people must have verified their email address before they may sign in. */
+  requireVerifiedEmail: boolean;
   updatedAt: Date | null;
 }
 
@@ -29,6 +32,7 @@ export const defaultSignInExperience: SignInExperience = {
   primaryColor: defaultPrimaryColor,
   defaultLanguage: 'en',
   selfRegistration: false,
+  requireVerifiedEmail: false,
   updatedAt: null,
 };
 
@@ -51,6 +55,7 @@ export const signInExperienceChangesSchema = z.object({
   default_language: z.enum(supportedLocales as [string, ...string[]], { error: `must be one of ${supportedLocales.join(', ')}` })
     .describe('Language of the pages when neither `ui_locales` nor Accept-Language names a supported one').optional(),
   self_registration: z.boolean().describe('Whether the sign-in page offers *Create account*').optional(),
+  require_verified_email: z.boolean().describe('Whether people must verify their email address (a code sent to it) before they may sign in; needs email (SESAME_SMTP_URL, or the outbox on the embedded database)').optional(),
 });
 export type SignInExperienceChanges = z.input<typeof signInExperienceChangesSchema>;
 
@@ -63,6 +68,7 @@ function fromRow(row: SignInSettingsRow | undefined): SignInExperience {
     primaryColor: row.primary_color,
     defaultLanguage: supportedLocales.includes(row.default_language) ? row.default_language : 'en',
     selfRegistration: row.self_registration,
+    requireVerifiedEmail: row.require_verified_email,
     updatedAt: row.updated_at,
   };
 }
@@ -71,8 +77,18 @@ export async function getSignInExperience(db: Db): Promise<SignInExperience> {
   return fromRow(await findSignInSettings(db));
 }
 
-export async function updateSignInExperience(db: Db, input: SignInExperienceChanges): Promise<SignInExperience> {
+/**
+ * Changes the settings. Requiring a verified email needs email to work (`canSendEmail`): without it nobody could
+ * verify, and nobody could sign in.
+ */
+export async function updateSignInExperience(db: Db, input: SignInExperienceChanges, options: { canSendEmail?: boolean } = {}): Promise<SignInExperience> {
   const changes = signInExperienceChangesSchema.parse(input);
+  assertThat(!changes.require_verified_email || options.canSendEmail !== false, () => new ServiceError(
+    'sign_in_experience.email_unavailable',
+    'a verified email cannot be required while Sesame cannot send email: set SESAME_SMTP_URL first',
+    409,
+    [{ pointer: '/require_verified_email', detail: 'needs email: set SESAME_SMTP_URL first' }],
+  ));
   const row = await saveSignInSettings(db, Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)));
   return fromRow(row);
 }

@@ -5,9 +5,9 @@ import { newId } from '../ids.ts';
 import type { PageRequest } from '../pagination.ts';
 import { hashPassword } from './password.ts';
 import {
-  countActiveAdmins, deleteUserRow, findUserById, insertUser, isKeyHeldByDuplicate, queryUsers, revokeUserArtifacts,
-  updateUser, type UserFilter,
+  countActiveAdmins, deleteUserRow, findUserById, insertUser, isKeyHeldByDuplicate, queryUsers, updateUser, type UserFilter,
 } from './user.repository.ts';
+import { endAllSessions } from './user-sessions.service.ts';
 import { assertThat, isUniqueViolation, ServiceError } from '../errors.ts';
 import { canonicalEmail, canonicalUsername, displayForm, refusalMessages } from './identifier.ts';
 
@@ -162,7 +162,7 @@ export async function suspendUser(db: Db, id: string): Promise<User> {
   const user = await getUser(db, id);
   await assertNotLastAdmin(db, user, 'suspend');
   const updated = await db.transaction().execute(async (trx) => {
-    await revokeUserArtifacts(trx, id);
+    await endAllSessions(trx, id);
     return updateUser(trx, id, { suspended: true });
   });
   assertThat(updated, () => notFound(id));
@@ -180,7 +180,7 @@ export async function deleteUser(db: Db, id: string): Promise<void> {
   const user = await getUser(db, id);
   await assertNotLastAdmin(db, user, 'delete');
   const deleted = await db.transaction().execute(async (trx) => {
-    await revokeUserArtifacts(trx, id);
+    await endAllSessions(trx, id);
     return deleteUserRow(trx, id);
   });
   assertThat(deleted, () => notFound(id));
@@ -195,7 +195,7 @@ export async function setUserPassword(db: Db, id: string, password: string): Pro
   await getUser(db, id);
   const passwordHash = await hashPassword(password);
   await db.transaction().execute(async (trx) => {
-    await revokeUserArtifacts(trx, id);
+    await endAllSessions(trx, id);
     await updateUser(trx, id, { password_hash: passwordHash });
   });
 }
