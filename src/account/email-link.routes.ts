@@ -1,8 +1,9 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
-import { errors, type Provider } from 'oidc-provider';
+import type { Provider } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
+import { isStorableText } from '../db/text.ts';
 import { requestOrigin } from '../http/request-origin.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
 import { html } from '../pages/html.ts';
@@ -36,16 +37,15 @@ export function emailLinkRoutes(deps: EmailLinkRouteDeps): Router {
   const checked = (body: Record<string, unknown>): string | undefined =>
     (isLinkToken(body.token) && deps.csrf.verify(`email-link:${hashToken(body.token)}`, body.csrf) ? body.token : undefined);
 
-  /** "Continue to sign in", when this browser is still in the sign-in the reset was asked from. */
-  async function signInToContinue(ctx: Context, interactionUid: string | null): Promise<string | undefined> {
-    if (!interactionUid) return undefined;
-    try {
-      const details = await deps.provider().interactionDetails(ctx.req, ctx.res);
-      return details.uid === interactionUid && details.prompt.name === 'login' ? `/interaction/${interactionUid}` : undefined;
-    } catch (error) {
-      if (error instanceof errors.SessionNotFound) return undefined;
-      throw error;
-    }
+  /**
+   * "Continue to sign in", while the sign-in the link was asked from still waits at its sign-in step. (Its cookie is
+   * scoped to /interaction, so whether this is the same browser is not known here; another browser is told there
+   * that the page expired, and goes back to its app.)
+   */
+  async function signInToContinue(interactionUid: string | null): Promise<string | undefined> {
+    if (!interactionUid || !isStorableText(interactionUid)) return undefined;
+    const interaction = await deps.provider().Interaction.find(interactionUid);
+    return interaction && !interaction.result && interaction.prompt.name === 'login' ? `/interaction/${interactionUid}` : undefined;
   }
 
   router.get(resetPasswordPath.slice('/account'.length), async function showResetPassword(ctx) {
@@ -70,7 +70,7 @@ export function emailLinkRoutes(deps: EmailLinkRouteDeps): Router {
       if (!link) return sendErrorPage(ctx, page, t('reset.invalid'), 400);
       return sendPage(ctx, resetPasswordPage({ ...page, username: link.username, action: resetPasswordPath, token, csrf: csrfOf(token), error: t('signUp.weakPassword') }), 400);
     }
-    const next = await signInToContinue(ctx, result.interactionUid);
+    const next = await signInToContinue(result.interactionUid);
     sendPage(ctx, messagePage({
       t, locale, brand, title: t('reset.done.title'), text: t('reset.done.text'),
       extra: next ? html`<p><a href="${next}">${t('reset.continue')}</a></p>` : undefined,
@@ -93,7 +93,7 @@ export function emailLinkRoutes(deps: EmailLinkRouteDeps): Router {
     const result = await verifyEmailLink(deps.recovery, { token, locale, brand, origin: requestOrigin(ctx) });
     if (result.outcome === 'invalid') return sendErrorPage(ctx, page, t('verify.link.invalid'), 400);
     if (result.outcome === 'taken') return sendErrorPage(ctx, page, t('verify.link.taken'), 409);
-    const next = await signInToContinue(ctx, result.interactionUid);
+    const next = await signInToContinue(result.interactionUid);
     sendPage(ctx, messagePage({
       t, locale, brand, title: t('verify.done.title'),
       text: result.changed ? t('verify.done.changed', { email: result.email }) : t('verify.done.text', { email: result.email }),
