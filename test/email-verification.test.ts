@@ -192,7 +192,7 @@ describe('a verified email required before sign-in', () => {
     await sesame.createUser({ username: 'tom', email: 'tom@example.com', password: 'a long passphrase' });
     const { agent, form } = await atVerifyStep('tom', 'a long passphrase');
     await mail.next('tom@example.com');
-    for (const fields of [{ account: victim.id }, { proof: 'forged' }, { csrf: 'forged' }]) {
+    for (const fields of [{ account: victim.id }, { proof: 'forged' }, { csrf: 'forged' }] as Record<string, string>[]) {
       const response = await agent.request(form.action, { form: { ...form.fields, ...fields, code: '123456' } });
       expect(response.status, JSON.stringify(fields)).toBe(403);
     }

@@ -10,6 +10,7 @@ import type { brandingSchema, permissionsSchema } from '../../../src/management/
 import type { resourceSchema, resourceScopeSchema, scopeWithResourceSchema } from '../../../src/management/resources/resource.schema.ts';
 import type { roleMemberSchema, roleSchema, userRoleSchema } from '../../../src/management/roles/role.schema.ts';
 import type { signInExperienceSchema } from '../../../src/management/sign-in-experience/sign-in-experience.schema.ts';
+import type { emailDeliverySchema, emailSchema, emailWithContentSchema } from '../../../src/management/emails/email.schema.ts';
 import type { userSchema } from '../../../src/management/users/user.schema.ts';
 
 /**
@@ -48,3 +49,8 @@ export type UserRole = Api<typeof userRoleSchema>;
 export type RoleMember = Api<typeof roleMemberSchema>;
 
 export type SignInExperience = Api<typeof signInExperienceSchema>;
+
+/** A message Sesame wrote (src/email/), with its content while kept; how email is delivered. */
+export type Email = Api<typeof emailSchema>;
+export type EmailWithContent = Api<typeof emailWithContentSchema>;
+export type EmailDelivery = Api<typeof emailDeliverySchema>;

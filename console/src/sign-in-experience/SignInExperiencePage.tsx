@@ -16,7 +16,7 @@ const languages = [
   { code: 'ru', label: 'Русский' },
 ];
 
-interface Form { product_name: string; logo_url: string; logo_dark_url: string; primary_color: string; default_language: string; self_registration: boolean }
+interface Form { product_name: string; logo_url: string; logo_dark_url: string; primary_color: string; default_language: string; self_registration: boolean; require_verified_email: boolean }
 
 /** How Sesame's own pages (sign-in, sign-up, consent) look and behave. */
 export function SignInExperiencePage() {
@@ -47,6 +47,7 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
     primary_color: saved.primary_color ?? '#4f46e5',
     default_language: saved.default_language ?? 'en',
     self_registration: saved.self_registration ?? false,
+    require_verified_email: saved.require_verified_email ?? false,
   }), [saved]);
   const [form, setForm] = useState(initial);
   const { busy: saving, errors, formError, handle } = useFormSubmit();
@@ -62,6 +63,7 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
       primary_color: form.primary_color,
       default_language: form.default_language,
       self_registration: form.self_registration,
+      require_verified_email: form.require_verified_email,
     });
     onSaved(next);
     toast('Sign-in experience saved');
@@ -88,6 +90,7 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
           <p className="hint">Used when neither ui_locales nor the browser’s languages match a shipped language.</p>
         </div>
         <Checkbox label="Allow self-registration" checked={form.self_registration} onChange={(e) => set('self_registration', e.target.checked)} hint="Shows Create account on the sign-in page." />
+        <Checkbox label="Require a verified email to sign in" checked={form.require_verified_email} onChange={(e) => set('require_verified_email', e.target.checked)} hint="After their password, people whose email address is not verified are asked for a code emailed to them. Needs email (Emails page)." />
         <FormError message={formError} />
         <div className="form-actions">
           {dirty && <span className="muted">Unsaved changes</span>}
@@ -103,6 +106,7 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
           <div className="cp-input">Username or email</div>
           <div className="cp-input">Password</div>
           <div className="cp-button" style={{ background: form.primary_color }}>Sign in</div>
+          <p className="cp-muted"><span className="cp-link">Forgot password?</span></p>
           {form.self_registration && <p className="cp-muted">No account? <span className="cp-link">Create account</span></p>}
         </div>
       </section>

@@ -34,6 +34,15 @@ export function UserDetailsPage({ id }: { id: string }) {
     }
   };
 
+  const sendVerification = async () => {
+    try {
+      const sent = await api<{ email: string }>('POST', `${path}/verification-email`);
+      toast(`Verification email sent to ${sent.email}`);
+    } catch (e) {
+      toast(errorMessage(e), 'error');
+    }
+  };
+
   return (
     <section aria-labelledby="user-title">
       <p><Link to="/users">← Users</Link></p>
@@ -47,6 +56,7 @@ export function UserDetailsPage({ id }: { id: string }) {
           </p>
         </div>
         <div className="button-row">
+          {current.email && !current.email_verified && <button type="button" className="secondary" onClick={sendVerification}>Send verification email</button>}
           <button type="button" className="secondary" onClick={() => setDialog('password')}>Reset password</button>
           {current.suspended
             ? <button type="button" className="secondary" onClick={() => setSuspended(false)}>Unsuspend</button>
