@@ -62,6 +62,10 @@ describe.runIf(testDatabaseKind === 'pglite')('the outbox: the embedded database
     const html = await cli.run('outbox', 'show', '--id', message.id, '--html');
     expect(html.stdout).toContain('<!doctype html>');
 
+    // At rest the message is sealed under the master secret: the link's token is nowhere in the row.
+    const stored = await sesame.sesame.db.selectFrom('emails').selectAll().where('id', '=', message.id).executeTakeFirstOrThrow();
+    expect(stored.content!.split('.')).toHaveLength(5);
+    expect(JSON.stringify(stored)).not.toContain(new URL(link).searchParams.get('token'));
     const read = await api('GET', `/api/emails/${message.id}`);
     expect(read.body.text).toContain(link);
     expect(read.headers.get('cache-control')).toBe('no-store');

@@ -71,7 +71,8 @@ describe('verification at sign-up', () => {
 
     const message = await mail.next('noor@example.com');
     const t = emailTranslator('fr');
-    expect(message.subject).toBe(t('verification.subject', { product: 'Sesame', code: codeIn(message) }));
+    expect(message.subject).toBe(t('verification.subject', { product: 'Sesame' }));
+    expect(message.text).toContain(`${t('verification.code')}\n${codeIn(message)}`);
     const link = linkIn(message, `${sesame.url}/account/verify-email?token=`);
 
     // Opening the link (a mail scanner does) changes nothing; the button on its page does.

@@ -32,10 +32,10 @@ export function verificationEmail(head: Letterhead, { email, code, link, hours }
   const { t, product, common } = start(head);
   return renderEmail({
     ...common,
-    subject: t('verification.subject', { product, code }),
+    subject: t('verification.subject', { product }),
     heading: t('verification.heading'),
     intro: [t('verification.intro', { email, product, username: head.username })],
-    code,
+    code: { label: t('verification.code'), value: code },
     action: { label: t('verification.action'), url: link, fallback: t('common.linkFallback') },
     outro: [t('verification.expiry', { hours: String(hours) }), t('verification.ignore')],
   });

@@ -16,8 +16,8 @@ export interface EmailParts {
   subject: string;
   heading: string;
   intro: string[];
-  /** A one-time code, shown large. */
-  code?: string;
+  /** A one-time code, shown large under its label. */
+  code?: { label: string; value: string };
   /** The one button, with the words that offer its link in full. */
   action?: { label: string; url: string; fallback: string };
   outro: string[];
@@ -51,7 +51,8 @@ function htmlPart(parts: EmailParts): string {
 <tr><td style="padding:8px 28px 20px;font-family:${new SafeHtml(font)};font-size:16px;line-height:1.5;color:#1b1f24">
 <h1 style="margin:0 0 16px;font-size:22px;line-height:1.3">${parts.heading}</h1>
 ${parts.intro.map(paragraph)}
-${parts.code ? html`<p style="margin:8px 0 24px;font-size:32px;font-weight:700;letter-spacing:8px;font-family:Menlo,Consolas,monospace">${parts.code}</p>` : ''}
+${parts.code ? html`<p style="margin:8px 0 0;font-size:14px;color:${muted}">${parts.code.label}</p>
+<p style="margin:4px 0 24px;font-size:32px;font-weight:700;letter-spacing:8px;font-family:Menlo,Consolas,monospace">${parts.code.value}</p>` : ''}
 ${action ? html`<p style="margin:8px 0 24px"><a href="${action.url}" style="display:inline-block;background:${accent};color:${textColorOn(accent)};padding:12px 22px;border-radius:8px;text-decoration:none;font-weight:600">${action.label}</a></p>
 <p style="margin:0 0 16px;font-size:13px;color:${muted}">${action.fallback}<br><a href="${action.url}" style="color:${accent};word-break:break-all">${action.url}</a></p>` : ''}
 ${parts.outro.map(paragraph)}
@@ -69,7 +70,7 @@ function textPart(parts: EmailParts): string {
     parts.brand.productName,
     parts.heading,
     ...parts.intro,
-    ...(parts.code ? [parts.code] : []),
+    ...(parts.code ? [`${parts.code.label}\n${parts.code.value}`] : []),
     ...(parts.action ? [`${parts.action.label}:\n${parts.action.url}`] : []),
     ...parts.outro,
     `-- \n${parts.footer}`,

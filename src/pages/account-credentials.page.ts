@@ -19,8 +19,9 @@ export interface AccountCredentialsModel {
 /** The account page's *Password and email*: change the password, change or verify the address. */
 export function accountCredentialsSection(m: AccountCredentialsModel): SafeHtml {
   const { t } = m;
-  return html`<section aria-labelledby="security">
+  return html`<section aria-labelledby="security" class="credentials">
   <h2 id="security">${t('account.security')}</h2>
+  <h3>${t('account.changePassword')}</h3>
   <form method="post" action="/account/password" aria-label="${t('account.changePassword')}" novalidate>
     <input type="hidden" name="csrf" value="${m.csrf}">
     <input type="text" name="username" autocomplete="username" hidden readonly>
@@ -32,6 +33,7 @@ export function accountCredentialsSection(m: AccountCredentialsModel): SafeHtml 
     ${m.passwordError ? html`<p class="error" role="alert">${m.passwordError}</p>` : ''}
     <button type="submit">${t('account.changePassword')}</button>
   </form>
+  <h3>${t('account.changeEmail')}</h3>
   ${m.pendingEmail ? html`<p class="notice" role="status">${t('account.emailPending', { email: m.pendingEmail })}</p>` : ''}
   ${m.canEmail ? html`<form method="post" action="/account/email" aria-label="${t('account.changeEmail')}" novalidate>
     <input type="hidden" name="csrf" value="${m.csrf}">

@@ -47,6 +47,8 @@ li.app .logo{width:40px;height:40px}
 .app-body p{margin:0 0 4px}
 ul.scopes{margin:0 0 8px;padding-left:20px;font-size:14px}
 button.danger{width:auto;margin-top:8px;padding:8px 14px;background:transparent;color:var(--danger);border:1px solid var(--danger)}
+.credentials h3{margin:24px 0 0}
+.credentials .notice{margin:12px 0 0}
 `;
 
 /** How the sign-in experience dresses Sesame's pages: the product name and logos in the header, the accent colour. */

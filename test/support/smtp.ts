@@ -114,9 +114,9 @@ export function linkIn(mail: ParsedMail, prefix: string): string {
   return link;
 }
 
-/** The six-digit code of a verification email. */
+/** The six-digit code of a verification email (on a line of its own in the text part). */
 export function codeIn(mail: ParsedMail): string {
-  const code = /\b(\d{6})\b/.exec(mail.subject ?? '')?.[1];
+  const code = /^(\d{6})$/m.exec(mail.text ?? '')?.[1];
   if (!code) throw new Error(`no code in the email "${mail.subject}"`);
   return code;
 }
