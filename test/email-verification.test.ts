@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailTranslator } from '../src/email/email-i18n.ts';
 import { alertOf, noticeOf } from './support/account.ts';
 import { cliWith } from './support/cli.ts';
+import { allow, authorizeUntilConsent, isConsentPage } from './support/consent.ts';
 import { apiClient, managementToken } from './support/management.ts';
 import { authorizationRequest, exchangeCode, relyingParty, signIn, type RelyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
@@ -213,6 +214,36 @@ describe('a verified email required before sign-in', () => {
     expect(await emailClaims(tokens.access_token, tokens.claims()!.sub)).toMatchObject({ email_verified: true });
     await sesame.sesame.recovery.background.drain();
     expect(await sesame.sesame.db.selectFrom('emails').select('id').where('recipient', '=', 'uma@example.com').execute()).toHaveLength(1);
+  });
+
+  it('asks the code of an account switched to with Not you? on a consent screen, then shows its consent screen', async () => {
+    const partner = await sesame.createApp({ name: 'Partner', type: 'traditional', third_party: true, redirect_uris: ['https://partner.example.com/cb'] });
+    await allow(sesame, partner.clientId, ['email']);
+    const partnerRp = await relyingParty(sesame, partner, 'https://partner.example.com/cb');
+    await sesame.createUser({ username: 'verified_yan', email: 'yan@example.com', password: 'a long passphrase' });
+    await sesame.sesame.db.updateTable('users').set({ email_verified: true }).where('username', '=', 'verified_yan').execute();
+    await sesame.createUser({ username: 'zoe', email: 'zoe@example.com', password: 'a long passphrase' });
+    const agent = new UserAgent(sesame.url);
+    const step = await authorizeUntilConsent(agent, (await authorizationRequest(partnerRp, { scope: 'openid email' })).url.toString(), { login: 'verified_yan', password: 'a long passphrase' });
+    if (!('consent' in step)) throw new Error('expected the consent screen');
+    const switchUrl = /<a href="(\/interaction\/[^"]+\/switch)"/.exec(step.consent.page)![1]!;
+    const switched = await agent.request(`${sesame.url}${switchUrl}`);
+    const signInForm = parseForm(await switched.text(), `${sesame.url}${switchUrl}`);
+    const verify = await agent.follow(signInForm.action, { form: { ...signInForm.fields, login: 'zoe', password: 'a long passphrase' } });
+    const page = await verify.response.text();
+    expect(page).toContain('<label for="code">Verification code</label>');
+    const form = parseForm(page, verify.url);
+    let done = await agent.follow(form.action, { form: { ...form.fields, code: codeIn(await mail.next('zoe@example.com')) } });
+    let consent = await done.response.text();
+    // oidc-provider ends the other account's session first, through a form a browser submits by script.
+    if (consent.includes('/oidc/session/end/confirm')) {
+      const logout = parseForm(consent, done.url);
+      done = await agent.follow(logout.action, { form: logout.fields });
+      consent = await done.response.text();
+    }
+    expect(done.response.status).toBe(200);
+    expect(isConsentPage(consent)).toBe(true);
+    expect(consent).toContain('zoe');
   });
 
   it('tells an account without an email address to ask an admin', async () => {

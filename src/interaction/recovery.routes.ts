@@ -55,7 +55,7 @@ export function recoveryInteractionRoutes(deps: InteractionDeps): Router {
   });
 
   router.post('/:uid/verify-email', form, async function submitVerificationCode(ctx) {
-    const submitted = await submittedForm(ctx, deps, ['login']);
+    const submitted = await submittedForm(ctx, deps, ['login', 'consent']);
     if (!submitted) return;
     const { details, body, page } = submitted;
     const user = await provenAccount(deps, details, body);
@@ -67,7 +67,7 @@ export function recoveryInteractionRoutes(deps: InteractionDeps): Router {
   });
 
   router.post('/:uid/verify-email/resend', form, async function resendVerificationCode(ctx) {
-    const submitted = await submittedForm(ctx, deps, ['login']);
+    const submitted = await submittedForm(ctx, deps, ['login', 'consent']);
     if (!submitted) return;
     const { details, body, page } = submitted;
     const user = await provenAccount(deps, details, body);
