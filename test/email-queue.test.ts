@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailTranslator } from '../src/email/email-i18n.ts';
 import { apiClient, managementToken } from './support/management.ts';
@@ -191,6 +192,37 @@ describe('an SMTP outage and a restart lose no message', () => {
       expect(mail.received.filter((m) => addressesOf(m).includes('outage@example.com'))).toHaveLength(1);
     } finally {
       await second.stop();
+    }
+  });
+});
+
+describe('a node stopping while a send hangs', () => {
+  it('cuts the send short and leaves the message queued for the next try', async () => {
+    // An SMTP server that takes the connection and never answers.
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const database = await createTestDatabase();
+    const node = await startTestSesame({ SESAME_SMTP_URL: `smtp://127.0.0.1:${(silent.address() as net.AddressInfo).port}` }, { database });
+    try {
+      const user = await node.createUser({ username: 'hang', email: 'hang@example.com' });
+      const api = apiClient(node, await managementToken(node));
+      expect((await api('POST', `/api/users/${user.id}/verification-email`)).status).toBe(202);
+      await until('the send to start', async () => {
+        const row = await node.sesame.db.selectFrom('emails').select('attempts').where('user_id', '=', user.id).executeTakeFirst();
+        return row && row.attempts >= 1;
+      });
+      await node.sesame.close();
+      const after = await startTestSesame({}, { database });
+      try {
+        const row = await after.sesame.db.selectFrom('emails').selectAll().where('user_id', '=', user.id).executeTakeFirstOrThrow();
+        expect(row.status).toBe('pending');
+        expect(row.last_error).toMatch(/EABORT|stopping/i);
+      } finally {
+        await after.stop();
+      }
+    } finally {
+      await database.drop();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 });

@@ -45,6 +45,8 @@ export class EmailSender {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
+  /** Aborts the sends under way when the node stops: they are tried again later, here or on another node. */
+  readonly #stopping = new AbortController();
 
   constructor(deps: { db: Db; sealer: Sealer; transport: EmailTransport; fromAddress: string; settings: SenderSettings; logger: Logger }) {
     this.#db = deps.db;
@@ -79,10 +81,11 @@ export class EmailSender {
     });
   }
 
-  /** Stops looking and waits for the sends under way; what is left stays queued for the next start or another node. */
+  /** Stops looking and cuts the sends under way short; what is left stays queued for the next start or another node. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    this.#stopping.abort(new Error('Sesame is stopping'));
     await this.#running;
     this.#transport.close();
   }
@@ -110,7 +113,7 @@ export class EmailSender {
         subject: email.subject,
         text,
         html,
-      });
+      }, this.#stopping.signal);
     } catch (error) {
       await this.#failed(email, error);
       return;

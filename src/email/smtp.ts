@@ -10,7 +10,8 @@ export interface SmtpMessage {
 }
 
 export interface EmailTransport {
-  send(message: SmtpMessage): Promise<void>;
+  /** Sends; `signal` aborts a send under way (the node is stopping), which then fails and is tried again later. */
+  send(message: SmtpMessage, signal?: AbortSignal): Promise<void>;
   close(): void;
 }
 
@@ -27,8 +28,8 @@ export function smtpTransport(url: string): EmailTransport {
     // Sesame's messages are automatic: no vacation replies, please (RFC 3834).
   }, { headers: { 'Auto-Submitted': 'auto-generated' } });
   return {
-    async send(message) {
-      await transport.sendMail(message);
+    async send(message, signal) {
+      await transport.sendMail({ ...message, ...(signal ? { signal } : {}) });
     },
     close: () => transport.close(),
   };
