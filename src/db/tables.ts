@@ -7,6 +7,8 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 /** jsonb: read as a value, written as JSON text. */
 type Json<T> = ColumnType<T, string, string>;
 type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
+/** jsonb with a default: may be left out when inserting. */
+type DefaultedJson<T> = ColumnType<T, string | undefined, string>;
 
 export interface Address {
   formatted?: string;
@@ -131,6 +133,8 @@ export interface ApiResourceScopesTable {
   resource_id: string;
   name: string;
   description: Generated<string>;
+  /** The description by language (`{ "fr": "…" }`), for the languages Sesame's pages ship. */
+  description_translations: DefaultedJson<Record<string, string>>;
   created_at: Timestamp;
 }
 

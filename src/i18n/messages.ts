@@ -10,3 +10,6 @@ export type { MessageKey, Messages } from './locales/en.ts';
 /** Every text a person reads on Sesame's pages, by language: the seed languages. */
 export const catalogs: Record<string, Messages> = { en, fr, ja, ko, ru };
 export const supportedLocales = Object.keys(catalogs);
+
+/** Each language's name in English, for the console and its messages ("Description in French"). */
+export const languageNames: Record<string, string> = { en: 'English', fr: 'French', ja: 'Japanese', ko: 'Korean', ru: 'Russian' };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { auditEventTypes } from '../../audit/audit.repository.ts';
-import { offsetPageQuery, timestamp } from '../common.schema.ts';
+import { idParam, offsetPageQuery, timestamp } from '../common.schema.ts';
 
 /** Management API shapes of the audit trail. */
 
@@ -16,8 +16,8 @@ export const auditEventSchema = z.object({
 }).meta({ id: 'AuditEvent' });
 
 export const auditListQuery = z.object({
-  type: z.enum(auditEventTypes).optional(),
-  user_id: z.string().min(1).max(128).optional(),
-  client_id: z.string().min(1).max(128).optional(),
+  type: z.enum(auditEventTypes).meta({ title: 'Event type' }).optional(),
+  user_id: idParam('User ID').optional(),
+  client_id: idParam('Client ID').optional(),
   ...offsetPageQuery,
 });
