@@ -133,3 +133,44 @@ describe('CLI messages name the flag', () => {
     expect(run.stderr).not.toMatch(/logo_url/);
   });
 });
+
+describe('labels', () => {
+  type Json = Record<string, any>;
+  /** Every field a request takes has a label (`title`), or the messages about it could only name its key. */
+  function unlabelled(schema: Json, components: Json, where: string, seen = new Set<string>()): string[] {
+    if (schema.$ref) {
+      if (seen.has(schema.$ref)) return [];
+      return unlabelled(components[schema.$ref.split('/').pop()], components, where, new Set([...seen, schema.$ref]));
+    }
+    const branches = [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])] as Json[];
+    if (branches.length) return branches.flatMap((branch) => unlabelled({ title: schema.title, ...branch }, components, where, seen));
+    const missing: string[] = [];
+    for (const [name, property] of Object.entries((schema.properties ?? {}) as Record<string, Json>)) {
+      const resolved = property.$ref ? components[property.$ref.split('/').pop()] : property;
+      const titled = resolved.title ?? property.title ?? [...(resolved.anyOf ?? []), ...(resolved.oneOf ?? [])].find((b: Json) => b.title)?.title;
+      if (!titled) missing.push(`${where}/${name}`);
+      missing.push(...unlabelled(property, components, `${where}/${name}`, seen));
+    }
+    if (schema.type === 'array' && schema.items) {
+      if (!schema.items.title && !schema.items.$ref) missing.push(`${where}/items`);
+      missing.push(...unlabelled(schema.items, components, `${where}/0`, seen));
+    }
+    return missing;
+  }
+
+  it('every parameter and body field of every operation has one', async () => {
+    const doc = (await api('GET', '/api/openapi.json')).body;
+    const components = doc.components.schemas;
+    const missing: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths as Record<string, Json>)) {
+      for (const [method, operation] of Object.entries(operations as Record<string, Json>)) {
+        for (const parameter of operation.parameters ?? []) {
+          if (!parameter.schema?.title) missing.push(`${method} ${path} ${parameter.in} ${parameter.name}`);
+        }
+        const body = operation.requestBody?.content?.['application/json']?.schema;
+        if (body) missing.push(...unlabelled(body, components, `${method} ${path} body`));
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});
