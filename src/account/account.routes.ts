@@ -59,7 +59,7 @@ export function accountRoutes(deps: AccountDeps): Router {
       return ctx.redirect('/account/login');
     }
     const { locale, t, brand } = accountPageContext(ctx);
-    const apps = await connectedApps(deps.db, user.id, t);
+    const apps = await connectedApps(deps.db, user.id, { t, locale });
     const revoked = typeof ctx.query.revoked === 'string' && isStorableText(ctx.query.revoked)
       ? await findApplication(deps.db, ctx.query.revoked) : undefined;
     sendPage(ctx, accountPage({

@@ -13,12 +13,15 @@ import type { OptionSpec } from './command.ts';
 /** `accessTokenTtl`, `logo_url` → `access-token-ttl`, `logo-url`. */
 const kebab = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/_/g, '-').toLowerCase();
 
-/** The flag a field of a service's input is given with: `scopeIds` → `--scope-id`, `is_admin` → `--admin`. */
+/**
+ * The flag a field of a service's input is given with: `scopeIds` → `--scope-id`, `is_admin` → `--admin`, and a
+ * translation by its language: `description_translations/fr` → `--description-fr`.
+ */
 export function flagFor(pointer: string, options: Record<string, OptionSpec>): string | undefined {
-  const field = pointer.split('/')[1];
+  const [field, entry] = pointer.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (!field) return undefined;
-  const name = kebab(field.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const candidates = [name, name.replace(/s$/, ''), name.replace(/-ids?$/, ''), name.replace(/^is-/, '')];
+  const name = kebab(field);
+  const candidates = [name, name.replace(/s$/, ''), name.replace(/-ids?$/, ''), name.replace(/^is-/, ''), `${name.replace(/-translations$/, '')}-${entry}`];
   const flag = candidates.find((candidate) => Object.hasOwn(options, candidate));
   return flag === undefined ? undefined : `--${flag}`;
 }

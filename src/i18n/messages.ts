@@ -11,5 +11,3 @@ export type { MessageKey, Messages } from './locales/en.ts';
 export const catalogs: Record<string, Messages> = { en, fr, ja, ko, ru };
 export const supportedLocales = Object.keys(catalogs);
 
-/** Each language's name in English, for the console and its messages ("Description in French"). */
-export const languageNames: Record<string, string> = { en: 'English', fr: 'French', ja: 'Japanese', ko: 'Korean', ru: 'Russian' };

@@ -103,7 +103,7 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
     csrf: deps.csrf.issue(details.uid),
     app: { name: app.display_name ?? app.name, logoUrl: app.logo_url, logoDarkUrl: app.logo_dark_url, termsUrl: app.terms_url, privacyUrl: app.privacy_url },
     user: user.name ? `${user.name} (${user.username})` : user.username,
-    groups: await consentGroups(deps.db, t, items),
+    groups: await consentGroups(deps.db, { t, locale }, items),
     destination: describeDestination(String(details.params.redirect_uri)),
   }));
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { languageNames, supportedLocales } from '../i18n/messages.ts';
+import { languages } from '../i18n/languages.ts';
+import { supportedLocales } from '../i18n/messages.ts';
 
 /**
  * What a person reads about an API resource scope on the consent screen and the account page: its description
@@ -14,7 +15,7 @@ export const scopeDescriptionSchema = text.meta({ title: 'Scope description' });
 
 /** One description per language Sesame's pages ship; an empty one is dropped, so the default shows instead. */
 export const scopeDescriptionTranslationsSchema = z.strictObject(
-  Object.fromEntries(supportedLocales.map((locale) => [locale, text.meta({ title: `Description in ${languageNames[locale] ?? locale}` }).optional()])),
+  Object.fromEntries(supportedLocales.map((locale) => [locale, text.meta({ title: `Description in ${languages.find((l) => l.code === locale)?.name ?? locale}` }).optional()])),
   {
     error: (issue) => (issue.code === 'unrecognized_keys'
       ? `can only be in the languages Sesame's pages ship (${supportedLocales.join(', ')}), not ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`

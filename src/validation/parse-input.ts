@@ -43,8 +43,10 @@ export function fieldErrorsOf(schema: z.core.$ZodType | undefined, issues: reado
   return issues.flatMap((issue): FieldError[] => {
     const pointer = prefix + jsonPointer(issue.path);
     if (issue.code === 'unrecognized_keys') {
+      // A schema may say itself what its keys are ("can only be in the languages …"); else each key is named.
+      const own = problemOf(issue) !== issueProblem(issue) ? sentence(fieldLabel(schema, issue.path, place.whole), issue.message) : undefined;
       const where = issue.path.length ? `of ${fieldLabel(schema, issue.path)}` : 'this request takes';
-      return issue.keys.map((key) => ({ pointer: pointer + jsonPointer([key]), detail: `${JSON.stringify(key)} is not a field ${where}; remove it.` }));
+      return issue.keys.map((key) => ({ pointer: pointer + jsonPointer([key]), detail: own ?? `${JSON.stringify(key)} is not a field ${where}; remove it.` }));
     }
     return [{ pointer, detail: sentence(fieldLabel(schema, issue.path, place.whole), problemOf(issue)) }];
   });

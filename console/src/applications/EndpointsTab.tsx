@@ -154,7 +154,7 @@ function CreateSecretDialog({ path, open, onClose, onCreated }: { path: string; 
       ) : (
         <form onSubmit={submit}>
           <TextField label="Secret name" required maxLength={128} value={name} onChange={(e) => setName(e.target.value)} error={errors['/name']} hint="Say where it is used, like “Production server”." autoFocus />
-          <TextField label="Expires on" type="date" value={expiry} onChange={(e) => setExpiry(e.target.value)} error={errors['/expires_at']} hint="Leave empty for a secret that never expires." />
+          <TextField label="Expiry date" type="date" value={expiry} onChange={(e) => setExpiry(e.target.value)} error={errors['/expires_at']} hint="Leave empty for a secret that never expires." />
           <FormError message={formError} />
           <div className="dialog-actions">
             <button type="button" className="secondary" onClick={close}>Cancel</button>

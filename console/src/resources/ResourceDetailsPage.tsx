@@ -4,11 +4,16 @@ import type { ApiResource, ResourceScope } from '../api/types.ts';
 import { useApi } from '../auth/session.tsx';
 import { Link, navigate } from '../router.tsx';
 import { Dialog } from '../ui/dialog.tsx';
-import { FormError, TextField } from '../ui/fields.tsx';
+import { TextField } from '../ui/fields.tsx';
 import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
 import { useLoad } from '../ui/use-load.ts';
 import { CopyField } from '../ui/copy-button.tsx';
+import { ScopeDialog } from './ScopeDialog.tsx';
+import { languages } from '../../../src/i18n/languages.ts';
+
+/** The languages a scope's description is translated into, in the order the console lists them. */
+const translatedInto = (scope: ResourceScope) => languages.filter((l) => scope.description_translations[l.code]).map((l) => l.native).join(', ');
 
 export function ResourceDetailsPage({ id }: { id: string }) {
   const api = useApi();
@@ -16,6 +21,7 @@ export function ResourceDetailsPage({ id }: { id: string }) {
   const path = `/resources/${encodeURIComponent(id)}`;
   const resource = useLoad(() => api<ApiResource>('GET', path), [path]);
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<ResourceScope>();
   const [deleting, setDeleting] = useState(false);
   const [name, setName] = useState<string>();
   const [ttl, setTtl] = useState<string>();
@@ -86,13 +92,17 @@ export function ResourceDetailsPage({ id }: { id: string }) {
           <div className="table-wrap">
             <table>
               <caption className="visually-hidden">Scopes</caption>
-              <thead><tr><th scope="col">Scope</th><th scope="col">Description (shown to users)</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
+              <thead><tr><th scope="col">Scope</th><th scope="col">Description (shown to users)</th><th scope="col">Translations</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
               <tbody>
                 {current.scopes.map((s) => (
                   <tr key={s.id}>
                     <td className="mono">{s.name}</td>
                     <td>{s.description || <span className="muted">—</span>}</td>
-                    <td><button type="button" className="secondary small" aria-label={`Delete scope ${s.name}`} onClick={() => removeScope(s)}>Delete</button></td>
+                    <td>{translatedInto(s) || <span className="muted">—</span>}</td>
+                    <td className="row-actions">
+                      <button type="button" className="secondary small" aria-label={`Edit scope ${s.name}`} onClick={() => setEditing(s)}>Edit</button>
+                      <button type="button" className="secondary small" aria-label={`Delete scope ${s.name}`} onClick={() => removeScope(s)}>Delete</button>
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -100,7 +110,8 @@ export function ResourceDetailsPage({ id }: { id: string }) {
           </div>
         )}
       </section>
-      <CreateScopeDialog open={adding} onClose={() => setAdding(false)} path={`${path}/scopes`} onCreated={resource.reload} />
+      <ScopeDialog open={adding} onClose={() => setAdding(false)} path={`${path}/scopes`} onSaved={resource.reload} />
+      <ScopeDialog open={editing !== undefined} onClose={() => setEditing(undefined)} path={`${path}/scopes`} scope={editing} onSaved={resource.reload} />
       <Dialog title="Delete API resource" open={deleting} onClose={() => setDeleting(false)}>
         <p>Deleting <strong>{current.name}</strong> removes its scopes from every role and app. Tokens already issued for it stay valid until they expire.</p>
         <div className="dialog-actions">
@@ -109,40 +120,5 @@ export function ResourceDetailsPage({ id }: { id: string }) {
         </div>
       </Dialog>
     </section>
-  );
-}
-
-function CreateScopeDialog({ open, onClose, path, onCreated }: { open: boolean; onClose: () => void; path: string; onCreated: () => void }) {
-  const api = useApi();
-  const toast = useToast();
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string>();
-  const close = () => { setName(''); setDescription(''); setErrors({}); setFormError(undefined); onClose(); };
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    try {
-      await api('POST', path, { name, description });
-      toast(`Scope ${name} created`);
-      onCreated();
-      close();
-    } catch (e) {
-      if (e instanceof ApiError && e.fields.length) setErrors(e.fieldErrors());
-      else setFormError(errorMessage(e));
-    }
-  };
-  return (
-    <Dialog title="Create scope" open={open} onClose={close}>
-      <form onSubmit={submit}>
-        <TextField label="Scope name" required value={name} onChange={(e) => setName(e.target.value)} error={errors['/name']} placeholder="read:notes" autoFocus />
-        <TextField label="Scope description" value={description} onChange={(e) => setDescription(e.target.value)} error={errors['/description']} hint="Users read this on the consent screen, like “Read your notes”." />
-        <FormError message={formError} />
-        <div className="dialog-actions">
-          <button type="button" className="secondary" onClick={close}>Cancel</button>
-          <button type="submit" disabled={!name.trim()}>Create scope</button>
-        </div>
-      </form>
-    </Dialog>
   );
 }
