@@ -78,7 +78,7 @@ export function ScopeDialog({ open, onClose, path, scope, onSaved }: {
               value={translations[l.code] ?? ''}
               onChange={(e) => setTranslations((t) => ({ ...t, [l.code]: e.target.value }))}
               error={errors[`/description_translations/${l.code}`]}
-              hint={l.native}
+              hint={l.native === l.name ? undefined : l.native}
             />
           ))}
           {errors['/description_translations'] && <p className="field-error">{errors['/description_translations']}</p>}
