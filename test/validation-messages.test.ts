@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, managementToken, type ApiResponse } from './support/management.ts';
 import { cliWith } from './support/cli.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
+import { loadConfig } from '../src/config/config.ts';
 
 /**
  * Every message a person reads about bad input names the field by its label and says what to do, in the Management
@@ -172,5 +173,19 @@ describe('labels', () => {
       }
     }
     expect(missing).toEqual([]);
+  });
+});
+
+describe('configuration', () => {
+  it.each([
+    [{ PORT: '70000' }, 'PORT: must be at most 65535'],
+    [{ PORT: 'eighty' }, 'PORT: must be a number'],
+  ])('%o: a message naming the variable, without validator jargon', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect((error as Error).message).not.toMatch(jargon);
+    }
   });
 });
