@@ -68,7 +68,7 @@ export function ApplicationDetailsPage({ id, tab }: { id: string; tab?: string }
       <Tabs tabs={tabs} selected={selected} onSelect={(t) => navigate(`${base}/${t}`)} label="Application details" idPrefix="app" />
       <TabPanel idPrefix="app" selected={selected}>
         {selected === 'settings' && <SettingsTab app={current} onSaved={app.set} />}
-        {selected === 'guide' && <GuideTab app={current} />}
+        {selected === 'guide' && <GuideTab app={current} clientSecret={createdSecret} />}
         {selected === 'endpoints' && <EndpointsTab app={current} />}
         {selected === 'permissions' && <PermissionsTab app={current} />}
         {selected === 'branding' && <BrandingTab app={current} />}

@@ -13,16 +13,17 @@ import './guide.css';
 
 /**
  * The app's integration guide, as the server writes it from the app's values (GET /api/applications/{id}/guide).
- * A client secret the admin was just shown comes with the navigation and is filled in here, in this browser only.
+ * A client secret the admin was just shown (by Create application, kept by the app's page until dismissed, or by a
+ * new secret's dialog, with the navigation) is filled in here, in this browser only.
  */
-export function GuideTab({ app }: { app: Application }) {
+export function GuideTab({ app, clientSecret }: { app: Application; clientSecret?: string }) {
   const api = useApi();
   const path = `/applications/${encodeURIComponent(app.id)}`;
   // Reloaded when the app changes (a redirect URI saved in Settings), so the samples use it.
   const loaded = useLoad(() => api<Guide>('GET', `${path}/guide`), [path, app.updated_at]);
   if (loaded.loading && !loaded.data) return <Loading />;
   if (loaded.error || !loaded.data) return <ErrorState message={loaded.error ?? 'The guide could not be loaded.'} onRetry={loaded.reload} />;
-  const secret = loaded.data.client_secret ? navigationSecret() : undefined;
+  const secret = loaded.data.client_secret ? clientSecret ?? navigationSecret() : undefined;
   const guide = fillSecret(loaded.data, secret);
   return (
     <div className="guide">
