@@ -4,8 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Guide } from '../src/apps/guide/guide.schema.ts';
 import { launchBrowser, newPerson } from './support/browser.ts';
 import {
-  findSample, freePort, hasCommand, runNode, runShell, serveSpa, signInAndConsent, viteBuild, withSecret, writeSample,
-  type RunningSample,
+  findSample, freePort, hasCommand, pythonWithAuthlib, runNode, runPython, runShell, serveSpa, signInAndConsent, viteBuild,
+  withSecret, writeSample, type RunningSample,
 } from './support/guide-samples.ts';
 import { apiClient, managementToken } from './support/management.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
@@ -101,6 +101,23 @@ describe('the guide\'s samples, run as shown', () => {
     const result = JSON.parse(await page.locator('body').innerText()) as { claims: { sub: string }; userinfo: Record<string, unknown> };
     expect(result.claims.sub).toBe(person.id);
     expect(result.userinfo).toMatchObject({ sub: person.id, email: 'grace@example.com' });
+    await context.close();
+  });
+
+  const python = pythonWithAuthlib();
+  it.runIf(python)('traditional web, Python with Authlib (runs where Flask and Authlib are installed): signs in, reads userinfo', async () => {
+    const port = await freePort();
+    const app = await appWithGuide({ name: 'Partner Forum', type: 'traditional', third_party: true, redirect_uris: [`http://localhost:${port}/callback`] });
+    const server = runPython(python!, writeSample(withSecret(findSample(app.guide, 'python-authlib').files, app.secret)), 'app.py');
+    running.push(server);
+    await server.waitFor(/Running on http:\/\/localhost:\d+/);
+
+    const { context, page } = await newPerson(browser);
+    await page.goto(`http://localhost:${port}/login`);
+    await signInAndConsent(page, credentials());
+    await page.waitForURL(`http://localhost:${port}/`);
+    const user = JSON.parse(await page.locator('body').innerText()) as Record<string, unknown>;
+    expect(user).toMatchObject({ sub: person.id, name: 'Grace Hopper', email: 'grace@example.com' });
     await context.close();
   });
 

@@ -146,6 +146,16 @@ export async function signInAndConsent(page: Page, credentials: { login: string;
   await page.getByRole('button', { name: 'Authorize', exact: true }).click();
 }
 
+/** A Python that has Flask and Authlib (Debian's python3-flask and python3-authlib), if the machine has one. */
+export function pythonWithAuthlib(): string | undefined {
+  return ['python3', '/usr/bin/python3'].find((python) => spawnSync(python, ['-c', 'import authlib, flask, requests']).status === 0);
+}
+
+/** Runs a Python script the way the guide's Run line does. */
+export function runPython(python: string, dir: string, file: string): RunningSample {
+  return run(python, [file], dir, {});
+}
+
 export function hasCommand(command: string): boolean {
   return spawnSync('/bin/sh', ['-c', `command -v ${command}`]).status === 0;
 }
