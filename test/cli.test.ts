@@ -17,7 +17,7 @@ import { createTestDatabase, testDatabaseKind, type TestDatabase } from './suppo
 let database: TestDatabase;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
+  database = await createTestDatabase(undefined, { fresh: true });
 });
 afterAll(async () => database?.drop());
 

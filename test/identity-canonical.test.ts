@@ -190,7 +190,7 @@ describe('migrating a database that already holds lookalikes', () => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createTestDatabase(undefined, { fresh: true });
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SESAME_LOG_LEVEL: 'warn', ...database.env });
     // The schema as it was before canonical identities, with the accounts the old rules let in.
     const { db } = await openDatabase(config);

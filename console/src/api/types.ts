@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { AppType } from '../../../src/apps/app-types.ts';
+import type { guideSchema } from '../../../src/apps/guide/guide.schema.ts';
 import type {
   applicationSchema, createdApplicationSchema, createdSecretSchema, endpointsSchema, secretSchema,
 } from '../../../src/management/applications/application.schema.ts';
@@ -29,6 +30,8 @@ export type CreatedApplication = Api<typeof createdApplicationSchema>;
 export type ClientSecret = Api<typeof secretSchema>;
 export type CreatedSecret = Api<typeof createdSecretSchema>;
 export type Endpoints = Api<typeof endpointsSchema>;
+/** An app's integration guide (src/apps/guide/). */
+export type Guide = Api<typeof guideSchema>;
 
 export type Permissions = Api<typeof permissionsSchema>;
 export type UserDataScope = Permissions['user_scopes'][number];

@@ -10,6 +10,7 @@ import { appTypeLabels } from './app-types.ts';
 import { BrandingTab } from './BrandingTab.tsx';
 import { DeleteApplicationDialog } from './DeleteApplicationDialog.tsx';
 import { EndpointsTab } from './EndpointsTab.tsx';
+import { GuideTab } from './guide/GuideTab.tsx';
 import { PermissionsTab } from './PermissionsTab.tsx';
 import { SettingsTab } from './SettingsTab.tsx';
 
@@ -33,6 +34,7 @@ export function ApplicationDetailsPage({ id, tab }: { id: string; tab?: string }
   const current = app.data;
   const tabs = [
     { id: 'settings', label: 'Settings' },
+    { id: 'guide', label: 'Guide' },
     { id: 'endpoints', label: 'Endpoints & credentials' },
     ...(current.third_party ? [{ id: 'permissions', label: 'Permissions' }, { id: 'branding', label: 'Branding' }] : []),
   ];
@@ -66,6 +68,7 @@ export function ApplicationDetailsPage({ id, tab }: { id: string; tab?: string }
       <Tabs tabs={tabs} selected={selected} onSelect={(t) => navigate(`${base}/${t}`)} label="Application details" idPrefix="app" />
       <TabPanel idPrefix="app" selected={selected}>
         {selected === 'settings' && <SettingsTab app={current} onSaved={app.set} />}
+        {selected === 'guide' && <GuideTab app={current} clientSecret={createdSecret} />}
         {selected === 'endpoints' && <EndpointsTab app={current} />}
         {selected === 'permissions' && <PermissionsTab app={current} />}
         {selected === 'branding' && <BrandingTab app={current} />}
