@@ -13,6 +13,7 @@ import type { CsrfTokens } from '../interaction/csrf.ts';
 import type { Logger } from '../logger.ts';
 import { managementApiIndicator, managementScope } from '../resources/management-api.ts';
 import { html } from '../pages/html.ts';
+import { logoSources } from '../pages/logo-sources.ts';
 import { messagePage } from '../pages/message.page.ts';
 import { sendPage } from '../pages/send-page.ts';
 import { setupPage } from '../pages/setup.page.ts';
@@ -36,14 +37,15 @@ export interface ConsoleDeps {
 
 /**
  * The console's own policy: its scripts, styles and API calls come from Sesame itself (the token endpoint and
- * the Management API are same-origin), images may be any https logo, and nobody may frame it.
+ * the Management API are same-origin), images are the logos Sesame's pages may show (its previews show them as
+ * the pages will), and nobody may frame it.
  */
 export const consoleContentSecurityPolicy = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
   "connect-src 'self'",
-  "img-src 'self' https: data:",
+  `img-src ${logoSources.join(' ')}`,
   "object-src 'none'",
   "base-uri 'self'",
   "frame-ancestors 'none'",
