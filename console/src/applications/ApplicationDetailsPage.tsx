@@ -49,6 +49,7 @@ export function ApplicationDetailsPage({ id, tab }: { id: string; tab?: string }
           <span className="badge">{appTypeLabels[current.type]}</span>
           {current.third_party && <span className="badge badge-accent">Third-party app</span>}
           <span className="muted client-id">Client ID <code>{current.client_id}</code> <CopyButton value={current.client_id} label="Client ID" /></span>
+          <Link to={`/audit-events?client_id=${encodeURIComponent(current.id)}`} className="small-text">Audit events of this app</Link>
         </p>
       </PageHeader>
       {createdSecret && (

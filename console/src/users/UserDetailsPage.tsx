@@ -54,6 +54,7 @@ export function UserDetailsPage({ id }: { id: string }) {
           <span className="muted">{current.username}</span>
           {current.suspended ? <span className="badge badge-danger">Suspended</span> : <span className="badge">Active</span>}
           {current.is_admin && <span className="badge badge-accent">Admin</span>}
+          <Link to={`/audit-events?user_id=${encodeURIComponent(current.id)}`} className="small-text">Audit events of this user</Link>
         </p>
       </PageHeader>
       <LockoutNotice userId={current.id} username={current.username} />
