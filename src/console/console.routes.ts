@@ -21,6 +21,7 @@ import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.mid
 import { readNewAccountForm } from '../users/new-account-form.ts';
 import { consoleClientId, consoleRedirectUri, consoleUrl } from './console-client.ts';
 import { createFirstAdmin, hashSetupToken, isSetupOpen, isSetupTokenValid } from './setup.service.ts';
+import { issueSetupSignIn, setupSignInCookie, setupSignInTtlSeconds } from '../interaction/setup-sign-in.service.ts';
 import { clientIp } from '../http/client-ip.ts';
 import { setRetryAfter, tooManyAttempts } from '../pages/retry-after.ts';
 import { setupSubjects, type Throttle } from '../throttle/throttle.service.ts';
@@ -151,8 +152,9 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const { form: typed, error } = readNewAccountForm(body, t);
     const again = { username: typed.username, email: typed.email };
     if (error) return renderSetup(ctx, token, nonce, { ...again, error }, 400);
+    let admin;
     try {
-      const admin = await createFirstAdmin(deps.db, token, { username: typed.username, email: typed.email || undefined, password: typed.password }, requestOrigin(ctx));
+      admin = await createFirstAdmin(deps.db, token, { username: typed.username, email: typed.email || undefined, password: typed.password }, requestOrigin(ctx));
       deps.logger.info({ userId: admin.id }, 'first admin created through the setup link');
     } catch (failure) {
       if (failure instanceof ServiceError && failure.code === 'setup.link_invalid') return sendInvalidLink(ctx);
@@ -160,6 +162,10 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       throw failure;
     }
     ctx.cookies.set(setupCookie, null, { path: '/console/setup', httpOnly: true, sameSite: 'strict', secure: ctx.secure, overwrite: true });
+    // The console's sign-in, which starts at /console, takes this instead of asking for the password just chosen.
+    ctx.cookies.set(setupSignInCookie, await issueSetupSignIn(deps.db, admin.id), {
+      path: '/interaction', httpOnly: true, sameSite: 'strict', secure: ctx.secure, maxAge: setupSignInTtlSeconds * 1000, overwrite: true,
+    });
     ctx.status = 303;
     ctx.redirect('/console');
   });

@@ -9,6 +9,7 @@ import * as oidcLookupColumns from './2026-11-30-0001-oidc-lookup-columns.ts';
 import * as throttling from './2026-11-30-0002-throttling.ts';
 import * as canonicalIdentities from './2026-11-30-0003-canonical-identities.ts';
 import * as auditEventFilters from './2026-12-01-0001-audit-event-filters.ts';
+import * as setupSignIns from './2026-12-01-0002-setup-sign-ins.ts';
 
 /** Every migration, by name; names sort by date. */
 export const migrations: Record<string, SesameMigration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, SesameMigration> = {
   '2026-11-30-0002-throttling': throttling,
   '2026-11-30-0003-canonical-identities': canonicalIdentities,
   '2026-12-01-0001-audit-event-filters': auditEventFilters,
+  '2026-12-01-0002-setup-sign-ins': setupSignIns,
 };
