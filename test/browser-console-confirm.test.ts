@@ -2,7 +2,7 @@ import * as client from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newPerson, screenshot, signInOnPage } from './support/browser.ts';
-import { authorizeUntilConsent, decide, giveRole } from './support/consent.ts';
+import { allow, authorizeUntilConsent, decide, giveRole } from './support/consent.ts';
 import { openConsolePage, patiently, requireConsoleBuild, signedInAdmin, toast, type ConsoleAdmin } from './support/console.ts';
 import { authorizationRequest, exchangeCode, relyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
@@ -128,11 +128,23 @@ describe('destructive actions ask first', () => {
     expect(await blocksOf(user.id)).toHaveLength(0);
   });
 
-  it('the console asks before deleting a scope, or removing a scope or a member from a role', async () => {
+  it('the console asks before removing an app’s permission, deleting a scope, or removing a scope or a member from a role', async () => {
     const { page } = admin;
     const user = await sesame.createUser({ username: 'grace', name: 'Grace Hopper' });
     const { resourceId, roleId } = await giveRole(sesame, user.id, { name: 'Docs API', indicator: 'https://api.docs.example.com', scopes: ['read:docs', 'write:docs'] }, ['read:docs']);
     const scopes = () => sesame.sesame.db.selectFrom('api_resource_scopes').select('name').where('resource_id', '=', resourceId).execute();
+
+    const docsApp = await sesame.createApp({ name: 'Docs reader', type: 'spa', third_party: true, redirect_uris: ['https://docs.example.com/cb'] });
+    await allow(sesame, docsApp.clientId, [], [{ indicator: 'https://api.docs.example.com', scope: 'read:docs' }]);
+    const allowed = () => sesame.sesame.db.selectFrom('application_resource_scopes').select('scope_id').where('application_id', '=', docsApp.clientId).execute();
+    await openConsolePage(page, sesame, `/applications/${docsApp.clientId}/permissions`, 'Docs reader');
+    await page.getByRole('button', { name: 'Remove read:docs of Docs API' }).click();
+    await confirmDialog(page, 'Remove permission', /Docs reader may no longer ask for read:docs of Docs API/, 'Cancel');
+    expect(await allowed()).toHaveLength(1);
+    await page.getByRole('button', { name: 'Remove read:docs of Docs API' }).click();
+    await confirmDialog(page, 'Remove permission', /no longer ask/, 'Remove permission');
+    await toast(page, 'Removed read:docs');
+    expect(await allowed()).toHaveLength(0);
 
     await openConsolePage(page, sesame, `/resources/${resourceId}`, 'Docs API');
     await page.getByRole('button', { name: 'Delete scope write:docs' }).click();
