@@ -10,6 +10,7 @@ import { isStorableText } from '../db/text.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
 import { oidcRoutes } from '../oidc/provider.ts';
 import { accountPage } from '../pages/account.page.ts';
+import { revokeAccessPage } from '../pages/revoke-access.page.ts';
 import { pageContext } from '../pages/page-context.ts';
 import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { findUserById } from '../users/user.repository.ts';
@@ -63,7 +64,7 @@ export function accountRoutes(deps: AccountDeps): Router {
     const revoked = typeof ctx.query.revoked === 'string' && isStorableText(ctx.query.revoked)
       ? await findApplication(deps.db, ctx.query.revoked) : undefined;
     sendPage(ctx, accountPage({
-      t, locale, brand, user, apps, csrf: deps.csrf.issue(csrfSubject(current)),
+      t, locale, brand, user, apps,
       notice: revoked ? t('account.revoked', { app: revoked.display_name ?? revoked.name }) : undefined,
     }));
   });
@@ -120,6 +121,17 @@ export function accountRoutes(deps: AccountDeps): Router {
       ...(current ? { id_token_hint: current.idt } : {}),
     }).toString();
     ctx.redirect(url.toString());
+  });
+
+  // Revoke access asks first: what the app loses, then the form that revokes it.
+  router.get('/apps/:clientId/revoke', async function confirmRevokeApp(ctx) {
+    const current = session(ctx);
+    const user = current && await findUserById(deps.db, current.sub);
+    if (!current || !user || user.suspended) return ctx.redirect('/account/login');
+    const { locale, t, brand } = accountPageContext(ctx);
+    const app = (await connectedApps(deps.db, user.id, { t, locale })).find((a) => a.clientId === ctx.params.clientId);
+    if (!app) return ctx.redirect('/account');
+    sendPage(ctx, revokeAccessPage({ t, locale, brand, app, csrf: deps.csrf.issue(csrfSubject(current)) }));
   });
 
   router.post('/apps/:clientId/revoke', form, async function revokeApp(ctx) {

@@ -216,6 +216,13 @@ export interface SetupTokensTable {
   created_at: Timestamp;
 }
 
+/** One-time tickets that sign the first admin in right after setup; only the SHA-256 of the ticket is kept. */
+export interface SetupSignInsTable {
+  ticket_hash: string;
+  user_id: string;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   applications: ApplicationsTable;
@@ -232,6 +239,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   sign_in_settings: SignInSettingsTable;
   setup_tokens: SetupTokensTable;
+  setup_sign_ins: SetupSignInsTable;
   throttle_blocks: ThrottleBlocksTable;
 }
 

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { errors, type InteractionResults, type Provider } from 'oidc-provider';
+import { consoleClientId } from '../apps/built-in.ts';
 import { isThirdParty } from '../apps/third-party.ts';
 import type { Application } from '../db/tables.ts';
 import { requestOrigin } from '../http/request-origin.ts';
@@ -14,6 +15,7 @@ import { signUpPage } from '../pages/sign-up.page.ts';
 import { readNewAccountForm } from '../users/new-account-form.ts';
 import { consentGroups, describeDestination } from './consent.ts';
 import { consentAutomatically, permissionsToAsk, recordConsent } from './consent.service.ts';
+import { redeemSetupSignIn, setupSignInCookie } from './setup-sign-in.service.ts';
 import { signInWithPassword } from './sign-in.service.ts';
 import { signUp } from './sign-up.service.ts';
 import type { Directory } from '../cache/directory.ts';
@@ -124,6 +126,18 @@ async function submittedForm(ctx: Context, deps: InteractionDeps, prompts: strin
   return { details, body, page };
 }
 
+/** The first admin, just created by the setup form in this browser, is signed in to the console without the form. */
+async function signInAfterSetup(ctx: Context, deps: InteractionDeps, details: Details): Promise<boolean> {
+  const ticket = ctx.cookies.get(setupSignInCookie);
+  if (!ticket || clientIdOf(details) !== consoleClientId) return false;
+  ctx.cookies.set(setupSignInCookie, null, { path: '/interaction', httpOnly: true, sameSite: 'strict', secure: ctx.secure, overwrite: true });
+  const userId = await redeemSetupSignIn(deps.db, ticket, clientIdOf(details), requestOrigin(ctx));
+  if (!userId) return false;
+  deps.devices.remember(ctx, userId);
+  await finish(ctx, deps, { login: { accountId: userId, amr: ['pwd'] } });
+  return true;
+}
+
 export function interactionRoutes(deps: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
@@ -132,7 +146,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const details = await loadInteraction(ctx, deps);
     const page = interactionPage(ctx, details);
     if (!details) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
-    if (details.prompt.name === 'login') return renderSignIn(ctx, deps, details);
+    if (details.prompt.name === 'login') return (await signInAfterSetup(ctx, deps, details)) || renderSignIn(ctx, deps, details);
     if (details.prompt.name !== 'consent' || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.generic'), 400);
     const app = await deps.directory.application(clientIdOf(details));
     if (!app) return sendErrorPage(ctx, page, page.t('error.expired'), 400);

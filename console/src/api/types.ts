@@ -4,6 +4,8 @@ import type { guideSchema } from '../../../src/apps/guide/guide.schema.ts';
 import type {
   applicationSchema, createdApplicationSchema, createdSecretSchema, endpointsSchema, secretSchema,
 } from '../../../src/management/applications/application.schema.ts';
+import type { AuditEventType } from '../../../src/audit/audit.repository.ts';
+import type { auditEventSchema } from '../../../src/management/audit/audit.schema.ts';
 import type { pageSchema } from '../../../src/management/common.schema.ts';
 import type { userGrantSchema } from '../../../src/management/grants/grant.schema.ts';
 import type { lockoutSchema } from '../../../src/management/lockouts/lockout.schema.ts';
@@ -51,3 +53,6 @@ export type UserRole = Api<typeof userRoleSchema>;
 export type RoleMember = Api<typeof roleMemberSchema>;
 
 export type SignInExperience = Api<typeof signInExperienceSchema>;
+
+export type AuditEvent = Api<typeof auditEventSchema>;
+export type { AuditEventType };

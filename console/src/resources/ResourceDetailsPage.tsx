@@ -3,8 +3,10 @@ import { ApiError, errorMessage } from '../api/client.ts';
 import type { ApiResource, ResourceScope } from '../api/types.ts';
 import { useApi } from '../auth/session.tsx';
 import { Link, navigate } from '../router.tsx';
-import { Dialog } from '../ui/dialog.tsx';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
+import { DangerAction, DangerZone } from '../ui/danger-zone.tsx';
 import { TextField } from '../ui/fields.tsx';
+import { PageHeader } from '../ui/page-header.tsx';
 import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
 import { useLoad } from '../ui/use-load.ts';
@@ -23,6 +25,7 @@ export function ResourceDetailsPage({ id }: { id: string }) {
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<ResourceScope>();
   const [deleting, setDeleting] = useState(false);
+  const [deletingScope, setDeletingScope] = useState<ResourceScope>();
   const [name, setName] = useState<string>();
   const [ttl, setTtl] = useState<string>();
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -49,31 +52,20 @@ export function ResourceDetailsPage({ id }: { id: string }) {
     }
   };
   const removeScope = async (scope: ResourceScope) => {
-    try {
-      await api('DELETE', `${path}/scopes/${encodeURIComponent(scope.id)}`);
-      resource.reload();
-      toast(`Scope ${scope.name} deleted`);
-    } catch (e) {
-      toast(errorMessage(e), 'error');
-    }
+    await api('DELETE', `${path}/scopes/${encodeURIComponent(scope.id)}`);
+    resource.reload();
+    toast(`Scope ${scope.name} deleted`);
   };
   const remove = async () => {
-    try {
-      await api('DELETE', path);
-      toast(`${current.name} deleted`);
-      navigate('/resources', { force: true });
-    } catch (e) {
-      toast(errorMessage(e), 'error');
-    }
+    await api('DELETE', path);
+    toast(`${current.name} deleted`);
+    navigate('/resources', { force: true });
   };
 
   return (
     <section aria-labelledby="resource-title">
       <p><Link to="/resources">← API resources</Link></p>
-      <div className="page-header">
-        <h1 id="resource-title">{current.name}</h1>
-        <button type="button" className="danger" onClick={() => setDeleting(true)}>Delete API resource</button>
-      </div>
+      <PageHeader id="resource-title" title={current.name} />
       <form className="card" onSubmit={save} noValidate aria-labelledby="resource-general">
         <h2 id="resource-general">General</h2>
         <CopyField label="API identifier" value={current.indicator} />
@@ -101,7 +93,7 @@ export function ResourceDetailsPage({ id }: { id: string }) {
                     <td>{translatedInto(s) || <span className="muted">—</span>}</td>
                     <td className="row-actions">
                       <button type="button" className="secondary small" aria-label={`Edit scope ${s.name}`} onClick={() => setEditing(s)}>Edit</button>
-                      <button type="button" className="secondary small" aria-label={`Delete scope ${s.name}`} onClick={() => removeScope(s)}>Delete</button>
+                      <button type="button" className="secondary small" aria-label={`Delete scope ${s.name}`} onClick={() => setDeletingScope(s)}>Delete</button>
                     </td>
                   </tr>
                 ))}
@@ -112,13 +104,20 @@ export function ResourceDetailsPage({ id }: { id: string }) {
       </section>
       <ScopeDialog open={adding} onClose={() => setAdding(false)} path={`${path}/scopes`} onSaved={resource.reload} />
       <ScopeDialog open={editing !== undefined} onClose={() => setEditing(undefined)} path={`${path}/scopes`} scope={editing} onSaved={resource.reload} />
-      <Dialog title="Delete API resource" open={deleting} onClose={() => setDeleting(false)}>
+      <DangerZone>
+        <DangerAction title="Delete this API resource" action={<button type="button" className="danger" onClick={() => setDeleting(true)}>Delete API resource</button>}>
+          Its scopes are removed from every role and app, and no new token is issued for it. This cannot be undone.
+        </DangerAction>
+      </DangerZone>
+      <ConfirmDialog title="Delete scope" open={!!deletingScope} onClose={() => setDeletingScope(undefined)} onConfirm={() => removeScope(deletingScope!)} confirmLabel="Delete scope">
+        <p>
+          <strong className="mono">{deletingScope?.name}</strong> is removed from every role and app that has it: tokens issued
+          from now on leave it out. Tokens already issued keep it until they expire.
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog title="Delete API resource" open={deleting} onClose={() => setDeleting(false)} onConfirm={remove} confirmLabel="Delete">
         <p>Deleting <strong>{current.name}</strong> removes its scopes from every role and app. Tokens already issued for it stay valid until they expire.</p>
-        <div className="dialog-actions">
-          <button type="button" className="secondary" onClick={() => setDeleting(false)}>Cancel</button>
-          <button type="button" className="danger" onClick={remove}>Delete</button>
-        </div>
-      </Dialog>
+      </ConfirmDialog>
     </section>
   );
 }
