@@ -168,7 +168,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
       },
     };
     if (!config.databaseUrl) cli = await listenForCli(config.dataDir, sesame);
-    logger.info({ issuer, port, database: config.databaseUrl ? 'postgresql' : 'embedded' }, 'sesame started');
+    logger.info({ issuer, host: config.host, port, database: config.databaseUrl ? 'postgresql' : 'embedded' }, 'sesame started');
     if (!options.worker) await announceSetupLink(db, issuer, config, logger, options.print);
     return sesame;
   } catch (error) {

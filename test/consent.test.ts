@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allow, authorizeUntilConsent, consentOptions, decide, giveRole } from './support/consent.ts';
+import { allow, authorizeUntilConsent, consentOptions, decide, giveRole, revokeOnAccountPage } from './support/consent.ts';
 import { authorizationRequest, exchangeCode, relyingParty, type RelyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { UserAgent } from './support/user-agent.ts';
@@ -120,8 +120,8 @@ describe('consent for a third-party app', () => {
     const account = await agent.follow(`${sesame.url}/account`);
     const page = await account.response.text();
     expect(page).toContain('Partner');
-    const form = /<form method="post" action="(\/account\/apps\/[^"]+\/revoke)">\s*<input type="hidden" name="csrf" value="([^"]+)">/.exec(page)!;
-    const revoked = await agent.follow(`${sesame.url}${form[1]}`, { form: { csrf: form[2]! } });
+    const { confirmation, revoked } = await revokeOnAccountPage(agent, sesame.url, page);
+    expect(confirmation).toContain('Revoke access of Partner?');
     expect(await revoked.response.text()).toContain('no longer has access');
 
     await expect(client.refreshTokenGrant(partner.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });

@@ -85,7 +85,7 @@ describe('the admin console', () => {
     });
   });
 
-  it('first run: the one-time setup link creates the first admin, who then signs in to the console', async () => {
+  it('first run: the one-time setup link creates the first admin, who is then signed in to the console', async () => {
     const setupUrl = /(\S+\/console\/setup\?token=\S+)/.exec(printed.join(''))?.[1];
     admin = { username: 'root-admin', password: 'a long admin passphrase' };
     console_ = await person({ viewport: { width: 1280, height: 900 } });
@@ -97,9 +97,14 @@ describe('the admin console', () => {
       await page.getByLabel('Email', { exact: true }).fill('root@example.com');
       await page.getByLabel('Password', { exact: true }).fill(admin.password);
       await screenshot(page, file, '01-setup');
+      // Creating the admin signs them in: the console opens without asking again for the password just chosen,
+      // and neither it nor anything else travels in a URL.
+      const urls: string[] = [];
+      page.on('request', (request) => urls.push(request.url()));
       await page.getByRole('button', { name: 'Create admin' }).click();
-      await page.waitForURL((url) => url.pathname.startsWith('/interaction/'));
-      await signInOnPage(page, { login: admin.username, password: admin.password });
+      await page.waitForURL((url) => url.pathname === '/console/applications');
+      expect(urls.filter((url) => new URL(url).pathname.endsWith('/login'))).toEqual([]);
+      expect(urls.filter((url) => url.includes(encodeURIComponent(admin.password)) || url.includes(admin.password))).toEqual([]);
 
       // The link worked once: opened again, it is refused.
       const again = await fetch(setupUrl);
@@ -127,9 +132,11 @@ describe('the admin console', () => {
     await screenshot(page, file, '03-create-third-party-native');
     await dialog.getByRole('button', { name: 'Create', exact: true }).click();
 
-    // Lands on the details page, Settings tab.
-    await page.waitForURL((url) => /^\/console\/applications\/[^/]+\/settings$/.test(url.pathname));
+    // Lands on the details page, Guide tab; the redirect URIs are set under Settings.
+    await page.waitForURL((url) => /^\/console\/applications\/[^/]+\/guide$/.test(url.pathname));
     await expect.poll(() => page.getByRole('heading', { name: 'Desktop Notes', level: 1 }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('tab', { name: 'Guide' }).getAttribute('aria-selected')).toBe('true');
+    await page.getByRole('tab', { name: 'Settings' }).click();
     await expect.poll(() => page.getByRole('tab', { name: 'Settings' }).getAttribute('aria-selected')).toBe('true');
 
     // Two redirect URIs, the second wrong at first: the server's message appears at that field.
@@ -149,13 +156,13 @@ describe('the admin console', () => {
     const stored = await sesame.sesame.db.selectFrom('applications').select(['redirect_uris', 'third_party', 'type']).where('id', '=', clientId).executeTakeFirstOrThrow();
     expect(stored).toMatchObject({ third_party: true, type: 'native', redirect_uris: ['http://127.0.0.1/callback', 'com.example.notes:/callback'] });
 
-    // Endpoints & credentials: the issuer, and the rest behind Show endpoint details.
+    // Endpoints & credentials: the issuer and the discovery URL, and the rest behind Show endpoint details.
     await page.getByRole('tab', { name: 'Endpoints & credentials' }).click();
     expect(await page.getByLabel('Client ID', { exact: true }).inputValue()).toBe(clientId);
     expect(await page.getByLabel('Issuer', { exact: true }).inputValue()).toBe(sesame.url);
+    expect(await page.getByLabel('Discovery endpoint', { exact: true }).inputValue()).toBe(`${sesame.url}/.well-known/openid-configuration`);
     expect(await page.getByLabel('Token endpoint', { exact: true }).count()).toBe(0);
     await page.getByRole('button', { name: 'Show endpoint details' }).click();
-    expect(await page.getByLabel('Discovery endpoint', { exact: true }).inputValue()).toBe(`${sesame.url}/.well-known/openid-configuration`);
     expect(await page.getByLabel('Token endpoint', { exact: true }).inputValue()).toMatch(/\/oidc\/token$/);
     await screenshot(page, file, '05-endpoints');
 
@@ -221,10 +228,11 @@ describe('the admin console', () => {
     await dialog.getByRole('radio', { name: 'Traditional web', exact: true }).check();
     await dialog.getByLabel('Application name').fill('Intranet');
     await dialog.getByRole('button', { name: 'Create', exact: true }).click();
-    await page.waitForURL((url) => /^\/console\/applications\/[^/]+\/settings$/.test(url.pathname));
+    await page.waitForURL((url) => /^\/console\/applications\/[^/]+\/guide$/.test(url.pathname));
     // The first secret arrives with the new app, once.
     await expect.poll(() => page.getByText('Copy the client secret now.').count()).toBe(1);
     await page.getByRole('button', { name: 'I have saved it' }).click();
+    await page.getByRole('tab', { name: 'Settings' }).click();
 
     await page.getByLabel('Redirect URIs 1', { exact: true }).fill('https://intranet.example.com/callback');
     await page.getByRole('button', { name: 'Save changes' }).click();

@@ -130,8 +130,12 @@ describe.runIf(testDatabaseKind === 'postgres')('email off: DATABASE_URL without
   it('refuses to require a verified email, which nobody could then get', async () => {
     const refused = await api('PUT', '/api/sign-in-experience', { require_verified_email: true });
     expect(refused.status).toBe(409);
-    expect(refused.body).toMatchObject({ code: 'sign_in_experience.email_unavailable', errors: [{ pointer: '/require_verified_email' }] });
-    await cli.fails(/cannot be required while Sesame cannot send email/, 'sign-in-experience', 'set', '--require-verified-email', 'true');
+    expect(refused.body).toMatchObject({
+      code: 'sign_in_experience.email_unavailable',
+      detail: 'Require a verified email to sign in cannot be turned on while Sesame cannot send email: set SESAME_SMTP_URL first.',
+      errors: [{ pointer: '/require_verified_email', detail: expect.stringMatching(/^Require a verified email to sign in /) }],
+    });
+    await cli.fails(/--require-verified-email: Require a verified email to sign in cannot be turned on while Sesame cannot send email/, 'sign-in-experience', 'set', '--require-verified-email', 'true');
   });
 
   it('creates accounts unverified, says on /account that the address cannot be changed here, and refuses admin verification', async () => {

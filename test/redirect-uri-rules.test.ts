@@ -231,7 +231,7 @@ describe('hostile redirect URIs', () => {
       const error = await sesame.createApp({ name: 'Hostile', type, redirect_uris: [uri] }).then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(ServiceError);
       expect((error as ServiceError).code).toBe('application.invalid');
-      expect((error as ServiceError).message).toContain(`redirect URI ${shown(uri)}`);
+      expect((error as ServiceError).message).toContain(`Redirect URI ${shown(uri)}`);
       expect((error as ServiceError).message).toMatch(rule);
       expect((error as ServiceError).message).not.toMatch(/\p{C}/u);
     });

@@ -124,7 +124,7 @@ describe('sign-in-experience CLI', () => {
     const set = await runCommand(ctx(), 'sign-in-experience set', { 'product-name': 'Cli Corp', 'primary-color': '#00AA55', 'self-registration': 'true', 'default-language': 'ru' });
     expect(set).toMatchObject({ product_name: 'Cli Corp', primary_color: '#00aa55', self_registration: true, default_language: 'ru' });
     expect(await runCommand(ctx(), 'sign-in-experience show', {})).toEqual(set);
-    await expect(runCommand(ctx(), 'sign-in-experience set', { 'primary-color': 'green' })).rejects.toThrow(/primary_color/);
+    await expect(runCommand(ctx(), 'sign-in-experience set', { 'primary-color': 'green' })).rejects.toThrow(/--primary-color: Primary colour must/);
     await expect(runCommand(ctx(), 'sign-in-experience set', { 'self-registration': 'maybe' })).rejects.toThrow(/--self-registration must be true or false/);
     await runCommand(ctx(), 'sign-in-experience set', { 'product-name': 'Sesame', 'primary-color': '#4f46e5', 'self-registration': 'false', 'default-language': 'en' });
   });

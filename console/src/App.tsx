@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { ApplicationDetailsPage } from './applications/ApplicationDetailsPage.tsx';
 import { ApplicationsPage } from './applications/ApplicationsPage.tsx';
+import { AuditEventsPage } from './audit/AuditEventsPage.tsx';
 import { EmailDetailsPage } from './emails/EmailDetailsPage.tsx';
 import { EmailsPage } from './emails/EmailsPage.tsx';
 import { displayName } from './auth/auth.ts';
@@ -22,6 +23,7 @@ const sections = [
   { path: '/roles', label: 'Roles' },
   { path: '/sign-in-experience', label: 'Sign-in experience' },
   { path: '/emails', label: 'Emails' },
+  { path: '/audit-events', label: 'Audit events' },
 ];
 
 function Redirect({ to }: { to: string }) {
@@ -43,6 +45,7 @@ function Page({ path }: { path: string }) {
   if (match('/sign-in-experience', path)) return <SignInExperiencePage />;
   if ((params = match('/emails/:id', path))) return <EmailDetailsPage key={params.id} id={params.id!} />;
   if (match('/emails', path)) return <EmailsPage />;
+  if (match('/audit-events', path)) return <AuditEventsPage />;
   return (
     <EmptyState title="This page does not exist">
       <Link to="/applications">Go to Applications</Link>

@@ -35,12 +35,12 @@ export async function renderAccountPage(ctx: Context, deps: AccountViewDeps, cur
   const { locale, t, brand } = accountPageContext(ctx);
   const csrf = deps.csrf.issue(accountCsrfSubject(current));
   const [apps, pendingEmail, notice] = await Promise.all([
-    connectedApps(deps.db, user.id, t),
+    connectedApps(deps.db, user.id, { t, locale }),
     findPendingEmailChange(deps.db, user.id),
     state.notice ?? noticeOf(ctx, deps.db, t, user),
   ]);
   sendPage(ctx, accountPage({
-    t, locale, brand, user, apps, csrf, notice,
+    t, locale, brand, user, apps, notice,
     sections: [accountCredentialsSection({
       t, csrf, email: user.email, emailVerified: user.email_verified, pendingEmail, canEmail: deps.canEmail,
       passwordError: state.passwordError, emailError: state.emailError, newEmail: state.newEmail,

@@ -7,8 +7,10 @@ import { requestOrigin } from '../http/request-origin.ts';
 import type { Db } from '../db/database.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
 import { oidcRoutes } from '../oidc/provider.ts';
-import { sendErrorPage } from '../pages/send-page.ts';
+import { revokeAccessPage } from '../pages/revoke-access.page.ts';
+import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { renderAccountPage } from './account-view.ts';
+import { connectedApps } from './connected-apps.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { accountClientId, accountClientSecret, accountRedirectUri } from './account-client.ts';
 import type { SignedValues } from '../secrets/signed-cookie.ts';
@@ -106,6 +108,17 @@ export function accountRoutes(deps: AccountDeps): Router {
       ...(current ? { id_token_hint: current.idt } : {}),
     }).toString();
     ctx.redirect(url.toString());
+  });
+
+  // Revoke access asks first: what the app loses, then the form that revokes it.
+  router.get('/apps/:clientId/revoke', async function confirmRevokeApp(ctx) {
+    const current = await session(ctx);
+    const user = current && await findUserById(deps.db, current.sub);
+    if (!current || !user || user.suspended) return ctx.redirect('/account/login');
+    const { locale, t, brand } = accountPageContext(ctx);
+    const app = (await connectedApps(deps.db, user.id, { t, locale })).find((a) => a.clientId === ctx.params.clientId);
+    if (!app) return ctx.redirect('/account');
+    sendPage(ctx, revokeAccessPage({ t, locale, brand, app, csrf: deps.csrf.issue(csrfSubject(current)) }));
   });
 
   router.post('/apps/:clientId/revoke', form, async function revokeApp(ctx) {

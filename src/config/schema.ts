@@ -38,8 +38,9 @@ const count = (fallback: number, what: string) =>
 export const settings = {
   port: setting('PORT', z.coerce.number().int().min(0).max(65535).default(3300)
     .describe('TCP port the HTTP server listens on. 0 picks a free port.')),
-  host: setting('HOST', z.string().min(1).default('0.0.0.0')
-    .describe('Address the HTTP server binds to.')),
+  /** Resolved once the whole config is read (see `configFromEnv`): it depends on the issuer. */
+  host: setting('HOST', z.string().min(1).optional()
+    .describe('Address the HTTP server binds to. Without it, Sesame listens on the loopback address (`127.0.0.1`, this machine only) while `SESAME_ISSUER` is unset or names a loopback host — the local trial — and on every address (`0.0.0.0`) once `SESAME_ISSUER` names a host other machines reach. Set `HOST=0.0.0.0` to reach a local trial from another machine or from outside a container.')),
   trustProxy: setting('SESAME_TRUST_PROXY', z.enum(['true', 'false']).default('false').transform((v) => v === 'true')
     .describe('Trust X-Forwarded-For from a reverse proxy in front of Sesame. (The scheme and host always come from `SESAME_ISSUER`, never from X-Forwarded-Proto or X-Forwarded-Host.) The client IP (for throttling and the audit trail) is then the address the nearest proxy appended, the last of X-Forwarded-For; without it, the address of the connection. Set it only when every request comes through that proxy, or clients could choose their IP.')),
   /** Issuer given explicitly, without a trailing slash; otherwise derived from the bound port once listening. */
@@ -126,16 +127,28 @@ export const configFromEnv = configSchema.transform((env, ctx): Config => {
     ctx.addIssue({ code: 'custom', path: [settings.workers.env], message: workers });
     return z.NEVER;
   }
-  return { ...config, workers };
+  return { ...config, workers, host: config.host ?? defaultHost(config.issuer) };
 });
 
 type Settings = SettingValues<typeof settings>;
 
 /** What the code reads: each setting under its key, with `workers` a number. */
-export type Config = Omit<Settings, 'workers'> & {
+export type Config = Omit<Settings, 'workers' | 'host'> & {
   /** Processes serving HTTP (`auto` resolved); more than one only with `databaseUrl`. */
   workers: number;
+  /** Address the HTTP server binds to (the default resolved). */
+  host: string;
 };
+
+/**
+ * Loopback unless the issuer says other machines reach Sesame: a trial on a laptop is not offered to the café's
+ * network, and a deployment (which has a public issuer) listens on every address as before.
+ */
+function defaultHost(issuer: string | undefined): string {
+  if (!issuer) return '127.0.0.1';
+  const { hostname } = new URL(issuer);
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname) ? '127.0.0.1' : '0.0.0.0';
+}
 
 /** `auto` is one worker per core, or the one process the embedded database allows; a number above 1 needs PostgreSQL. */
 function resolveWorkers(workers: number | 'auto', databaseUrl: string | undefined): number | string {

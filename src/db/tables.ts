@@ -7,6 +7,8 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 /** jsonb: read as a value, written as JSON text. */
 type Json<T> = ColumnType<T, string, string>;
 type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
+/** jsonb with a default: may be left out when inserting. */
+type DefaultedJson<T> = ColumnType<T, string | undefined, string>;
 
 export interface Address {
   formatted?: string;
@@ -131,6 +133,8 @@ export interface ApiResourceScopesTable {
   resource_id: string;
   name: string;
   description: Generated<string>;
+  /** The description by language (`{ "fr": "…" }`), for the languages Sesame's pages ship. */
+  description_translations: DefaultedJson<Record<string, string>>;
   created_at: Timestamp;
 }
 
@@ -214,6 +218,13 @@ export interface SetupTokensTable {
   created_at: Timestamp;
 }
 
+/** One-time tickets that sign the first admin in right after setup; only the SHA-256 of the ticket is kept. */
+export interface SetupSignInsTable {
+  ticket_hash: string;
+  user_id: string;
+  expires_at: Timestamp;
+}
+
 export type EmailStatus = 'pending' | 'sent' | 'failed' | 'outbox';
 
 /** A message Sesame sends, queued durably (src/email/): retried until sent, or kept as an outbox without SMTP. */
@@ -277,6 +288,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   sign_in_settings: SignInSettingsTable;
   setup_tokens: SetupTokensTable;
+  setup_sign_ins: SetupSignInsTable;
   throttle_blocks: ThrottleBlocksTable;
   emails: EmailsTable;
   email_tokens: EmailTokensTable;

@@ -4,7 +4,7 @@ import { openApiPath } from './openapi.ts';
 
 /** Problem codes callers may see, for the reference page (each problem's `type` links to its entry). */
 export const problemCodes: Record<string, string> = {
-  'request.invalid': 'The request does not fit the schema; `errors` names each field.',
+  'request.invalid': 'The request does not fit the schema; `errors` names each field by JSON Pointer, with a sentence that names it by its label and says what is wrong.',
   'request.malformed_json': 'The body is not valid JSON.',
   'request.too_large': 'The body is too large.',
   'request.too_deep': `The body nests objects or arrays more than ${maxRequestDepth} levels deep.`,

@@ -43,7 +43,7 @@ export interface ManagementDeps {
 export function managementOperations(deps: ManagementDeps): Route[] {
   const issuer = () => deps.providers.provider.issuer;
   return [
-    ...applicationRoutes({ db: deps.db, issuer }),
+    ...applicationRoutes({ db: deps.db, issuer, idTokenSigningAlg: () => deps.providers.idTokenSigningAlg }),
     ...permissionRoutes({ db: deps.db, issuer }),
     ...userRoutes({ db: deps.db }),
     ...grantRoutes({ db: deps.db }),

@@ -17,7 +17,6 @@ export interface AccountPageModel {
   locale: string;
   user: { username: string; name: string | null; email: string | null; email_verified?: boolean };
   apps: ConnectedApp[];
-  csrf: string;
   notice?: string;
   brand?: PageBrand;
   /** More sections after the profile (password and email, src/pages/account-credentials.page.ts). */
@@ -31,8 +30,8 @@ function appLogo(t: Translate, app: ConnectedApp) {
   });
 }
 
-/** The end user's own page: profile, and the third-party apps they let in, each revocable. */
-export function accountPage({ t, locale, user, apps, csrf, notice, brand, sections = [] }: AccountPageModel): string {
+/** The end user's own page: profile, and the third-party apps they let in, each revocable (after a confirmation page). */
+export function accountPage({ t, locale, user, apps, notice, brand, sections = [] }: AccountPageModel): string {
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long' });
   return layout({
     title: t('account.title'),
@@ -61,8 +60,7 @@ ${sections}
         ${app.grantedAt ? html`<p class="muted">${t('account.granted', { date: date.format(app.grantedAt) })}</p>` : ''}
         <p class="muted">${t('account.canAccess')}</p>
         <ul class="scopes">${app.permissions.map((p) => html`<li>${p}</li>`)}</ul>
-        <form method="post" action="/account/apps/${encodeURIComponent(app.clientId)}/revoke">
-          <input type="hidden" name="csrf" value="${csrf}">
+        <form method="get" action="/account/apps/${encodeURIComponent(app.clientId)}/revoke">
           <button type="submit" class="danger" aria-label="${t('account.revoke')}: ${app.name}">${t('account.revoke')}</button>
         </form>
       </div>

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { html, SafeHtml } from './html.ts';
+import { logoSources } from './logo-sources.ts';
 
 export const pageStyles = `
 :root{color-scheme:light dark;--bg:#f5f6f8;--card:#fff;--text:#1b1f24;--muted:#5b6471;--line:#d9dde3;--accent:#4f46e5;--accent-text:#fff;--danger:#b42318;--danger-bg:#fef3f2}
@@ -132,16 +133,14 @@ const styleHash = (styles: string) => `'sha256-${createHash('sha256').update(sty
  * The policy of every page Sesame renders: nothing loads but the inline stylesheets and images, and no
  * other site may frame it. There is no form-action: a signed-in form redirects on to the app.
  * A branded page also carries its accent stylesheet, allowed by its own hash.
- * Logos may be plain http on a loopback host (a developer's machine). The CSP host grammar has no IPv6
- * literals (browsers reject `http://[::1]:*` and log an error on every page), so only localhost and
- * 127.0.0.1 are listed, and a logo on http://[::1] is refused when it is set (src/apps/branding.service.ts).
+ * Logos come from where src/pages/logo-sources.ts says (plain http only on localhost and 127.0.0.1).
  */
 export function pageContentSecurityPolicyFor(brand?: PageBrand): string {
   const accent = brandStyles(brand);
   return [
     "default-src 'none'",
     `style-src ${styleHash(pageStyles)}${accent ? ` ${styleHash(accent)}` : ''}`,
-    "img-src 'self' https: data: http://localhost:* http://127.0.0.1:*",
+    `img-src ${logoSources.join(' ')}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join('; ');

@@ -10,6 +10,8 @@ import {
   allowedUserScopes, allowlistedResourceScopes, clearAllowlist, deleteAllowedResourceScope, deleteAllowedUserScope,
   insertAllowlistEntries, userDataScopes,
 } from './permission.repository.ts';
+import { fieldLabel } from '../validation/field-label.ts';
+import { parseInput, sentence } from '../validation/parse-input.ts';
 
 /**
  * What a third-party app may ask for: an allowlist of user data scopes and of API resource scopes. `openid`
@@ -21,16 +23,25 @@ export const alwaysAllowedScopes = ['openid', 'offline_access'] as const;
 
 /** A resource scope named by its resource's indicator and its name, or by its id. */
 export const resourceScopeRefSchema = z.union([
-  z.strictObject({ resource: z.string().min(1).max(2048).describe('The resource indicator'), scope: z.string().min(1).max(128).describe('The scope name') }),
-  z.strictObject({ scope_id: z.string().min(1).max(128) }),
-]);
+  z.strictObject({
+    resource: z.string().min(1).max(2048).meta({ title: 'Resource indicator', description: 'The resource indicator' }),
+    scope: z.string().min(1).max(128).meta({ title: 'Scope name', description: 'The scope name' }),
+  }),
+  z.strictObject({ scope_id: z.string().min(1).max(128).meta({ title: 'Scope ID' }) }),
+], { error: 'must name a scope by its resource indicator and scope name, or by its scope ID' }).meta({ title: 'API resource scope' });
 export type ResourceScopeRef = z.infer<typeof resourceScopeRefSchema>;
 
-export const userScopeSchema = z.enum([...userDataScopes, ...alwaysAllowedScopes]);
+export const userScopeSchema = z.enum([...userDataScopes, ...alwaysAllowedScopes]).meta({ title: 'User data scope' });
+
+/** The lists of an allowlist, labelled as the console shows them. */
+export const allowlistFields = {
+  user_scopes: z.array(userScopeSchema).max(20).meta({ title: 'User data scopes' }),
+  resource_scopes: z.array(resourceScopeRefSchema).max(500).meta({ title: 'API resource scopes' }),
+};
 
 export const allowlistSchema = z.object({
-  userScopes: z.array(userScopeSchema).max(20).default([]),
-  resourceScopes: z.array(resourceScopeRefSchema).max(500).default([]),
+  userScopes: allowlistFields.user_scopes.default([]),
+  resourceScopes: allowlistFields.resource_scopes.default([]),
 });
 export type AllowlistInput = z.input<typeof allowlistSchema>;
 
@@ -53,25 +64,26 @@ async function resolveResourceScopes(db: Db, issuer: string, refs: ResourceScope
   const byId = refs.flatMap((ref) => ('scope_id' in ref && isStorableText(ref.scope_id) ? [ref.scope_id] : []));
   const [named, identified] = await Promise.all([findScopesByIndicator(db, byIndicator), findScopesWithResource(db, byId)]);
   const management = managementApiIndicator(issuer);
+  const label = (i: number) => fieldLabel(allowlistFields.resource_scopes, [i]);
   const problems: FieldError[] = [];
   let reserved = false;
   const ids = refs.map((ref, i) => {
     if ('resource' in ref) {
       if (ref.resource === management || ref.resource.replace(/\/+$/, '') === management) {
         reserved = true;
-        problems.push({ pointer: pointer(i), detail: 'the Management API\'s scopes can never be granted to a third-party app' });
+        problems.push({ pointer: pointer(i), detail: sentence(label(i), 'is a Management API scope, which can never be granted to a third-party app') });
         return '';
       }
       const found = named.find((s) => s.indicator === ref.resource && s.name === ref.scope);
-      if (!found) problems.push({ pointer: pointer(i), detail: `no API resource ${JSON.stringify(ref.resource)} with a scope ${JSON.stringify(ref.scope)}` });
+      if (!found) problems.push({ pointer: pointer(i), detail: sentence(label(i), `names no registered scope: no API resource ${JSON.stringify(ref.resource)} has a scope ${JSON.stringify(ref.scope)}`) });
       return found?.id ?? '';
     }
     const found = identified.find((s) => s.id === ref.scope_id);
-    if (!found) problems.push({ pointer: pointer(i), detail: `no API resource scope with id ${JSON.stringify(ref.scope_id)}` });
+    if (!found) problems.push({ pointer: pointer(i), detail: sentence(label(i), `names no registered scope: no API resource scope has the ID ${JSON.stringify(ref.scope_id)}`) });
     return found?.id ?? '';
   });
   assertThat(!problems.length, () => new ServiceError(
-    reserved ? 'permission.reserved_scope' : 'permission.unknown_scope', problems.map((p) => p.detail).join('; '), 422, problems,
+    reserved ? 'permission.reserved_scope' : 'permission.unknown_scope', problems.map((p) => p.detail).join(' '), 422, problems,
   ));
   return [...new Set(ids)];
 }
@@ -80,7 +92,7 @@ const dataScopesOnly = (scopes: readonly string[]) => [...new Set(scopes.filter(
 
 /** Replaces the whole allowlist at once. */
 export async function setPermissions(db: Db, issuer: string, applicationId: string, input: AllowlistInput): Promise<Permissions> {
-  const data = allowlistSchema.parse(input);
+  const data = parseInput(allowlistSchema, input);
   await getThirdPartyApplication(db, applicationId, what);
   const scopeIds = await resolveResourceScopes(db, issuer, data.resourceScopes, (i) => `/resource_scopes/${i}`);
   await db.transaction().execute(async (trx) => {
@@ -92,7 +104,7 @@ export async function setPermissions(db: Db, issuer: string, applicationId: stri
 
 /** Adds entries to the allowlist; those already on it stay. */
 export async function addPermissions(db: Db, issuer: string, applicationId: string, input: AllowlistInput): Promise<Permissions> {
-  const data = allowlistSchema.parse(input);
+  const data = parseInput(allowlistSchema, input);
   await getThirdPartyApplication(db, applicationId, what);
   const scopeIds = await resolveResourceScopes(db, issuer, data.resourceScopes, (i) => `/resource_scopes/${i}`);
   await insertAllowlistEntries(db, applicationId, dataScopesOnly(data.userScopes), scopeIds);

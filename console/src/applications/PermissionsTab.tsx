@@ -3,6 +3,7 @@ import { errorMessage, query } from '../api/client.ts';
 import type { ApiResource, Application, Page, Permissions, UserDataScope } from '../api/types.ts';
 import { useApi } from '../auth/session.tsx';
 import { Link } from '../router.tsx';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
@@ -19,6 +20,7 @@ export function PermissionsTab({ app }: { app: Application }) {
   const permissions = useLoad(() => api<Permissions>('GET', path), [path]);
   const [adding, setAdding] = useState(false);
   const [busy, setBusy] = useState<string>();
+  const [removing, setRemoving] = useState<Permissions['resource_scopes'][number]>();
 
   const toggleUserScope = async (scope: UserDataScope, on: boolean) => {
     setBusy(scope);
@@ -104,7 +106,7 @@ export function PermissionsTab({ app }: { app: Application }) {
                     <td>{s.resource_name}<div className="muted small-text mono">{s.resource_indicator}</div></td>
                     <td>{s.description || <span className="muted">{s.name}</span>}</td>
                     <td>
-                      <button type="button" className="secondary small" disabled={busy === s.id} aria-label={`Remove ${s.name} of ${s.resource_name}`} onClick={() => removeResourceScope(s.id, s.name)}>Remove</button>
+                      <button type="button" className="secondary small" disabled={busy === s.id} aria-label={`Remove ${s.name} of ${s.resource_name}`} onClick={() => setRemoving(s)}>Remove</button>
                     </td>
                   </tr>
                 ))}
@@ -113,6 +115,12 @@ export function PermissionsTab({ app }: { app: Application }) {
           </div>
         )}
       </section>
+      <ConfirmDialog title="Remove permission" open={!!removing} onClose={() => setRemoving(undefined)} onConfirm={() => removeResourceScope(removing!.id, removing!.name)} confirmLabel="Remove permission">
+        <p>
+          {app.name} may no longer ask for <strong className="mono">{removing?.name}</strong> of {removing?.resource_name}: tokens
+          issued from now on leave it out.
+        </p>
+      </ConfirmDialog>
       <AddResourceScopesDialog
         open={adding}
         onClose={() => setAdding(false)}

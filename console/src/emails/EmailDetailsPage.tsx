@@ -4,6 +4,7 @@ import type { Email, EmailWithContent } from '../api/types.ts';
 import { formatDate } from '../applications/app-types.ts';
 import { useApi } from '../auth/session.tsx';
 import { Link } from '../router.tsx';
+import { PageHeader } from '../ui/page-header.tsx';
 import { ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
 import { useLoad } from '../ui/use-load.ts';
@@ -38,13 +39,13 @@ export function EmailDetailsPage({ id }: { id: string }) {
   return (
     <section aria-labelledby="email-title">
       <p><Link to="/emails">← Emails</Link></p>
-      <div className="page-header">
-        <div>
-          <h1 id="email-title">{current.subject}</h1>
-          <p className="badges"><StatusBadge status={current.status} /><span className="muted">{kindLabels[current.kind]}</span></p>
-        </div>
-        {current.status === 'failed' && <button type="button" className="secondary" disabled={busy} onClick={retry}>Send again</button>}
-      </div>
+      <PageHeader
+        id="email-title"
+        title={current.subject}
+        actions={current.status === 'failed' && <button type="button" className="secondary" disabled={busy} onClick={retry}>Send again</button>}
+      >
+        <p className="badges"><StatusBadge status={current.status} /><span className="muted">{kindLabels[current.kind]}</span></p>
+      </PageHeader>
       <div className="card">
         <dl className="details">
           <dt>To</dt><dd>{current.recipient}</dd>

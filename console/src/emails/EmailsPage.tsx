@@ -4,6 +4,7 @@ import type { Email, EmailDelivery, Page } from '../api/types.ts';
 import { formatDate } from '../applications/app-types.ts';
 import { useApi } from '../auth/session.tsx';
 import { Link, navigate, useQueryParam } from '../router.tsx';
+import { PageHeader } from '../ui/page-header.tsx';
 import { Pagination } from '../ui/pagination.tsx';
 import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
 import { useLoad } from '../ui/use-load.ts';
@@ -58,12 +59,9 @@ export function EmailsPage() {
   }, [status]);
   return (
     <section aria-labelledby="emails-title">
-      <div className="page-header">
-        <div>
-          <h1 id="emails-title">Emails</h1>
-          <p className="muted">Password resets, verification codes and security notices Sesame wrote to users.</p>
-        </div>
-      </div>
+      <PageHeader id="emails-title" title="Emails">
+        <p className="muted">Password resets, verification codes and security notices Sesame wrote to users.</p>
+      </PageHeader>
       {delivery.data && <DeliveryNotice delivery={delivery.data} />}
       <div className="toolbar">
         <div className="field">

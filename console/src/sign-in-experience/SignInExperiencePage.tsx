@@ -6,6 +6,8 @@ import { Checkbox, FormError, TextField } from '../ui/fields.tsx';
 import { ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
 import { useFormSubmit } from '../ui/use-form-submit.ts';
+import { PageHeader } from '../ui/page-header.tsx';
+import { usePreviewLogo } from '../ui/preview-logo.tsx';
 import { useLoad } from '../ui/use-load.ts';
 
 const languages = [
@@ -24,12 +26,9 @@ export function SignInExperiencePage() {
   const settings = useLoad(() => api<SignInExperience>('GET', '/sign-in-experience'), []);
   return (
     <section aria-labelledby="sie-title">
-      <div className="page-header">
-        <div>
-          <h1 id="sie-title">Sign-in experience</h1>
-          <p className="muted">What users see on Sesame’s sign-in, sign-up and consent pages.</p>
-        </div>
-      </div>
+      <PageHeader id="sie-title" title="Sign-in experience">
+        <p className="muted">What users see on Sesame’s sign-in, sign-up and consent pages.</p>
+      </PageHeader>
       {settings.loading && !settings.data ? <Loading /> : settings.error || !settings.data
         ? <ErrorState message={settings.error ?? ''} onRetry={settings.reload} />
         : <SignInExperienceForm saved={settings.data} onSaved={settings.set} />}
@@ -55,6 +54,7 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
   const dirty = JSON.stringify(form) !== JSON.stringify(initial);
   useUnsavedChangesGuard(dirty);
   const set = (key: keyof Form, value: string | boolean) => setForm((f) => ({ ...f, [key]: value }));
+  const { logo, note } = usePreviewLogo({ url: form.logo_url, letter: 'S', tileClass: 'cp-idp', page: 'sign-in page' });
   const submit = handle(async () => {
     const next = await api<SignInExperience>('PUT', '/sign-in-experience', {
       product_name: form.product_name.trim(),
@@ -101,7 +101,8 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
       <section className="card preview-card" aria-labelledby="sie-preview">
         <h2 id="sie-preview">Preview</h2>
         <div className="consent-preview" role="figure" aria-label="Sign-in page preview" style={{ ['--brand' as string]: form.primary_color }}>
-          <div className="cp-logos">{form.logo_url ? <img className="cp-logo" src={form.logo_url} alt="" referrerPolicy="no-referrer" /> : <span className="cp-logo cp-idp">S</span>}</div>
+          <div className="cp-logos">{logo}</div>
+          {note && <p className="cp-logo-note" role="note">{note}</p>}
           <p className="cp-title">{form.product_name || 'Sesame'}</p>
           <div className="cp-input">Username or email</div>
           <div className="cp-input">Password</div>

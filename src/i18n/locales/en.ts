@@ -136,6 +136,8 @@ export const en = {
   'account.canAccess': 'Can access:',
   'account.revoke': 'Revoke access',
   'account.revoked': '{app} no longer has access to your account.',
+  'account.revokeConfirm.title': 'Revoke access of {app}?',
+  'account.revokeConfirm.text': '{app} will no longer be able to use your account: it loses the access listed below, and it has to ask for your permission again to get it back.',
   'account.signOut': 'Sign out',
 } as const;
 

@@ -137,5 +137,7 @@ export const fr: Messages = {
   'account.canAccess': 'Peut accéder à :',
   'account.revoke': "Révoquer l'accès",
   'account.revoked': "{app} n'a plus accès à votre compte.",
+  'account.revokeConfirm.title': "Révoquer l'accès de {app} ?",
+  'account.revokeConfirm.text': '{app} ne pourra plus utiliser votre compte : elle perd les accès ci-dessous et devra vous redemander votre autorisation pour les retrouver.',
   'account.signOut': 'Se déconnecter',
 };

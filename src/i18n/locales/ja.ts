@@ -137,5 +137,7 @@ export const ja: Messages = {
   'account.canAccess': 'アクセスできる情報：',
   'account.revoke': 'アクセスを取り消す',
   'account.revoked': '{app} はあなたのアカウントにアクセスできなくなりました。',
+  'account.revokeConfirm.title': '{app} のアクセスを取り消しますか？',
+  'account.revokeConfirm.text': '{app} はあなたのアカウントを使えなくなります。以下のアクセスは失われ、再び使うにはあなたの許可をもう一度求める必要があります。',
   'account.signOut': 'サインアウト',
 };

@@ -137,5 +137,7 @@ export const ko: Messages = {
   'account.canAccess': '접근 가능 항목:',
   'account.revoke': '접근 권한 취소',
   'account.revoked': '{app}은(는) 더 이상 계정에 접근할 수 없습니다.',
+  'account.revokeConfirm.title': '{app}의 접근 권한을 취소할까요?',
+  'account.revokeConfirm.text': '{app}은(는) 더 이상 계정을 사용할 수 없습니다. 아래 접근 권한을 잃으며, 다시 받으려면 권한을 다시 요청해야 합니다.',
   'account.signOut': '로그아웃',
 };

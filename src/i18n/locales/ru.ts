@@ -137,5 +137,7 @@ export const ru: Messages = {
   'account.canAccess': 'Имеет доступ к:',
   'account.revoke': 'Отозвать доступ',
   'account.revoked': 'У {app} больше нет доступа к вашей учётной записи.',
+  'account.revokeConfirm.title': 'Отозвать доступ у {app}?',
+  'account.revokeConfirm.text': '{app} больше не сможет пользоваться вашей учётной записью: приложение потеряет перечисленный ниже доступ и должно будет снова запросить ваше разрешение, чтобы его вернуть.',
   'account.signOut': 'Выйти',
 };

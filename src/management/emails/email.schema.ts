@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { emailKinds } from '../../email/email-kinds.ts';
 import type { EmailDeliveryStatus, EmailSummary } from '../../email/outbox.service.ts';
 import type { EmailContent } from '../../email/email-content.ts';
-import { pageQuery, pageSchema, timestamp } from '../common.schema.ts';
+import { idParam, pageQuery, pageSchema, timestamp } from '../common.schema.ts';
 
 /** Management API shapes of the messages Sesame sends (the outbox, and the queue of SMTP delivery). */
 
@@ -31,14 +31,14 @@ export const emailWithContentSchema = emailSchema.extend({
 }).meta({ id: 'EmailWithContent' });
 
 export const emailListQuery = z.object({
-  status: z.enum(statuses).optional(),
-  user_id: z.string().min(1).max(128).optional(),
+  status: z.enum(statuses).meta({ title: 'Status', description: 'Only the messages in this state' }).optional(),
+  user_id: idParam('User ID').optional(),
   ...pageQuery,
 });
 
 export const emailListSchema = z.object({ data: z.array(emailSchema), ...pageSchema });
 
-export const emailParams = z.object({ id: z.string().min(1).max(128) });
+export const emailParams = z.object({ id: idParam('Email ID') });
 
 export const emailDeliverySchema = z.object({
   delivery: z.enum(deliveries).describe('`smtp` (SESAME_SMTP_URL), `outbox` (no SMTP server, embedded database: messages are kept for admins to read) or `off` (no SMTP server with DATABASE_URL: password reset by email and email verification are unavailable)'),
