@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailTranslator } from '../src/email/email-i18n.ts';
+import { issueSetupSignIn } from '../src/interaction/setup-sign-in.service.ts';
 import { alertOf, noticeOf } from './support/account.ts';
 import { cliWith } from './support/cli.ts';
 import { allow, authorizeUntilConsent, isConsentPage } from './support/consent.ts';
@@ -244,6 +245,23 @@ describe('a verified email required before sign-in', () => {
     expect(done.response.status).toBe(200);
     expect(isConsentPage(consent)).toBe(true);
     expect(consent).toContain('zoe');
+  });
+
+  it('asks the code of the first admin, whom the setup form signs in to the console, as after a password', async () => {
+    const admin = await sesame.createUser({ username: 'wanda', email: 'wanda@example.com', password: 'a long passphrase', admin: true });
+    const agent = new UserAgent(sesame.url);
+    await agent.jar.setCookie(`sesame.setup_sign_in=${await issueSetupSignIn(sesame.sesame.db, admin.id)}; Path=/interaction`, `${sesame.url}/interaction`);
+    const consoleRp = await relyingParty(sesame, { clientId: 'sesame-console' }, `${sesame.url}/console/callback`);
+    const request = await authorizationRequest(consoleRp, { scope: 'openid profile management', resource: `${sesame.url}/api` });
+    const step = await agent.follow(request.url.toString());
+    expect(step.url).not.toContain('/console/callback');
+    const page = await step.response.text();
+    expect(page).toContain('<label for="code">Verification code</label>');
+    const form = parseForm(page, step.url);
+    const { url } = await agent.follow(form.action, { form: { ...form.fields, code: codeIn(await mail.next('wanda@example.com')) } });
+    expect(url.startsWith(`${sesame.url}/console/callback?`), url).toBe(true);
+    const tokens = await exchangeCode(consoleRp, request, new URL(url));
+    expect(tokens.claims()?.sub).toBe(admin.id);
   });
 
   it('tells an account without an email address to ask an admin', async () => {
