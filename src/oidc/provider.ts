@@ -18,6 +18,7 @@ import { renderLogoutSource, renderPostLogoutSuccess, renderProviderError } from
 import { managementTokenClaims, resourceIndicators } from './resources.ts';
 import { refuseUnsafeAuthorizationParams, refuseUnsafeQuery } from './unsafe-params.ts';
 import { clientAuthThrottle } from './client-auth-throttle.ts';
+import { jsonRevocationResponse } from './revocation-response.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
 
 export interface ProviderDeps {
@@ -173,6 +174,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   // Provider is a Koa application: its ctx.ip, like clientIp, takes only the nearest proxy's X-Forwarded-For entry.
   (provider as unknown as { maxIpsCount: number }).maxIpsCount = 1;
   provider.use(clientAuth.recordFailures);
+  provider.use(jsonRevocationResponse(oidcRoutes.revocation));
   provider.use(corsPreflightGuard(deps.directory, [oidcRoutes.token, oidcRoutes.userinfo, oidcRoutes.revocation, oidcRoutes.introspection]));
   const log = (event: string, level: 'error' | 'info') => (ctx: KoaContextWithOIDC | undefined, error: { name?: string; message?: string; error?: string; error_description?: string }) => {
     deps.logger[level]({
