@@ -111,6 +111,18 @@ function grantableScopes(deps: ResourceDeps, ctx: KoaContextWithOIDC, resource: 
   return resource.builtIn ? managementScopes(deps, ctx, resource, client) : registeredScopes(deps, ctx, resource, client);
 }
 
+/**
+ * Client credentials get the scopes asked for that the app may have, and the response names them when they are
+ * fewer (RFC 6749 §3.3, §5.1). When none of them is grantable the token would carry no scope, which a response
+ * cannot name, and which a client would read as all it asked for: the request is refused instead.
+ */
+function assertSomeScopeGranted(ctx: KoaContextWithOIDC, resource: ApiResource, grantable: string[]): void {
+  if (ctx.oidc.params?.grant_type !== 'client_credentials') return;
+  const asked = String(ctx.oidc.params.scope ?? '').split(' ').filter(Boolean);
+  if (!asked.length || asked.some((scope) => grantable.includes(scope))) return;
+  throw new errors.InvalidScope(`none of the requested scopes is granted to this app for ${resource.indicator}`, asked.join(' '));
+}
+
 /** oidc-provider's `features.resourceIndicators`, backed by the resources above. */
 export function resourceIndicators(deps: ResourceDeps): NonNullable<NonNullable<Configuration['features']>['resourceIndicators']> {
   return {
@@ -130,6 +142,7 @@ export function resourceIndicators(deps: ResourceDeps): NonNullable<NonNullable<
       const resource = await findApiResource(deps, indicator);
       if (!resource) throw new errors.InvalidTarget(`unknown resource indicator ${indicator}`);
       const scopes = await grantableScopes(deps, ctx, resource, client as unknown as SesameClient);
+      assertSomeScopeGranted(ctx, resource, scopes);
       return {
         scope: scopes.join(' '),
         audience: resource.indicator,
