@@ -193,7 +193,7 @@ describe('who may hold management access', () => {
       code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
     });
     const callback = await new UserAgent(sesame.url).authorize(url.toString(), { login: user.username, password: user.password });
-    return client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier });
+    return client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier }, { resource: `${sesame.url}/api` });
   }
 
   it('gives an admin signing in to a first-party app with management access a Management API token', async () => {

@@ -136,8 +136,14 @@ export function resourceIndicators(deps: ResourceDeps): NonNullable<NonNullable<
       }
       return undefined as unknown as string;
     },
-    // A code or refresh token granted for a resource yields tokens for that resource without repeating it.
-    useGrantedResource: async () => true,
+    /**
+     * Which token a code or refresh token gives when the token request names no `resource` (issue 12 §2). With
+     * `openid` granted: one for the userinfo endpoint, what every OpenID Connect library expects of the code
+     * (openid-client's fetchUserInfo, oidc-client-ts's loadUserInfo); the API's token comes from a token request that
+     * names the resource (RFC 8707 §2.2), the code's or any refresh. Without `openid`: the one resource granted.
+     * That is oidc-provider's own rule once this says false, and Logto's; a JWT for an API cannot be read at userinfo.
+     */
+    useGrantedResource: async () => false,
     async getResourceServerInfo(ctx, indicator, client) {
       const resource = await findApiResource(deps, indicator);
       if (!resource) throw new errors.InvalidTarget(`unknown resource indicator ${indicator}`);
