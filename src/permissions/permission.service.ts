@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { getApplication } from '../apps/app.service.ts';
 import { isThirdParty } from '../apps/third-party.ts';
 import type { Db } from '../db/database.ts';
-import type { Application } from '../db/tables.ts';
-import type { UserDataScope } from '../db/tables.ts';
+import type { Application, UserDataScope } from '../db/tables.ts';
 import { isStorableText } from '../db/text.ts';
 import { assertThat, ServiceError, type FieldError } from '../errors.ts';
 import { managementApiIndicator } from '../resources/management-api.ts';
@@ -66,12 +65,13 @@ export async function getPermissions(db: Db, applicationId: string): Promise<Per
 
 /** A machine-to-machine app acts for no user: any user scope on its list is refused, each by its place. */
 function assertNoUserScopesForMachine(application: Application, userScopes: readonly string[]): void {
-  if (!isMachine(application) || !userScopes.length) return;
-  const problems = userScopes.map((scope, i) => ({
-    pointer: `/user_scopes/${i}`,
-    detail: `a machine-to-machine app acts for no user, so it cannot be allowed the user scope ${JSON.stringify(scope)}; allow it API resource scopes instead`,
-  }));
-  throw new ServiceError('permission.m2m_user_scope', problems.map((p) => p.detail).join('; '), 422, problems);
+  assertThat(!isMachine(application) || !userScopes.length, () => {
+    const problems = userScopes.map((scope, i) => ({
+      pointer: `/user_scopes/${i}`,
+      detail: `a machine-to-machine app acts for no user, so it cannot be allowed the user scope ${JSON.stringify(scope)}; allow it API resource scopes instead`,
+    }));
+    return new ServiceError('permission.m2m_user_scope', problems.map((p) => p.detail).join('; '), 422, problems);
+  });
 }
 
 /** Resolves references to scope ids; fails with each reference that names no registered scope, or the Management API. */
