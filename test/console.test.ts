@@ -366,7 +366,7 @@ describe('the admin console', () => {
       if (stoppedAt?.startsWith(`${sesame.url}/console/callback?`)) return new URL(stoppedAt);
       throw error;
     });
-    const tokens = await exchangeCode(consoleClient, request, callback);
+    const tokens = await exchangeCode(consoleClient, request, callback, { resource: `${sesame.url}/api` });
     const response = await apiClient(sesame, tokens.access_token)('GET', '/api/applications');
     expect(response.status).toBe(403);
   });
