@@ -185,7 +185,7 @@ describe('consent in a browser', () => {
       expect(await permissionValues(page), 'write:notes is not on the allowlist').toEqual(['openid', `${api.indicator} read:notes`]);
       expect(await page.getByRole('group', { name: `Access to ${api.name}` }).getByRole('checkbox', { name: 'Can read notes' }).isChecked()).toBe(true);
       await authorizeButton(page).click();
-      const granted = await exchangeCode(partner, more, await app.next());
+      const granted = await exchangeCode(partner, more, await app.next(), { resource: api.indicator });
       const access = decodeJwt(granted.access_token);
       expect(access.aud).toBe(api.indicator);
       expect(access.scope).toBe('read:notes');

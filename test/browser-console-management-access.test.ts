@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './support/browser.ts';
-import { openConsolePage, patiently, requireConsoleBuild, signedInAdmin, toast, type ConsoleAdmin } from './support/console.ts';
+import { openConsolePage, patiently, requireConsoleBuild, saveWith, signedInAdmin, toast, type ConsoleAdmin } from './support/console.ts';
 import { apiClient, clientCredentials } from './support/management.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 
@@ -47,8 +47,7 @@ describe('Management API access in an app’s settings', () => {
     expect(explanation).toContain('scope management');
     expect(explanation).toMatch(/do everything an admin can/);
     await toggle.check();
-    await page.getByRole('button', { name: 'Save changes' }).click();
-    await toast(page, 'Settings saved');
+    await saveWith(page, 'Save changes', 'Settings saved');
     expect(await managementAccessOf(app.clientId)).toBe(true);
     await screenshot(page, file, '01-m2m-management-access');
 
@@ -58,8 +57,7 @@ describe('Management API access in an app’s settings', () => {
     expect((await api('GET', '/api/applications')).status).toBe(200);
 
     await toggle.uncheck();
-    await page.getByRole('button', { name: 'Save changes' }).click();
-    await toast(page, 'Settings saved');
+    await saveWith(page, 'Save changes', 'Settings saved');
     expect(await managementAccessOf(app.clientId)).toBe(false);
     expect((await api('GET', '/api/applications')).status).toBe(403);
   });
@@ -70,8 +68,7 @@ describe('Management API access in an app’s settings', () => {
     await openConsolePage(page, sesame, `/applications/${own.clientId}/settings`, 'Ops dashboard');
     expect(await page.getByRole('region', { name: 'Management API' }).textContent()).toMatch(/Admins who sign in to this app get access tokens for Sesame’s Management API.*Other users never get one/);
     await page.getByRole('checkbox', { name: 'Management API access' }).check();
-    await page.getByRole('button', { name: 'Save changes' }).click();
-    await toast(page, 'Settings saved');
+    await saveWith(page, 'Save changes', 'Settings saved');
     expect(await managementAccessOf(own.clientId)).toBe(true);
 
     const partner = await sesame.createApp({ name: 'Partner app', type: 'spa', third_party: true, redirect_uris: ['https://partner.example.com/cb'] });
@@ -81,8 +78,7 @@ describe('Management API access in an app’s settings', () => {
     expect(await page.getByRole('region', { name: 'Management API' }).count()).toBe(0);
     // Saving a third-party app's settings sends no management access at all.
     await page.getByLabel('Description').fill('A partner');
-    await page.getByRole('button', { name: 'Save changes' }).click();
-    await toast(page, 'Settings saved');
+    await saveWith(page, 'Save changes', 'Settings saved');
     expect(await managementAccessOf(partner.clientId)).toBe(false);
   });
 });

@@ -50,13 +50,13 @@ describe('consent for a third-party app', () => {
     expect(step.consent.page).toContain('partner.example.com');
 
     const callback = await decide(agent, step.consent, ['profile', 'offline_access', `${api.indicator} read:messages`]);
-    const tokens = await exchangeCode(partner, request, callback);
+    const tokens = await exchangeCode(partner, request, callback, { resource: api.indicator });
     expect(tokens.refresh_token, 'offline_access ticked on the consent screen gives a refresh token').toBeTruthy();
     const access = decodeJwt(tokens.access_token);
     expect(access.aud).toBe(api.indicator);
     expect(String(access.scope).split(' ')).toEqual(['read:messages']);
 
-    const refreshed = await client.refreshTokenGrant(partner.config, tokens.refresh_token!);
+    const refreshed = await client.refreshTokenGrant(partner.config, tokens.refresh_token!, { resource: api.indicator });
     expect(decodeJwt(refreshed.access_token).scope).toBe('read:messages');
 
     // Remembered consent: no screen for what was granted, and userinfo holds no email, which was unticked.

@@ -4,6 +4,7 @@ import * as client from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { launchBrowser, loopbackListener, newPerson, screenshot, signInOnPage } from './support/browser.ts';
+import { saveWith } from './support/console.ts';
 import { apiClient } from './support/management.ts';
 import { authorizationRequest, exchangeCode, relyingParty, signIn } from './support/relying-party.ts';
 import { captureLogs, startTestSesame, type TestSesame } from './support/sesame.ts';
@@ -148,8 +149,7 @@ describe('the admin console', () => {
     expect(await page.getByLabel('Redirect URIs 1', { exact: true }).getAttribute('aria-invalid')).toBeNull();
     await screenshot(page, file, '04-redirect-uri-error');
     await page.getByLabel('Redirect URIs 2', { exact: true }).fill('com.example.notes:/callback');
-    await page.getByRole('button', { name: 'Save changes' }).click();
-    await toast(page, 'Settings saved');
+    await saveWith(page, 'Save changes', 'Settings saved');
     expect(await page.getByLabel('Redirect URIs 2', { exact: true }).getAttribute('aria-invalid')).toBeNull();
 
     const clientId = decodeURIComponent(new URL(page.url()).pathname.split('/')[3]!);
@@ -235,8 +235,7 @@ describe('the admin console', () => {
     await page.getByRole('tab', { name: 'Settings' }).click();
 
     await page.getByLabel('Redirect URIs 1', { exact: true }).fill('https://intranet.example.com/callback');
-    await page.getByRole('button', { name: 'Save changes' }).click();
-    await toast(page, 'Settings saved');
+    await saveWith(page, 'Save changes', 'Settings saved');
 
     await page.getByRole('tab', { name: 'Endpoints & credentials' }).click();
     const clientId = await page.getByLabel('Client ID', { exact: true }).inputValue();
@@ -367,7 +366,7 @@ describe('the admin console', () => {
       if (stoppedAt?.startsWith(`${sesame.url}/console/callback?`)) return new URL(stoppedAt);
       throw error;
     });
-    const tokens = await exchangeCode(consoleClient, request, callback);
+    const tokens = await exchangeCode(consoleClient, request, callback, { resource: `${sesame.url}/api` });
     const response = await apiClient(sesame, tokens.access_token)('GET', '/api/applications');
     expect(response.status).toBe(403);
   });

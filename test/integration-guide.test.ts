@@ -189,7 +189,8 @@ describe('the integration guide', () => {
       }
     }
     const express = findSample(await guideOf(web.id), 'node-express').files[0]!.code;
-    expect(express).toContain("routes: { callback: '/cb', postLogoutRedirect: 'https://x.example/cb?q=\\'${process.exit(9)}`\"$(id)&out' }");
+    // As stored: the canonical form redirect URIs are compared in, the quotes percent-encoded; the backtick and `${` stay, inert in single quotes.
+    expect(express).toContain("routes: { callback: '/cb', postLogoutRedirect: 'https://x.example/cb?q=%27${process.exit(9)}`%22$(id)&out' }");
     if (hasCommand('python3')) {
       const python = findSample(await guideOf(web.id), 'python-authlib').files[0]!;
       const dir = writeSample([python]);

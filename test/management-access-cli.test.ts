@@ -71,7 +71,10 @@ describe('apps', () => {
 
     const set = await json('apps', 'permissions', 'set', '--id', partner.clientId, '--user-scope', 'profile', '--user-scope', 'email',
       '--resource-scope', 'https://files.example.com#files.read');
-    expect(set).toEqual({ user_scopes: ['email', 'profile'], resource_scopes: [{ id: resource.scopes[0].id, resource: 'https://files.example.com', scope: 'files.read' }] });
+    expect(set).toEqual({
+      user_scopes: ['email', 'profile'], resource_scopes: [{ id: resource.scopes[0].id, resource: 'https://files.example.com', scope: 'files.read' }],
+      always_allowed: ['openid', 'offline_access'],
+    });
     const shown = await sesameCli('apps', 'permissions', 'show', '--id', partner.clientId);
     expect(shown.stdout).toMatch(/user data scopes: email profile/);
     expect(shown.stdout).toMatch(/https:\/\/files\.example\.com files\.read/);

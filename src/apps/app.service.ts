@@ -14,7 +14,7 @@ import {
   deleteApplicationRow, deleteSecretRow, findApplication, insertApplication, insertSecret, listSecretRows,
   queryApplications, updateApplicationRow, type ApplicationFilter,
 } from './app.repository.ts';
-import { corsOriginProblem, redirectUriProblem } from './redirect-uri.ts';
+import { canonicalUris, corsOriginProblem, redirectUriProblem } from './redirect-uri.ts';
 import { fieldLabel } from '../validation/field-label.ts';
 import { parseInput, sentence } from '../validation/parse-input.ts';
 
@@ -68,12 +68,30 @@ function assertValid(app: AppShape): void {
   assertThat(!problems.length, () => new ServiceError('application.invalid', problems.map((p) => p.detail).join(' '), 422, problems));
 }
 
+type UriLists = Partial<Pick<Application, 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins'>>;
+
+/**
+ * The lists as they are kept, once their entries passed the rules (whose messages name them where written): each
+ * URI once, redirect URIs in the canonical form they are compared in (apps/redirect-uri.ts). An origin that
+ * passed is already written as its URL parser reads it.
+ */
+function storedLists<T extends UriLists>(settings: T): T {
+  const { redirect_uris, post_logout_redirect_uris, cors_origins } = settings;
+  return {
+    ...settings,
+    ...(redirect_uris ? { redirect_uris: canonicalUris(redirect_uris) } : {}),
+    ...(post_logout_redirect_uris ? { post_logout_redirect_uris: canonicalUris(post_logout_redirect_uris) } : {}),
+    ...(cors_origins ? { cors_origins: [...new Set(cors_origins)] } : {}),
+  };
+}
+
 export async function createApplication(db: Db, input: NewApplicationInput): Promise<CreatedApplication> {
   const data = parseInput(newApplicationSchema, input);
   assertValid(data);
+  const stored = storedLists(data);
 
   return db.transaction().execute(async (trx) => {
-    const application = await insertApplication(trx, { id: newClientId(), ...toColumns(data), description: data.description ?? null });
+    const application = await insertApplication(trx, { id: newClientId(), ...toColumns(stored), description: data.description ?? null });
     if (!isConfidential(data.type)) return { application };
     const clientSecret = generateClientSecret();
     await insertSecret(trx, { id: newId('sec_'), applicationId: application.id, name: 'Default', value: clientSecret, expiresAt: null });
@@ -117,7 +135,7 @@ export async function updateApplication(db: Db, id: string, input: ApplicationCh
   assertValid({ ...current, ...defined });
 
   const update: ApplicationUpdate = {
-    ...toColumns(defined),
+    ...toColumns(storedLists(defined)),
     ...(defined.description !== undefined ? { description: defined.description || null } : {}),
   };
   const updated = await updateApplicationRow(db, id, update);

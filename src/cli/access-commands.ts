@@ -56,6 +56,7 @@ const roleSummary = (r: Role) => ({
 const permissionsSummary = (p: Permissions) => ({
   user_scopes: p.userScopes,
   resource_scopes: p.resourceScopes.map((s) => ({ id: s.id, resource: s.indicator, scope: s.name })),
+  always_allowed: p.alwaysAllowed,
 });
 
 const formatScope = (s: ReturnType<typeof scopeSummary>) => [
@@ -71,7 +72,9 @@ const formatResource = (r: ReturnType<typeof resourceSummary>) => [
 ].join('\n');
 
 const formatPermissions = (p: ReturnType<typeof permissionsSummary>) => [
-  `user data scopes: ${p.user_scopes.join(' ') || 'none'} (openid and offline_access are always allowed)`,
+  p.always_allowed.length
+    ? `user data scopes: ${p.user_scopes.join(' ') || 'none'} (${p.always_allowed.join(' and ')} are always allowed)`
+    : 'user data scopes: none (a machine-to-machine app acts for no user)',
   `API resource scopes: ${p.resource_scopes.length ? '' : 'none'}`,
   ...p.resource_scopes.map((s) => `  ${s.resource} ${s.scope}\t${s.id}`),
 ].join('\n');
@@ -271,7 +274,7 @@ export const accessCommands = {
   }),
 
   'apps permissions show': command({
-    summary: 'Show what a third-party app may request',
+    summary: 'Show what a third-party app may ask users for, or what an m2m app may obtain for itself',
     usage: 'apps permissions show --id CLIENT_ID',
     options: { id: { type: 'string' } },
     input: z.object({ id: id() }),
@@ -280,7 +283,7 @@ export const accessCommands = {
   }),
 
   'apps permissions set': command({
-    summary: "Replace a third-party app's allowlist (user data scopes; resource scopes as INDICATOR#SCOPE or by id)",
+    summary: "Replace a third-party or m2m app's allowlist (user data scopes, third-party apps only; resource scopes as INDICATOR#SCOPE or by id)",
     usage: 'apps permissions set --id CLIENT_ID [--user-scope profile|email|phone|address|roles]... [--resource-scope INDICATOR#SCOPE]... [--scope-id SCOPE_ID]...',
     options: {
       id: { type: 'string' }, 'user-scope': { type: 'string', multiple: true },

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { getThirdPartyApplication } from '../apps/third-party.ts';
+import { getApplication } from '../apps/app.service.ts';
+import { isThirdParty } from '../apps/third-party.ts';
 import type { Db } from '../db/database.ts';
-import type { UserDataScope } from '../db/tables.ts';
+import type { Application, UserDataScope } from '../db/tables.ts';
 import { isStorableText } from '../db/text.ts';
 import { assertThat, ServiceError, type FieldError } from '../errors.ts';
 import { managementApiIndicator } from '../resources/management-api.ts';
@@ -14,9 +15,11 @@ import { fieldLabel } from '../validation/field-label.ts';
 import { parseInput, sentence } from '../validation/parse-input.ts';
 
 /**
- * What a third-party app may ask for: an allowlist of user data scopes and of API resource scopes. `openid`
- * and `offline_access` are always allowed and need no entry. The Management API's own scope is never
- * grantable to a third-party app, so it cannot be put on the list.
+ * An app's allowlist (DESIGN.md §4). A third-party app's says what it may ask users for: user data scopes and API
+ * resource scopes; `openid` and `offline_access` are always allowed and need no entry. A machine-to-machine app's
+ * says which API resource scopes it may obtain for itself with client credentials; it acts for no user, so it has
+ * no user data scopes. A first-party interactive app has none: its users get resource scopes through their roles.
+ * The Management API's scope is never on a list (an m2m app gets it through its management access setting).
  */
 
 export const alwaysAllowedScopes = ['openid', 'offline_access'] as const;
@@ -48,18 +51,42 @@ export type AllowlistInput = z.input<typeof allowlistSchema>;
 export interface Permissions {
   userScopes: UserDataScope[];
   resourceScopes: Awaited<ReturnType<typeof allowlistedResourceScopes>>;
+  /** Scopes the app may request without an entry: none for an app that acts for no user. */
+  alwaysAllowed: string[];
 }
 
-const what = 'permissions';
+const isMachine = (app: Application) => app.type === 'm2m';
+
+/** The app, when it is one that has an allowlist: third-party or machine-to-machine. */
+async function getApplicationWithAllowlist(db: Db, id: string): Promise<Application> {
+  const application = await getApplication(db, id);
+  assertThat(isThirdParty(application) || isMachine(application), () => new ServiceError(
+    'application.not_third_party',
+    'only third-party apps and machine-to-machine apps have permissions; a first-party app is consented automatically, and its users get API resource scopes through their roles',
+    422,
+  ));
+  return application;
+}
 
 export async function getPermissions(db: Db, applicationId: string): Promise<Permissions> {
-  await getThirdPartyApplication(db, applicationId, what);
+  const application = await getApplicationWithAllowlist(db, applicationId);
   const [userScopes, resourceScopes] = await Promise.all([allowedUserScopes(db, applicationId), allowlistedResourceScopes(db, applicationId)]);
-  return { userScopes, resourceScopes };
+  return { userScopes, resourceScopes, alwaysAllowed: isMachine(application) ? [] : [...alwaysAllowedScopes] };
+}
+
+/** A machine-to-machine app acts for no user: any user scope on its list is refused, each by its place. */
+function assertNoUserScopesForMachine(application: Application, userScopes: readonly string[]): void {
+  assertThat(!isMachine(application) || !userScopes.length, () => {
+    const problems = userScopes.map((scope, i) => ({
+      pointer: `/user_scopes/${i}`,
+      detail: `a machine-to-machine app acts for no user, so it cannot be allowed the user scope ${JSON.stringify(scope)}; allow it API resource scopes instead`,
+    }));
+    return new ServiceError('permission.m2m_user_scope', problems.map((p) => p.detail).join('; '), 422, problems);
+  });
 }
 
 /** Resolves references to scope ids; fails with each reference that names no registered scope, or the Management API. */
-async function resolveResourceScopes(db: Db, issuer: string, refs: ResourceScopeRef[], pointer: (i: number) => string): Promise<string[]> {
+async function resolveResourceScopes(db: Db, issuer: string, application: Application, refs: ResourceScopeRef[], pointer: (i: number) => string): Promise<string[]> {
   const byIndicator = refs.flatMap((ref) => ('resource' in ref && isStorableText(ref.resource) && isStorableText(ref.scope) ? [{ indicator: ref.resource, scope: ref.scope }] : []));
   const byId = refs.flatMap((ref) => ('scope_id' in ref && isStorableText(ref.scope_id) ? [ref.scope_id] : []));
   const [named, identified] = await Promise.all([findScopesByIndicator(db, byIndicator), findScopesWithResource(db, byId)]);
@@ -71,7 +98,9 @@ async function resolveResourceScopes(db: Db, issuer: string, refs: ResourceScope
     if ('resource' in ref) {
       if (ref.resource === management || ref.resource.replace(/\/+$/, '') === management) {
         reserved = true;
-        problems.push({ pointer: pointer(i), detail: sentence(label(i), 'is a Management API scope, which can never be granted to a third-party app') });
+        problems.push({ pointer: pointer(i), detail: isMachine(application)
+          ? sentence(label(i), 'is the Management API\'s scope, which is not a permission: a machine-to-machine app gets it through its management access setting')
+          : sentence(label(i), 'is a Management API scope, which can never be granted to a third-party app') });
         return '';
       }
       const found = named.find((s) => s.indicator === ref.resource && s.name === ref.scope);
@@ -93,8 +122,9 @@ const dataScopesOnly = (scopes: readonly string[]) => [...new Set(scopes.filter(
 /** Replaces the whole allowlist at once. */
 export async function setPermissions(db: Db, issuer: string, applicationId: string, input: AllowlistInput): Promise<Permissions> {
   const data = parseInput(allowlistSchema, input);
-  await getThirdPartyApplication(db, applicationId, what);
-  const scopeIds = await resolveResourceScopes(db, issuer, data.resourceScopes, (i) => `/resource_scopes/${i}`);
+  const application = await getApplicationWithAllowlist(db, applicationId);
+  assertNoUserScopesForMachine(application, data.userScopes);
+  const scopeIds = await resolveResourceScopes(db, issuer, application, data.resourceScopes, (i) => `/resource_scopes/${i}`);
   await db.transaction().execute(async (trx) => {
     await clearAllowlist(trx, applicationId);
     await insertAllowlistEntries(trx, applicationId, dataScopesOnly(data.userScopes), scopeIds);
@@ -105,21 +135,22 @@ export async function setPermissions(db: Db, issuer: string, applicationId: stri
 /** Adds entries to the allowlist; those already on it stay. */
 export async function addPermissions(db: Db, issuer: string, applicationId: string, input: AllowlistInput): Promise<Permissions> {
   const data = parseInput(allowlistSchema, input);
-  await getThirdPartyApplication(db, applicationId, what);
-  const scopeIds = await resolveResourceScopes(db, issuer, data.resourceScopes, (i) => `/resource_scopes/${i}`);
+  const application = await getApplicationWithAllowlist(db, applicationId);
+  assertNoUserScopesForMachine(application, data.userScopes);
+  const scopeIds = await resolveResourceScopes(db, issuer, application, data.resourceScopes, (i) => `/resource_scopes/${i}`);
   await insertAllowlistEntries(db, applicationId, dataScopesOnly(data.userScopes), scopeIds);
   return getPermissions(db, applicationId);
 }
 
 export async function removeUserScopePermission(db: Db, applicationId: string, scope: string): Promise<void> {
-  await getThirdPartyApplication(db, applicationId, what);
+  await getApplicationWithAllowlist(db, applicationId);
   assertThat(await deleteAllowedUserScope(db, applicationId, scope), () => new ServiceError(
     'permission.not_found', `the app's allowlist has no user data scope ${JSON.stringify(scope)}`, 404,
   ));
 }
 
 export async function removeResourceScopePermission(db: Db, applicationId: string, scopeId: string): Promise<void> {
-  await getThirdPartyApplication(db, applicationId, what);
+  await getApplicationWithAllowlist(db, applicationId);
   assertThat(isStorableText(scopeId) && await deleteAllowedResourceScope(db, applicationId, scopeId), () => new ServiceError(
     'permission.not_found', `the app's allowlist has no API resource scope ${JSON.stringify(scopeId)}`, 404,
   ));

@@ -45,6 +45,18 @@ export async function openConsolePage(page: Page, sesame: TestSesame, consolePat
 }
 
 /** Waits for a toast (role status) saying `text`. */
+/**
+ * Presses a button that saves through the Management API and waits for that request's answer, then for the toast:
+ * a toast left over from an earlier save (they stay a few seconds) would otherwise pass for this one.
+ */
+export async function saveWith(page: Page, button: string, saved: string | RegExp): Promise<void> {
+  await Promise.all([
+    page.waitForResponse((response) => new URL(response.url()).pathname.startsWith('/api/') && response.request().method() !== 'GET'),
+    page.getByRole('button', { name: button }).click(),
+  ]);
+  await toast(page, saved);
+}
+
 export async function toast(page: Page, text: string | RegExp): Promise<void> {
   await expect.poll(() => page.getByRole('status').filter({ hasText: text }).count(), patiently).toBeGreaterThan(0);
 }

@@ -16,7 +16,7 @@ import { GuideTab } from './guide/GuideTab.tsx';
 import { PermissionsTab } from './PermissionsTab.tsx';
 import { SettingsTab } from './SettingsTab.tsx';
 
-/** One application: Settings, Endpoints & credentials, and for third-party apps Permissions and Branding. */
+/** One application: Settings, Endpoints & credentials, Permissions for third-party and m2m apps, Branding for third-party apps. */
 export function ApplicationDetailsPage({ id, tab }: { id: string; tab?: string }) {
   const api = useApi();
   const app = useLoad(() => api<Application>('GET', `/applications/${encodeURIComponent(id)}`), [id]);
@@ -38,7 +38,9 @@ export function ApplicationDetailsPage({ id, tab }: { id: string; tab?: string }
     { id: 'settings', label: 'Settings' },
     { id: 'guide', label: 'Guide' },
     { id: 'endpoints', label: 'Endpoints & credentials' },
-    ...(current.third_party ? [{ id: 'permissions', label: 'Permissions' }, { id: 'branding', label: 'Branding' }] : []),
+    // A machine-to-machine app has an allowlist too: the API resource scopes it may obtain for itself.
+    ...(current.third_party || current.type === 'm2m' ? [{ id: 'permissions', label: 'Permissions' }] : []),
+    ...(current.third_party ? [{ id: 'branding', label: 'Branding' }] : []),
   ];
   const selected = tabs.some((t) => t.id === tab) ? tab! : 'settings';
   const base = `/applications/${encodeURIComponent(current.id)}`;

@@ -38,7 +38,7 @@ export function groupResources(rows: readonly { indicator: string; resourceName:
 export function scopeNotes(app: Application, resources: GuideResource[], managementIndicator: string): string[] {
   const notes: string[] = [];
   if (app.type === 'm2m') {
-    notes.push('A machine-to-machine app acts for itself: it asks for API scopes with `grant_type=client_credentials`, naming the API with `resource`.');
+    notes.push('A machine-to-machine app acts for itself: it asks for API scopes with `grant_type=client_credentials`, naming the API with `resource` and the scopes it needs in `scope`. It gets those an admin allowed under Permissions, and the response\'s `scope` lists them; asking only for scopes that are not allowed fails with `invalid_scope`.');
     if (!resources.length) notes.push('No API is allowed for this app yet: an admin grants it API scopes (or Management API access), then its tokens carry them.');
     return notes;
   }
@@ -46,7 +46,8 @@ export function scopeNotes(app: Application, resources: GuideResource[], managem
     notes.push('Asking for an OpenID Connect scope that is not listed fails with `invalid_scope`; an admin allows more under Permissions. The user sees each one on the consent screen and may untick all but `openid`.');
   }
   if (resources.length) {
-    notes.push('For an API, add `resource=<indicator>` to the authorization request (RFC 8707) and its scopes to `scope`; its access token is a JWT (RFC 9068) whose `aud` is the indicator. A user gets only the API scopes a role gives them.');
+    notes.push('For an API, add `resource=<indicator>` to the authorization request (RFC 8707) and its scopes to `scope`. A user gets only the API scopes a role gives them.');
+    notes.push('The token endpoint decides which access token you get by the `resource` you send there. Without it: a token for the userinfo endpoint, what client libraries expect by default, so fetching userinfo just works. With `resource=<indicator>`: a JWT (RFC 9068) for that API, whose `aud` is the indicator and whose `scope` holds the API scopes granted (the ID token then carries the profile claims). With `offline_access`, the refresh token gives either at any time: refresh with `resource` for the API token, without it for a userinfo token. Without a refresh token, send `resource` at the code exchange and read the profile from the ID token.');
   }
   if (resources.some((r) => r.indicator === managementIndicator)) {
     notes.push('The Management API\'s `management` scope is given only to signed-in admins.');

@@ -6,27 +6,27 @@ import { brandingChangesSchema } from '../../apps/branding.service.ts';
 import { idParam } from '../common.schema.ts';
 import { scopeWithResourceSchema, toApiScopeWithResource } from '../resources/resource.schema.ts';
 
-/** Management API shapes of a third-party app's permissions (its allowlist) and consent-screen branding. */
+/** Management API shapes of an app's permissions (its allowlist) and a third-party app's consent-screen branding. */
 
 export const allowedResourceScopeSchema = scopeWithResourceSchema.meta({ id: 'AllowedResourceScope' });
 
 export const permissionsSchema = z.object({
   user_scopes: z.array(z.enum(userDataScopes)).describe('User data scopes the app may request'),
-  resource_scopes: z.array(allowedResourceScopeSchema).describe('API resource scopes the app may request (users get them only through a role)'),
-  always_allowed: z.array(z.string()).describe('Scopes every app may request without an entry'),
+  resource_scopes: z.array(allowedResourceScopeSchema).describe('API resource scopes the app may request: for a user, who gets them only through a role; or, for an m2m app, for itself'),
+  always_allowed: z.array(z.string()).describe('Scopes the app may request without an entry (none for an m2m app)'),
 }).meta({ id: 'ApplicationPermissions' });
 
 export function toApiPermissions(permissions: Permissions): z.input<typeof permissionsSchema> {
   return {
     user_scopes: permissions.userScopes,
     resource_scopes: permissions.resourceScopes.map(toApiScopeWithResource),
-    always_allowed: [...alwaysAllowedScopes],
+    always_allowed: permissions.alwaysAllowed,
   };
 }
 
 export const permissionsBody = z.strictObject({
   user_scopes: allowlistFields.user_scopes.default([])
-    .describe('profile, email, phone, address, roles; openid and offline_access are accepted and need no entry'),
+    .describe('profile, email, phone, address, roles; openid and offline_access are accepted and need no entry. None for an m2m app'),
   resource_scopes: allowlistFields.resource_scopes.default([])
     .describe('Each `{ "resource": indicator, "scope": name }` or `{ "scope_id": id }`'),
 });
