@@ -127,7 +127,8 @@ describe('first-run setup', () => {
     expect('callback' in signedIn, 'no sign-in page').toBe(true);
     const callback = (signedIn as { callback: URL }).callback;
     expect(callback.toString()).not.toContain(ticket);
-    const tokens = await exchangeCode(consoleClient, signedIn.request, callback);
+    // As the console asks for its token: the Management API's, named by `resource` at the token endpoint too.
+    const tokens = await exchangeCode(consoleClient, signedIn.request, callback, { resource: `${sesame.url}/api` });
     const admin = (await admins())[0]!;
     expect(tokens.claims()?.sub).toBe(admin.id);
     expect(tokens.scope?.split(' ')).toContain('management');
