@@ -37,7 +37,9 @@ describe('Management API access in an app’s settings', () => {
   it('an m2m app gets it from the toggle, with what it grants said, and loses it at once', async () => {
     const { page } = admin;
     const app = await sesame.createApp({ name: 'Nightly sync', type: 'm2m' }) as { clientId: string; clientSecret: string };
-    expect((await managementTokenFor(app)).body.scope ?? '').not.toContain('management');
+    // Without management access, client credentials for the Management API are refused (no token, RFC 6749 §5.2).
+    const refused = await managementTokenFor(app);
+    expect([refused.status, refused.body.error, refused.body.access_token]).toEqual([400, 'invalid_scope', undefined]);
 
     await openConsolePage(page, sesame, `/applications/${app.clientId}/settings`, 'Nightly sync');
     const toggle = page.getByRole('checkbox', { name: 'Management API access' });
