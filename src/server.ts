@@ -18,6 +18,7 @@ import { cachedSignInExperience } from './sign-in-experience/sign-in-experience.
 import { createDirectory, type Directory } from './cache/directory.ts';
 import { createDeviceCookies } from './throttle/device-cookie.ts';
 import { deleteEndedBlocks } from './throttle/throttle.repository.ts';
+import { deleteExpiredChallenges } from './passkeys/webauthn-challenge.repository.ts';
 import { Throttle } from './throttle/throttle.service.ts';
 
 export interface Sesame {
@@ -112,6 +113,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     timers.push(setInterval(() => {
       deleteExpiredModels(db).catch((error) => logger.error({ err: error }, 'expired artifact clean-up failed'));
       deleteEndedBlocks(db).catch((error) => logger.error({ err: error }, 'ended throttle blocks clean-up failed'));
+      deleteExpiredChallenges(db).catch((error) => logger.error({ err: error }, 'expired WebAuthn challenges clean-up failed'));
     }, 10 * 60 * 1000));
     for (const timer of timers) timer.unref();
 

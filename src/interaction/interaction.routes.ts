@@ -1,13 +1,10 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
-import { errors, type InteractionResults, type Provider } from 'oidc-provider';
 import { isThirdParty } from '../apps/third-party.ts';
 import type { Application } from '../db/tables.ts';
 import { requestOrigin } from '../http/request-origin.ts';
-import type { Db } from '../db/database.ts';
 import { consentPage } from '../pages/consent.page.ts';
-import { pageContext } from '../pages/page-context.ts';
 import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { signInPage } from '../pages/sign-in.page.ts';
 import { signUpPage } from '../pages/sign-up.page.ts';
@@ -16,54 +13,25 @@ import { consentGroups, describeDestination } from './consent.ts';
 import { consentAutomatically, permissionsToAsk, recordConsent } from './consent.service.ts';
 import { signInWithPassword } from './sign-in.service.ts';
 import { signUp } from './sign-up.service.ts';
-import type { Directory } from '../cache/directory.ts';
-import type { CsrfTokens } from './csrf.ts';
 import { setRetryAfter, tooManyAttempts } from '../pages/retry-after.ts';
-import type { DeviceCookies } from '../throttle/device-cookie.ts';
-import type { Throttle } from '../throttle/throttle.service.ts';
+import {
+  appName, clientIdOf, finish, interactionPage, loadInteraction, submittedForm, type Details, type InteractionDeps,
+} from './interaction-flow.ts';
+import { continueSignIn, interactionSubject, isStepUp, passkeySignIn, sessionMethods } from './second-factor.ts';
+import { secondFactorsEnabled } from '../mfa/mfa-policy.ts';
+import { authenticationOptions } from '../passkeys/passkey.service.ts';
 
-export interface InteractionDeps {
-  db: Db;
-  directory: Directory;
-  provider: () => Provider;
-  csrf: CsrfTokens;
-  throttle: Throttle;
-  devices: DeviceCookies;
-}
-
-type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
-
-/** The page's language and the sign-in experience it wears (loaded for /interaction in src/app.ts). */
-const interactionPage = (ctx: Context, details?: Details) => pageContext(ctx, details?.params.ui_locales);
-
-/** The interaction the browser's cookie names, if it is the one in the URL. */
-async function loadInteraction(ctx: Context, deps: InteractionDeps): Promise<Details | undefined> {
-  try {
-    const details = await deps.provider().interactionDetails(ctx.req, ctx.res);
-    return details.uid === ctx.params.uid ? details : undefined;
-  } catch (error) {
-    if (error instanceof errors.SessionNotFound) return undefined;
-    throw error;
-  }
-}
-
-async function finish(ctx: Context, deps: InteractionDeps, result: InteractionResults) {
-  const location = await deps.provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
-  ctx.status = 303;
-  ctx.redirect(location);
-}
-
-const clientIdOf = (details: Details) => String(details.params.client_id);
-
-async function appName(deps: InteractionDeps, details: Details): Promise<string> {
-  const app = await deps.directory.application(clientIdOf(details));
-  return app?.display_name ?? app?.name ?? clientIdOf(details);
-}
+export type { InteractionDeps };
 
 async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Details, form: { login?: string; error?: string; switching?: boolean } = {}, status = 200) {
   const { locale, t, brand } = interactionPage(ctx, details);
   const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 320) : undefined;
+  // Passkeys sign in without a password, unless second factors and passkeys are off.
+  const passkey = secondFactorsEnabled(brand.mfaPolicy)
+    ? { action: `/interaction/${details.uid}/passkey`, options: await authenticationOptions(deps, interactionSubject(details)) }
+    : undefined;
   sendPage(ctx, signInPage({
+    passkey,
     t, locale, brand,
     // Self-registration starts from the sign-in step, not from "Not you?" on the consent screen.
     signUpUrl: brand.selfRegistration && details.prompt.name === 'login' ? `/interaction/${details.uid}/sign-up` : undefined,
@@ -72,7 +40,7 @@ async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Detail
     appName: await appName(deps, details),
     login: form.login ?? (form.switching ? undefined : loginHint),
     error: form.error,
-  }), status);
+  }), status, { scripts: passkey !== undefined });
 }
 
 async function renderSignUp(ctx: Context, deps: InteractionDeps, details: Details, form: { username?: string; email?: string; error?: string } = {}, status = 200) {
@@ -108,22 +76,6 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
   }));
 }
 
-/** Reads the submitted form of an interaction that is at `prompt`, checking its CSRF token. */
-async function submittedForm(ctx: Context, deps: InteractionDeps, prompts: string[]) {
-  const details = await loadInteraction(ctx, deps);
-  const page = interactionPage(ctx, details);
-  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-  if (!details || !prompts.includes(details.prompt.name)) {
-    sendErrorPage(ctx, page, page.t('error.expired'), 400);
-    return undefined;
-  }
-  if (!deps.csrf.verify(details.uid, body.csrf)) {
-    sendErrorPage(ctx, page, page.t('error.forbidden'), 403);
-    return undefined;
-  }
-  return { details, body, page };
-}
-
 export function interactionRoutes(deps: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
@@ -132,6 +84,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const details = await loadInteraction(ctx, deps);
     const page = interactionPage(ctx, details);
     if (!details) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
+    // Signed in, but less strongly than the app asks (acr_values): the missing factor, not the password again.
+    if (isStepUp(details)) return continueSignIn(ctx, deps, details, { userId: details.session!.accountId, methods: sessionMethods(details) });
     if (details.prompt.name === 'login') return renderSignIn(ctx, deps, details);
     if (details.prompt.name !== 'consent' || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.generic'), 400);
     const app = await deps.directory.application(clientIdOf(details));
@@ -166,8 +120,16 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       return renderSignIn(ctx, deps, details, { login, switching, error: tooManyAttempts(t, result.retryAfter) }, 429);
     }
     if (result.outcome === 'failed') return renderSignIn(ctx, deps, details, { login, switching, error: t('signIn.failed') });
-    deps.devices.remember(ctx, result.userId);
-    await finish(ctx, deps, { login: { accountId: result.userId, amr: ['pwd'] } });
+    await continueSignIn(ctx, deps, details, { userId: result.userId, methods: ['pwd'] });
+  });
+
+  // *Sign in with a passkey*: a discoverable credential instead of a username and password.
+  router.post('/:uid/passkey', form, async function submitPasskeySignIn(ctx) {
+    const submitted = await submittedForm(ctx, deps, ['login', 'consent']);
+    if (!submitted) return;
+    const { details, body, page: { t } } = submitted;
+    const result = await passkeySignIn(ctx, deps, details, body.credential);
+    if (result.outcome === 'refused') return renderSignIn(ctx, deps, details, { switching: details.prompt.name === 'consent', error: t('passkey.refused') }, 400);
   });
 
   // Self-registration (when the sign-in experience allows it): a new account, signed in to the same app.
@@ -194,7 +156,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
     if (result.outcome === 'invalid') return renderSignUp(ctx, deps, details, { ...again, error }, 400);
     if (result.outcome === 'taken') return renderSignUp(ctx, deps, details, { ...again, error: t('signUp.taken') }, 409);
-    await finish(ctx, deps, { login: { accountId: result.userId, amr: ['pwd'] } });
+    await continueSignIn(ctx, deps, details, { userId: result.userId, methods: ['pwd'] });
   });
 
   router.post('/:uid/consent', form, async function submitConsent(ctx) {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { brandingUrlProblem } from '../apps/branding.service.ts';
 import type { Db } from '../db/database.ts';
 import { supportedLocales } from '../i18n/messages.ts';
+import { mfaPolicies, type MfaPolicy } from '../mfa/mfa-policy.ts';
 import { findSignInSettings, saveSignInSettings, type SignInSettingsRow } from './sign-in-experience.repository.ts';
 
 /**
@@ -17,6 +18,8 @@ export interface SignInExperience {
   primaryColor: string;
   defaultLanguage: string;
   selfRegistration: boolean;
+  /** Who must have a second factor (src/mfa/mfa-policy.ts). */
+  mfaPolicy: MfaPolicy;
   updatedAt: Date | null;
 }
 
@@ -29,6 +32,7 @@ export const defaultSignInExperience: SignInExperience = {
   primaryColor: defaultPrimaryColor,
   defaultLanguage: 'en',
   selfRegistration: false,
+  mfaPolicy: 'optional',
   updatedAt: null,
 };
 
@@ -51,6 +55,8 @@ export const signInExperienceChangesSchema = z.object({
   default_language: z.enum(supportedLocales as [string, ...string[]], { error: `must be one of ${supportedLocales.join(', ')}` })
     .describe('Language of the pages when neither `ui_locales` nor Accept-Language names a supported one').optional(),
   self_registration: z.boolean().describe('Whether the sign-in page offers *Create account*').optional(),
+  mfa_policy: z.enum(mfaPolicies, { error: `must be one of ${mfaPolicies.join(', ')}` })
+    .describe('Second factors and passkeys: `off` (neither offered nor asked), `optional` (people may add them; asked when they have one), `admins` (admins must set one up at their next sign-in), `everyone` (everyone must)').optional(),
 });
 export type SignInExperienceChanges = z.input<typeof signInExperienceChangesSchema>;
 
@@ -63,6 +69,7 @@ function fromRow(row: SignInSettingsRow | undefined): SignInExperience {
     primaryColor: row.primary_color,
     defaultLanguage: supportedLocales.includes(row.default_language) ? row.default_language : 'en',
     selfRegistration: row.self_registration,
+    mfaPolicy: row.mfa_policy,
     updatedAt: row.updated_at,
   };
 }

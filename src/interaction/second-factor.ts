@@ -1,0 +1,83 @@
+import type { Context } from 'koa';
+import { recordAuditEvent } from '../audit/audit.repository.ts';
+import { requestOrigin } from '../http/request-origin.ts';
+import { hasSecondFactor, listFactors } from '../mfa/factors.service.ts';
+import { mustHaveSecondFactor, secondFactorsEnabled } from '../mfa/mfa-policy.ts';
+import { asksForMultiFactor, strengthOf, type AuthMethod } from '../mfa/strength.ts';
+import { acrValuesUnmet } from '../oidc/interaction-policy.ts';
+import { sendErrorPage } from '../pages/send-page.ts';
+import { verifyPasskey } from '../passkeys/passkey.service.ts';
+import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
+import { findUserById } from '../users/user.repository.ts';
+import { clientIdOf, finish, interactionPage, type Details, type InteractionDeps } from './interaction-flow.ts';
+
+/**
+ * What follows a first factor: the second one when the person has one, setting one up when the policy or the app
+ * demands it and they have none, else the end of the sign-in. Every sign-in ends in `completeSignIn`, which
+ * records how strongly the person signed in (`amr`, `acr`) on the session.
+ */
+
+/** The WebAuthn challenge subject of an interaction: its challenges answer nothing else. */
+export const interactionSubject = (details: Details) => `interaction:${details.uid}`;
+
+/** The classes the app asked for with `acr_values`. */
+export const acrValuesOf = (details: Details): string[] =>
+  (typeof details.params.acr_values === 'string' ? details.params.acr_values.split(' ').filter(Boolean) : []);
+
+/** The login prompt is there only because the session is weaker than the app asks: add a factor, not sign in again. */
+export const isStepUp = (details: Details): boolean => details.prompt.name === 'login' && Boolean(details.session?.accountId)
+  && details.prompt.reasons.length > 0 && details.prompt.reasons.every((reason) => reason === acrValuesUnmet);
+
+const knownMethods = new Set<string>(['pwd', 'otp', 'hwk']);
+
+/** The factors the session's sign-in used, as a step-up starts from them. */
+export const sessionMethods = (details: Details): AuthMethod[] =>
+  ((details.session?.amr ?? []) as string[]).filter((m): m is AuthMethod => knownMethods.has(m));
+
+export const secondFactorUrl = (details: Details) => `/interaction/${details.uid}/second-factor`;
+export const setUpUrl = (details: Details) => `/interaction/${details.uid}/set-up`;
+
+export async function completeSignIn(ctx: Context, deps: InteractionDeps, details: Details, userId: string, methods: AuthMethod[], options: { userVerifiedKey?: boolean } = {}) {
+  const { amr, acr } = strengthOf(methods, options);
+  deps.steps.clear(ctx, details.uid);
+  deps.devices.remember(ctx, userId);
+  await recordAuditEvent(deps.db, { type: 'sign_in.succeeded', userId, clientId: clientIdOf(details), ...requestOrigin(ctx), details: { amr } });
+  await finish(ctx, deps, { login: { accountId: userId, amr, acr } });
+}
+
+/** After the first factor (`methods`, for `userId`): the next step, or the end of the sign-in. */
+export async function continueSignIn(ctx: Context, deps: InteractionDeps, details: Details, first: { userId: string; methods: AuthMethod[] }) {
+  const user = await findUserById(deps.db, first.userId);
+  const page = interactionPage(ctx, details);
+  if (!user || user.suspended) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
+  const policy = signInExperienceOf(ctx).mfaPolicy;
+  const demanded = asksForMultiFactor(acrValuesOf(details));
+  if (!secondFactorsEnabled(policy)) {
+    // Never a weaker sign-in than the app asked for: it is told that this cannot be done.
+    if (demanded) return finish(ctx, deps, { error: 'unmet_authentication_requirements', error_description: 'second factors are turned off on this server' });
+    return completeSignIn(ctx, deps, details, user.id, first.methods);
+  }
+  const has = hasSecondFactor(await listFactors(deps.db, user.id));
+  if (!has && !demanded && !mustHaveSecondFactor(policy, user)) return completeSignIn(ctx, deps, details, user.id, first.methods);
+  deps.steps.save(ctx, { uid: details.uid, userId: user.id, methods: first.methods });
+  ctx.status = 303;
+  ctx.redirect(has ? secondFactorUrl(details) : setUpUrl(details));
+}
+
+export type PasskeySignIn = { outcome: 'signed_in' } | { outcome: 'refused' };
+
+/** A passkey instead of a password: discoverable, and verifying its user (PIN or biometric), so it is two factors in one. */
+export async function passkeySignIn(ctx: Context, deps: InteractionDeps, details: Details, credential: unknown): Promise<PasskeySignIn> {
+  const enabled = secondFactorsEnabled(signInExperienceOf(ctx).mfaPolicy);
+  const proof = enabled ? await verifyPasskey(deps, credential, interactionSubject(details)) : undefined;
+  const user = proof && await findUserById(deps.db, proof.userId);
+  if (!proof || !user || user.suspended) {
+    await recordAuditEvent(deps.db, {
+      type: 'sign_in.failed', userId: user?.id, clientId: clientIdOf(details), ...requestOrigin(ctx),
+      details: { reason: !proof ? 'passkey_refused' : 'suspended', method: 'passkey' },
+    });
+    return { outcome: 'refused' };
+  }
+  await completeSignIn(ctx, deps, details, user.id, ['hwk'], { userVerifiedKey: proof.userVerified });
+  return { outcome: 'signed_in' };
+}
