@@ -164,7 +164,9 @@ export function createApp(appDeps: AppDeps): Koa {
   const routers = [operationsRoutes(deps), interactionRoutes(interaction), secondFactorRoutes(interaction), setUpSecondFactorRoutes(interaction)];
   routers.push(managementRoutes(deps));
   if (deps.consoleDir) routers.push(consoleRoutes({ ...deps, consoleDir: deps.consoleDir }));
-  routers.push(accountRoutes({ ...deps, cookies: createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1') }));
+  routers.push(accountRoutes({
+    ...deps, cookies: createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1'), mfaSecrets: interaction.mfaSecrets, relyingParty: interaction.relyingParty,
+  }));
   app.use(securityHeaders(deps.issuer).middleware);
   app.use(errorBoundary(deps.logger));
   app.use(brandedPages(deps.signInExperience, deps.logger));

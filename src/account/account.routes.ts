@@ -17,6 +17,10 @@ import { accountClientId, accountClientSecret, accountRedirectUri } from './acco
 import { connectedApps } from './connected-apps.ts';
 import type { SignedValues } from '../secrets/signed-cookie.ts';
 import { revokeAppAccess } from '../grants/grant.service.ts';
+import { accountFactorRoutes, accountSecurity, factorNotice } from './account-factors.routes.ts';
+import type { MfaSecrets } from '../mfa/mfa-secrets.ts';
+import type { RelyingParty } from '../passkeys/relying-party.ts';
+import type { Throttle } from '../throttle/throttle.service.ts';
 
 export interface AccountDeps {
   db: Db;
@@ -26,6 +30,10 @@ export interface AccountDeps {
   masterSecret: string;
   csrf: CsrfTokens;
   cookies: SignedValues;
+  /** Second factors and passkeys (src/account/account-factors.routes.ts). */
+  mfaSecrets: MfaSecrets;
+  relyingParty: RelyingParty;
+  throttle: Throttle;
 }
 
 interface AccountSession { sub: string; sid: string; idt: string }
@@ -44,12 +52,17 @@ function setCookie(ctx: Context, name: string, value: string | null, maxAge?: nu
 /** The account page is an app like any other: it signs the person in through Sesame's authorization endpoint. */
 export function accountRoutes(deps: AccountDeps): Router {
   const router = new Router({ prefix: '/account' });
-  const form = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   const jwks = createRemoteJWKSet(new URL(`${deps.internalUrl}${oidcRoutes.jwks}`));
   const session = (ctx: Context) => deps.cookies.verify<AccountSession>(ctx.cookies.get(sessionCookie));
   // The account page's forms are bound to its session, as an interaction's are to the interaction.
   const csrfSubject = (s: AccountSession) => `account:${s.sid}`;
   const clientCredentials = Buffer.from(`${accountClientId}:${accountClientSecret(deps.masterSecret)}`).toString('base64');
+  const factorDeps = {
+    db: deps.db, mfaSecrets: deps.mfaSecrets, relyingParty: deps.relyingParty, throttle: deps.throttle,
+    session, csrfSubject, issueCsrf: deps.csrf.issue, verifyCsrf: deps.csrf.verify,
+  };
+  accountFactorRoutes(router, factorDeps, form);
 
   router.get('/', async function showAccount(ctx) {
     const current = session(ctx);
@@ -58,14 +71,17 @@ export function accountRoutes(deps: AccountDeps): Router {
       setCookie(ctx, sessionCookie, null);
       return ctx.redirect('/account/login');
     }
-    const { locale, t, brand } = accountPageContext(ctx);
+    const page = accountPageContext(ctx);
+    const { locale, t, brand } = page;
     const apps = await connectedApps(deps.db, user.id, t);
     const revoked = typeof ctx.query.revoked === 'string' && isStorableText(ctx.query.revoked)
       ? await findApplication(deps.db, ctx.query.revoked) : undefined;
+    const csrf = deps.csrf.issue(csrfSubject(current));
+    const security = await accountSecurity(factorDeps, page, user, current, csrf);
     sendPage(ctx, accountPage({
-      t, locale, brand, user, apps, csrf: deps.csrf.issue(csrfSubject(current)),
-      notice: revoked ? t('account.revoked', { app: revoked.display_name ?? revoked.name }) : undefined,
-    }));
+      t, locale, brand, user, apps, csrf, security,
+      notice: revoked ? t('account.revoked', { app: revoked.display_name ?? revoked.name }) : factorNotice(page, ctx.query.notice),
+    }), 200, { scripts: security !== undefined });
   });
 
   router.get('/login', async function startSignIn(ctx) {

@@ -5,6 +5,7 @@ import { command, type Command, type CommandContext } from './command.ts';
 import { limit, offset, oneOf, yesNo } from './options.ts';
 import { fields, table } from './output.ts';
 import { signInExperienceCommands } from './sign-in-experience-commands.ts';
+import { mfaCommands } from './mfa-commands.ts';
 import {
   createApplication, createSecret, deleteApplication, deleteSecret, getApplication, listApplications, listSecrets,
   updateApplication,
@@ -326,6 +327,7 @@ export const commands = {
 
   ...accessCommands,
   ...signInExperienceCommands,
+  ...mfaCommands,
 } satisfies Record<string, Command<any>>;
 
 export type { Command, CommandContext };

@@ -1,6 +1,7 @@
 import type { Translate } from '../i18n/locale.ts';
-import { html } from './html.ts';
+import { html, type SafeHtml } from './html.ts';
 import { layout, type PageBrand } from './layout.ts';
+import { webauthnScripts } from './page-scripts.ts';
 import { logo } from './logo.ts';
 
 export interface ConnectedApp {
@@ -20,6 +21,8 @@ export interface AccountPageModel {
   csrf: string;
   notice?: string;
   brand?: PageBrand;
+  /** *Two-step verification* (src/pages/account-security.page.ts), unless second factors are off; it runs the WebAuthn scripts. */
+  security?: SafeHtml;
 }
 
 function appLogo(t: Translate, app: ConnectedApp) {
@@ -30,13 +33,14 @@ function appLogo(t: Translate, app: ConnectedApp) {
 }
 
 /** The end user's own page: profile, and the third-party apps they let in, each revocable. */
-export function accountPage({ t, locale, user, apps, csrf, notice, brand }: AccountPageModel): string {
+export function accountPage({ t, locale, user, apps, csrf, notice, brand, security }: AccountPageModel): string {
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long' });
   return layout({
     title: t('account.title'),
     lang: locale,
     wide: true,
     brand,
+    scripts: security ? webauthnScripts : [],
     body: html`
 <h1>${t('account.title')}</h1>
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
@@ -48,6 +52,7 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
     ${user.email ? html`<dt>${t('account.email')}</dt><dd>${user.email}</dd>` : ''}
   </dl>
 </section>
+${security}
 <section aria-labelledby="connected-apps">
   <h2 id="connected-apps">${t('account.connectedApps')}</h2>
   ${apps.length === 0 ? html`<p>${t('account.noApps')}</p>` : html`<ul class="apps">

@@ -11,6 +11,7 @@ import type { resourceSchema, resourceScopeSchema, scopeWithResourceSchema } fro
 import type { roleMemberSchema, roleSchema, userRoleSchema } from '../../../src/management/roles/role.schema.ts';
 import type { signInExperienceSchema } from '../../../src/management/sign-in-experience/sign-in-experience.schema.ts';
 import type { userSchema } from '../../../src/management/users/user.schema.ts';
+import type { userFactorsSchema } from '../../../src/management/users/user-factors.schema.ts';
 
 /**
  * Management API shapes the console uses, inferred from the server's schema modules
@@ -39,6 +40,8 @@ export type User = Api<typeof userSchema>;
 /** A block in force (src/throttle/). */
 export type Lockout = Api<typeof lockoutSchema>;
 export type UserGrant = Api<typeof userGrantSchema>;
+/** Second factors and passkeys (src/mfa/). */
+export type UserFactors = Api<typeof userFactorsSchema>;
 
 export type ResourceScope = Api<typeof resourceScopeSchema>;
 export type ApiResource = Api<typeof resourceSchema>;

@@ -16,7 +16,14 @@ const languages = [
   { code: 'ru', label: 'Русский' },
 ];
 
-interface Form { product_name: string; logo_url: string; logo_dark_url: string; primary_color: string; default_language: string; self_registration: boolean }
+interface Form { product_name: string; logo_url: string; logo_dark_url: string; primary_color: string; default_language: string; self_registration: boolean; mfa_policy: SignInExperience['mfa_policy'] }
+
+const mfaPolicies: { value: SignInExperience['mfa_policy']; label: string }[] = [
+  { value: 'off', label: 'Off: no second factors or passkeys' },
+  { value: 'optional', label: 'Optional: people may add them' },
+  { value: 'admins', label: 'Required for admins' },
+  { value: 'everyone', label: 'Required for everyone' },
+];
 
 /** How Sesame's own pages (sign-in, sign-up, consent) look and behave. */
 export function SignInExperiencePage() {
@@ -47,6 +54,7 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
     primary_color: saved.primary_color ?? '#4f46e5',
     default_language: saved.default_language ?? 'en',
     self_registration: saved.self_registration ?? false,
+    mfa_policy: saved.mfa_policy ?? 'optional',
   }), [saved]);
   const [form, setForm] = useState(initial);
   const { busy: saving, errors, formError, handle } = useFormSubmit();
@@ -62,6 +70,7 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
       primary_color: form.primary_color,
       default_language: form.default_language,
       self_registration: form.self_registration,
+      mfa_policy: form.mfa_policy,
     });
     onSaved(next);
     toast('Sign-in experience saved');
@@ -88,6 +97,14 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
           <p className="hint">Used when neither ui_locales nor the browser’s languages match a shipped language.</p>
         </div>
         <Checkbox label="Allow self-registration" checked={form.self_registration} onChange={(e) => set('self_registration', e.target.checked)} hint="Shows Create account on the sign-in page." />
+        <div className="field">
+          <label htmlFor="mfa-policy">Two-step verification</label>
+          <select id="mfa-policy" value={form.mfa_policy} onChange={(e) => set('mfa_policy', e.target.value)} aria-describedby="mfa-policy-hint">
+            {mfaPolicies.map((p) => <option key={p.value} value={p.value}>{p.label}</option>)}
+          </select>
+          <p className="hint" id="mfa-policy-hint">Authenticator apps, passkeys and recovery codes. When required, people without one set one up at their next sign-in. Apps may also ask for it with acr_values.</p>
+          {errors['/mfa_policy'] && <p className="field-error">{errors['/mfa_policy']}</p>}
+        </div>
         <FormError message={formError} />
         <div className="form-actions">
           {dirty && <span className="muted">Unsaved changes</span>}

@@ -10,6 +10,7 @@ import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
 import { useFormSubmit } from '../ui/use-form-submit.ts';
 import { useLoad } from '../ui/use-load.ts';
+import { UserFactors } from './UserFactors.tsx';
 
 export function UserDetailsPage({ id }: { id: string }) {
   const api = useApi();
@@ -56,6 +57,7 @@ export function UserDetailsPage({ id }: { id: string }) {
       </div>
       <LockoutNotice userId={current.id} username={current.username} />
       <ProfileForm user={current} onSaved={user.set} />
+      <UserFactors userId={current.id} username={current.username} />
       <UserRoles userId={current.id} />
       <ConnectedApps userId={current.id} />
       <PasswordDialog open={dialog === 'password'} onClose={() => setDialog(undefined)} path={path} username={current.username} />
