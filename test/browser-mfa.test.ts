@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { decodeJwt } from 'jose';
-import jsQR from 'jsqr';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,8 @@ import { startTestSesame, type TestSesame } from './support/sesame.ts';
  * later signs in with codes this test computes as the app would. Replayed and reused codes are refused on the page.
  */
 const file = import.meta.filename;
+// jsqr is CommonJS whose types claim a default export: required as it is.
+const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
 const mfa = 'urn:sesame:acr:mfa';
 const redirect = 'https://notes.example.com/callback';
 

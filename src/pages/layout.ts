@@ -59,6 +59,7 @@ li.factor{display:flex;align-items:center;justify-content:space-between;gap:12px
 li.factor p{margin:0}
 li.factor form button{margin-top:0}
 button.inline{width:auto;margin-top:8px;padding:8px 14px}
+section[aria-labelledby=security] h3{margin:22px 0 6px}
 `;
 
 /** How the sign-in experience dresses Sesame's pages: the product name and logos in the header, the accent colour. */

@@ -22,6 +22,9 @@ export interface PasskeyDeps {
 
 const challengeTtl = 300;
 
+/** COSE algorithms Sesame accepts: EdDSA, ES256 and RS256, what authenticators make (no experimental ones). */
+const supportedAlgorithmIDs = [-8, -7, -257];
+
 /** What a browser posts back: the JSON of the credential, parsed, or undefined for anything else. */
 export function parseCredentialJson<T extends RegistrationResponseJSON | AuthenticationResponseJSON>(posted: unknown): T | undefined {
   if (typeof posted !== 'string' || posted.length > 12_000) return undefined;
@@ -53,6 +56,7 @@ export async function registrationOptions(
     // Discoverable, so the same passkey signs in without a username or password.
     authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
     excludeCredentials: existing.map((p) => ({ id: p.id, transports: p.transports })),
+    supportedAlgorithmIDs,
     timeout: challengeTtl * 1000,
   });
   await saveChallenge(db, { value: options.challenge, purpose: 'register', subject, ttlSeconds: challengeTtl });
@@ -75,6 +79,7 @@ export async function registerPasskey(
     expectedOrigin: relyingParty.origin,
     expectedRPID: relyingParty.id,
     requireUserVerification: false,
+    supportedAlgorithmIDs,
   }).catch(() => undefined);
   if (!verified?.verified) return undefined;
   const { credential, credentialDeviceType, credentialBackedUp, aaguid } = verified.registrationInfo;
