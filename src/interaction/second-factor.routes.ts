@@ -1,7 +1,6 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
-import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { requestOrigin } from '../http/request-origin.ts';
 import { listFactors, useRecoveryCode } from '../mfa/factors.service.ts';
 import { normaliseCode } from '../mfa/totp.ts';
@@ -13,7 +12,7 @@ import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { authenticationOptions, verifyPasskey } from '../passkeys/passkey.service.ts';
 import { secondFactorSubjects } from '../throttle/throttle.service.ts';
 import { appName, clientIdOf, interactionPage, loadInteraction, submittedForm, type Details, type InteractionDeps } from './interaction-flow.ts';
-import { completeSignIn, interactionSubject, secondFactorUrl } from './second-factor.ts';
+import { completeSignIn, interactionSubject, recordSecondFactorFailure, secondFactorUrl } from './second-factor.ts';
 import type { SignInProgress } from './sign-in-steps.ts';
 
 /**
@@ -73,9 +72,8 @@ export function secondFactorRoutes(deps: InteractionDeps): Router {
       await deps.throttle.recordSuccess(subjects.filter((s) => s.policy !== 'account'));
       return completeSignIn(ctx, deps, details, progress.userId, [...progress.methods, 'otp' satisfies AuthMethod]);
     }
-    await recordAuditEvent(deps.db, {
-      type: 'sign_in.second_factor_failed', userId: progress.userId, clientId: clientIdOf(details), ...origin,
-      details: { method: recovery ? 'recovery_code' : 'totp', reason: result === 'replayed' ? 'replayed_code' : 'wrong_code' },
+    await recordSecondFactorFailure(ctx, deps, details, progress.userId, {
+      method: recovery ? 'recovery_code' : 'totp', reason: result === 'replayed' ? 'replayed_code' : 'wrong_code',
     });
     const blocked = await deps.throttle.recordFailure(subjects, { ...origin, userId: progress.userId, clientId: clientIdOf(details) });
     if (blocked) setRetryAfter(ctx, blocked);
@@ -111,10 +109,7 @@ export function secondFactorRoutes(deps: InteractionDeps): Router {
     const { details, progress, body, page: { t } } = step;
     const proof = await verifyPasskey(deps, body.credential, interactionSubject(details), progress.userId);
     if (!proof) {
-      await recordAuditEvent(deps.db, {
-        type: 'sign_in.second_factor_failed', userId: progress.userId, clientId: clientIdOf(details), ...requestOrigin(ctx),
-        details: { method: 'passkey', reason: 'passkey_refused' },
-      });
+      await recordSecondFactorFailure(ctx, deps, details, progress.userId, { method: 'passkey', reason: 'passkey_refused' });
       return renderSecondFactor(ctx, deps, details, progress, { error: t('passkey.refused') }, 400);
     }
     return completeSignIn(ctx, deps, details, progress.userId, [...progress.methods, 'hwk']);

@@ -81,3 +81,8 @@ export async function passkeySignIn(ctx: Context, deps: InteractionDeps, details
   await completeSignIn(ctx, deps, details, user.id, ['hwk'], { userVerifiedKey: proof.userVerified });
   return { outcome: 'signed_in' };
 }
+
+/** A wrong, replayed or refused second factor, in the audit trail. */
+export async function recordSecondFactorFailure(ctx: Context, deps: InteractionDeps, details: Details, userId: string, failure: { method: 'totp' | 'recovery_code' | 'passkey'; reason: 'wrong_code' | 'replayed_code' | 'passkey_refused' }) {
+  await recordAuditEvent(deps.db, { type: 'sign_in.second_factor_failed', userId, clientId: clientIdOf(details), ...requestOrigin(ctx), details: failure });
+}
