@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, managementToken } from './support/management.ts';
-import { manualKeyOf, recoveryCodesOf, submit, totpCode } from './support/mfa.ts';
+import { enrolTotpOverHttp, manualKeyOf, submit, totpCode } from './support/mfa.ts';
 import { authorizationRequest, exchangeCode, relyingParty, type AuthorizationRequest, type RelyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { UserAgent } from './support/user-agent.ts';
@@ -51,18 +51,7 @@ async function signInWithPassword(agent: UserAgent, user: { username: string; pa
   return { request, after };
 }
 
-/** Signs in with acr_values=mfa, sets up an authenticator app on the way, and returns its key and recovery codes. */
-async function enrolTotp(user: { username: string; password: string }) {
-  const agent = new UserAgent(sesame.url);
-  const { request, after } = await signInWithPassword(agent, user, { acr_values: mfa });
-  expect(new URL(after.url).pathname).toMatch(/\/set-up$/);
-  const setUp = await submit(agent, after, '/set-up/totp');
-  const key = manualKeyOf(setUp.html);
-  const confirmed = await submit(agent, setUp, '/totp/confirm', { code: totpCode(key) });
-  const codes = recoveryCodesOf(confirmed.html);
-  const done = await submit(agent, confirmed, '/set-up/done');
-  return { key, codes, claims: await finishAt(request, done.url), usedCode: totpCode(key) };
-}
+const enrolTotp = (user: { username: string; password: string }) => enrolTotpOverHttp(sesame.url, rp, user);
 
 describe('amr and acr', () => {
   it('discovery lists the classes; a password sign-in is one factor', async () => {

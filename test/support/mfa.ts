@@ -1,6 +1,7 @@
+import { decodeJwt } from 'jose';
 import { Secret, TOTP } from 'otpauth';
-import { parseForm } from './user-agent.ts';
-import type { UserAgent } from './user-agent.ts';
+import { authorizationRequest, exchangeCode, type RelyingParty } from './relying-party.ts';
+import { parseForm, UserAgent } from './user-agent.ts';
 
 /**
  * Second factors as a test computes them: the authenticator app's codes from the key the page shows (RFC 6238,
@@ -36,4 +37,25 @@ export async function submit(agent: UserAgent, page: { html: string; url: string
   const { response, url } = await agent.follow(form.action, { form: { ...form.fields, ...fields } });
   const html = response.status >= 300 && response.status < 400 ? '' : await response.text();
   return { response, url, html };
+}
+
+/**
+ * Signs `user` in at `rp` asking for MFA (acr_values), setting up an authenticator app on the way as a person would
+ * post the pages' forms; returns its key, the recovery codes shown, the code used, and the ID token's claims.
+ */
+export async function enrolTotpOverHttp(issuer: string, rp: RelyingParty, user: { username: string; password: string }) {
+  const agent = new UserAgent(issuer);
+  const request = await authorizationRequest(rp, { acr_values: 'urn:sesame:acr:mfa' });
+  const { response, url } = await agent.follow(request.url.toString());
+  const signInPage = { html: await response.text(), url };
+  const after = await submit(agent, signInPage, '/login', { login: user.username, password: user.password });
+  if (!new URL(after.url).pathname.endsWith('/set-up')) throw new Error(`expected the set-up page, got ${after.url}`);
+  const setUp = await submit(agent, after, '/set-up/totp');
+  const key = manualKeyOf(setUp.html);
+  const usedCode = totpCode(key);
+  const confirmed = await submit(agent, setUp, '/totp/confirm', { code: usedCode });
+  const codes = recoveryCodesOf(confirmed.html);
+  const done = await submit(agent, confirmed, '/set-up/done');
+  const tokens = await exchangeCode(rp, request, new URL(done.url));
+  return { key, codes, usedCode, claims: decodeJwt(tokens.id_token!) };
 }
