@@ -4,6 +4,8 @@ import { apiClient, managementToken } from './support/management.ts';
 import { enrolTotpOverHttp, manualKeyOf, submit, totpCode } from './support/mfa.ts';
 import { authorizationRequest, exchangeCode, relyingParty, type AuthorizationRequest, type RelyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
+import { catalogs } from '../src/i18n/messages.ts';
+import { escapeHtml } from '../src/pages/html.ts';
 import { UserAgent } from './support/user-agent.ts';
 
 /**
@@ -212,5 +214,21 @@ describe('policy', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].pointer).toBe('/mfa_policy');
     expect((await api('GET', '/api/sign-in-experience')).body.mfa_policy).toBe('optional');
+  });
+});
+
+describe('languages', () => {
+  it('the second-factor pages speak the five shipped languages (ui_locales)', async () => {
+    for (const [locale, t] of Object.entries(catalogs)) {
+      const user = await sesame.createUser();
+      const agent = new UserAgent(sesame.url);
+      const { after } = await signInWithPassword(agent, user, { acr_values: mfa, ui_locales: locale });
+      expect(after.html, locale).toContain(`<html lang="${locale}">`);
+      expect(after.html, locale).toContain(escapeHtml(t['enrol.title']));
+      const setUp = await submit(agent, after, '/set-up/totp');
+      expect(setUp.html, locale).toContain(escapeHtml(t['totp.scan']));
+      const wrong = await submit(agent, setUp, '/totp/confirm', { code: 'abc' });
+      expect(wrong.html, locale).toContain(escapeHtml(t['mfa.wrongCode']));
+    }
   });
 });
