@@ -6,7 +6,7 @@ import { authorizationRequest, exchangeCode, relyingParty, type AuthorizationReq
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { catalogs } from '../src/i18n/messages.ts';
 import { escapeHtml } from '../src/pages/html.ts';
-import { UserAgent } from './support/user-agent.ts';
+import { parseForm, UserAgent } from './support/user-agent.ts';
 
 /**
  * Second factors in the sign-in flow, driven over HTTP as a browser would post the forms (the pages themselves
@@ -230,5 +230,28 @@ describe('languages', () => {
       const wrong = await submit(agent, setUp, '/totp/confirm', { code: 'abc' });
       expect(wrong.html, locale).toContain(escapeHtml(t['mfa.wrongCode']));
     }
+  });
+});
+
+describe('Not you? on a consent screen', () => {
+  it('switching to an account with a second factor asks for it, then shows that account\'s consent screen', async () => {
+    const thirdParty = await sesame.createApp({ name: 'Partner Notes', type: 'traditional', third_party: true, redirect_uris: [redirect] });
+    const partner = await relyingParty(sesame, thirdParty, redirect);
+    const [first, second] = [await sesame.createUser(), await sesame.createUser()];
+    const { key } = await enrolTotp(second);
+    const agent = new UserAgent(sesame.url);
+    const request = await authorizationRequest(partner);
+    const { response, url } = await agent.follow(request.url.toString());
+    const consent = await submit(agent, { html: await response.text(), url }, '/login', { login: first.username, password: first.password });
+    expect(consent.html).toContain('Not you?');
+    const switchPage = await agent.follow(new URL(`${new URL(consent.url).pathname}/switch`, sesame.url).toString());
+    const signIn = { html: await switchPage.response.text(), url: switchPage.url };
+    const secondStep = await submit(agent, signIn, '/login', { login: second.username, password: second.password });
+    expect(new URL(secondStep.url).pathname).toMatch(/\/second-factor$/);
+    const signedIn = await submit(agent, secondStep, '/second-factor/code', { code: totpCode(key, 1) });
+    // oidc-provider ends the first account's session on the way (a page that posts itself, as a browser would).
+    const form = parseForm(signedIn.html, signedIn.url);
+    const after = await agent.follow(form.action, { form: form.fields });
+    expect(await after.response.text()).toContain(`Signed in as Test ${second.username}`);
   });
 });

@@ -12,7 +12,7 @@ import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { authenticationOptions, verifyPasskey } from '../passkeys/passkey.service.ts';
 import { secondFactorSubjects } from '../throttle/throttle.service.ts';
 import { appName, clientIdOf, interactionPage, loadInteraction, submittedForm, type Details, type InteractionDeps } from './interaction-flow.ts';
-import { completeSignIn, interactionSubject, recordSecondFactorFailure, secondFactorUrl } from './second-factor.ts';
+import { completeSignIn, interactionSubject, recordSecondFactorFailure, secondFactorUrl, signInPrompts } from './second-factor.ts';
 import type { SignInProgress } from './sign-in-steps.ts';
 
 /**
@@ -41,7 +41,7 @@ async function renderSecondFactor(ctx: Context, deps: InteractionDeps, details: 
 
 /** The submitted form of an interaction at its second step, with the progress so far. */
 async function secondStepForm(ctx: Context, deps: InteractionDeps) {
-  const submitted = await submittedForm(ctx, deps, ['login']);
+  const submitted = await submittedForm(ctx, deps, signInPrompts);
   if (!submitted) return undefined;
   const progress = deps.steps.read(ctx, submitted.details.uid);
   if (!progress || progress.complete) {
@@ -84,7 +84,7 @@ export function secondFactorRoutes(deps: InteractionDeps): Router {
   router.get('/', async function showSecondFactor(ctx) {
     const details = await loadInteraction(ctx, deps);
     const page = interactionPage(ctx, details);
-    const progress = details?.prompt.name === 'login' ? deps.steps.read(ctx, details.uid) : undefined;
+    const progress = details && signInPrompts.includes(details.prompt.name) ? deps.steps.read(ctx, details.uid) : undefined;
     if (!details || !progress || progress.complete) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     return renderSecondFactor(ctx, deps, details, progress);
   });

@@ -34,6 +34,12 @@ const knownMethods = new Set<string>(['pwd', 'otp', 'hwk']);
 export const sessionMethods = (details: Details): AuthMethod[] =>
   ((details.session?.amr ?? []) as string[]).filter((m): m is AuthMethod => knownMethods.has(m));
 
+/**
+ * The prompts a sign-in's later steps happen at: login, or consent when the person chose *Not you?* there and signs
+ * in as someone else.
+ */
+export const signInPrompts = ['login', 'consent'];
+
 export const secondFactorUrl = (details: Details) => `/interaction/${details.uid}/second-factor`;
 export const setUpUrl = (details: Details) => `/interaction/${details.uid}/set-up`;
 

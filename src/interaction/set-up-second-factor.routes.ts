@@ -15,7 +15,7 @@ import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.mid
 import { secondFactorSubjects } from '../throttle/throttle.service.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { appName, clientIdOf, interactionPage, loadInteraction, submittedForm, type Details, type InteractionDeps } from './interaction-flow.ts';
-import { completeSignIn, interactionSubject, setUpUrl } from './second-factor.ts';
+import { completeSignIn, interactionSubject, setUpUrl, signInPrompts } from './second-factor.ts';
 import type { SignInProgress } from './sign-in-steps.ts';
 
 /**
@@ -62,7 +62,7 @@ export function setUpSecondFactorRoutes(deps: InteractionDeps): Router {
 
   /** The submitted form of an interaction waiting for a second factor to be set up. */
   async function setUpForm(ctx: Context) {
-    const submitted = await submittedForm(ctx, deps, ['login']);
+    const submitted = await submittedForm(ctx, deps, signInPrompts);
     if (!submitted) return undefined;
     const progress = deps.steps.read(ctx, submitted.details.uid);
     const user = progress && await userOf(deps, progress);
@@ -87,7 +87,7 @@ export function setUpSecondFactorRoutes(deps: InteractionDeps): Router {
   router.get('/', async function showSetUp(ctx) {
     const details = await loadInteraction(ctx, deps);
     const page = interactionPage(ctx, details);
-    const progress = details?.prompt.name === 'login' ? deps.steps.read(ctx, details.uid) : undefined;
+    const progress = details && signInPrompts.includes(details.prompt.name) ? deps.steps.read(ctx, details.uid) : undefined;
     if (!details || !progress || progress.complete) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     return renderChoice(ctx, deps, details, progress);
   });
