@@ -48,6 +48,8 @@ export interface AppDeps {
   signInExperience?: SignInExperienceSource;
   throttle: Throttle;
   devices: DeviceCookies;
+  /** SESAME_RECENT_SIGN_IN_SECONDS: how recent a sign-in /account asks for before changes to second factors. */
+  recentSignInSeconds: number;
   /** SESAME_TRUST_PROXY: the client IP is the one the proxy appended to X-Forwarded-For (src/http/client-ip.ts). */
   trustProxy: boolean;
 }
@@ -166,6 +168,7 @@ export function createApp(appDeps: AppDeps): Koa {
   if (deps.consoleDir) routers.push(consoleRoutes({ ...deps, consoleDir: deps.consoleDir }));
   routers.push(accountRoutes({
     ...deps, cookies: createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1'), mfaSecrets: interaction.mfaSecrets, relyingParty: interaction.relyingParty,
+    recentSignInSeconds: deps.recentSignInSeconds,
   }));
   app.use(securityHeaders(deps.issuer).middleware);
   app.use(errorBoundary(deps.logger));

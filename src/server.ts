@@ -100,7 +100,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     const internalUrl = `http://${loopbackAddress(config.host)}:${port}`;
     const app = createApp({
       db, directory, providers, csrf: createCsrfTokens(masterSecret), logger, issuer, internalUrl, masterSecret,
-      consoleDir: config.consoleDir, throttle, trustProxy: config.trustProxy,
+      consoleDir: config.consoleDir, throttle, trustProxy: config.trustProxy, recentSignInSeconds: config.ttl.recentSignIn,
       devices: createDeviceCookies(masterSecret, { secure: issuer.startsWith('https:'), ttlSeconds: config.deviceCookieTtl }),
       signInExperience: cachedSignInExperience(db, config.settingsCacheSeconds * 1000),
     });

@@ -30,8 +30,10 @@ export interface AccountFactorDeps {
   mfaSecrets: MfaSecrets;
   relyingParty: RelyingParty;
   throttle: Throttle;
-  /** The signed-in person's account session, and the CSRF subject of its forms. */
-  session(ctx: Context): { sub: string; sid: string } | undefined;
+  /** The signed-in person's account session (`at`: when they signed in), and the CSRF subject of its forms. */
+  session(ctx: Context): { sub: string; sid: string; at?: number } | undefined;
+  /** How recent that sign-in must be for a change (SESAME_RECENT_SIGN_IN_SECONDS). */
+  recentSignInSeconds: number;
   csrfSubject(session: { sid: string }): string;
   issueCsrf(subject: string): string;
   verifyCsrf(subject: string, token: unknown): boolean;
@@ -81,6 +83,12 @@ export function accountFactorRoutes(router: Router, deps: AccountFactorDeps, for
     }
     if (!secondFactorsEnabled(page.brand.mfaPolicy)) {
       sendErrorPage(ctx, page, page.t('error.notFound'), 404);
+      return undefined;
+    }
+    // An older sign-in confirms it is still the person first: a stolen session cannot add its own passkey.
+    if (!session.at || Date.now() / 1000 - session.at > deps.recentSignInSeconds) {
+      ctx.status = 303;
+      ctx.redirect('/account/login?reauth=1');
       return undefined;
     }
     const actor: FactorActor = { by: 'user', origin: requestOrigin(ctx) };

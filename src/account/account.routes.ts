@@ -34,9 +34,12 @@ export interface AccountDeps {
   mfaSecrets: MfaSecrets;
   relyingParty: RelyingParty;
   throttle: Throttle;
+  /** SESAME_RECENT_SIGN_IN_SECONDS: how recent a sign-in changes to second factors need. */
+  recentSignInSeconds: number;
 }
 
-interface AccountSession { sub: string; sid: string; idt: string }
+/** The account page's session: who, its CSRF subject, the ID token (for sign-out) and when the person signed in. */
+interface AccountSession { sub: string; sid: string; idt: string; at?: number }
 interface SignInFlow { state: string; nonce: string; verifier: string }
 
 const sessionCookie = 'sesame.account';
@@ -60,7 +63,7 @@ export function accountRoutes(deps: AccountDeps): Router {
   const clientCredentials = Buffer.from(`${accountClientId}:${accountClientSecret(deps.masterSecret)}`).toString('base64');
   const factorDeps = {
     db: deps.db, mfaSecrets: deps.mfaSecrets, relyingParty: deps.relyingParty, throttle: deps.throttle,
-    session, csrfSubject, issueCsrf: deps.csrf.issue, verifyCsrf: deps.csrf.verify,
+    session, csrfSubject, issueCsrf: deps.csrf.issue, verifyCsrf: deps.csrf.verify, recentSignInSeconds: deps.recentSignInSeconds,
   };
   accountFactorRoutes(router, factorDeps, form);
 
@@ -97,6 +100,8 @@ export function accountRoutes(deps: AccountDeps): Router {
       nonce: flow.nonce,
       code_challenge: createHash('sha256').update(flow.verifier).digest('base64url'),
       code_challenge_method: 'S256',
+      // A fresh sign-in (password and second factor), asked for before changes to second factors.
+      ...(ctx.query.reauth === '1' ? { max_age: '0' } : {}),
       ...(typeof ctx.query.ui_locales === 'string' ? { ui_locales: ctx.query.ui_locales } : {}),
     }).toString();
     ctx.redirect(url.toString());
@@ -121,7 +126,10 @@ export function accountRoutes(deps: AccountDeps): Router {
     if (!response.ok || !tokens.id_token) return expired();
     const { payload } = await jwtVerify(tokens.id_token, jwks, { issuer: deps.issuer, audience: accountClientId });
     if (payload.nonce !== flow.nonce || typeof payload.sub !== 'string') return expired();
-    const value: AccountSession = { sub: payload.sub, sid: randomBytes(16).toString('base64url'), idt: tokens.id_token };
+    const value: AccountSession = {
+      sub: payload.sub, sid: randomBytes(16).toString('base64url'), idt: tokens.id_token,
+      ...(typeof payload.auth_time === 'number' ? { at: payload.auth_time } : {}),
+    };
     setCookie(ctx, sessionCookie, deps.cookies.sign(value, sessionTtl), sessionTtl);
     ctx.redirect('/account');
   });

@@ -1,5 +1,6 @@
 import type { Application } from '../db/tables.ts';
 import { isConfidential } from './app-types.ts';
+import { accountClientId } from './built-in.ts';
 
 /** oidc-provider client metadata for an application, derived from its type (DESIGN.md §3). */
 export function clientMetadata(
@@ -20,6 +21,8 @@ export function clientMetadata(
       : {}),
     grant_types: interactive ? ['authorization_code', 'refresh_token'] : ['client_credentials'],
     response_types: interactive ? ['code'] : [],
+    // The account page asks for a recent sign-in before changes to second factors: its ID tokens carry auth_time.
+    ...(app.id === accountClientId ? { require_auth_time: true } : {}),
     // Copies: the row may be shared (src/cache/directory.ts), and the metadata is oidc-provider's to keep.
     redirect_uris: interactive ? [...app.redirect_uris] : [],
     post_logout_redirect_uris: interactive ? [...app.post_logout_redirect_uris] : [],

@@ -71,6 +71,7 @@ export const settings = {
     refreshToken: setting('SESAME_REFRESH_TOKEN_TTL', seconds(14 * 24 * 3600, 'Default lifetime of a refresh token')),
     grant: setting('SESAME_GRANT_TTL', seconds(180 * 24 * 3600, 'Lifetime of a remembered grant (consent)')),
     setupLink: setting('SESAME_SETUP_LINK_TTL', seconds(24 * 3600, 'Lifetime of the one-time link printed at start-up to create the first admin')),
+    recentSignIn: setting('SESAME_RECENT_SIGN_IN_SECONDS', seconds(600, 'How recent a sign-in `/account` asks for before it adds or removes a second factor or passkey or shows new recovery codes; an older one signs in again first (password and second factor), so a stolen account-page session cannot add its own passkey')),
   },
   settingsCacheSeconds: setting('SESAME_SETTINGS_CACHE_SECONDS', z.coerce.number().int().min(0).max(3600).default(5)
     .describe('How long a node keeps the sign-in experience settings before reading them again (seconds); a change shows on every node within this time.')),
