@@ -175,6 +175,22 @@ describe('step-up through acr_values', () => {
     expect(callback.searchParams.get('error')).toBe('login_required');
   });
 
+  it('max_age=0 signs in again with both factors, not with the password alone', async () => {
+    const user = await sesame.createUser();
+    const agent = new UserAgent(sesame.url);
+    const { request: first, after: signedIn } = await signInWithPassword(agent, user, { acr_values: mfa });
+    const setUp = await submit(agent, signedIn, '/set-up/totp');
+    const key = manualKeyOf(setUp.html);
+    const confirmed = await submit(agent, setUp, '/totp/confirm', { code: totpCode(key) });
+    await finishAt(first, (await submit(agent, confirmed, '/set-up/done')).url);
+
+    const { request, page } = await start(agent, { max_age: '0' });
+    const again = await submit(agent, page, '/login', { login: user.username, password: user.password });
+    expect(new URL(again.url).pathname).toMatch(/\/second-factor$/);
+    const done = await submit(agent, again, '/second-factor/code', { code: totpCode(key, 1) });
+    expect(await finishAt(request, done.url)).toMatchObject({ acr: mfa, amr: ['pwd', 'otp', 'mfa'], auth_time: expect.any(Number) });
+  });
+
   it('asking for one factor or more takes the session as it is', async () => {
     const user = await sesame.createUser();
     const agent = new UserAgent(sesame.url);
