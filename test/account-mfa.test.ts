@@ -92,3 +92,14 @@ describe('/account', () => {
     }
   });
 });
+
+describe('/account/login', () => {
+  it('drops a ui_locales no language is that long: the redirect stays small enough to follow', async () => {
+    const response = await fetch(`${sesame.url}/account/login?ui_locales=${'prototype'.repeat(1800)}`, { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    const location = new URL(response.headers.get('location')!);
+    expect(location.searchParams.has('ui_locales')).toBe(false);
+    const short = await fetch(`${sesame.url}/account/login?ui_locales=fr`, { redirect: 'manual' });
+    expect(new URL(short.headers.get('location')!).searchParams.get('ui_locales')).toBe('fr');
+  });
+});

@@ -102,7 +102,8 @@ export function accountRoutes(deps: AccountDeps): Router {
       code_challenge_method: 'S256',
       // A fresh sign-in (password and second factor), asked for before changes to second factors.
       ...(ctx.query.reauth === '1' ? { max_age: '0' } : {}),
-      ...(typeof ctx.query.ui_locales === 'string' ? { ui_locales: ctx.query.ui_locales } : {}),
+      // A few language tags, passed on; a longer value is no one's language and would make the redirect too large to follow.
+      ...(typeof ctx.query.ui_locales === 'string' && ctx.query.ui_locales.length <= 100 ? { ui_locales: ctx.query.ui_locales } : {}),
     }).toString();
     ctx.redirect(url.toString());
   });
