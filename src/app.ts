@@ -30,6 +30,10 @@ import { loadSignInExperience, signInExperienceOf } from './sign-in-experience/s
 import { cachedSignInExperience, type SignInExperienceSource } from './sign-in-experience/sign-in-experience.service.ts';
 import type { DeviceCookies } from './throttle/device-cookie.ts';
 import type { Throttle } from './throttle/throttle.service.ts';
+import type { RecoveryDeps } from './recovery/recovery-deps.ts';
+import { recoveryInteractionRoutes } from './interaction/recovery.routes.ts';
+import { credentialsRoutes } from './account/credentials.routes.ts';
+import { emailLinkRoutes } from './account/email-link.routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -52,6 +56,10 @@ export interface AppDeps {
   recentSignInSeconds: number;
   /** SESAME_TRUST_PROXY: the client IP is the one the proxy appended to X-Forwarded-For (src/http/client-ip.ts). */
   trustProxy: boolean;
+  /** Email, and what is proved through it (src/email/, src/recovery/). */
+  recovery: RecoveryDeps;
+  /** The address Sesame's email comes from. */
+  emailFrom: string;
 }
 
 function operationsRoutes({ db, providers }: AppDeps): Router {
@@ -159,17 +167,23 @@ export function createApp(appDeps: AppDeps): Koa {
   app.maxIpsCount = 1;
   const interaction = {
     db: deps.db, directory: deps.directory, provider: () => deps.providers.provider, csrf: deps.csrf, throttle: deps.throttle, devices: deps.devices,
+    recovery: deps.recovery,
     mfaSecrets: createMfaSecrets(deps.masterSecret),
     relyingParty: relyingPartyOf(deps.issuer, 'Sesame'),
     steps: createSignInSteps(deps.masterSecret, { secure: deps.issuer.startsWith('https:') }),
   };
-  const routers = [operationsRoutes(deps), interactionRoutes(interaction), secondFactorRoutes(interaction), setUpSecondFactorRoutes(interaction)];
+  const routers = [
+    operationsRoutes(deps), interactionRoutes(interaction), recoveryInteractionRoutes(interaction),
+    secondFactorRoutes(interaction), setUpSecondFactorRoutes(interaction),
+  ];
   routers.push(managementRoutes(deps));
   if (deps.consoleDir) routers.push(consoleRoutes({ ...deps, consoleDir: deps.consoleDir }));
+  const cookies = createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1');
   routers.push(accountRoutes({
-    ...deps, cookies: createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1'), mfaSecrets: interaction.mfaSecrets, relyingParty: interaction.relyingParty,
-    recentSignInSeconds: deps.recentSignInSeconds,
+    ...deps, cookies, canEmail: deps.recovery.mailer.available, mfaSecrets: interaction.mfaSecrets, relyingParty: interaction.relyingParty,
   }));
+  routers.push(credentialsRoutes({ ...deps, cookies, mfaSecrets: interaction.mfaSecrets, relyingParty: interaction.relyingParty }));
+  routers.push(emailLinkRoutes({ ...deps, provider: () => deps.providers.provider }));
   app.use(securityHeaders(deps.issuer).middleware);
   app.use(errorBoundary(deps.logger));
   app.use(brandedPages(deps.signInExperience, deps.logger));

@@ -19,6 +19,9 @@ import { secondFactorSubjects, type Throttle } from '../throttle/throttle.servic
 import { findUserById } from '../users/user.repository.ts';
 import type { Db } from '../db/database.ts';
 import type { User } from '../db/tables.ts';
+import type { CsrfTokens } from '../interaction/csrf.ts';
+import type { SignedValues } from '../secrets/signed-cookie.ts';
+import { accountCsrfSubject, readAccountSession } from './account-session.ts';
 
 /**
  * The account page's *Two-step verification*: a person adds or removes their authenticator app and passkeys and
@@ -31,12 +34,23 @@ export interface AccountFactorDeps {
   relyingParty: RelyingParty;
   throttle: Throttle;
   /** The signed-in person's account session (`at`: when they signed in), and the CSRF subject of its forms. */
-  session(ctx: Context): { sub: string; sid: string; at?: number } | undefined;
+  session(ctx: Context): Promise<{ sub: string; sid: string; at?: number } | undefined>;
   /** How recent that sign-in must be for a change (SESAME_RECENT_SIGN_IN_SECONDS). */
   recentSignInSeconds: number;
   csrfSubject(session: { sid: string }): string;
   issueCsrf(subject: string): string;
   verifyCsrf(subject: string, token: unknown): boolean;
+}
+
+/** What the factor routes and the account page's section need, from the account page's own dependencies. */
+export function accountFactorDepsOf(deps: {
+  db: Db; cookies: SignedValues; csrf: CsrfTokens; mfaSecrets: MfaSecrets; relyingParty: RelyingParty; throttle: Throttle; recentSignInSeconds: number;
+}): AccountFactorDeps {
+  return {
+    db: deps.db, mfaSecrets: deps.mfaSecrets, relyingParty: deps.relyingParty, throttle: deps.throttle,
+    session: (ctx) => readAccountSession(deps.db, deps.cookies, ctx), csrfSubject: accountCsrfSubject,
+    issueCsrf: deps.csrf.issue, verifyCsrf: deps.csrf.verify, recentSignInSeconds: deps.recentSignInSeconds,
+  };
 }
 
 /** Notices after a change, by the name the redirect carries (never text from the URL). */
@@ -74,7 +88,7 @@ export function accountFactorRoutes(router: Router, deps: AccountFactorDeps, for
   /** The signed-in person posting one of these forms, with a valid token, while second factors are on. */
   async function poster(ctx: Context) {
     const page = pageContext(ctx, ctx.query.ui_locales);
-    const session = deps.session(ctx);
+    const session = await deps.session(ctx);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const user = session && await findUserById(deps.db, session.sub);
     if (!session || !user || user.suspended || !deps.verifyCsrf(deps.csrfSubject(session), body.csrf)) {

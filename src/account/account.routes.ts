@@ -3,21 +3,23 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { findApplication } from '../apps/app.repository.ts';
 import { requestOrigin } from '../http/request-origin.ts';
 import type { Db } from '../db/database.ts';
-import { isStorableText } from '../db/text.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
 import { oidcRoutes } from '../oidc/provider.ts';
-import { accountPage } from '../pages/account.page.ts';
-import { pageContext } from '../pages/page-context.ts';
+import { revokeAccessPage } from '../pages/revoke-access.page.ts';
 import { sendErrorPage, sendPage } from '../pages/send-page.ts';
+import { renderAccountPage } from './account-view.ts';
+import { connectedApps } from './connected-apps.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { accountClientId, accountClientSecret, accountRedirectUri } from './account-client.ts';
-import { connectedApps } from './connected-apps.ts';
 import type { SignedValues } from '../secrets/signed-cookie.ts';
 import { revokeAppAccess } from '../grants/grant.service.ts';
-import { accountFactorRoutes, accountSecurity, factorNotice } from './account-factors.routes.ts';
+import { findGrantIdOfAccessToken } from '../grants/grant.repository.ts';
+import {
+  accountCsrfSubject, accountPageContext, readAccountSession, sessionCookie, sessionTtl, setAccountCookie as setCookie, type AccountSession,
+} from './account-session.ts';
+import { accountFactorDepsOf, accountFactorRoutes } from './account-factors.routes.ts';
 import type { MfaSecrets } from '../mfa/mfa-secrets.ts';
 import type { RelyingParty } from '../passkeys/relying-party.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
@@ -36,55 +38,33 @@ export interface AccountDeps {
   throttle: Throttle;
   /** SESAME_RECENT_SIGN_IN_SECONDS: how recent a sign-in changes to second factors need. */
   recentSignInSeconds: number;
+  /** Whether Sesame can send email: changing and verifying an address need it. */
+  canEmail: boolean;
 }
 
-/** The account page's session: who, its CSRF subject, the ID token (for sign-out) and when the person signed in. */
-interface AccountSession { sub: string; sid: string; idt: string; at?: number }
 interface SignInFlow { state: string; nonce: string; verifier: string }
 
-const sessionCookie = 'sesame.account';
 const flowCookie = 'sesame.account.flow';
-const sessionTtl = 3600;
-
-const accountPageContext = (ctx: Context) => pageContext(ctx, ctx.query.ui_locales);
-
-function setCookie(ctx: Context, name: string, value: string | null, maxAge?: number) {
-  ctx.cookies.set(name, value, { path: '/account', httpOnly: true, sameSite: 'lax', secure: ctx.secure, maxAge: maxAge && maxAge * 1000, overwrite: true });
-}
 
 /** The account page is an app like any other: it signs the person in through Sesame's authorization endpoint. */
 export function accountRoutes(deps: AccountDeps): Router {
   const router = new Router({ prefix: '/account' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   const jwks = createRemoteJWKSet(new URL(`${deps.internalUrl}${oidcRoutes.jwks}`));
-  const session = (ctx: Context) => deps.cookies.verify<AccountSession>(ctx.cookies.get(sessionCookie));
-  // The account page's forms are bound to its session, as an interaction's are to the interaction.
-  const csrfSubject = (s: AccountSession) => `account:${s.sid}`;
+  const session = (ctx: Context) => readAccountSession(deps.db, deps.cookies, ctx);
+  const csrfSubject = accountCsrfSubject;
   const clientCredentials = Buffer.from(`${accountClientId}:${accountClientSecret(deps.masterSecret)}`).toString('base64');
-  const factorDeps = {
-    db: deps.db, mfaSecrets: deps.mfaSecrets, relyingParty: deps.relyingParty, throttle: deps.throttle,
-    session, csrfSubject, issueCsrf: deps.csrf.issue, verifyCsrf: deps.csrf.verify, recentSignInSeconds: deps.recentSignInSeconds,
-  };
+  const factorDeps = accountFactorDepsOf(deps);
   accountFactorRoutes(router, factorDeps, form);
 
   router.get('/', async function showAccount(ctx) {
-    const current = session(ctx);
+    const current = await session(ctx);
     const user = current && await findUserById(deps.db, current.sub);
     if (!current || !user || user.suspended) {
       setCookie(ctx, sessionCookie, null);
       return ctx.redirect('/account/login');
     }
-    const page = accountPageContext(ctx);
-    const { locale, t, brand } = page;
-    const apps = await connectedApps(deps.db, user.id, t);
-    const revoked = typeof ctx.query.revoked === 'string' && isStorableText(ctx.query.revoked)
-      ? await findApplication(deps.db, ctx.query.revoked) : undefined;
-    const csrf = deps.csrf.issue(csrfSubject(current));
-    const security = await accountSecurity(factorDeps, page, user, current, csrf);
-    sendPage(ctx, accountPage({
-      t, locale, brand, user, apps, csrf, security,
-      notice: revoked ? t('account.revoked', { app: revoked.display_name ?? revoked.name }) : factorNotice(page, ctx.query.notice),
-    }), 200, { scripts: security !== undefined });
+    await renderAccountPage(ctx, { db: deps.db, csrf: deps.csrf, canEmail: deps.canEmail, factors: factorDeps }, current, user);
   });
 
   router.get('/login', async function startSignIn(ctx) {
@@ -123,12 +103,13 @@ export function accountRoutes(deps: AccountDeps): Router {
       },
       body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: accountRedirectUri(deps.issuer), code_verifier: flow.verifier }),
     });
-    const tokens = await response.json() as { id_token?: string };
-    if (!response.ok || !tokens.id_token) return expired();
+    const tokens = await response.json() as { id_token?: string; access_token?: string };
+    if (!response.ok || !tokens.id_token || !tokens.access_token) return expired();
     const { payload } = await jwtVerify(tokens.id_token, jwks, { issuer: deps.issuer, audience: accountClientId });
-    if (payload.nonce !== flow.nonce || typeof payload.sub !== 'string') return expired();
+    const grant = await findGrantIdOfAccessToken(deps.db, tokens.access_token);
+    if (payload.nonce !== flow.nonce || typeof payload.sub !== 'string' || !grant) return expired();
     const value: AccountSession = {
-      sub: payload.sub, sid: randomBytes(16).toString('base64url'), idt: tokens.id_token,
+      sub: payload.sub, sid: randomBytes(16).toString('base64url'), idt: tokens.id_token, grant,
       ...(typeof payload.auth_time === 'number' ? { at: payload.auth_time } : {}),
     };
     setCookie(ctx, sessionCookie, deps.cookies.sign(value, sessionTtl), sessionTtl);
@@ -136,7 +117,7 @@ export function accountRoutes(deps: AccountDeps): Router {
   });
 
   router.get('/logout', async function signOut(ctx) {
-    const current = session(ctx);
+    const current = deps.cookies.verify<AccountSession>(ctx.cookies.get(sessionCookie));
     setCookie(ctx, sessionCookie, null);
     const url = new URL(`${deps.issuer}${oidcRoutes.end_session}`);
     url.search = new URLSearchParams({
@@ -147,8 +128,19 @@ export function accountRoutes(deps: AccountDeps): Router {
     ctx.redirect(url.toString());
   });
 
+  // Revoke access asks first: what the app loses, then the form that revokes it.
+  router.get('/apps/:clientId/revoke', async function confirmRevokeApp(ctx) {
+    const current = await session(ctx);
+    const user = current && await findUserById(deps.db, current.sub);
+    if (!current || !user || user.suspended) return ctx.redirect('/account/login');
+    const { locale, t, brand } = accountPageContext(ctx);
+    const app = (await connectedApps(deps.db, user.id, { t, locale })).find((a) => a.clientId === ctx.params.clientId);
+    if (!app) return ctx.redirect('/account');
+    sendPage(ctx, revokeAccessPage({ t, locale, brand, app, csrf: deps.csrf.issue(csrfSubject(current)) }));
+  });
+
   router.post('/apps/:clientId/revoke', form, async function revokeApp(ctx) {
-    const current = session(ctx);
+    const current = await session(ctx);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     if (!current || !deps.csrf.verify(csrfSubject(current), body.csrf)) {
       const page = accountPageContext(ctx);

@@ -1,6 +1,7 @@
 import type { Application } from '../db/tables.ts';
 import { isConfidential } from './app-types.ts';
 import { accountClientId } from './built-in.ts';
+import { canonicalUris } from './redirect-uri.ts';
 
 /** oidc-provider client metadata for an application, derived from its type (DESIGN.md §3). */
 export function clientMetadata(
@@ -23,9 +24,10 @@ export function clientMetadata(
     response_types: interactive ? ['code'] : [],
     // The account page asks for a recent sign-in before changes to second factors: its ID tokens carry auth_time.
     ...(app.id === accountClientId ? { require_auth_time: true } : {}),
-    // Copies: the row may be shared (src/cache/directory.ts), and the metadata is oidc-provider's to keep.
-    redirect_uris: interactive ? [...app.redirect_uris] : [],
-    post_logout_redirect_uris: interactive ? [...app.post_logout_redirect_uris] : [],
+    // New lists (the row may be shared, src/cache/directory.ts, and the metadata is oidc-provider's to keep), in
+    // the form requests are compared in: rows written before Sesame stored that form hold URIs as typed.
+    redirect_uris: interactive ? canonicalUris(app.redirect_uris) : [],
+    post_logout_redirect_uris: interactive ? canonicalUris(app.post_logout_redirect_uris) : [],
     'sesame/type': app.type,
     'sesame/third_party': app.third_party,
     'sesame/cors_origins': [...app.cors_origins],

@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { accessCommands } from './access-commands.ts';
 import { appSettingsInput } from './app-flags.ts';
 import { command, type Command, type CommandContext } from './command.ts';
+import { inFlagTerms, parseOptions } from './flag-errors.ts';
 import { limit, offset, oneOf, yesNo } from './options.ts';
 import { fields, table } from './output.ts';
 import { signInExperienceCommands } from './sign-in-experience-commands.ts';
+import { emailCommands } from './email-commands.ts';
 import { mfaCommands } from './mfa-commands.ts';
 import {
   createApplication, createSecret, deleteApplication, deleteSecret, getApplication, listApplications, listSecrets,
@@ -327,6 +329,7 @@ export const commands = {
 
   ...accessCommands,
   ...signInExperienceCommands,
+  ...emailCommands,
   ...mfaCommands,
 } satisfies Record<string, Command<any>>;
 
@@ -343,8 +346,15 @@ export function findCommand(words: string[]): { name: CommandName; rest: string[
   return undefined;
 }
 
-/** Validates a command's input and runs it; shared by the CLI process and the server's CLI socket. */
+/**
+ * Validates a command's input and runs it; shared by the CLI process and the server's CLI socket. Errors about
+ * input name the flag that gave it (src/cli/flag-errors.ts).
+ */
 export async function runCommand(ctx: CommandContext, name: CommandName, options: unknown): Promise<unknown> {
   const cmd = commands[name] as Command<unknown>;
-  return cmd.run(ctx, cmd.input.parse(options));
+  try {
+    return await cmd.run(ctx, parseOptions(cmd.input, options));
+  } catch (error) {
+    throw inFlagTerms(error, cmd.options);
+  }
 }

@@ -6,12 +6,13 @@ import type { MfaSecrets } from '../mfa/mfa-secrets.ts';
 import { pageContext } from '../pages/page-context.ts';
 import { sendErrorPage } from '../pages/send-page.ts';
 import type { RelyingParty } from '../passkeys/relying-party.ts';
+import type { RecoveryDeps } from '../recovery/recovery-deps.ts';
 import type { DeviceCookies } from '../throttle/device-cookie.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
 import type { CsrfTokens } from './csrf.ts';
 import type { SignInSteps } from './sign-in-steps.ts';
 
-/** What every step of an interaction (sign-in, second factor, consent) works with, and the helpers they share. */
+/** What every step of an interaction (sign-in, sign-up, email verification, second factor, consent, recovery) works with, and the helpers they share. */
 
 export interface InteractionDeps {
   db: Db;
@@ -26,6 +27,8 @@ export interface InteractionDeps {
   relyingParty: RelyingParty;
   /** Who proved a first factor in which interaction (src/interaction/sign-in-steps.ts). */
   steps: SignInSteps;
+  /** Email and what is proved through it: *Forgot password?*, verification codes. */
+  recovery: RecoveryDeps;
 }
 
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
+import { consoleClientId } from '../apps/built-in.ts';
 import { isThirdParty } from '../apps/third-party.ts';
 import type { Application } from '../db/tables.ts';
 import { requestOrigin } from '../http/request-origin.ts';
@@ -11,6 +12,7 @@ import { signUpPage } from '../pages/sign-up.page.ts';
 import { readNewAccountForm } from '../users/new-account-form.ts';
 import { consentGroups, describeDestination } from './consent.ts';
 import { consentAutomatically, permissionsToAsk, recordConsent } from './consent.service.ts';
+import { redeemSetupSignIn, setupSignInCookie } from './setup-sign-in.service.ts';
 import { signInWithPassword } from './sign-in.service.ts';
 import { signUp } from './sign-up.service.ts';
 import { setRetryAfter, tooManyAttempts } from '../pages/retry-after.ts';
@@ -35,6 +37,7 @@ async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Detail
     t, locale, brand,
     // Self-registration starts from the sign-in step, not from "Not you?" on the consent screen.
     signUpUrl: brand.selfRegistration && details.prompt.name === 'login' ? `/interaction/${details.uid}/sign-up` : undefined,
+    forgotPasswordUrl: `/interaction/${details.uid}/forgot-password`,
     action: `/interaction/${details.uid}/login`,
     csrf: deps.csrf.issue(details.uid),
     appName: await appName(deps, details),
@@ -71,9 +74,23 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
     csrf: deps.csrf.issue(details.uid),
     app: { name: app.display_name ?? app.name, logoUrl: app.logo_url, logoDarkUrl: app.logo_dark_url, termsUrl: app.terms_url, privacyUrl: app.privacy_url },
     user: user.name ? `${user.name} (${user.username})` : user.username,
-    groups: await consentGroups(deps.db, t, items),
+    groups: await consentGroups(deps.db, { t, locale }, items),
     destination: describeDestination(String(details.params.redirect_uri)),
   }));
+}
+
+/**
+ * The first admin, just created by the setup form in this browser, is signed in to the console without the form
+ * (and goes on like a password sign-in: the verification step when a verified email is required, then the second factor).
+ */
+async function signInAfterSetup(ctx: Context, deps: InteractionDeps, details: Details): Promise<boolean> {
+  const ticket = ctx.cookies.get(setupSignInCookie);
+  if (!ticket || clientIdOf(details) !== consoleClientId) return false;
+  ctx.cookies.set(setupSignInCookie, null, { path: '/interaction', httpOnly: true, sameSite: 'strict', secure: ctx.secure, overwrite: true });
+  const userId = await redeemSetupSignIn(deps.db, ticket, clientIdOf(details));
+  if (!userId) return false;
+  await continueSignIn(ctx, deps, details, { userId, methods: ['pwd'], via: 'setup' });
+  return true;
 }
 
 export function interactionRoutes(deps: InteractionDeps): Router {
@@ -86,7 +103,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (!details) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     // Signed in, but less strongly than the app asks (acr_values): the missing factor, not the password again.
     if (isStepUp(details)) return continueSignIn(ctx, deps, details, { userId: details.session!.accountId, methods: sessionMethods(details) });
-    if (details.prompt.name === 'login') return renderSignIn(ctx, deps, details);
+    if (details.prompt.name === 'login') return (await signInAfterSetup(ctx, deps, details)) || renderSignIn(ctx, deps, details);
     if (details.prompt.name !== 'consent' || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.generic'), 400);
     const app = await deps.directory.application(clientIdOf(details));
     if (!app) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
@@ -149,7 +166,10 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const { details, body, page: { t } } = submitted;
     const { form: typed, error } = readNewAccountForm(body, t);
     const again = { username: typed.username, email: typed.email };
-    const result = await signUp(deps, { form: typed, valid: !error, clientId: clientIdOf(details), origin: requestOrigin(ctx) });
+    const result = await signUp(deps, {
+      form: typed, valid: !error, clientId: clientIdOf(details), origin: requestOrigin(ctx),
+      letter: { locale: submitted.page.locale, brand: submitted.page.brand }, interactionUid: details.uid,
+    });
     if (result.outcome === 'throttled') {
       setRetryAfter(ctx, result.retryAfter);
       return renderSignUp(ctx, deps, details, { ...again, error: tooManyAttempts(t, result.retryAfter) }, 429);

@@ -70,7 +70,7 @@ export function secondFactorRoutes(deps: InteractionDeps): Router {
     const result = await check();
     if (result === 'accepted') {
       await deps.throttle.recordSuccess(subjects.filter((s) => s.policy !== 'account'));
-      return completeSignIn(ctx, deps, details, progress.userId, [...progress.methods, 'otp' satisfies AuthMethod]);
+      return completeSignIn(ctx, deps, details, { ...progress, methods: [...progress.methods, 'otp' satisfies AuthMethod] });
     }
     await recordSecondFactorFailure(ctx, deps, details, progress.userId, {
       method: recovery ? 'recovery_code' : 'totp', reason: result === 'replayed' ? 'replayed_code' : 'wrong_code',
@@ -112,7 +112,7 @@ export function secondFactorRoutes(deps: InteractionDeps): Router {
       await recordSecondFactorFailure(ctx, deps, details, progress.userId, { method: 'passkey', reason: 'passkey_refused' });
       return renderSecondFactor(ctx, deps, details, progress, { error: t('passkey.refused') }, 400);
     }
-    return completeSignIn(ctx, deps, details, progress.userId, [...progress.methods, 'hwk']);
+    return completeSignIn(ctx, deps, details, { ...progress, methods: [...progress.methods, 'hwk'] });
   });
 
   return router;

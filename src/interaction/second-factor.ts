@@ -8,13 +8,17 @@ import { acrValuesUnmet } from '../oidc/interaction-policy.ts';
 import { sendErrorPage } from '../pages/send-page.ts';
 import { verifyPasskey } from '../passkeys/passkey.service.ts';
 import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
+import { needsVerifiedEmail } from '../recovery/email-verification.service.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { clientIdOf, finish, interactionPage, type Details, type InteractionDeps } from './interaction-flow.ts';
+import type { SignInProgress } from './sign-in-steps.ts';
+import { stopForEmailVerification } from './verify-email-step.ts';
 
 /**
- * What follows a first factor: the second one when the person has one, setting one up when the policy or the app
- * demands it and they have none, else the end of the sign-in. Every sign-in ends in `completeSignIn`, which
- * records how strongly the person signed in (`amr`, `acr`) on the session.
+ * What follows a first factor: proving the email address when that is required, then the second factor when the
+ * person has one, setting one up when the policy or the app demands it and they have none, else the end of the
+ * sign-in. Every sign-in ends in `completeSignIn`, which records how strongly the person signed in (`amr`, `acr`) on
+ * the session.
  */
 
 /** The WebAuthn challenge subject of an interaction: its challenges answer nothing else. */
@@ -43,29 +47,45 @@ export const signInPrompts = ['login', 'consent'];
 export const secondFactorUrl = (details: Details) => `/interaction/${details.uid}/second-factor`;
 export const setUpUrl = (details: Details) => `/interaction/${details.uid}/set-up`;
 
-export async function completeSignIn(ctx: Context, deps: InteractionDeps, details: Details, userId: string, methods: AuthMethod[], options: { userVerifiedKey?: boolean } = {}) {
-  const { amr, acr } = strengthOf(methods, options);
+/** A first factor just proved, or the factors of a session stepping up: who, with what, and how. */
+export type FirstFactor = Omit<SignInProgress, 'uid' | 'complete'>;
+
+export async function completeSignIn(ctx: Context, deps: InteractionDeps, details: Details, proved: FirstFactor) {
+  const { amr, acr } = strengthOf(proved.methods, { userVerifiedKey: proved.passkey?.userVerified });
   deps.steps.clear(ctx, details.uid);
-  deps.devices.remember(ctx, userId);
-  await recordAuditEvent(deps.db, { type: 'sign_in.succeeded', userId, clientId: clientIdOf(details), ...requestOrigin(ctx), details: { amr } });
-  await finish(ctx, deps, { login: { accountId: userId, amr, acr } });
+  deps.devices.remember(ctx, proved.userId);
+  await recordAuditEvent(deps.db, {
+    type: 'sign_in.succeeded', userId: proved.userId, clientId: clientIdOf(details), ...requestOrigin(ctx),
+    details: proved.via ? { method: proved.via, amr } : { amr },
+  });
+  await finish(ctx, deps, { login: { accountId: proved.userId, amr, acr } });
 }
 
-/** After the first factor (`methods`, for `userId`): the next step, or the end of the sign-in. */
-export async function continueSignIn(ctx: Context, deps: InteractionDeps, details: Details, first: { userId: string; methods: AuthMethod[] }) {
+/**
+ * After the first factor (a password, a passkey, the setup ticket, or the factors of a session stepping up): the
+ * email verification step when the sign-in experience requires a verified address the account lacks, then the second
+ * factor or its set-up when the person, the policy or the app's `acr_values` call for one, then the end of the sign-in.
+ * The verification step comes back here once the address is proved (src/interaction/recovery.routes.ts).
+ */
+export async function continueSignIn(ctx: Context, deps: InteractionDeps, details: Details, first: FirstFactor) {
   const user = await findUserById(deps.db, first.userId);
   const page = interactionPage(ctx, details);
   if (!user || user.suspended) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
+  if (needsVerifiedEmail(user, page.brand.requireVerifiedEmail)) {
+    deps.steps.save(ctx, { ...first, uid: details.uid });
+    return stopForEmailVerification(ctx, deps, details, user);
+  }
+  if (first.passkey) return completeSignIn(ctx, deps, details, first);
   const policy = signInExperienceOf(ctx).mfaPolicy;
   const demanded = asksForMultiFactor(acrValuesOf(details));
   if (!secondFactorsEnabled(policy)) {
     // Never a weaker sign-in than the app asked for: it is told that this cannot be done.
     if (demanded) return finish(ctx, deps, { error: 'unmet_authentication_requirements', error_description: 'second factors are turned off on this server' });
-    return completeSignIn(ctx, deps, details, user.id, first.methods);
+    return completeSignIn(ctx, deps, details, first);
   }
   const has = hasSecondFactor(await listFactors(deps.db, user.id));
-  if (!has && !demanded && !mustHaveSecondFactor(policy, user)) return completeSignIn(ctx, deps, details, user.id, first.methods);
-  deps.steps.save(ctx, { uid: details.uid, userId: user.id, methods: first.methods });
+  if (!has && !demanded && !mustHaveSecondFactor(policy, user)) return completeSignIn(ctx, deps, details, first);
+  deps.steps.save(ctx, { ...first, uid: details.uid });
   ctx.status = 303;
   ctx.redirect(has ? secondFactorUrl(details) : setUpUrl(details));
 }
@@ -84,7 +104,7 @@ export async function passkeySignIn(ctx: Context, deps: InteractionDeps, details
     });
     return { outcome: 'refused' };
   }
-  await completeSignIn(ctx, deps, details, user.id, ['hwk'], { userVerifiedKey: proof.userVerified });
+  await continueSignIn(ctx, deps, details, { userId: user.id, methods: ['hwk'], passkey: { userVerified: proof.userVerified } });
   return { outcome: 'signed_in' };
 }
 

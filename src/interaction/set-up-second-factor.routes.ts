@@ -79,7 +79,7 @@ export function setUpSecondFactorRoutes(deps: InteractionDeps): Router {
     const { details, progress, page: { locale, t, brand } } = step;
     const methods = [...progress.methods, method];
     const codes = await firstRecoveryCodes(mfa, progress.userId, { by: 'user', origin: requestOrigin(ctx), clientId: clientIdOf(details) });
-    if (!codes) return completeSignIn(ctx, deps, details, progress.userId, methods);
+    if (!codes) return completeSignIn(ctx, deps, details, { ...progress, methods });
     deps.steps.save(ctx, { ...progress, methods, complete: true });
     sendPage(ctx, recoveryCodesPage({ t, locale, brand, codes, next: { action: `${setUpUrl(details)}/done`, csrf: deps.csrf.issue(details.uid) } }));
   }
@@ -138,7 +138,7 @@ export function setUpSecondFactorRoutes(deps: InteractionDeps): Router {
     const step = await setUpForm(ctx);
     if (!step) return;
     if (!step.progress.complete) return sendErrorPage(ctx, step.page, step.page.t('error.expired'), 400);
-    return completeSignIn(ctx, deps, step.details, step.progress.userId, step.progress.methods);
+    return completeSignIn(ctx, deps, step.details, step.progress);
   });
 
   return router;

@@ -11,6 +11,10 @@ export interface SignInProgress {
   uid: string;
   userId: string;
   methods: AuthMethod[];
+  /** A passkey was the first factor: it ends the sign-in by itself, counting as two factors when it verified its user. */
+  passkey?: { userVerified: boolean };
+  /** How the first factor was proved when not by a form: `setup`, the ticket of the first-run setup (src/interaction/setup-sign-in.service.ts). */
+  via?: 'setup';
   /** Set once the second factor was added during this sign-in (enrolment), when only the recovery codes remain to show. */
   complete?: boolean;
 }

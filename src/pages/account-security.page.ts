@@ -21,8 +21,8 @@ const postButton = (action: string, csrf: string, label: string, options: { dang
 /** The account page's *Two-step verification* section: the authenticator app, passkeys and recovery codes. */
 export function accountSecuritySection({ t, locale, csrf, totp, passkeys, recoveryCodes, passkeyOptions }: AccountSecurityModel): SafeHtml {
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long' });
-  return html`<section aria-labelledby="security">
-  <h2 id="security">${t('account.security')}</h2>
+  return html`<section aria-labelledby="two-step">
+  <h2 id="two-step">${t('account.twoStep')}</h2>
   <p class="muted">${t('account.securityIntro')}</p>
   <h3>${t('account.totp')}</h3>
   ${totp

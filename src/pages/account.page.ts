@@ -16,13 +16,14 @@ export interface ConnectedApp {
 export interface AccountPageModel {
   t: Translate;
   locale: string;
-  user: { username: string; name: string | null; email: string | null };
+  user: { username: string; name: string | null; email: string | null; email_verified?: boolean };
   apps: ConnectedApp[];
-  csrf: string;
   notice?: string;
   brand?: PageBrand;
-  /** *Two-step verification* (src/pages/account-security.page.ts), unless second factors are off; it runs the WebAuthn scripts. */
-  security?: SafeHtml;
+  /** More sections after the profile (password and email, src/pages/account-credentials.page.ts; two-step verification, src/pages/account-security.page.ts). */
+  sections?: SafeHtml[];
+  /** Whether a section has WebAuthn forms, which run Sesame's page scripts. */
+  scripts?: boolean;
 }
 
 function appLogo(t: Translate, app: ConnectedApp) {
@@ -32,15 +33,15 @@ function appLogo(t: Translate, app: ConnectedApp) {
   });
 }
 
-/** The end user's own page: profile, and the third-party apps they let in, each revocable. */
-export function accountPage({ t, locale, user, apps, csrf, notice, brand, security }: AccountPageModel): string {
+/** The end user's own page: profile, and the third-party apps they let in, each revocable (after a confirmation page). */
+export function accountPage({ t, locale, user, apps, notice, brand, sections = [], scripts = false }: AccountPageModel): string {
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long' });
   return layout({
     title: t('account.title'),
     lang: locale,
     wide: true,
     brand,
-    scripts: security ? webauthnScripts : [],
+    scripts: scripts ? webauthnScripts : [],
     body: html`
 <h1>${t('account.title')}</h1>
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
@@ -49,10 +50,10 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
   <dl class="profile">
     <dt>${t('account.username')}</dt><dd>${user.username}</dd>
     ${user.name ? html`<dt>${t('account.name')}</dt><dd>${user.name}</dd>` : ''}
-    ${user.email ? html`<dt>${t('account.email')}</dt><dd>${user.email}</dd>` : ''}
+    ${user.email ? html`<dt>${t('account.email')}</dt><dd>${user.email}${user.email_verified === undefined ? '' : html` <span class="muted">(${user.email_verified ? t('account.emailVerified') : t('account.emailUnverified')})</span>`}</dd>` : ''}
   </dl>
 </section>
-${security}
+${sections}
 <section aria-labelledby="connected-apps">
   <h2 id="connected-apps">${t('account.connectedApps')}</h2>
   ${apps.length === 0 ? html`<p>${t('account.noApps')}</p>` : html`<ul class="apps">
@@ -63,8 +64,7 @@ ${security}
         ${app.grantedAt ? html`<p class="muted">${t('account.granted', { date: date.format(app.grantedAt) })}</p>` : ''}
         <p class="muted">${t('account.canAccess')}</p>
         <ul class="scopes">${app.permissions.map((p) => html`<li>${p}</li>`)}</ul>
-        <form method="post" action="/account/apps/${encodeURIComponent(app.clientId)}/revoke">
-          <input type="hidden" name="csrf" value="${csrf}">
+        <form method="get" action="/account/apps/${encodeURIComponent(app.clientId)}/revoke">
           <button type="submit" class="danger" aria-label="${t('account.revoke')}: ${app.name}">${t('account.revoke')}</button>
         </form>
       </div>

@@ -14,12 +14,14 @@ export interface SignInPageModel {
   error?: string;
   /** Where *Create account* leads, when self-registration is on. */
   signUpUrl?: string;
+  /** Where *Forgot password?* leads. */
+  forgotPasswordUrl?: string;
   brand?: PageBrand;
   /** *Sign in with a passkey*, when passkeys are on (src/mfa/mfa-policy.ts): its form's action and WebAuthn options. */
   passkey?: { action: string; options: unknown };
 }
 
-export function signInPage({ t, locale, action, csrf, appName, login, error, signUpUrl, brand, passkey }: SignInPageModel): string {
+export function signInPage({ t, locale, action, csrf, appName, login, error, signUpUrl, forgotPasswordUrl, brand, passkey }: SignInPageModel): string {
   return layout({
     title: t('signIn.title'),
     lang: locale,
@@ -43,6 +45,7 @@ ${passkey ? webauthnForm({
     ceremony: 'authenticate', action: passkey.action, csrf, options: passkey.options,
     button: t('signIn.passkey'), failed: t('passkey.failed'), secondary: true,
   }) : ''}
+${forgotPasswordUrl ? html`<p class="muted alt-action"><a href="${forgotPasswordUrl}">${t('signIn.forgotPassword')}</a></p>` : ''}
 ${signUpUrl ? html`<p class="muted alt-action">${t('signIn.noAccount')} <a href="${signUpUrl}">${t('signIn.createAccount')}</a></p>` : ''}`,
   });
 }

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { Application } from '../api/types.ts';
-import { useApi } from '../auth/session.tsx';
+import { useApi, useSession } from '../auth/session.tsx';
 import { useUnsavedChangesGuard } from '../router.tsx';
 import { Checkbox, FormError, TextArea, TextField } from '../ui/fields.tsx';
 import { useToast } from '../ui/toasts.tsx';
@@ -16,6 +16,7 @@ interface Form {
   cors_origins: string[];
   refresh_token_ttl_days: string;
   rotate_refresh_token: boolean;
+  management_access: boolean;
 }
 
 type ListField = 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins';
@@ -29,6 +30,7 @@ function formOf(app: Application): Form {
     cors_origins: app.cors_origins,
     refresh_token_ttl_days: String(app.refresh_token_ttl_days),
     rotate_refresh_token: app.rotate_refresh_token,
+    management_access: app.management_access,
   };
 }
 
@@ -92,6 +94,7 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
       body.rotate_refresh_token = form.rotate_refresh_token;
     }
     if (browser) body.cors_origins = lists.cors_origins.values;
+    if (!app.third_party) body.management_access = form.management_access;
     const saved = await api<Application>('PATCH', `/applications/${encodeURIComponent(app.id)}`, body);
     setForm(formOf(saved));
     onSaved(saved);
@@ -162,6 +165,9 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
           />
         </section>
       )}
+      {!app.third_party && (
+        <ManagementAccess app={app} checked={form.management_access} onChange={(on) => set('management_access', on)} error={errors['/management_access']} />
+      )}
       <FormError message={formError} />
       <div className="form-actions sticky-actions">
         {dirty && <span className="muted">Unsaved changes</span>}
@@ -169,5 +175,28 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
         <button type="submit" disabled={!dirty || saving}>{saving ? 'Saving…' : 'Save changes'}</button>
       </div>
     </form>
+  );
+}
+
+/**
+ * Whether a first-party or m2m app may hold Management API tokens; third-party apps never may (the server
+ * refuses it too), so they are not offered it.
+ */
+function ManagementAccess({ app, checked, onChange, error }: { app: Application; checked: boolean; onChange: (on: boolean) => void; error?: string }) {
+  const { config } = useSession();
+  const what = app.type === 'm2m'
+    ? <>With its client credentials, this app can get access tokens for Sesame’s Management API (resource <code>{config.managementApi}</code>, scope <code>management</code>), and with them do everything an admin can in this console: create, change and delete apps, secrets, users, roles and API resources. Give it only to automation you trust.</>
+    : <>Admins who sign in to this app get access tokens for Sesame’s Management API (resource <code>{config.managementApi}</code>, scope <code>management</code>), so the app can manage Sesame for them as this console does. Other users never get one.</>;
+  return (
+    <section className="card" aria-labelledby="management-title">
+      <h2 id="management-title">Management API</h2>
+      <Checkbox
+        label="Management API access"
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+        hint={<>{what} Turning it off refuses the app’s management tokens at once.</>}
+      />
+      {error && <p className="field-error">{error}</p>}
+    </section>
   );
 }

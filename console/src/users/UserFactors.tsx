@@ -1,9 +1,8 @@
 import { useState } from 'react';
-import { errorMessage } from '../api/client.ts';
 import type { UserFactors as Factors } from '../api/types.ts';
 import { formatDate } from '../applications/app-types.ts';
 import { useApi } from '../auth/session.tsx';
-import { Dialog } from '../ui/dialog.tsx';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
 import { useLoad } from '../ui/use-load.ts';
@@ -15,15 +14,11 @@ export function UserFactors({ userId, username }: { userId: string; username: st
   const path = `/users/${encodeURIComponent(userId)}/factors`;
   const factors = useLoad(() => api<Factors>('GET', path), [path]);
   const [confirming, setConfirming] = useState(false);
+  // A failure stays in the dialog (ConfirmDialog); success closes it.
   const reset = async () => {
-    try {
-      await api('DELETE', path);
-      toast(`Two-step verification of ${username} was reset`);
-      setConfirming(false);
-      factors.reload();
-    } catch (e) {
-      toast(errorMessage(e), 'error');
-    }
+    await api('DELETE', path);
+    toast(`Two-step verification of ${username} was reset`);
+    factors.reload();
   };
   const data = factors.data;
   const any = !!data && (data.totp !== null || data.passkeys.length > 0 || data.recovery_codes.total > 0);
@@ -34,7 +29,7 @@ export function UserFactors({ userId, username }: { userId: string; username: st
         <button type="button" className="secondary" disabled={!any} onClick={() => setConfirming(true)}>Reset two-step verification</button>
       </div>
       {factors.loading && !data ? <Loading /> : factors.error || !data ? <ErrorState message={factors.error ?? ''} onRetry={factors.reload} /> : (
-        <dl className="details-list">
+        <dl className="details">
           <dt>Authenticator app</dt>
           <dd>{data.totp ? `On since ${formatDate(data.totp.confirmed_at)}` : 'Not set up'}</dd>
           <dt>Passkeys</dt>
@@ -47,13 +42,9 @@ export function UserFactors({ userId, username }: { userId: string; username: st
           <dd>{data.recovery_codes.total === 0 ? 'None' : `${data.recovery_codes.unused} of ${data.recovery_codes.total} left`}</dd>
         </dl>
       )}
-      <Dialog title="Reset two-step verification" open={confirming} onClose={() => setConfirming(false)}>
+      <ConfirmDialog title="Reset two-step verification" open={confirming} onClose={() => setConfirming(false)} onConfirm={reset} confirmLabel="Reset">
         <p>This removes the authenticator app, passkeys and recovery codes of <strong>{username}</strong>. They sign in with their password again, and set up a new second factor when the policy asks for one.</p>
-        <div className="dialog-actions">
-          <button type="button" className="secondary" onClick={() => setConfirming(false)}>Cancel</button>
-          <button type="button" className="danger" onClick={reset}>Reset</button>
-        </div>
-      </Dialog>
+      </ConfirmDialog>
     </section>
   );
 }
