@@ -6,6 +6,11 @@ import type { Directory } from './cache/directory.ts';
 import type { Db } from './db/database.ts';
 import type { CsrfTokens } from './interaction/csrf.ts';
 import { interactionRoutes } from './interaction/interaction.routes.ts';
+import { secondFactorRoutes } from './interaction/second-factor.routes.ts';
+import { setUpSecondFactorRoutes } from './interaction/set-up-second-factor.routes.ts';
+import { createSignInSteps } from './interaction/sign-in-steps.ts';
+import { createMfaSecrets } from './mfa/mfa-secrets.ts';
+import { relyingPartyOf } from './passkeys/relying-party.ts';
 import { managementRoutes } from './management/management.routes.ts';
 import { accountRoutes } from './account/account.routes.ts';
 import { createSignedValues } from './secrets/signed-cookie.ts';
@@ -18,6 +23,7 @@ import { issuerOrigin } from './http/issuer-origin.ts';
 import { pickLocale, translator } from './i18n/locale.ts';
 import { messagePage } from './pages/message.page.ts';
 import { faviconCacheControl, faviconSvg } from './pages/favicon.ts';
+import { pageScriptCacheControl, pageScriptsByPath } from './pages/page-scripts.ts';
 import { pageContentSecurityPolicyFor } from './pages/layout.ts';
 import { consoleRoutes } from './console/console.routes.ts';
 import { loadSignInExperience, signInExperienceOf } from './sign-in-experience/sign-in-experience.middleware.ts';
@@ -46,6 +52,8 @@ export interface AppDeps {
   signInExperience?: SignInExperienceSource;
   throttle: Throttle;
   devices: DeviceCookies;
+  /** SESAME_RECENT_SIGN_IN_SECONDS: how recent a sign-in /account asks for before changes to second factors. */
+  recentSignInSeconds: number;
   /** SESAME_TRUST_PROXY: the client IP is the one the proxy appended to X-Forwarded-For (src/http/client-ip.ts). */
   trustProxy: boolean;
   /** Email, and what is proved through it (src/email/, src/recovery/). */
@@ -60,6 +68,13 @@ function operationsRoutes({ db, providers }: AppDeps): Router {
     ctx.type = 'image/svg+xml';
     ctx.set('Cache-Control', faviconCacheControl);
     ctx.body = faviconSvg;
+  });
+  router.get('/assets/:name', function servePageScript(ctx) {
+    const script = pageScriptsByPath.get(ctx.path);
+    if (!script) return;
+    ctx.type = 'text/javascript';
+    ctx.set('Cache-Control', pageScriptCacheControl);
+    ctx.body = script.body;
   });
   router.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
   router.get('/readyz', async function checkReady(ctx) {
@@ -153,13 +168,21 @@ export function createApp(appDeps: AppDeps): Koa {
   const interaction = {
     db: deps.db, directory: deps.directory, provider: () => deps.providers.provider, csrf: deps.csrf, throttle: deps.throttle, devices: deps.devices,
     recovery: deps.recovery,
+    mfaSecrets: createMfaSecrets(deps.masterSecret),
+    relyingParty: relyingPartyOf(deps.issuer, 'Sesame'),
+    steps: createSignInSteps(deps.masterSecret, { secure: deps.issuer.startsWith('https:') }),
   };
-  const routers = [operationsRoutes(deps), interactionRoutes(interaction), recoveryInteractionRoutes(interaction)];
+  const routers = [
+    operationsRoutes(deps), interactionRoutes(interaction), recoveryInteractionRoutes(interaction),
+    secondFactorRoutes(interaction), setUpSecondFactorRoutes(interaction),
+  ];
   routers.push(managementRoutes(deps));
   if (deps.consoleDir) routers.push(consoleRoutes({ ...deps, consoleDir: deps.consoleDir }));
   const cookies = createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1');
-  routers.push(accountRoutes({ ...deps, cookies, canEmail: deps.recovery.mailer.available }));
-  routers.push(credentialsRoutes({ ...deps, cookies }));
+  routers.push(accountRoutes({
+    ...deps, cookies, canEmail: deps.recovery.mailer.available, mfaSecrets: interaction.mfaSecrets, relyingParty: interaction.relyingParty,
+  }));
+  routers.push(credentialsRoutes({ ...deps, cookies, mfaSecrets: interaction.mfaSecrets, relyingParty: interaction.relyingParty }));
   routers.push(emailLinkRoutes({ ...deps, provider: () => deps.providers.provider }));
   app.use(securityHeaders(deps.issuer).middleware);
   app.use(errorBoundary(deps.logger));

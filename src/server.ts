@@ -18,6 +18,7 @@ import { cachedSignInExperience } from './sign-in-experience/sign-in-experience.
 import { createDirectory, type Directory } from './cache/directory.ts';
 import { createDeviceCookies } from './throttle/device-cookie.ts';
 import { deleteEndedBlocks } from './throttle/throttle.repository.ts';
+import { deleteExpiredChallenges } from './passkeys/webauthn-challenge.repository.ts';
 import { Throttle } from './throttle/throttle.service.ts';
 import { emailDeliveryOf, howToEnableEmail, senderAddress } from './email/delivery.ts';
 import { deleteOldEmails } from './email/email.repository.ts';
@@ -128,6 +129,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     const app = createApp({
       db, directory, providers, csrf: createCsrfTokens(masterSecret), logger, issuer, internalUrl, masterSecret,
       consoleDir: config.consoleDir, throttle, trustProxy: config.trustProxy, recovery, emailFrom,
+      recentSignInSeconds: config.ttl.recentSignIn,
       devices: createDeviceCookies(masterSecret, { secure: issuer.startsWith('https:'), ttlSeconds: config.deviceCookieTtl }),
       signInExperience: cachedSignInExperience(db, config.settingsCacheSeconds * 1000),
     });
@@ -142,6 +144,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     timers.push(setInterval(() => {
       deleteExpiredModels(db).catch((error) => logger.error({ err: error }, 'expired artifact clean-up failed'));
       deleteEndedBlocks(db).catch((error) => logger.error({ err: error }, 'ended throttle blocks clean-up failed'));
+      deleteExpiredChallenges(db).catch((error) => logger.error({ err: error }, 'expired WebAuthn challenges clean-up failed'));
       deleteOldEmails(db, emailKeepDays).catch((error) => logger.error({ err: error }, 'old emails clean-up failed'));
       deleteEndedEmailTokens(db).catch((error) => logger.error({ err: error }, 'ended email links clean-up failed'));
     }, 10 * 60 * 1000));

@@ -4,6 +4,7 @@ import { emailTranslator } from '../src/email/email-i18n.ts';
 import { issueSetupSignIn } from '../src/interaction/setup-sign-in.service.ts';
 import { alertOf, noticeOf } from './support/account.ts';
 import { cliWith } from './support/cli.ts';
+import { enrolTotpOverHttp, submit, totpCode } from './support/mfa.ts';
 import { allow, authorizeUntilConsent, isConsentPage } from './support/consent.ts';
 import { apiClient, managementToken } from './support/management.ts';
 import { authorizationRequest, exchangeCode, relyingParty, signIn, type RelyingParty } from './support/relying-party.ts';
@@ -262,6 +263,38 @@ describe('a verified email required before sign-in', () => {
     expect(url.startsWith(`${sesame.url}/console/callback?`), url).toBe(true);
     const tokens = await exchangeCode(consoleRp, request, new URL(url));
     expect(tokens.claims()?.sub).toBe(admin.id);
+  });
+
+  it('asks for the second factor after the code: password, email, then the authenticator app, in one sign-in', async () => {
+    const user = await sesame.createUser({ username: 'tamsin', email: 'tamsin@example.com', password: 'a long passphrase' });
+    const verified = (on: boolean) => sesame.sesame.db.updateTable('users').set({ email_verified: on }).where('id', '=', user.id).execute();
+    await verified(true);
+    const { key } = await enrolTotpOverHttp(sesame.url, rp, { username: 'tamsin', password: 'a long passphrase' });
+    await verified(false);
+
+    const { agent, request, form } = await atVerifyStep('tamsin', 'a long passphrase');
+    const afterCode = await agent.follow(form.action, { form: { ...form.fields, code: codeIn(await mail.next('tamsin@example.com')) } });
+    expect(new URL(afterCode.url).pathname).toMatch(/\/second-factor$/);
+    const done = await submit(agent, { html: await afterCode.response.text(), url: afterCode.url }, '/second-factor/code', { code: totpCode(key, 1) });
+    const tokens = await exchangeCode(rp, request, new URL(done.url));
+    expect(tokens.claims()).toMatchObject({ sub: user.id, amr: ['pwd', 'otp', 'mfa'], acr: 'urn:sesame:acr:mfa' });
+  });
+
+  it('takes the first admin signed in by the setup form through the same steps: the code, then setting up a second factor', async () => {
+    expect((await api('PUT', '/api/sign-in-experience', { mfa_policy: 'admins' })).status).toBe(200);
+    try {
+      const admin = await sesame.createUser({ username: 'ximena', email: 'ximena@example.com', password: 'a long passphrase', admin: true });
+      const agent = new UserAgent(sesame.url);
+      await agent.jar.setCookie(`sesame.setup_sign_in=${await issueSetupSignIn(sesame.sesame.db, admin.id)}; Path=/interaction`, `${sesame.url}/interaction`);
+      const consoleRp = await relyingParty(sesame, { clientId: 'sesame-console' }, `${sesame.url}/console/callback`);
+      const request = await authorizationRequest(consoleRp, { scope: 'openid profile management', resource: `${sesame.url}/api` });
+      const step = await agent.follow(request.url.toString());
+      const form = parseForm(await step.response.text(), step.url);
+      const afterCode = await agent.follow(form.action, { form: { ...form.fields, code: codeIn(await mail.next('ximena@example.com')) } });
+      expect(new URL(afterCode.url).pathname).toMatch(/\/set-up$/);
+    } finally {
+      expect((await api('PUT', '/api/sign-in-experience', { mfa_policy: 'optional' })).status).toBe(200);
+    }
   });
 
   it('tells an account without an email address to ask an admin', async () => {

@@ -134,7 +134,7 @@ describe('first-run setup', () => {
     expect(tokens.scope?.split(' ')).toContain('management');
     // The same sign-in a password gives: recorded, and a Sesame session that the next visit signs in with.
     const audit = await sesame.sesame.db.selectFrom('audit_events').select(['client_id', 'details']).where('type', '=', 'sign_in.succeeded').where('user_id', '=', admin.id).execute();
-    expect(audit).toEqual([{ client_id: 'sesame-console', details: { method: 'setup' } }]);
+    expect(audit).toEqual([{ client_id: 'sesame-console', details: { method: 'setup', amr: ['pwd'] } }]);
     expect('callback' in await consoleSignIn(setupBrowser)).toBe(true);
 
     // The ticket worked once: copied into another browser, it signs nobody in.

@@ -39,7 +39,8 @@ describe('GET and PUT /api/sign-in-experience', () => {
     expect(status).toBe(200);
     expect(body).toEqual({
       product_name: 'Sesame', logo_url: null, logo_dark_url: null, primary_color: '#4f46e5',
-      default_language: 'en', self_registration: false, require_verified_email: false, updated_at: expect.any(String),
+      default_language: 'en', self_registration: false, require_verified_email: false,
+      mfa_policy: 'optional', updated_at: expect.any(String),
     });
   });
 

@@ -17,6 +17,8 @@ export interface AccountSession {
   idt: string;
   /** The grant of the account page's sign-in. */
   grant: string;
+  /** When the person signed in (the ID token's auth_time): changes to second factors ask for a recent one. */
+  at?: number;
 }
 
 export const sessionCookie = 'sesame.account';

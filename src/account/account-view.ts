@@ -3,13 +3,14 @@ import { findApplication } from '../apps/app.repository.ts';
 import type { Db } from '../db/database.ts';
 import { isStorableText } from '../db/text.ts';
 import type { User } from '../db/tables.ts';
-import type { Translate } from '../i18n/locale.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
 import { accountCredentialsSection, type AccountCredentialsModel } from '../pages/account-credentials.page.ts';
 import { accountPage } from '../pages/account.page.ts';
+import type { PageContext } from '../pages/page-context.ts';
 import { sendPage } from '../pages/send-page.ts';
 import { findPendingEmailChange } from '../recovery/email-token.repository.ts';
 import { accountCsrfSubject, accountPageContext, type AccountSession } from './account-session.ts';
+import { accountSecurity, factorNotice, type AccountFactorDeps } from './account-factors.routes.ts';
 import { connectedApps } from './connected-apps.ts';
 
 export interface AccountViewDeps {
@@ -17,33 +18,40 @@ export interface AccountViewDeps {
   csrf: CsrfTokens;
   /** Whether Sesame can send email: changing and verifying an address need it. */
   canEmail: boolean;
+  /** Second factors and passkeys: the *Two-step verification* section (src/account/account-factors.routes.ts). */
+  factors: AccountFactorDeps;
 }
 
 /** What the page says after a form: a notice on top, or the errors of the credentials forms. */
 export type AccountViewState = Partial<Pick<AccountCredentialsModel, 'passwordError' | 'emailError' | 'newEmail'>> & { notice?: string };
 
-/** A notice named in the query after a redirect (`?revoked=CLIENT_ID`, `?notice=verification-sent`). */
-async function noticeOf(ctx: Context, db: Db, t: Translate, user: User): Promise<string | undefined> {
+/** A notice named in the query after a redirect (`?revoked=CLIENT_ID`, `?notice=verification-sent`, `?notice=totp-added`). */
+async function noticeOf(ctx: Context, db: Db, page: PageContext, user: User): Promise<string | undefined> {
+  const { t } = page;
   if (ctx.query.notice === 'verification-sent' && user.email) return t('account.verificationSent', { email: user.email });
+  const factorChange = factorNotice(page, ctx.query.notice);
+  if (factorChange) return factorChange;
   const revoked = typeof ctx.query.revoked === 'string' && isStorableText(ctx.query.revoked)
     ? await findApplication(db, ctx.query.revoked) : undefined;
   return revoked ? t('account.revoked', { app: revoked.display_name ?? revoked.name }) : undefined;
 }
 
-/** The account page of the signed-in person: profile, password and email, connected apps. */
+/** The account page of the signed-in person: profile, password and email, two-step verification, connected apps. */
 export async function renderAccountPage(ctx: Context, deps: AccountViewDeps, current: AccountSession, user: User, state: AccountViewState = {}, status = 200): Promise<void> {
-  const { locale, t, brand } = accountPageContext(ctx);
+  const page = accountPageContext(ctx);
+  const { locale, t, brand } = page;
   const csrf = deps.csrf.issue(accountCsrfSubject(current));
-  const [apps, pendingEmail, notice] = await Promise.all([
+  const [apps, pendingEmail, notice, security] = await Promise.all([
     connectedApps(deps.db, user.id, { t, locale }),
     findPendingEmailChange(deps.db, user.id),
-    state.notice ?? noticeOf(ctx, deps.db, t, user),
+    state.notice ?? noticeOf(ctx, deps.db, page, user),
+    accountSecurity(deps.factors, page, user, current, csrf),
   ]);
+  const credentials = accountCredentialsSection({
+    t, csrf, email: user.email, emailVerified: user.email_verified, pendingEmail, canEmail: deps.canEmail,
+    passwordError: state.passwordError, emailError: state.emailError, newEmail: state.newEmail,
+  });
   sendPage(ctx, accountPage({
-    t, locale, brand, user, apps, notice,
-    sections: [accountCredentialsSection({
-      t, csrf, email: user.email, emailVerified: user.email_verified, pendingEmail, canEmail: deps.canEmail,
-      passwordError: state.passwordError, emailError: state.emailError, newEmail: state.newEmail,
-    })],
-  }), status);
+    t, locale, brand, user, apps, notice, sections: security ? [credentials, security] : [credentials], scripts: security !== undefined,
+  }), status, { scripts: security !== undefined });
 }

@@ -19,6 +19,10 @@ import { findGrantIdOfAccessToken } from '../grants/grant.repository.ts';
 import {
   accountCsrfSubject, accountPageContext, readAccountSession, sessionCookie, sessionTtl, setAccountCookie as setCookie, type AccountSession,
 } from './account-session.ts';
+import { accountFactorDepsOf, accountFactorRoutes } from './account-factors.routes.ts';
+import type { MfaSecrets } from '../mfa/mfa-secrets.ts';
+import type { RelyingParty } from '../passkeys/relying-party.ts';
+import type { Throttle } from '../throttle/throttle.service.ts';
 
 export interface AccountDeps {
   db: Db;
@@ -28,6 +32,12 @@ export interface AccountDeps {
   masterSecret: string;
   csrf: CsrfTokens;
   cookies: SignedValues;
+  /** Second factors and passkeys (src/account/account-factors.routes.ts). */
+  mfaSecrets: MfaSecrets;
+  relyingParty: RelyingParty;
+  throttle: Throttle;
+  /** SESAME_RECENT_SIGN_IN_SECONDS: how recent a sign-in changes to second factors need. */
+  recentSignInSeconds: number;
   /** Whether Sesame can send email: changing and verifying an address need it. */
   canEmail: boolean;
 }
@@ -39,11 +49,13 @@ const flowCookie = 'sesame.account.flow';
 /** The account page is an app like any other: it signs the person in through Sesame's authorization endpoint. */
 export function accountRoutes(deps: AccountDeps): Router {
   const router = new Router({ prefix: '/account' });
-  const form = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   const jwks = createRemoteJWKSet(new URL(`${deps.internalUrl}${oidcRoutes.jwks}`));
   const session = (ctx: Context) => readAccountSession(deps.db, deps.cookies, ctx);
   const csrfSubject = accountCsrfSubject;
   const clientCredentials = Buffer.from(`${accountClientId}:${accountClientSecret(deps.masterSecret)}`).toString('base64');
+  const factorDeps = accountFactorDepsOf(deps);
+  accountFactorRoutes(router, factorDeps, form);
 
   router.get('/', async function showAccount(ctx) {
     const current = await session(ctx);
@@ -52,7 +64,7 @@ export function accountRoutes(deps: AccountDeps): Router {
       setCookie(ctx, sessionCookie, null);
       return ctx.redirect('/account/login');
     }
-    await renderAccountPage(ctx, { db: deps.db, csrf: deps.csrf, canEmail: deps.canEmail }, current, user);
+    await renderAccountPage(ctx, { db: deps.db, csrf: deps.csrf, canEmail: deps.canEmail, factors: factorDeps }, current, user);
   });
 
   router.get('/login', async function startSignIn(ctx) {
@@ -68,7 +80,10 @@ export function accountRoutes(deps: AccountDeps): Router {
       nonce: flow.nonce,
       code_challenge: createHash('sha256').update(flow.verifier).digest('base64url'),
       code_challenge_method: 'S256',
-      ...(typeof ctx.query.ui_locales === 'string' ? { ui_locales: ctx.query.ui_locales } : {}),
+      // A fresh sign-in (password and second factor), asked for before changes to second factors.
+      ...(ctx.query.reauth === '1' ? { max_age: '0' } : {}),
+      // A few language tags, passed on; a longer value is no one's language and would make the redirect too large to follow.
+      ...(typeof ctx.query.ui_locales === 'string' && ctx.query.ui_locales.length <= 100 ? { ui_locales: ctx.query.ui_locales } : {}),
     }).toString();
     ctx.redirect(url.toString());
   });
@@ -93,7 +108,10 @@ export function accountRoutes(deps: AccountDeps): Router {
     const { payload } = await jwtVerify(tokens.id_token, jwks, { issuer: deps.issuer, audience: accountClientId });
     const grant = await findGrantIdOfAccessToken(deps.db, tokens.access_token);
     if (payload.nonce !== flow.nonce || typeof payload.sub !== 'string' || !grant) return expired();
-    const value: AccountSession = { sub: payload.sub, sid: randomBytes(16).toString('base64url'), idt: tokens.id_token, grant };
+    const value: AccountSession = {
+      sub: payload.sub, sid: randomBytes(16).toString('base64url'), idt: tokens.id_token, grant,
+      ...(typeof payload.auth_time === 'number' ? { at: payload.auth_time } : {}),
+    };
     setCookie(ctx, sessionCookie, deps.cookies.sign(value, sessionTtl), sessionTtl);
     ctx.redirect('/account');
   });

@@ -16,12 +16,21 @@ import type { SignedValues } from '../secrets/signed-cookie.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { accountCsrfSubject, accountPageContext, readAccountSession, sessionCookie, setAccountCookie, type AccountSession } from './account-session.ts';
 import { renderAccountPage, type AccountViewState } from './account-view.ts';
+import { accountFactorDepsOf } from './account-factors.routes.ts';
+import type { MfaSecrets } from '../mfa/mfa-secrets.ts';
+import type { RelyingParty } from '../passkeys/relying-party.ts';
+import type { Throttle } from '../throttle/throttle.service.ts';
 
 export interface CredentialsRouteDeps {
   db: Db;
   csrf: CsrfTokens;
   cookies: SignedValues;
   recovery: RecoveryDeps;
+  /** Second factors and passkeys, for the page's *Two-step verification* section. */
+  mfaSecrets: MfaSecrets;
+  relyingParty: RelyingParty;
+  throttle: Throttle;
+  recentSignInSeconds: number;
 }
 
 const text = (body: Record<string, unknown>, name: string, max: number) => (typeof body[name] === 'string' ? (body[name] as string).slice(0, max) : '');
@@ -30,7 +39,7 @@ const text = (body: Record<string, unknown>, name: string, max: number) => (type
 export function credentialsRoutes(deps: CredentialsRouteDeps): Router {
   const router = new Router({ prefix: '/account' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
-  const view = { db: deps.db, csrf: deps.csrf, canEmail: deps.recovery.mailer.available };
+  const view = { db: deps.db, csrf: deps.csrf, canEmail: deps.recovery.mailer.available, factors: accountFactorDepsOf(deps) };
 
   /** The signed-in person submitting one of the page's forms, with its CSRF token checked. */
   async function submitter(ctx: Context): Promise<{ current: AccountSession; user: User; body: Record<string, unknown> } | undefined> {

@@ -1,5 +1,6 @@
 import type { Application } from '../db/tables.ts';
 import { isConfidential } from './app-types.ts';
+import { accountClientId } from './built-in.ts';
 import { canonicalUris } from './redirect-uri.ts';
 
 /** oidc-provider client metadata for an application, derived from its type (DESIGN.md §3). */
@@ -21,6 +22,8 @@ export function clientMetadata(
       : {}),
     grant_types: interactive ? ['authorization_code', 'refresh_token'] : ['client_credentials'],
     response_types: interactive ? ['code'] : [],
+    // The account page asks for a recent sign-in before changes to second factors: its ID tokens carry auth_time.
+    ...(app.id === accountClientId ? { require_auth_time: true } : {}),
     // New lists (the row may be shared, src/cache/directory.ts, and the metadata is oidc-provider's to keep), in
     // the form requests are compared in: rows written before Sesame stored that form hold URIs as typed.
     redirect_uris: interactive ? canonicalUris(app.redirect_uris) : [],

@@ -12,6 +12,11 @@ export const auditEventTypes = [
   'email_verification.sent', 'email.verified', 'email.change_requested', 'email.changed',
   // Written by the canonical-identities migration for accounts created before usernames were compared canonically.
   'user.identifier_collision', 'user.identifier_refused',
+  // Second factors and passkeys (src/mfa/factor-changes.ts): each change, by the person or an admin.
+  'mfa.totp_added', 'mfa.totp_removed', 'mfa.passkey_added', 'mfa.passkey_removed',
+  'mfa.recovery_codes_generated', 'mfa.recovery_code_used', 'mfa.reset',
+  // A wrong or replayed second factor at sign-in.
+  'sign_in.second_factor_failed',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

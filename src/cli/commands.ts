@@ -7,6 +7,7 @@ import { limit, offset, oneOf, yesNo } from './options.ts';
 import { fields, table } from './output.ts';
 import { signInExperienceCommands } from './sign-in-experience-commands.ts';
 import { emailCommands } from './email-commands.ts';
+import { mfaCommands } from './mfa-commands.ts';
 import {
   createApplication, createSecret, deleteApplication, deleteSecret, getApplication, listApplications, listSecrets,
   updateApplication,
@@ -329,6 +330,7 @@ export const commands = {
   ...accessCommands,
   ...signInExperienceCommands,
   ...emailCommands,
+  ...mfaCommands,
 } satisfies Record<string, Command<any>>;
 
 export type { Command, CommandContext };

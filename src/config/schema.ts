@@ -72,6 +72,7 @@ export const settings = {
     refreshToken: setting('SESAME_REFRESH_TOKEN_TTL', seconds(14 * 24 * 3600, 'Default lifetime of a refresh token')),
     grant: setting('SESAME_GRANT_TTL', seconds(180 * 24 * 3600, 'Lifetime of a remembered grant (consent)')),
     setupLink: setting('SESAME_SETUP_LINK_TTL', seconds(24 * 3600, 'Lifetime of the one-time link printed at start-up to create the first admin')),
+    recentSignIn: setting('SESAME_RECENT_SIGN_IN_SECONDS', seconds(600, 'How recent a sign-in `/account` asks for before it adds or removes a second factor or passkey or shows new recovery codes; an older one signs in again first (password and second factor), so a stolen account-page session cannot add its own passkey')),
     passwordReset: setting('SESAME_PASSWORD_RESET_TTL', seconds(30 * 60, 'Lifetime of a password reset link sent by email; it works once. OWASP asks for a short life; 30 minutes leave time for a slow mail server')),
     emailVerification: setting('SESAME_EMAIL_VERIFICATION_TTL', seconds(24 * 3600, 'Lifetime of an email verification link and its code; each works once')),
   },

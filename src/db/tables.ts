@@ -208,6 +208,8 @@ export interface SignInSettingsTable {
   self_registration: Generated<boolean>;
   /** Whether a person must have proved their email address before they may sign in. */
   require_verified_email: Generated<boolean>;
+  /** Who must have a second factor (src/mfa/mfa-policy.ts). */
+  mfa_policy: Generated<'off' | 'optional' | 'admins' | 'everyone'>;
   updated_at: Timestamp;
 }
 
@@ -272,6 +274,53 @@ export interface EmailTokensTable {
   created_at: Timestamp;
 }
 
+/** A user's authenticator app (RFC 6238): the shared secret sealed under the master secret. */
+export interface TotpFactorsTable {
+  user_id: string;
+  secret_sealed: string;
+  /** False while enrolment waits for the first right code. */
+  confirmed: Generated<boolean>;
+  /** The time step of the last code accepted: that code, and every earlier one, is refused from then on. */
+  last_step: number | null;
+  created_at: Timestamp;
+  confirmed_at: NullableTimestamp;
+}
+
+/** A WebAuthn credential (passkey): its id and public key, as @simplewebauthn/server verified them. */
+export interface PasskeysTable {
+  /** The credential ID, base64url. */
+  id: string;
+  user_id: string;
+  /** COSE public key, base64url. */
+  public_key: string;
+  /** A uint32: read back as a number, string or bigint depending on the driver. */
+  counter: ColumnType<number | string | bigint, number | undefined, number>;
+  transports: Json<string[]>;
+  device_type: string;
+  backed_up: boolean;
+  aaguid: string;
+  name: string;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+}
+
+/** One-time recovery codes: an HMAC of each, under a key derived from the master secret. */
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+/** A WebAuthn challenge a page handed out, for one purpose and one interaction or account session. */
+export interface WebauthnChallengesTable {
+  challenge: string;
+  purpose: string;
+  subject: string;
+  expires_at: Date;
+}
+
 export interface Database {
   users: UsersTable;
   applications: ApplicationsTable;
@@ -292,6 +341,10 @@ export interface Database {
   throttle_blocks: ThrottleBlocksTable;
   emails: EmailsTable;
   email_tokens: EmailTokensTable;
+  totp_factors: TotpFactorsTable;
+  passkeys: PasskeysTable;
+  recovery_codes: RecoveryCodesTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }
 
 export type User = Selectable<UsersTable>;

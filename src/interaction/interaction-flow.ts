@@ -2,14 +2,17 @@ import type { Context } from 'koa';
 import { errors, type InteractionResults, type Provider } from 'oidc-provider';
 import type { Directory } from '../cache/directory.ts';
 import type { Db } from '../db/database.ts';
+import type { MfaSecrets } from '../mfa/mfa-secrets.ts';
 import { pageContext } from '../pages/page-context.ts';
 import { sendErrorPage } from '../pages/send-page.ts';
+import type { RelyingParty } from '../passkeys/relying-party.ts';
 import type { RecoveryDeps } from '../recovery/recovery-deps.ts';
 import type { DeviceCookies } from '../throttle/device-cookie.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
 import type { CsrfTokens } from './csrf.ts';
+import type { SignInSteps } from './sign-in-steps.ts';
 
-/** What every step of a sign-in interaction (sign-in, sign-up, consent, recovery) works with. */
+/** What every step of an interaction (sign-in, sign-up, email verification, second factor, consent, recovery) works with, and the helpers they share. */
 
 export interface InteractionDeps {
   db: Db;
@@ -18,6 +21,12 @@ export interface InteractionDeps {
   csrf: CsrfTokens;
   throttle: Throttle;
   devices: DeviceCookies;
+  /** Keys of second factors (src/mfa/mfa-secrets.ts). */
+  mfaSecrets: MfaSecrets;
+  /** Sesame as a WebAuthn relying party (its issuer). */
+  relyingParty: RelyingParty;
+  /** Who proved a first factor in which interaction (src/interaction/sign-in-steps.ts). */
+  steps: SignInSteps;
   /** Email and what is proved through it: *Forgot password?*, verification codes. */
   recovery: RecoveryDeps;
 }
@@ -28,7 +37,7 @@ export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 export const interactionPage = (ctx: Context, details?: Details) => pageContext(ctx, details?.params.ui_locales);
 
 /** The interaction the browser's cookie names, if it is the one in the URL. */
-export async function loadInteraction(ctx: Context, deps: InteractionDeps): Promise<Details | undefined> {
+export async function loadInteraction(ctx: Context, deps: Pick<InteractionDeps, 'provider'>): Promise<Details | undefined> {
   try {
     const details = await deps.provider().interactionDetails(ctx.req, ctx.res);
     return details.uid === ctx.params.uid ? details : undefined;
@@ -38,7 +47,7 @@ export async function loadInteraction(ctx: Context, deps: InteractionDeps): Prom
   }
 }
 
-export async function finish(ctx: Context, deps: InteractionDeps, result: InteractionResults) {
+export async function finish(ctx: Context, deps: Pick<InteractionDeps, 'provider'>, result: InteractionResults) {
   const location = await deps.provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
   ctx.status = 303;
   ctx.redirect(location);
@@ -46,13 +55,13 @@ export async function finish(ctx: Context, deps: InteractionDeps, result: Intera
 
 export const clientIdOf = (details: Details) => String(details.params.client_id);
 
-export async function appName(deps: InteractionDeps, details: Details): Promise<string> {
+export async function appName(deps: Pick<InteractionDeps, 'directory'>, details: Details): Promise<string> {
   const app = await deps.directory.application(clientIdOf(details));
   return app?.display_name ?? app?.name ?? clientIdOf(details);
 }
 
 /** Reads the submitted form of an interaction that is at `prompt`, checking its CSRF token. */
-export async function submittedForm(ctx: Context, deps: InteractionDeps, prompts: string[]) {
+export async function submittedForm(ctx: Context, deps: Pick<InteractionDeps, 'provider' | 'csrf'>, prompts: string[]) {
   const details = await loadInteraction(ctx, deps);
   const page = interactionPage(ctx, details);
   const body = (ctx.request.body ?? {}) as Record<string, unknown>;

@@ -19,14 +19,21 @@ import { setRetryAfter, tooManyAttempts } from '../pages/retry-after.ts';
 import {
   appName, clientIdOf, finish, interactionPage, loadInteraction, submittedForm, type Details, type InteractionDeps,
 } from './interaction-flow.ts';
-import { continueAfterPassword } from './verify-email-step.ts';
+import { continueSignIn, interactionSubject, isStepUp, passkeySignIn, sessionMethods } from './second-factor.ts';
+import { secondFactorsEnabled } from '../mfa/mfa-policy.ts';
+import { authenticationOptions } from '../passkeys/passkey.service.ts';
 
 export type { InteractionDeps };
 
 async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Details, form: { login?: string; error?: string; switching?: boolean } = {}, status = 200) {
   const { locale, t, brand } = interactionPage(ctx, details);
   const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 320) : undefined;
+  // Passkeys sign in without a password, unless second factors and passkeys are off.
+  const passkey = secondFactorsEnabled(brand.mfaPolicy)
+    ? { action: `/interaction/${details.uid}/passkey`, options: await authenticationOptions(deps, interactionSubject(details)) }
+    : undefined;
   sendPage(ctx, signInPage({
+    passkey,
     t, locale, brand,
     // Self-registration starts from the sign-in step, not from "Not you?" on the consent screen.
     signUpUrl: brand.selfRegistration && details.prompt.name === 'login' ? `/interaction/${details.uid}/sign-up` : undefined,
@@ -36,7 +43,7 @@ async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Detail
     appName: await appName(deps, details),
     login: form.login ?? (form.switching ? undefined : loginHint),
     error: form.error,
-  }), status);
+  }), status, { scripts: passkey !== undefined });
 }
 
 async function renderSignUp(ctx: Context, deps: InteractionDeps, details: Details, form: { username?: string; email?: string; error?: string } = {}, status = 200) {
@@ -74,16 +81,15 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
 
 /**
  * The first admin, just created by the setup form in this browser, is signed in to the console without the form
- * (and, like a password sign-in, stops at the verification step when a verified email is required).
+ * (and goes on like a password sign-in: the verification step when a verified email is required, then the second factor).
  */
 async function signInAfterSetup(ctx: Context, deps: InteractionDeps, details: Details): Promise<boolean> {
   const ticket = ctx.cookies.get(setupSignInCookie);
   if (!ticket || clientIdOf(details) !== consoleClientId) return false;
   ctx.cookies.set(setupSignInCookie, null, { path: '/interaction', httpOnly: true, sameSite: 'strict', secure: ctx.secure, overwrite: true });
-  const userId = await redeemSetupSignIn(deps.db, ticket, clientIdOf(details), requestOrigin(ctx));
+  const userId = await redeemSetupSignIn(deps.db, ticket, clientIdOf(details));
   if (!userId) return false;
-  deps.devices.remember(ctx, userId);
-  await continueAfterPassword(ctx, deps, details, userId);
+  await continueSignIn(ctx, deps, details, { userId, methods: ['pwd'], via: 'setup' });
   return true;
 }
 
@@ -95,6 +101,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const details = await loadInteraction(ctx, deps);
     const page = interactionPage(ctx, details);
     if (!details) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
+    // Signed in, but less strongly than the app asks (acr_values): the missing factor, not the password again.
+    if (isStepUp(details)) return continueSignIn(ctx, deps, details, { userId: details.session!.accountId, methods: sessionMethods(details) });
     if (details.prompt.name === 'login') return (await signInAfterSetup(ctx, deps, details)) || renderSignIn(ctx, deps, details);
     if (details.prompt.name !== 'consent' || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.generic'), 400);
     const app = await deps.directory.application(clientIdOf(details));
@@ -129,8 +137,16 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       return renderSignIn(ctx, deps, details, { login, switching, error: tooManyAttempts(t, result.retryAfter) }, 429);
     }
     if (result.outcome === 'failed') return renderSignIn(ctx, deps, details, { login, switching, error: t('signIn.failed') });
-    deps.devices.remember(ctx, result.userId);
-    await continueAfterPassword(ctx, deps, details, result.userId);
+    await continueSignIn(ctx, deps, details, { userId: result.userId, methods: ['pwd'] });
+  });
+
+  // *Sign in with a passkey*: a discoverable credential instead of a username and password.
+  router.post('/:uid/passkey', form, async function submitPasskeySignIn(ctx) {
+    const submitted = await submittedForm(ctx, deps, ['login', 'consent']);
+    if (!submitted) return;
+    const { details, body, page: { t } } = submitted;
+    const result = await passkeySignIn(ctx, deps, details, body.credential);
+    if (result.outcome === 'refused') return renderSignIn(ctx, deps, details, { switching: details.prompt.name === 'consent', error: t('passkey.refused') }, 400);
   });
 
   // Self-registration (when the sign-in experience allows it): a new account, signed in to the same app.
@@ -160,7 +176,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
     if (result.outcome === 'invalid') return renderSignUp(ctx, deps, details, { ...again, error }, 400);
     if (result.outcome === 'taken') return renderSignUp(ctx, deps, details, { ...again, error: t('signUp.taken') }, 409);
-    await continueAfterPassword(ctx, deps, details, result.userId);
+    await continueSignIn(ctx, deps, details, { userId: result.userId, methods: ['pwd'] });
   });
 
   router.post('/:uid/consent', form, async function submitConsent(ctx) {

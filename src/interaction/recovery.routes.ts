@@ -7,8 +7,9 @@ import { setRetryAfter, tooManyAttempts } from '../pages/retry-after.ts';
 import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { sendVerificationEmail, verifyEmailCode } from '../recovery/email-verification.service.ts';
 import { requestPasswordReset } from '../recovery/password-reset.service.ts';
-import { finish, interactionPage, loadInteraction, submittedForm, type Details, type InteractionDeps } from './interaction-flow.ts';
-import { passwordLogin, provenAccount, renderVerifyEmailStep } from './verify-email-step.ts';
+import { interactionPage, loadInteraction, submittedForm, type Details, type InteractionDeps } from './interaction-flow.ts';
+import { continueSignIn } from './second-factor.ts';
+import { provenAccount, renderVerifyEmailStep } from './verify-email-step.ts';
 
 /** The person's question is the same whether or not the account exists; so is Sesame's answer. */
 function renderForgotPassword(ctx: Context, deps: InteractionDeps, details: Details, form: { login?: string; error?: string } = {}, status = 200) {
@@ -61,7 +62,11 @@ export function recoveryInteractionRoutes(deps: InteractionDeps): Router {
     const user = await provenAccount(deps, details, body);
     if (!user) return sendErrorPage(ctx, page, page.t('error.forbidden'), 403);
     const result = await verifyEmailCode(deps.recovery, { userId: user.id, code: body.code, locale: page.locale, brand: page.brand, origin: requestOrigin(ctx) });
-    if (result.outcome === 'verified') return finish(ctx, deps, passwordLogin(user.id));
+    if (result.outcome === 'verified') {
+      // On from where the sign-in stopped (the first factor the proof vouches for), to the second factor if due.
+      const progress = deps.steps.read(ctx, details.uid);
+      return continueSignIn(ctx, deps, details, progress?.userId === user.id ? progress : { userId: user.id, methods: ['pwd'] });
+    }
     const error = page.t(result.outcome === 'wrong' ? 'verify.wrongCode' : 'verify.expired');
     renderVerifyEmailStep(ctx, deps, details, user, { error, status: 400 });
   });

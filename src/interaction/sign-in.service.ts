@@ -26,8 +26,9 @@ export type SignInOutcome =
   | { outcome: 'throttled'; retryAfter: number };
 
 /**
- * A person signs in with a password: throttled by account, IP and device (src/throttle/), every outcome in the
- * audit trail. One answer for every failure: telling a suspended account apart would confirm its password.
+ * A person signs in with a password: throttled by account, IP and device (src/throttle/), every failure in the
+ * audit trail (the success is recorded when the whole sign-in ends, second factor included: src/interaction/second-factor.ts).
+ * One answer for every failure: telling a suspended account apart would confirm its password.
  */
 export async function signInWithPassword({ db, throttle }: SignInDeps, attempt: PasswordAttempt): Promise<SignInOutcome> {
   const { login, password, clientId, origin } = attempt;
@@ -47,6 +48,5 @@ export async function signInWithPassword({ db, throttle }: SignInDeps, attempt: 
     return blocked ? { outcome: 'throttled', retryAfter: blocked } : { outcome: 'failed' };
   }
   await throttle.recordSuccess(resetOnSuccess(subjects));
-  await recordAuditEvent(db, { type: 'sign_in.succeeded', userId: user.id, clientId, ...origin });
   return { outcome: 'signed_in', userId: user.id };
 }

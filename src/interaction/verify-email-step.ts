@@ -1,19 +1,18 @@
 import type { Context } from 'koa';
-import type { InteractionResults } from 'oidc-provider';
 import type { User } from '../db/tables.ts';
 import { requestOrigin } from '../http/request-origin.ts';
 import { setRetryAfter, tooManyAttempts } from '../pages/retry-after.ts';
 import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { verifyEmailStepPage } from '../pages/verify-email.page.ts';
 import { findLatestVerification } from '../recovery/email-token.repository.ts';
-import { needsVerifiedEmail, sendVerificationEmail } from '../recovery/email-verification.service.ts';
+import { sendVerificationEmail } from '../recovery/email-verification.service.ts';
 import { findUserById } from '../users/user.repository.ts';
-import { finish, interactionPage, type Details, type InteractionDeps } from './interaction-flow.ts';
+import { interactionPage, type Details, type InteractionDeps } from './interaction-flow.ts';
 
 /**
  * With a verified email required (the sign-in experience), an account whose address is not verified stops after
  * its password: the page asks for the code emailed to it (sent then, unless one still works) before the sign-in
- * finishes. The forms carry a proof, bound to the interaction and the account, that the password was right.
+ * finishes. The forms carry a proof, bound to the interaction and the account, that its first factor was right.
  */
 
 const proofSubject = (uid: string, userId: string) => `${uid}/verify-email/${userId}`;
@@ -43,17 +42,13 @@ export async function provenAccount(deps: InteractionDeps, details: Details, bod
   return user && !user.suspended ? user : undefined;
 }
 
-/** The login result of a person who passed their password (and, when required, proved their email). */
-export const passwordLogin = (userId: string): InteractionResults => ({ login: { accountId: userId, amr: ['pwd'] } });
-
 /**
- * After the right password (or a new account): finishes the sign-in, or stops at the verification step when the
- * sign-in experience requires a verified email the account lacks.
+ * The sign-in stops here when the sign-in experience requires a verified email `user` lacks (src/interaction/second-factor.ts
+ * asks first): the code is emailed (unless one still works) and the page asks for it. Once the code is right, the
+ * sign-in goes on from where it stopped (src/interaction/recovery.routes.ts).
  */
-export async function continueAfterPassword(ctx: Context, deps: InteractionDeps, details: Details, userId: string): Promise<void> {
+export async function stopForEmailVerification(ctx: Context, deps: InteractionDeps, details: Details, user: User): Promise<void> {
   const page = interactionPage(ctx, details);
-  const user = await findUserById(deps.db, userId);
-  if (!user || !needsVerifiedEmail(user, page.brand.requireVerifiedEmail)) return finish(ctx, deps, passwordLogin(userId));
   if (!user.email) return sendErrorPage(ctx, page, page.t('verify.noEmail'), 403);
   if (!deps.recovery.mailer.available) return sendErrorPage(ctx, page, page.t('verify.unavailable'), 403);
   // A code that still works (sent at sign-up, or a minute ago) is not sent again: the person may already have it.

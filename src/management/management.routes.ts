@@ -24,6 +24,7 @@ import { resourceRoutes } from './resources/resource.routes.ts';
 import { roleRoutes } from './roles/role.routes.ts';
 import { signInExperienceRoutes } from './sign-in-experience/sign-in-experience.routes.ts';
 import { userRoutes } from './users/user.routes.ts';
+import { userFactorRoutes } from './users/user-factors.routes.ts';
 
 export interface ManagementDeps {
   db: Db;
@@ -46,6 +47,7 @@ export function managementOperations(deps: ManagementDeps): Route[] {
     ...applicationRoutes({ db: deps.db, issuer, idTokenSigningAlg: () => deps.providers.idTokenSigningAlg }),
     ...permissionRoutes({ db: deps.db, issuer }),
     ...userRoutes({ db: deps.db }),
+    ...userFactorRoutes({ db: deps.db }),
     ...grantRoutes({ db: deps.db }),
     ...resourceRoutes({ db: deps.db, issuer }),
     ...roleRoutes({ db: deps.db }),

@@ -3,9 +3,12 @@ import type { User } from '../db/tables.ts';
 /** The scopes of the user's data and session that every client may ask for; API resource scopes are apart. */
 export const oidcScopes = ['openid', 'offline_access', 'profile', 'email', 'phone', 'address', 'roles'] as const;
 
-/** Standard claims by scope (OIDC Core §5.4). */
+/**
+ * Standard claims by scope (OIDC Core §5.4). How the person signed in (`acr`, `amr`: src/mfa/strength.ts) is part of
+ * every ID token, not only when an app asks for it, so an app can always see whether a second factor was used.
+ */
 export const claimsByScope = {
-  openid: ['sub'],
+  openid: ['sub', 'acr', 'amr'],
   profile: [
     'name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username', 'profile',
     'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at',

@@ -13,7 +13,8 @@ import { metadataCaching } from './metadata-caching.ts';
 import { issuerOrigin } from '../http/issuer-origin.ts';
 import { grantLoader } from './grants.ts';
 import { keepOfflineAccess, offlineAccessParam } from './offline-access.ts';
-import { requireAvailableAccount } from './interaction-policy.ts';
+import { requireAvailableAccount, requireRequestedAcr } from './interaction-policy.ts';
+import { acrValues } from '../mfa/strength.ts';
 import { renderLogoutSource, renderPostLogoutSuccess, renderProviderError } from './provider-pages.ts';
 import { managementTokenClaims, resourceIndicators } from './resources.ts';
 import { refuseUnsafeAuthorizationParams, refuseUnsafeQuery } from './unsafe-params.ts';
@@ -71,6 +72,7 @@ export function buildConfiguration(
     },
     routes: oidcRoutes,
     scopes: [...oidcScopes],
+    acrValues: [...acrValues],
     claims: claimsByScope as unknown as Configuration['claims'],
     responseTypes: ['code'],
     clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post'],
@@ -113,7 +115,7 @@ export function buildConfiguration(
     extraTokenClaims: managementTokenClaims(issuer),
     // The check of every parameter comes first (its name is only a slot: oidc-provider runs validators by name).
     extraParams: { [checkedParams]: refuseUnsafeAuthorizationParams as never, [offlineAccessParam]: keepOfflineAccess as never },
-    interactions: { policy: requireAvailableAccount(interactionPolicy.base()), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: requireRequestedAcr(requireAvailableAccount(interactionPolicy.base())), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
       revocation: {

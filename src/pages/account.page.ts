@@ -1,6 +1,7 @@
 import type { Translate } from '../i18n/locale.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout, type PageBrand } from './layout.ts';
+import { webauthnScripts } from './page-scripts.ts';
 import { logo } from './logo.ts';
 
 export interface ConnectedApp {
@@ -19,8 +20,10 @@ export interface AccountPageModel {
   apps: ConnectedApp[];
   notice?: string;
   brand?: PageBrand;
-  /** More sections after the profile (password and email, src/pages/account-credentials.page.ts). */
+  /** More sections after the profile (password and email, src/pages/account-credentials.page.ts; two-step verification, src/pages/account-security.page.ts). */
   sections?: SafeHtml[];
+  /** Whether a section has WebAuthn forms, which run Sesame's page scripts. */
+  scripts?: boolean;
 }
 
 function appLogo(t: Translate, app: ConnectedApp) {
@@ -31,13 +34,14 @@ function appLogo(t: Translate, app: ConnectedApp) {
 }
 
 /** The end user's own page: profile, and the third-party apps they let in, each revocable (after a confirmation page). */
-export function accountPage({ t, locale, user, apps, notice, brand, sections = [] }: AccountPageModel): string {
+export function accountPage({ t, locale, user, apps, notice, brand, sections = [], scripts = false }: AccountPageModel): string {
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long' });
   return layout({
     title: t('account.title'),
     lang: locale,
     wide: true,
     brand,
+    scripts: scripts ? webauthnScripts : [],
     body: html`
 <h1>${t('account.title')}</h1>
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { html, SafeHtml } from './html.ts';
+import type { PageScript } from './page-scripts.ts';
 import { logoSources } from './logo-sources.ts';
 
 export const pageStyles = `
@@ -48,6 +49,18 @@ li.app .logo{width:40px;height:40px}
 .app-body p{margin:0 0 4px}
 ul.scopes{margin:0 0 8px;padding-left:20px;font-size:14px}
 button.danger{width:auto;margin-top:8px;padding:8px 14px;background:transparent;color:var(--danger);border:1px solid var(--danger)}
+[hidden]{display:none!important}
+details.alt-action form{text-align:left}
+summary{cursor:pointer;color:var(--accent)}
+img.qr{display:block;margin:8px auto 16px;width:200px;height:200px;background:#fff;border-radius:8px}
+code.key{display:block;padding:10px 12px;border:1px solid var(--line);border-radius:10px;font-size:15px;letter-spacing:.5px;word-break:break-all;text-align:center}
+ol.codes{display:grid;grid-template-columns:1fr 1fr;gap:6px 24px;margin:0 0 8px;padding-left:24px;font-size:16px}
+ul.factors{list-style:none;padding:0;margin:0}
+li.factor{display:flex;align-items:center;justify-content:space-between;gap:12px;padding:12px 0;border-top:1px solid var(--line)}
+li.factor p{margin:0}
+li.factor form button{margin-top:0}
+button.inline{width:auto;margin-top:8px;padding:8px 14px}
+section[aria-labelledby=two-step] h3{margin:22px 0 6px}
 .credentials h3{margin:24px 0 0}
 .credentials .notice{margin:12px 0 0}
 `;
@@ -100,6 +113,8 @@ export interface LayoutOptions {
   wide?: boolean;
   /** The sign-in experience; Sesame's own look when absent. */
   brand?: PageBrand;
+  /** Scripts the page runs (src/pages/page-scripts.ts); sendPage must then be told to allow them. */
+  scripts?: PageScript[];
 }
 
 function brandHeader(brand: PageBrand): SafeHtml {
@@ -107,7 +122,7 @@ function brandHeader(brand: PageBrand): SafeHtml {
   return html`<p class="brand"><picture>${brand.logoDarkUrl ? html`<source media="(prefers-color-scheme: dark)" srcset="${brand.logoDarkUrl}">` : ''}<img src="${brand.logoUrl}" alt="${brand.productName}" referrerpolicy="no-referrer"></picture></p>`;
 }
 
-export function layout({ title, lang = 'en', body, wide = false, brand = defaultPageBrand }: LayoutOptions): string {
+export function layout({ title, lang = 'en', body, wide = false, brand = defaultPageBrand, scripts = [] }: LayoutOptions): string {
   const accent = brandStyles(brand);
   return html`<!doctype html>
 <html lang="${lang}">
@@ -123,7 +138,7 @@ ${accent ? html`<style>${new SafeHtml(accent)}</style>` : ''}
 <body><main${wide ? new SafeHtml(' class="wide"') : ''}>
 ${brandHeader(brand)}
 ${body}
-</main></body>
+</main>${scripts.map((script) => html`<script src="${script.path}" integrity="${script.integrity}" defer></script>`)}</body>
 </html>`.value;
 }
 
@@ -135,10 +150,12 @@ const styleHash = (styles: string) => `'sha256-${createHash('sha256').update(sty
  * A branded page also carries its accent stylesheet, allowed by its own hash.
  * Logos come from where src/pages/logo-sources.ts says (plain http only on localhost and 127.0.0.1).
  */
-export function pageContentSecurityPolicyFor(brand?: PageBrand): string {
+export function pageContentSecurityPolicyFor(brand?: PageBrand, scripts?: { origin: string }): string {
   const accent = brandStyles(brand);
   return [
     "default-src 'none'",
+    // A page with WebAuthn forms runs Sesame's own scripts, from /assets/ and nowhere else.
+    ...(scripts ? [`script-src ${scripts.origin}/assets/`] : []),
     `style-src ${styleHash(pageStyles)}${accent ? ` ${styleHash(accent)}` : ''}`,
     `img-src ${logoSources.join(' ')}`,
     "frame-ancestors 'none'",

@@ -1,6 +1,8 @@
 import type { Translate } from '../i18n/locale.ts';
 import { html } from './html.ts';
 import { layout, type PageBrand } from './layout.ts';
+import { webauthnScripts } from './page-scripts.ts';
+import { webauthnForm } from './webauthn-form.ts';
 
 export interface SignInPageModel {
   t: Translate;
@@ -15,13 +17,16 @@ export interface SignInPageModel {
   /** Where *Forgot password?* leads. */
   forgotPasswordUrl?: string;
   brand?: PageBrand;
+  /** *Sign in with a passkey*, when passkeys are on (src/mfa/mfa-policy.ts): its form's action and WebAuthn options. */
+  passkey?: { action: string; options: unknown };
 }
 
-export function signInPage({ t, locale, action, csrf, appName, login, error, signUpUrl, forgotPasswordUrl, brand }: SignInPageModel): string {
+export function signInPage({ t, locale, action, csrf, appName, login, error, signUpUrl, forgotPasswordUrl, brand, passkey }: SignInPageModel): string {
   return layout({
     title: t('signIn.title'),
     lang: locale,
     brand,
+    scripts: passkey ? webauthnScripts : [],
     body: html`
 <h1>${t('signIn.title')}</h1>
 <p>${t('signIn.subtitle', { app: appName })}</p>
@@ -36,6 +41,10 @@ export function signInPage({ t, locale, action, csrf, appName, login, error, sig
   ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
   <button type="submit">${t('signIn.submit')}</button>
 </form>
+${passkey ? webauthnForm({
+    ceremony: 'authenticate', action: passkey.action, csrf, options: passkey.options,
+    button: t('signIn.passkey'), failed: t('passkey.failed'), secondary: true,
+  }) : ''}
 ${forgotPasswordUrl ? html`<p class="muted alt-action"><a href="${forgotPasswordUrl}">${t('signIn.forgotPassword')}</a></p>` : ''}
 ${signUpUrl ? html`<p class="muted alt-action">${t('signIn.noAccount')} <a href="${signUpUrl}">${t('signIn.createAccount')}</a></p>` : ''}`,
   });

@@ -3,6 +3,7 @@ import { brandingUrlProblem } from '../apps/branding.service.ts';
 import type { Db } from '../db/database.ts';
 import { assertThat, ServiceError } from '../errors.ts';
 import { supportedLocales } from '../i18n/messages.ts';
+import { mfaPolicies, type MfaPolicy } from '../mfa/mfa-policy.ts';
 import { findSignInSettings, saveSignInSettings, type SignInSettingsRow } from './sign-in-experience.repository.ts';
 import { fieldLabel } from '../validation/field-label.ts';
 import { parseInput, sentence } from '../validation/parse-input.ts';
@@ -22,6 +23,8 @@ export interface SignInExperience {
   selfRegistration: boolean;
   /** Whether people must have verified their email address before they may sign in. */
   requireVerifiedEmail: boolean;
+  /** Who must have a second factor (src/mfa/mfa-policy.ts). */
+  mfaPolicy: MfaPolicy;
   updatedAt: Date | null;
 }
 
@@ -35,6 +38,7 @@ export const defaultSignInExperience: SignInExperience = {
   defaultLanguage: 'en',
   selfRegistration: false,
   requireVerifiedEmail: false,
+  mfaPolicy: 'optional',
   updatedAt: null,
 };
 
@@ -61,6 +65,8 @@ export const signInExperienceChangesSchema = z.object({
     title: 'Require a verified email to sign in',
     description: 'Whether people must verify their email address (a code sent to it) before they may sign in; needs email (SESAME_SMTP_URL, or the outbox on the embedded database)',
   }).optional(),
+  mfa_policy: z.enum(mfaPolicies)
+    .meta({ title: 'Second-factor policy', description: 'Second factors and passkeys: `off` (neither offered nor asked), `optional` (people may add them; asked when they have one), `admins` (admins must set one up at their next sign-in), `everyone` (everyone must)' }).optional(),
 });
 export type SignInExperienceChanges = z.input<typeof signInExperienceChangesSchema>;
 
@@ -74,6 +80,7 @@ function fromRow(row: SignInSettingsRow | undefined): SignInExperience {
     defaultLanguage: supportedLocales.includes(row.default_language) ? row.default_language : 'en',
     selfRegistration: row.self_registration,
     requireVerifiedEmail: row.require_verified_email,
+    mfaPolicy: row.mfa_policy,
     updatedAt: row.updated_at,
   };
 }

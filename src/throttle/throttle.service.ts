@@ -181,3 +181,17 @@ export const recoverySubjects = (login: string, ip: string): Subject[] => [
   { policy: 'recovery_account', id: accountKey(login) },
   { policy: 'recovery_ip', id: ip },
 ];
+
+/**
+ * A second factor (authenticator code, recovery code) typed for `userId`, whose password was right, from `ip`.
+ * Counted apart from passwords but by the same policies: per user and IP with a growing wait, per user from every
+ * IP without the device cookie (the lock), and per device for a browser that signed in to the account before,
+ * which the lock spares. Six digits with five tries before the first wait leave a guesser nothing.
+ */
+export function secondFactorSubjects(userId: string, ip: string, device?: string): Subject[] {
+  if (device) return [{ policy: 'device', id: `second-factor\n${device}\n${userId}` }];
+  return [
+    { policy: 'account_ip', id: `second-factor\n${userId}\n${ip}` },
+    { policy: 'account', id: `second-factor\n${userId}` },
+  ];
+}

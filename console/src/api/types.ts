@@ -15,6 +15,7 @@ import type { roleMemberSchema, roleSchema, userRoleSchema } from '../../../src/
 import type { signInExperienceSchema } from '../../../src/management/sign-in-experience/sign-in-experience.schema.ts';
 import type { emailDeliverySchema, emailSchema, emailWithContentSchema } from '../../../src/management/emails/email.schema.ts';
 import type { userSchema } from '../../../src/management/users/user.schema.ts';
+import type { userFactorsSchema } from '../../../src/management/users/user-factors.schema.ts';
 
 /**
  * Management API shapes the console uses, inferred from the server's schema modules
@@ -45,6 +46,8 @@ export type User = Api<typeof userSchema>;
 /** A block in force (src/throttle/). */
 export type Lockout = Api<typeof lockoutSchema>;
 export type UserGrant = Api<typeof userGrantSchema>;
+/** Second factors and passkeys (src/mfa/). */
+export type UserFactors = Api<typeof userFactorsSchema>;
 
 export type ResourceScope = Api<typeof resourceScopeSchema>;
 export type ApiResource = Api<typeof resourceSchema>;

@@ -27,6 +27,14 @@ export const auditEventLabels: Record<AuditEventType, string> = {
   'email.changed': 'Email changed',
   'user.identifier_collision': 'Two accounts share a username or email',
   'user.identifier_refused': 'Username or email with refused characters',
+  'mfa.totp_added': 'Authenticator app added',
+  'mfa.totp_removed': 'Authenticator app removed',
+  'mfa.passkey_added': 'Passkey added',
+  'mfa.passkey_removed': 'Passkey removed',
+  'mfa.recovery_codes_generated': 'New recovery codes',
+  'mfa.recovery_code_used': 'Recovery code used',
+  'mfa.reset': 'Two-step verification reset',
+  'sign_in.second_factor_failed': 'Second factor refused',
 };
 
 export const auditEventTypes = Object.keys(auditEventLabels) as AuditEventType[];
@@ -35,6 +43,24 @@ const failureReasons: Record<string, string> = {
   unknown_user: 'no such account',
   wrong_password: 'wrong password',
   suspended: 'the account is suspended',
+};
+
+const factorChangers: Record<string, string> = {
+  user: 'By the user',
+  admin: 'By an admin',
+  cli: 'From the command line',
+};
+
+const secondFactorFailures: Record<string, string> = {
+  wrong_code: 'wrong code',
+  replayed_code: 'a code already used',
+  passkey_refused: 'passkey refused',
+};
+
+const secondFactorMethods: Record<string, string> = {
+  totp: 'Authenticator app',
+  recovery_code: 'Recovery code',
+  passkey: 'Passkey',
 };
 
 const verificationCauses: Record<string, string> = {
@@ -88,6 +114,19 @@ export function auditEventSummary(event: AuditEvent): string | undefined {
     case 'email.change_requested':
     case 'email.changed':
       return text(d.to) && `${text(d.from) ? `From ${text(d.from)} to` : 'To'} ${text(d.to)}`;
+    case 'sign_in.succeeded':
+      return list(d.amr).length ? `With ${list(d.amr).join(', ')}${d.method === 'setup' ? ', right after setup' : ''}` : undefined;
+    case 'sign_in.second_factor_failed':
+      return [secondFactorMethods[text(d.method) ?? ''], secondFactorFailures[text(d.reason) ?? '']].filter(Boolean).join(': ') || undefined;
+    case 'mfa.totp_added':
+    case 'mfa.totp_removed':
+    case 'mfa.passkey_added':
+    case 'mfa.passkey_removed':
+    case 'mfa.recovery_codes_generated':
+    case 'mfa.recovery_code_used':
+    case 'mfa.reset':
+      return [factorChangers[text(d.by) ?? ''], text(d.name) && `“${text(d.name)}”`, typeof d.unused === 'number' && `${d.unused} left`]
+        .filter(Boolean).join(', ') || undefined;
     case 'password_reset.completed':
     case 'password.changed':
       return d.sessions_ended === true ? 'Signed out everywhere' : undefined;

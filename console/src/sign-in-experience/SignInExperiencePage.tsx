@@ -18,7 +18,14 @@ const languages = [
   { code: 'ru', label: 'Русский' },
 ];
 
-interface Form { product_name: string; logo_url: string; logo_dark_url: string; primary_color: string; default_language: string; self_registration: boolean; require_verified_email: boolean }
+interface Form { product_name: string; logo_url: string; logo_dark_url: string; primary_color: string; default_language: string; self_registration: boolean; require_verified_email: boolean; mfa_policy: SignInExperience['mfa_policy'] }
+
+const mfaPolicies: { value: SignInExperience['mfa_policy']; label: string }[] = [
+  { value: 'off', label: 'Off: no second factors or passkeys' },
+  { value: 'optional', label: 'Optional: people may add them' },
+  { value: 'admins', label: 'Required for admins' },
+  { value: 'everyone', label: 'Required for everyone' },
+];
 
 /** How Sesame's own pages (sign-in, sign-up, consent) look and behave. */
 export function SignInExperiencePage() {
@@ -47,6 +54,7 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
     default_language: saved.default_language ?? 'en',
     self_registration: saved.self_registration ?? false,
     require_verified_email: saved.require_verified_email ?? false,
+    mfa_policy: saved.mfa_policy ?? 'optional',
   }), [saved]);
   const [form, setForm] = useState(initial);
   const { busy: saving, errors, formError, handle } = useFormSubmit();
@@ -64,6 +72,7 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
       default_language: form.default_language,
       self_registration: form.self_registration,
       require_verified_email: form.require_verified_email,
+      mfa_policy: form.mfa_policy,
     });
     onSaved(next);
     toast('Sign-in experience saved');
@@ -91,6 +100,14 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
         </div>
         <Checkbox label="Allow self-registration" checked={form.self_registration} onChange={(e) => set('self_registration', e.target.checked)} hint="Shows Create account on the sign-in page." />
         <Checkbox label="Require a verified email to sign in" checked={form.require_verified_email} onChange={(e) => set('require_verified_email', e.target.checked)} hint="After their password, people whose email address is not verified are asked for a code emailed to them. Needs email (Emails page)." />
+        <div className="field">
+          <label htmlFor="mfa-policy">Two-step verification</label>
+          <select id="mfa-policy" value={form.mfa_policy} onChange={(e) => set('mfa_policy', e.target.value)} aria-describedby="mfa-policy-hint">
+            {mfaPolicies.map((p) => <option key={p.value} value={p.value}>{p.label}</option>)}
+          </select>
+          <p className="hint" id="mfa-policy-hint">Authenticator apps, passkeys and recovery codes. When required, people without one set one up at their next sign-in. Apps may also ask for it with acr_values.</p>
+          {errors['/mfa_policy'] && <p className="field-error">{errors['/mfa_policy']}</p>}
+        </div>
         <FormError message={formError} />
         <div className="form-actions">
           {dirty && <span className="muted">Unsaved changes</span>}

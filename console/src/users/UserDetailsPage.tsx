@@ -15,6 +15,7 @@ import { useLoad } from '../ui/use-load.ts';
 import { ConnectedApps } from './ConnectedApps.tsx';
 import { LockoutNotice } from './LockoutNotice.tsx';
 import { UserRoles } from './UserRoles.tsx';
+import { UserFactors } from './UserFactors.tsx';
 
 export function UserDetailsPage({ id }: { id: string }) {
   const api = useApi();
@@ -69,6 +70,7 @@ export function UserDetailsPage({ id }: { id: string }) {
       </PageHeader>
       <LockoutNotice userId={current.id} username={current.username} />
       <ProfileForm user={current} onSaved={user.set} />
+      <UserFactors userId={current.id} username={current.username} />
       <UserRoles userId={current.id} username={current.username} />
       <ConnectedApps userId={current.id} />
       <DangerZone>

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { supportedLocales } from '../../i18n/messages.ts';
+import { mfaPolicies } from '../../mfa/mfa-policy.ts';
 import { timestamp } from '../common.schema.ts';
 import { signInExperienceChangesSchema, type SignInExperience } from '../../sign-in-experience/sign-in-experience.service.ts';
 
@@ -13,6 +14,7 @@ export const signInExperienceSchema = z.object({
   default_language: z.enum(supportedLocales as [string, ...string[]]).describe('Language when the browser asks for none Sesame has'),
   self_registration: z.boolean().describe('Whether people may create their own account from the sign-in page'),
   require_verified_email: z.boolean().describe('Whether people must verify their email address before they may sign in'),
+  mfa_policy: z.enum(mfaPolicies).describe('Who must have a second factor: `off`, `optional`, `admins` or `everyone`'),
   updated_at: timestamp.nullable().describe('When the settings last changed; null while they are the defaults'),
 }).meta({ id: 'SignInExperience' });
 
@@ -27,6 +29,7 @@ export function toApiSignInExperience(experience: SignInExperience): z.input<typ
     default_language: experience.defaultLanguage,
     self_registration: experience.selfRegistration,
     require_verified_email: experience.requireVerifiedEmail,
+    mfa_policy: experience.mfaPolicy,
     updated_at: experience.updatedAt?.toISOString() ?? null,
   };
 }

@@ -1,0 +1,149 @@
+import {
+  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
+  type AuthenticationResponseJSON, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import type { Db } from '../db/database.ts';
+import { recordFactorChange } from '../mfa/factor-changes.ts';
+import type { FactorActor } from '../mfa/totp.service.ts';
+import { deletePasskey, findPasskey, insertPasskey, listPasskeys, recordPasskeyUse, type Passkey } from './passkey.repository.ts';
+import type { RelyingParty } from './relying-party.ts';
+import { consumeChallenge, saveChallenge, type ChallengePurpose } from './webauthn-challenge.repository.ts';
+
+/**
+ * Passkeys (WebAuthn) through @simplewebauthn/server. A page gets options with a fresh challenge, kept in the
+ * database for the interaction or account session that asked (`subject`) and consumed by the one response that
+ * answers it, so a response cannot be replayed, nor answered for another session.
+ */
+export interface PasskeyDeps {
+  db: Db;
+  relyingParty: RelyingParty;
+}
+
+const challengeTtl = 300;
+
+/** COSE algorithms Sesame accepts: EdDSA, ES256 and RS256, what authenticators make (no experimental ones). */
+const supportedAlgorithmIDs = [-8, -7, -257];
+
+/** What a browser posts back: the JSON of the credential, parsed, or undefined for anything else. */
+export function parseCredentialJson<T extends RegistrationResponseJSON | AuthenticationResponseJSON>(posted: unknown): T | undefined {
+  if (typeof posted !== 'string' || posted.length > 12_000) return undefined;
+  try {
+    const value = JSON.parse(posted) as T;
+    return value && typeof value === 'object' && typeof value.id === 'string' && typeof value.response === 'object' && value.response !== null ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const userHandle = (userId: string) => new TextEncoder().encode(userId);
+
+export async function registrationOptions(
+  { db, relyingParty }: PasskeyDeps,
+  user: { id: string; username: string; name: string | null },
+  subject: string,
+  /** The name the authenticator shows (the sign-in experience's product name). */
+  rpName = relyingParty.name,
+): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const existing = await listPasskeys(db, user.id);
+  const options = await generateRegistrationOptions({
+    rpName,
+    rpID: relyingParty.id,
+    userName: user.username,
+    userDisplayName: user.name ?? user.username,
+    userID: userHandle(user.id),
+    attestationType: 'none',
+    // Discoverable, so the same passkey signs in without a username or password.
+    authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
+    excludeCredentials: existing.map((p) => ({ id: p.id, transports: p.transports })),
+    supportedAlgorithmIDs,
+    timeout: challengeTtl * 1000,
+  });
+  await saveChallenge(db, { value: options.challenge, purpose: 'register', subject, ttlSeconds: challengeTtl });
+  return options;
+}
+
+/** Verifies a new credential and keeps it; undefined when it is refused (wrong origin, RP ID, challenge…). */
+export async function registerPasskey(
+  { db, relyingParty }: PasskeyDeps,
+  user: { id: string },
+  posted: unknown,
+  subject: string,
+  options: { name: string; actor: FactorActor },
+): Promise<Passkey | undefined> {
+  const response = parseCredentialJson<RegistrationResponseJSON>(posted);
+  if (!response) return undefined;
+  const verified = await verifyRegistrationResponse({
+    response,
+    expectedChallenge: (challenge) => consumeChallenge(db, challenge, 'register', subject),
+    expectedOrigin: relyingParty.origin,
+    expectedRPID: relyingParty.id,
+    requireUserVerification: false,
+    supportedAlgorithmIDs,
+  }).catch(() => undefined);
+  if (!verified?.verified) return undefined;
+  const { credential, credentialDeviceType, credentialBackedUp, aaguid } = verified.registrationInfo;
+  if (await findPasskey(db, credential.id)) return undefined;
+  await insertPasskey(db, {
+    id: credential.id,
+    user_id: user.id,
+    public_key: Buffer.from(credential.publicKey).toString('base64url'),
+    counter: credential.counter,
+    transports: credential.transports ?? response.response.transports ?? [],
+    device_type: credentialDeviceType,
+    backed_up: credentialBackedUp,
+    aaguid,
+    name: options.name,
+  });
+  await recordFactorChange(db, { type: 'mfa.passkey_added', userId: user.id, ...options.actor, details: { passkey: credential.id, name: options.name } });
+  return findPasskey(db, credential.id);
+}
+
+/**
+ * Options to sign in with a passkey: any of the user's (a second factor), or whichever the authenticator holds for
+ * Sesame (signing in without a password, `userId` absent), which must then verify its user.
+ */
+export async function authenticationOptions({ db, relyingParty }: PasskeyDeps, subject: string, userId?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const allow = userId ? await listPasskeys(db, userId) : [];
+  const options = await generateAuthenticationOptions({
+    rpID: relyingParty.id,
+    allowCredentials: allow.map((p) => ({ id: p.id, transports: p.transports })),
+    userVerification: userId ? 'preferred' : 'required',
+    timeout: challengeTtl * 1000,
+  });
+  await saveChallenge(db, { value: options.challenge, purpose: purposeOf(userId), subject, ttlSeconds: challengeTtl });
+  return options;
+}
+
+const purposeOf = (userId: string | undefined): ChallengePurpose => (userId ? 'second_factor' : 'sign_in');
+
+export interface PasskeyProof {
+  userId: string;
+  passkeyId: string;
+  userVerified: boolean;
+}
+
+/** Checks an assertion: of the user's passkeys when `userId` is given, else of whoever's passkey it is. */
+export async function verifyPasskey({ db, relyingParty }: PasskeyDeps, posted: unknown, subject: string, userId?: string): Promise<PasskeyProof | undefined> {
+  const response = parseCredentialJson<AuthenticationResponseJSON>(posted);
+  if (!response) return undefined;
+  const passkey = await findPasskey(db, response.id);
+  if (!passkey || (userId && passkey.user_id !== userId)) return undefined;
+  const verified = await verifyAuthenticationResponse({
+    response,
+    expectedChallenge: (challenge) => consumeChallenge(db, challenge, purposeOf(userId), subject),
+    expectedOrigin: relyingParty.origin,
+    expectedRPID: relyingParty.id,
+    credential: { id: passkey.id, publicKey: new Uint8Array(Buffer.from(passkey.public_key, 'base64url')), counter: Number(passkey.counter), transports: passkey.transports as never },
+    requireUserVerification: !userId,
+  }).catch(() => undefined);
+  if (!verified?.verified) return undefined;
+  await recordPasskeyUse(db, passkey.id, verified.authenticationInfo.newCounter);
+  return { userId: passkey.user_id, passkeyId: passkey.id, userVerified: verified.authenticationInfo.userVerified };
+}
+
+export async function removePasskey(db: Db, userId: string, passkeyId: string, actor: FactorActor): Promise<boolean> {
+  const removed = await deletePasskey(db, userId, passkeyId);
+  if (removed) await recordFactorChange(db, { type: 'mfa.passkey_removed', userId, ...actor, details: { passkey: removed.id, name: removed.name } });
+  return removed !== undefined;
+}
