@@ -58,6 +58,8 @@ async function authorizeAndRedeem(page: Page, started: Awaited<ReturnType<typeof
   asked.catch(() => undefined);
   sent.catch(() => undefined);
   if (await Promise.race([asked, sent])) await authorize.click();
+  // The app's callback page has loaded before the caller navigates again (else that navigation interrupts the next).
+  await page.waitForURL((url) => url.href.startsWith(redirect));
   const tokens = await exchangeCode(rp, started.request, await started.callback());
   return decodeJwt(tokens.id_token!);
 }
