@@ -19,6 +19,12 @@ import { createDirectory, type Directory } from './cache/directory.ts';
 import { createDeviceCookies } from './throttle/device-cookie.ts';
 import { deleteEndedBlocks } from './throttle/throttle.repository.ts';
 import { Throttle } from './throttle/throttle.service.ts';
+import { LogoutDelivery } from './logout/logout-delivery.ts';
+import { deleteFinishedNotifications } from './logout/logout-notification.repository.ts';
+import { deleteActivityOfEndedSessions } from './sessions/session.repository.ts';
+
+/** Days delivered and failed logout notifications stay visible to admins. */
+const logoutKeepDays = 7;
 
 export interface Sesame {
   config: Config;
@@ -31,6 +37,8 @@ export interface Sesame {
   providers: ProviderHolder;
   /** Limits on guessing secrets (src/throttle/). */
   throttle: Throttle;
+  /** This node's share of delivering back-channel logout tokens (src/logout/). */
+  logoutDelivery: LogoutDelivery;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -79,6 +87,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
   const throttle = new Throttle(db, config.throttle, { pool, blockEnds: directory.blockEnd });
   const timers: NodeJS.Timeout[] = [];
   let cli: CliListener | undefined;
+  let logoutDelivery: LogoutDelivery | undefined;
   // The port is bound before the issuer (which may name it) is known; until the app is ready, requests get a 503.
   let handle: http.RequestListener = (_req, res) => {
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"status":"starting"}');
@@ -105,6 +114,8 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     });
     handle = withRequestLog(logger, requestHandler(app, providers, issuer));
     if (options.worker) await listen();
+    logoutDelivery = new LogoutDelivery({ db, provider: () => providers.provider, logger, retrySeconds: config.logoutRetrySeconds });
+    logoutDelivery.start();
 
     timers.push(setInterval(() => {
       providers.refresh().catch((error) => logger.error({ err: error }, 'key refresh failed'));
@@ -112,14 +123,18 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     timers.push(setInterval(() => {
       deleteExpiredModels(db).catch((error) => logger.error({ err: error }, 'expired artifact clean-up failed'));
       deleteEndedBlocks(db).catch((error) => logger.error({ err: error }, 'ended throttle blocks clean-up failed'));
+      deleteActivityOfEndedSessions(db).catch((error) => logger.error({ err: error }, 'ended sessions clean-up failed'));
+      deleteFinishedNotifications(db, logoutKeepDays).catch((error) => logger.error({ err: error }, 'finished logout notifications clean-up failed'));
     }, 10 * 60 * 1000));
     for (const timer of timers) timer.unref();
 
     const sesame: Sesame = {
-      config, issuer, port, db, directory, sealer, providers, logger, throttle,
+      config, issuer, port, db, directory, sealer, providers, logger, throttle, logoutDelivery,
       async close() {
         for (const timer of timers) clearInterval(timer);
         await cli?.close();
+        // Deliveries under way finish; what is still queued waits in the database for the next node.
+        await logoutDelivery?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
@@ -139,6 +154,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
   } catch (error) {
     for (const timer of timers) clearInterval(timer);
     await cli?.close();
+    await logoutDelivery?.stop();
     server.close();
     directory.close();
     await changes.stop();

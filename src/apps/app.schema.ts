@@ -23,6 +23,10 @@ export const applicationFields = {
   refresh_token_ttl_days: z.number().int().min(1).max(3650),
   rotate_refresh_token: z.boolean().describe('Public clients always rotate, whatever this says'),
   management_access: z.boolean().describe('May obtain Management API tokens: an m2m app for itself, an interactive app for signed-in admins'),
+  backchannel_logout_uri: z.string().max(2048).nullable()
+    .describe('OpenID Connect Back-Channel Logout 1.0: where Sesame posts a logout token when a session the app is part of ends; https (http only on loopback hosts); empty or null for none'),
+  backchannel_logout_session_required: z.boolean()
+    .describe('Logout tokens and ID tokens carry the session id `sid`, so the app can end just that session'),
 };
 
 /** Settings chosen at creation that never change: an update may only repeat them. */
@@ -38,6 +42,8 @@ export const newApplicationSchema = z.strictObject({
   post_logout_redirect_uris: applicationFields.post_logout_redirect_uris.default([]),
   cors_origins: applicationFields.cors_origins.default([]),
   management_access: applicationFields.management_access.default(false),
+  backchannel_logout_uri: applicationFields.backchannel_logout_uri.optional(),
+  backchannel_logout_session_required: applicationFields.backchannel_logout_session_required.default(false),
 });
 export type NewApplicationInput = z.input<typeof newApplicationSchema>;
 

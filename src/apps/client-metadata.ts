@@ -23,6 +23,9 @@ export function clientMetadata(
     // Copies: the row may be shared (src/cache/directory.ts), and the metadata is oidc-provider's to keep.
     redirect_uris: interactive ? [...app.redirect_uris] : [],
     post_logout_redirect_uris: interactive ? [...app.post_logout_redirect_uris] : [],
+    // OpenID Connect Back-Channel Logout 1.0 (src/logout/): oidc-provider signs the logout tokens.
+    ...(interactive && app.backchannel_logout_uri ? { backchannel_logout_uri: app.backchannel_logout_uri } : {}),
+    backchannel_logout_session_required: app.backchannel_logout_session_required,
     'sesame/type': app.type,
     'sesame/third_party': app.third_party,
     'sesame/cors_origins': [...app.cors_origins],

@@ -9,6 +9,8 @@ export const auditEventTypes = [
   'account.unlocked',
   // Written by the canonical-identities migration for accounts created before usernames were compared canonically.
   'user.identifier_collision', 'user.identifier_refused',
+  // A Sesame session ended (src/sessions/); a back-channel logout token an app never accepted (src/logout/).
+  'session.ended', 'logout.delivery_failed',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

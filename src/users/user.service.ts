@@ -10,6 +10,7 @@ import {
 } from './user.repository.ts';
 import { assertThat, isUniqueViolation, ServiceError } from '../errors.ts';
 import { canonicalEmail, canonicalUsername, displayForm, refusalMessages } from './identifier.ts';
+import { endAccountSessions } from '../sessions/session.service.ts';
 
 // Unicode white space (JS's \s would also take U+FEFF, which identifier.ts refuses as invisible, with its own code).
 const username = z.string().trim().min(1).max(128).regex(/^[^\p{White_Space}@]+$/u, 'may not contain spaces or @');
@@ -157,11 +158,15 @@ export async function updateUserProfile(db: Db, id: string, input: UserChanges):
   }
 }
 
-/** A suspended user cannot sign in; their sessions, grants and tokens end at once. */
+/**
+ * A suspended user cannot sign in; their sessions, grants and tokens end at once, and the apps of their sessions
+ * are told (back-channel logout).
+ */
 export async function suspendUser(db: Db, id: string): Promise<User> {
   const user = await getUser(db, id);
   await assertNotLastAdmin(db, user, 'suspend');
   const updated = await db.transaction().execute(async (trx) => {
+    await endAccountSessions(trx, id, { reason: 'suspended', by: 'admin' });
     await revokeUserArtifacts(trx, id);
     return updateUser(trx, id, { suspended: true });
   });
@@ -180,13 +185,17 @@ export async function deleteUser(db: Db, id: string): Promise<void> {
   const user = await getUser(db, id);
   await assertNotLastAdmin(db, user, 'delete');
   const deleted = await db.transaction().execute(async (trx) => {
+    await endAccountSessions(trx, id, { reason: 'deleted', by: 'admin' });
     await revokeUserArtifacts(trx, id);
     return deleteUserRow(trx, id);
   });
   assertThat(deleted, () => notFound(id));
 }
 
-/** Sets a new password; the user's other sessions and tokens end, as after any credential reset. */
+/**
+ * Sets a new password; the user's sessions and tokens end, as after any credential reset, and the apps of those
+ * sessions are told. Remembered consent stays: it is the person's decision, not a credential.
+ */
 export async function setUserPassword(db: Db, id: string, password: string): Promise<void> {
   const parsed = passwordSchema.safeParse(password);
   assertThat(parsed.success, () => new ServiceError('user.weak_password', `password ${parsed.error?.issues[0]?.message ?? 'is invalid'}`, 422, [
@@ -195,7 +204,7 @@ export async function setUserPassword(db: Db, id: string, password: string): Pro
   await getUser(db, id);
   const passwordHash = await hashPassword(password);
   await db.transaction().execute(async (trx) => {
-    await revokeUserArtifacts(trx, id);
+    await endAccountSessions(trx, id, { reason: 'password_set', by: 'admin', revokeTokens: true });
     await updateUser(trx, id, { password_hash: passwordHash });
   });
 }

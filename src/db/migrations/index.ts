@@ -8,6 +8,7 @@ import * as changeNotifications from './2026-11-27-0001-change-notifications.ts'
 import * as oidcLookupColumns from './2026-11-30-0001-oidc-lookup-columns.ts';
 import * as throttling from './2026-11-30-0002-throttling.ts';
 import * as canonicalIdentities from './2026-11-30-0003-canonical-identities.ts';
+import * as sessionsAndLogout from './2026-12-03-0001-sessions-and-logout.ts';
 
 /** Every migration, by name; names sort by date. */
 export const migrations: Record<string, SesameMigration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, SesameMigration> = {
   '2026-11-30-0001-oidc-lookup-columns': oidcLookupColumns,
   '2026-11-30-0002-throttling': throttling,
   '2026-11-30-0003-canonical-identities': canonicalIdentities,
+  '2026-12-03-0001-sessions-and-logout': sessionsAndLogout,
 };
