@@ -47,7 +47,7 @@ function toStored(row: Row): StoredSession {
 /** The account's live, signed-in sessions, most recently active first. */
 export async function findSessionsOfAccount(db: Db, accountId: string): Promise<StoredSession[]> {
   const rows = await liveSessions(db).where('s.account_id', '=', accountId)
-    .orderBy(sql`coalesce(a.last_active_at, a.signed_in_at)`, sql`desc nulls last`).orderBy('s.uid')
+    .orderBy(sql`coalesce(a.last_active_at, a.signed_in_at) desc nulls last`).orderBy('s.uid')
     .execute();
   return rows.map(toStored);
 }
