@@ -147,7 +147,9 @@ export function createApp(appDeps: AppDeps): Koa {
   })];
   routers.push(managementRoutes(deps));
   if (deps.consoleDir) routers.push(consoleRoutes({ ...deps, consoleDir: deps.consoleDir }));
-  routers.push(accountRoutes({ ...deps, cookies: createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1') }));
+  routers.push(accountRoutes({
+    ...deps, cookies: createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1'), provider: () => deps.providers.provider,
+  }));
   app.use(securityHeaders(deps.issuer).middleware);
   app.use(errorBoundary(deps.logger));
   app.use(brandedPages(deps.signInExperience, deps.logger));

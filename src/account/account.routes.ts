@@ -17,6 +17,9 @@ import { accountClientId, accountClientSecret, accountRedirectUri } from './acco
 import { connectedApps } from './connected-apps.ts';
 import type { SignedValues } from '../secrets/signed-cookie.ts';
 import { revokeAppAccess } from '../grants/grant.service.ts';
+import type { Provider } from 'oidc-provider';
+import { listAccountSessions } from '../sessions/session.service.ts';
+import { liveAccount, mountAccountSessionRoutes, sessionsNotice } from './account-sessions.routes.ts';
 
 export interface AccountDeps {
   db: Db;
@@ -26,6 +29,8 @@ export interface AccountDeps {
   masterSecret: string;
   csrf: CsrfTokens;
   cookies: SignedValues;
+  /** The node's provider: the account page is signed in only while this browser's Sesame session is. */
+  provider: () => Provider;
 }
 
 interface AccountSession { sub: string; sid: string; idt: string }
@@ -46,15 +51,17 @@ export function accountRoutes(deps: AccountDeps): Router {
   const router = new Router({ prefix: '/account' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
   const jwks = createRemoteJWKSet(new URL(`${deps.internalUrl}${oidcRoutes.jwks}`));
-  const session = (ctx: Context) => deps.cookies.verify<AccountSession>(ctx.cookies.get(sessionCookie));
+  const cookieSession = (ctx: Context) => deps.cookies.verify<AccountSession>(ctx.cookies.get(sessionCookie));
+  const signedIn = (ctx: Context) => liveAccount(deps.provider(), ctx, cookieSession(ctx));
   // The account page's forms are bound to its session, as an interaction's are to the interaction.
   const csrfSubject = (s: AccountSession) => `account:${s.sid}`;
   const clientCredentials = Buffer.from(`${accountClientId}:${accountClientSecret(deps.masterSecret)}`).toString('base64');
 
   router.get('/', async function showAccount(ctx) {
-    const current = session(ctx);
+    const live = await signedIn(ctx);
+    const current = live?.account;
     const user = current && await findUserById(deps.db, current.sub);
-    if (!current || !user || user.suspended) {
+    if (!live || !current || !user || user.suspended) {
       setCookie(ctx, sessionCookie, null);
       return ctx.redirect('/account/login');
     }
@@ -62,9 +69,10 @@ export function accountRoutes(deps: AccountDeps): Router {
     const apps = await connectedApps(deps.db, user.id, t);
     const revoked = typeof ctx.query.revoked === 'string' && isStorableText(ctx.query.revoked)
       ? await findApplication(deps.db, ctx.query.revoked) : undefined;
+    const sessions = await listAccountSessions(deps.db, user.id, live.sessionUid);
     sendPage(ctx, accountPage({
-      t, locale, brand, user, apps, csrf: deps.csrf.issue(csrfSubject(current)),
-      notice: revoked ? t('account.revoked', { app: revoked.display_name ?? revoked.name }) : undefined,
+      t, locale, brand, user, apps, sessions, csrf: deps.csrf.issue(csrfSubject(current)),
+      notice: revoked ? t('account.revoked', { app: revoked.display_name ?? revoked.name }) : sessionsNotice(ctx),
     }));
   });
 
@@ -111,7 +119,7 @@ export function accountRoutes(deps: AccountDeps): Router {
   });
 
   router.get('/logout', async function signOut(ctx) {
-    const current = session(ctx);
+    const current = cookieSession(ctx);
     setCookie(ctx, sessionCookie, null);
     const url = new URL(`${deps.issuer}${oidcRoutes.end_session}`);
     url.search = new URLSearchParams({
@@ -123,7 +131,7 @@ export function accountRoutes(deps: AccountDeps): Router {
   });
 
   router.post('/apps/:clientId/revoke', form, async function revokeApp(ctx) {
-    const current = session(ctx);
+    const current = (await signedIn(ctx))?.account;
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     if (!current || !deps.csrf.verify(csrfSubject(current), body.csrf)) {
       const page = accountPageContext(ctx);
@@ -135,5 +143,8 @@ export function accountRoutes(deps: AccountDeps): Router {
     ctx.redirect(`/account?revoked=${encodeURIComponent(clientId)}`);
   });
 
+  mountAccountSessionRoutes(router, {
+    db: deps.db, csrf: deps.csrf, signedIn, csrfSubject, forget: (ctx) => setCookie(ctx, sessionCookie, null),
+  });
   return router;
 }

@@ -2,6 +2,8 @@ import type { Translate } from '../i18n/locale.ts';
 import { html } from './html.ts';
 import { layout, type PageBrand } from './layout.ts';
 import { logo } from './logo.ts';
+import { accountSessionsSection } from './account-sessions.section.ts';
+import type { AccountSession } from '../sessions/session.service.ts';
 
 export interface ConnectedApp {
   clientId: string;
@@ -17,6 +19,8 @@ export interface AccountPageModel {
   locale: string;
   user: { username: string; name: string | null; email: string | null };
   apps: ConnectedApp[];
+  /** The person's signed-in sessions, this browser's first. */
+  sessions: AccountSession[];
   csrf: string;
   notice?: string;
   brand?: PageBrand;
@@ -30,7 +34,7 @@ function appLogo(t: Translate, app: ConnectedApp) {
 }
 
 /** The end user's own page: profile, and the third-party apps they let in, each revocable. */
-export function accountPage({ t, locale, user, apps, csrf, notice, brand }: AccountPageModel): string {
+export function accountPage({ t, locale, user, apps, sessions, csrf, notice, brand }: AccountPageModel): string {
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long' });
   return layout({
     title: t('account.title'),
@@ -66,6 +70,7 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
     </li>`)}
   </ul>`}
 </section>
+${accountSessionsSection({ t, locale, sessions, csrf })}
 <p><a href="/account/logout">${t('account.signOut')}</a></p>`,
   });
 }

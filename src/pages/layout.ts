@@ -47,6 +47,9 @@ li.app .logo{width:40px;height:40px}
 .app-body p{margin:0 0 4px}
 ul.scopes{margin:0 0 8px;padding-left:20px;font-size:14px}
 button.danger{width:auto;margin-top:8px;padding:8px 14px;background:transparent;color:var(--danger);border:1px solid var(--danger)}
+ul.sessions{list-style:none;padding:0;margin:0}
+li.session{padding:14px 0;border-top:1px solid var(--line)}
+.badge{display:inline-block;margin-left:6px;padding:1px 8px;border-radius:999px;background:var(--accent);color:var(--accent-text);font-size:12px;font-weight:600;vertical-align:middle}
 `;
 
 /** How the sign-in experience dresses Sesame's pages: the product name and logos in the header, the accent colour. */
