@@ -151,7 +151,7 @@ describe('what an attacker tries', () => {
     const bobsLaptop = await accountBrowser({ login: bob.username, password: bob.password }, firefoxOnWindows);
     const { action } = endFormFor((await accountPage(alicesLaptop)).html, 'Safari on iOS');
     const bobsCsrf = await csrfOf(bobsLaptop);
-    for (const form of [{}, { csrf: 'forged' }, { csrf: bobsCsrf }]) {
+    for (const form of [{}, { csrf: 'forged' }, { csrf: bobsCsrf }] as Record<string, string>[]) {
       const response = await alicesLaptop.request(action, { form });
       expect(response.status).toBe(403);
       expect(await response.text()).toContain('<!doctype html>');
