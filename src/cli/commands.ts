@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { accessCommands } from './access-commands.ts';
+import { sessionCommands } from './session-commands.ts';
 import { appSettingsInput } from './app-flags.ts';
 import { command, type Command, type CommandContext } from './command.ts';
 import { limit, offset, oneOf, yesNo } from './options.ts';
@@ -325,6 +326,7 @@ export const commands = {
   }),
 
   ...accessCommands,
+  ...sessionCommands,
   ...signInExperienceCommands,
 } satisfies Record<string, Command<any>>;
 

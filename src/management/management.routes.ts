@@ -22,6 +22,7 @@ import { resourceRoutes } from './resources/resource.routes.ts';
 import { roleRoutes } from './roles/role.routes.ts';
 import { signInExperienceRoutes } from './sign-in-experience/sign-in-experience.routes.ts';
 import { userRoutes } from './users/user.routes.ts';
+import { sessionRoutes } from './sessions/session.routes.ts';
 
 export interface ManagementDeps {
   db: Db;
@@ -41,6 +42,7 @@ export function managementOperations(deps: ManagementDeps): Route[] {
     ...permissionRoutes({ db: deps.db, issuer }),
     ...userRoutes({ db: deps.db }),
     ...grantRoutes({ db: deps.db }),
+    ...sessionRoutes({ db: deps.db }),
     ...resourceRoutes({ db: deps.db, issuer }),
     ...roleRoutes({ db: deps.db }),
     ...auditRoutes({ db: deps.db }),
