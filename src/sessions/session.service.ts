@@ -54,7 +54,8 @@ export async function listAccountSessions(db: Db, accountId: string, currentUid?
     uid: s.uid,
     device: describeDevice(s.userAgent),
     ip: s.ip,
-    signedInAt: s.signedInAt ?? (typeof s.payload.loginTs === 'number' ? new Date(s.payload.loginTs * 1000) : null),
+    // When the person last proved who they are in that browser (oidc-provider's loginTs).
+    signedInAt: typeof s.payload.loginTs === 'number' ? new Date(s.payload.loginTs * 1000) : s.signedInAt,
     lastActiveAt: s.lastActiveAt,
     current: s.uid === currentUid,
   }));
