@@ -7,6 +7,7 @@ import { startSesame } from '../src/server.ts';
 import { createApplication } from '../src/apps/app.service.ts';
 import { createUser } from '../src/users/user.service.ts';
 import { endAccountSessions } from '../src/sessions/session.service.ts';
+import { retryDelay } from '../src/logout/retry-schedule.ts';
 import { createTestDatabase } from './support/database.ts';
 import { LogoutReceiver, verifyLogoutToken } from './support/logout-receiver.ts';
 import { apiClient, managementToken } from './support/management.ts';
@@ -146,6 +147,31 @@ describe('sessions Sesame ends itself', () => {
     expect(await endAccountSessions(sesame.sesame.db, user.id, { reason: 'ended_by_user', by: 'user' })).toBe(1);
     const queued = await sesame.sesame.db.selectFrom('logout_notifications').select('client_id').where('account_id', '=', user.id).execute();
     expect(queued.map((q) => q.client_id)).toEqual([notes.clientId]);
+  });
+});
+
+describe('giving up', () => {
+  it('retries three times later each time, at most an hour apart, and gives up on a notification a day old', async () => {
+    const now = Date.now();
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => retryDelay(n, new Date(now), 5, now))).toEqual([5, 15, 45, 135, 405, 1215, 3600, 3600]);
+    expect(retryDelay(3, new Date(now - 24 * 3600 * 1000 + 30_000), 5, now)).toBeUndefined();
+  });
+
+  it('records logout.delivery_failed when an app never accepts', async () => {
+    const { user, sid } = await signedInPerson();
+    receiver.answers = Array(20).fill(500);
+    await endAccountSessions(sesame.sesame.db, user.id, { reason: 'ended_by_user', by: 'user' });
+    const failing = () => sesame.sesame.db.selectFrom('logout_notifications').selectAll().where('sid', '=', sid).executeTakeFirstOrThrow();
+    await expect.poll(async () => (await failing()).attempts, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    // As if it had been failing for a day: the next failure is the last.
+    await sesame.sesame.db.updateTable('logout_notifications').set({ created_at: new Date(Date.now() - 24 * 3600 * 1000), next_attempt_at: new Date() })
+      .where('sid', '=', sid).execute();
+    await expect.poll(async () => (await failing()).status, { timeout: 30_000 }).toBe('failed');
+    expect((await failing()).last_error).toMatch(/got: 500 Internal Server Error/);
+    const audit = await sesame.sesame.db.selectFrom('audit_events').selectAll()
+      .where('type', '=', 'logout.delivery_failed').where('user_id', '=', user.id).executeTakeFirstOrThrow();
+    expect(audit).toMatchObject({ client_id: notes.clientId, details: expect.objectContaining({ reason: 'ended_by_user' }) });
+    receiver.answers = [];
   });
 });
 

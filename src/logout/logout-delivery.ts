@@ -49,11 +49,6 @@ export class LogoutDelivery {
     this.#schedule(0);
   }
 
-  /** Looks for due notifications now (one was just queued on this node). */
-  wake(): void {
-    if (!this.#stopped && !this.#running) this.#schedule(0);
-  }
-
   /** Stops taking notifications and waits for the deliveries under way; what is still queued waits in the database. */
   async stop(): Promise<void> {
     this.#stopped = true;

@@ -66,14 +66,6 @@ export async function markFailed(db: Db, id: string, error: string): Promise<voi
     .where('id', '=', id).where('status', '=', 'pending').execute();
 }
 
-/** How soon the next notification is due, in seconds (0 when one is due now); undefined when none waits. */
-export async function secondsUntilNextDue(db: Db): Promise<number | undefined> {
-  const row = await db.selectFrom('logout_notifications')
-    .select(sql<number>`greatest(0, extract(epoch FROM min(next_attempt_at) - now()))`.as('seconds'))
-    .where('status', '=', 'pending').executeTakeFirst();
-  return row?.seconds === null || row?.seconds === undefined ? undefined : Number(row.seconds);
-}
-
 export interface LogoutNotificationFilter {
   clientId?: string;
   accountId?: string;
