@@ -110,3 +110,33 @@ describe('sessions on /account', () => {
     }
   });
 });
+
+describe('the console\'s back-channel logout field', () => {
+  it('shows the server\'s message at the field for an insecure URI, and saves a good one', async () => {
+    const admin = await sesame.createUser({ username: 'console-admin', admin: true });
+    const app = await sesame.createApp({ name: 'Console notes', type: 'traditional', redirect_uris: ['https://console-notes.example.com/cb'] });
+    const { context, page } = await newPerson(browser, { viewport: { width: 1100, height: 1200 } });
+    try {
+      await page.goto(`${sesame.url}/console/applications/${app.clientId}/settings`);
+      await page.waitForURL((url) => url.pathname.startsWith('/interaction/'));
+      await signInOnPage(page, { login: admin.username, password: admin.password });
+      const field = page.getByLabel('Back-channel logout URI', { exact: true });
+      await field.waitFor();
+      await field.fill('http://console-notes.example.com/logout');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await expect.poll(() => field.getAttribute('aria-invalid')).toBe('true');
+      expect(await page.getByText('must use https; http is allowed only for localhost, 127.0.0.1 and [::1]').count()).toBe(1);
+      await screenshot(page, file, 'console-logout-uri-error');
+      await field.fill('https://console-notes.example.com/logout');
+      await page.getByLabel('Send the session ID (sid)').check();
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await expect.poll(() => page.getByRole('status').filter({ hasText: 'Settings saved' }).count()).toBeGreaterThan(0);
+      const stored = await sesame.sesame.db.selectFrom('applications').select(['backchannel_logout_uri', 'backchannel_logout_session_required'])
+        .where('id', '=', app.clientId).executeTakeFirstOrThrow();
+      expect(stored).toEqual({ backchannel_logout_uri: 'https://console-notes.example.com/logout', backchannel_logout_session_required: true });
+      await screenshot(page, file, 'console-logout-uri-saved');
+    } finally {
+      await context.close();
+    }
+  });
+});
