@@ -3,7 +3,7 @@
  * under test) when its sources changed, then the whole suite on the embedded database, then on the PostgreSQL server at 127.0.0.1:5432
  * (started first if it is installed but stopped). Extra arguments go to vitest (a file or `-t name`).
  * Set SESAME_TEST_DATABASES=pglite (or postgres) to run on one only. Browser tests need Debian's chromium;
- * it is installed first (as root) when missing.
+ * it is installed first (as root) when missing, with curl and Python's Flask and Authlib for the integration guide's samples.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
@@ -46,24 +46,39 @@ const chromiumPath = '/usr/bin/chromium';
 const cjkFont = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
 
 /**
- * Browser tests (test/browser-*.test.ts) drive Debian's chromium, never a downloaded browser, and need CJK
- * fonts for the Japanese and Korean pages. A fresh machine has neither: installed with apt-get when we are root.
+ * What the tests run besides Node, from Debian: chromium for the browser tests (never a downloaded browser), CJK
+ * fonts for the Japanese and Korean pages, and the tools the integration guide's samples are run with (curl, and
+ * Python with Flask and Authlib). A fresh machine has none of them: installed with apt-get when we are root.
  * Without chromium the run stops here rather than skip the browser tests.
  */
-function ensureChromium(): void {
-  if (process.env.SESAME_TEST_CHROMIUM) return;
-  if (existsSync(chromiumPath) && existsSync(cjkFont)) return;
-  if (process.getuid?.() === 0) {
-    console.log("installing Debian's chromium and fonts-noto-cjk for the browser tests");
+const debianPackages: { name: string; present(): boolean }[] = [
+  { name: 'chromium', present: () => existsSync(chromiumPath) },
+  { name: 'fonts-noto-cjk', present: () => existsSync(cjkFont) },
+  { name: 'curl', present: () => existsSync('/usr/bin/curl') },
+  { name: 'python3-flask', present: () => pythonHas('flask') },
+  { name: 'python3-authlib', present: () => pythonHas('authlib') },
+  { name: 'python3-requests', present: () => pythonHas('requests') },
+];
+
+function pythonHas(module: string): boolean {
+  return spawnSync('python3', ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureDebianPackages(): void {
+  const missing = debianPackages.filter((p) => !(p.name === 'chromium' && process.env.SESAME_TEST_CHROMIUM) && !p.present()).map((p) => p.name);
+  if (missing.length && process.getuid?.() === 0) {
+    console.log(`installing Debian packages the tests use: ${missing.join(', ')}`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const update = spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-    if (update.status === 0) spawnSync('apt-get', ['install', '-y', 'chromium', 'fonts-noto-cjk'], { stdio: 'inherit', env });
+    if (update.status === 0) spawnSync('apt-get', ['install', '-y', ...missing], { stdio: 'inherit', env });
   }
-  if (!existsSync(chromiumPath)) {
+  if (!process.env.SESAME_TEST_CHROMIUM && !existsSync(chromiumPath)) {
     throw new Error(`Chromium is not installed at ${chromiumPath} and could not be installed${process.getuid?.() === 0 ? ' (see apt-get above)' : ' (installing needs root)'}. `
       + 'Run `apt-get install chromium fonts-noto-cjk` as root, or set SESAME_TEST_CHROMIUM to a Chromium binary.');
   }
   if (!existsSync(cjkFont)) console.warn('fonts-noto-cjk is not installed: Japanese and Korean screenshots will show empty boxes.');
+  const stillMissing = debianPackages.filter((p) => p.name !== 'chromium' && p.name !== 'fonts-noto-cjk' && !p.present()).map((p) => p.name);
+  if (stillMissing.length) console.warn(`not installed: ${stillMissing.join(', ')}; the integration guide's samples that need them are skipped.`);
 }
 
 interface Counts { passed: number; failed: number; skipped: number }
@@ -90,7 +105,7 @@ await buildConsole({ ifStale: true });
 
 const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
 let ok = true;
-ensureChromium();
+ensureDebianPackages();
 for (const kind of kinds) {
   if (kind === 'postgres') await ensurePostgres();
   const result = runSuite(kind);

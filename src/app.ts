@@ -24,6 +24,10 @@ import { loadSignInExperience, signInExperienceOf } from './sign-in-experience/s
 import { cachedSignInExperience, type SignInExperienceSource } from './sign-in-experience/sign-in-experience.service.ts';
 import type { DeviceCookies } from './throttle/device-cookie.ts';
 import type { Throttle } from './throttle/throttle.service.ts';
+import type { RecoveryDeps } from './recovery/recovery-deps.ts';
+import { recoveryInteractionRoutes } from './interaction/recovery.routes.ts';
+import { credentialsRoutes } from './account/credentials.routes.ts';
+import { emailLinkRoutes } from './account/email-link.routes.ts';
 
 export interface AppDeps {
   db: Db;
@@ -44,6 +48,10 @@ export interface AppDeps {
   devices: DeviceCookies;
   /** SESAME_TRUST_PROXY: the client IP is the one the proxy appended to X-Forwarded-For (src/http/client-ip.ts). */
   trustProxy: boolean;
+  /** Email, and what is proved through it (src/email/, src/recovery/). */
+  recovery: RecoveryDeps;
+  /** The address Sesame's email comes from. */
+  emailFrom: string;
 }
 
 function operationsRoutes({ db, providers }: AppDeps): Router {
@@ -142,14 +150,18 @@ export function createApp(appDeps: AppDeps): Koa {
   // What requestOrigin and clientIp read: whether X-Forwarded-* come from a proxy Sesame trusts.
   app.proxy = deps.trustProxy;
   app.maxIpsCount = 1;
-  const routers = [operationsRoutes(deps), interactionRoutes({
+  const interaction = {
     db: deps.db, directory: deps.directory, provider: () => deps.providers.provider, csrf: deps.csrf, throttle: deps.throttle, devices: deps.devices,
-  })];
+    recovery: deps.recovery,
+  };
+  const routers = [operationsRoutes(deps), interactionRoutes(interaction), recoveryInteractionRoutes(interaction)];
   routers.push(managementRoutes(deps));
   if (deps.consoleDir) routers.push(consoleRoutes({ ...deps, consoleDir: deps.consoleDir }));
-  routers.push(accountRoutes({
-    ...deps, cookies: createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1'), provider: () => deps.providers.provider,
-  }));
+  const cookies = createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1');
+  const provider = () => deps.providers.provider;
+  routers.push(accountRoutes({ ...deps, cookies, provider, canEmail: deps.recovery.mailer.available }));
+  routers.push(credentialsRoutes({ ...deps, cookies, provider }));
+  routers.push(emailLinkRoutes({ ...deps, provider }));
   app.use(securityHeaders(deps.issuer).middleware);
   app.use(errorBoundary(deps.logger));
   app.use(brandedPages(deps.signInExperience, deps.logger));

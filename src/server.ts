@@ -22,9 +22,12 @@ import { Throttle } from './throttle/throttle.service.ts';
 import { LogoutDelivery } from './logout/logout-delivery.ts';
 import { deleteFinishedNotifications } from './logout/logout-notification.repository.ts';
 import { deleteActivityOfEndedSessions } from './sessions/session.repository.ts';
-
-/** Days delivered and failed logout notifications stay visible to admins. */
-const logoutKeepDays = 7;
+import { emailDeliveryOf, howToEnableEmail, senderAddress } from './email/delivery.ts';
+import { deleteOldEmails } from './email/email.repository.ts';
+import { EmailSender } from './email/email-sender.ts';
+import { smtpTransport } from './email/smtp.ts';
+import { deleteEndedEmailTokens } from './recovery/email-token.repository.ts';
+import { assembleRecovery, type RecoveryDeps } from './recovery/recovery-deps.ts';
 
 export interface Sesame {
   config: Config;
@@ -39,8 +42,27 @@ export interface Sesame {
   throttle: Throttle;
   /** This node's share of delivering back-channel logout tokens (src/logout/). */
   logoutDelivery: LogoutDelivery;
+  /** Email, and what is proved through it (src/email/, src/recovery/). */
+  recovery: RecoveryDeps;
+  /** The address Sesame's email comes from. */
+  emailFrom: string;
+  /** This node's share of sending the email queue, when an SMTP server is set up. */
+  emailSender?: EmailSender;
   logger: Logger;
   close(): Promise<void>;
+}
+
+/** Days sent, failed and outbox messages are kept (what they said is dropped once delivered). */
+const emailKeepDays = 30;
+
+/** Days delivered and failed logout notifications stay visible to admins. */
+const logoutKeepDays = 7;
+
+/** Says once, at start, how this node reaches people by email. */
+function announceEmailDelivery(config: Config, logger: Logger): void {
+  const delivery = emailDeliveryOf(config);
+  if (delivery === 'off') logger.warn({ email: delivery }, `email is off: password reset by email and email verification are unavailable; ${howToEnableEmail}`);
+  if (delivery === 'outbox') logger.info({ email: delivery }, 'no SMTP server: emails are kept in the outbox (console: Emails; CLI: outbox list)');
 }
 
 /** How this node reaches itself: the bound address, or loopback when bound to every address. */
@@ -88,6 +110,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
   const timers: NodeJS.Timeout[] = [];
   let cli: CliListener | undefined;
   let logoutDelivery: LogoutDelivery | undefined;
+  let emailSender: EmailSender | undefined;
   // The port is bound before the issuer (which may name it) is known; until the app is ready, requests get a 503.
   let handle: http.RequestListener = (_req, res) => {
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"status":"starting"}');
@@ -104,11 +127,16 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     await ensureAccountClient(db, issuer, masterSecret);
     await ensureConsoleClient(db, issuer);
     await changes.start();
+    const emailFrom = senderAddress(config, issuer);
+    if (config.email.smtpUrl) {
+      emailSender = new EmailSender({ db, sealer, transport: smtpTransport(config.email.smtpUrl), fromAddress: emailFrom, settings: config.email, logger });
+    }
+    const recovery = assembleRecovery({ db, sealer, throttle, config, issuer, logger, queued: () => emailSender?.wake() });
     const providers = await ProviderHolder.create({ config, issuer, db, directory, logger, throttle }, sealer);
     const internalUrl = `http://${loopbackAddress(config.host)}:${port}`;
     const app = createApp({
       db, directory, providers, csrf: createCsrfTokens(masterSecret), logger, issuer, internalUrl, masterSecret,
-      consoleDir: config.consoleDir, throttle, trustProxy: config.trustProxy,
+      consoleDir: config.consoleDir, throttle, trustProxy: config.trustProxy, recovery, emailFrom,
       devices: createDeviceCookies(masterSecret, { secure: issuer.startsWith('https:'), ttlSeconds: config.deviceCookieTtl }),
       signInExperience: cachedSignInExperience(db, config.settingsCacheSeconds * 1000),
     });
@@ -116,6 +144,8 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     if (options.worker) await listen();
     logoutDelivery = new LogoutDelivery({ db, provider: () => providers.provider, logger, retrySeconds: config.logoutRetrySeconds });
     logoutDelivery.start();
+    emailSender?.start();
+    announceEmailDelivery(config, logger);
 
     timers.push(setInterval(() => {
       providers.refresh().catch((error) => logger.error({ err: error }, 'key refresh failed'));
@@ -125,11 +155,13 @@ export async function startSesame(config: Config, logger = createLogger(config.l
       deleteEndedBlocks(db).catch((error) => logger.error({ err: error }, 'ended throttle blocks clean-up failed'));
       deleteActivityOfEndedSessions(db).catch((error) => logger.error({ err: error }, 'ended sessions clean-up failed'));
       deleteFinishedNotifications(db, logoutKeepDays).catch((error) => logger.error({ err: error }, 'finished logout notifications clean-up failed'));
+      deleteOldEmails(db, emailKeepDays).catch((error) => logger.error({ err: error }, 'old emails clean-up failed'));
+      deleteEndedEmailTokens(db).catch((error) => logger.error({ err: error }, 'ended email links clean-up failed'));
     }, 10 * 60 * 1000));
     for (const timer of timers) timer.unref();
 
     const sesame: Sesame = {
-      config, issuer, port, db, directory, sealer, providers, logger, throttle, logoutDelivery,
+      config, issuer, port, db, directory, sealer, providers, logger, throttle, recovery, emailFrom, emailSender, logoutDelivery,
       async close() {
         for (const timer of timers) clearInterval(timer);
         await cli?.close();
@@ -141,6 +173,9 @@ export async function startSesame(config: Config, logger = createLogger(config.l
           // Requests still running after the grace period are cut off rather than holding shutdown forever.
           setTimeout(() => server.closeAllConnections(), 10_000).unref();
         });
+        // Work requests started, then sends under way; what is still queued waits in the database.
+        await recovery.background.drain();
+        await emailSender?.stop();
         directory.close();
         await changes.stop();
         await db.destroy();
@@ -148,13 +183,14 @@ export async function startSesame(config: Config, logger = createLogger(config.l
       },
     };
     if (!config.databaseUrl) cli = await listenForCli(config.dataDir, sesame);
-    logger.info({ issuer, port, database: config.databaseUrl ? 'postgresql' : 'embedded' }, 'sesame started');
+    logger.info({ issuer, host: config.host, port, database: config.databaseUrl ? 'postgresql' : 'embedded' }, 'sesame started');
     if (!options.worker) await announceSetupLink(db, issuer, config, logger, options.print);
     return sesame;
   } catch (error) {
     for (const timer of timers) clearInterval(timer);
     await cli?.close();
     await logoutDelivery?.stop();
+    await emailSender?.stop();
     server.close();
     directory.close();
     await changes.stop();

@@ -35,13 +35,13 @@ describe('Management API', () => {
   });
 
   it.each([
-    ['http://partner.example.com/logout', 'back-channel logout URI "http://partner.example.com/logout" must use https; http is allowed only for localhost, 127.0.0.1 and [::1]'],
-    ['https://partner.example.com/logout#top', 'back-channel logout URI "https://partner.example.com/logout#top" must not contain a fragment (#)'],
-    ['https://user:pw@partner.example.com/logout', 'back-channel logout URI "https://user:pw@partner.example.com/logout" must not contain user information (user@host)'],
-    ['JavaScript:alert(1)', 'back-channel logout URI "JavaScript:alert(1)" uses the forbidden scheme javascript:'],
-    ['com.example.app:/logout', 'back-channel logout URI "com.example.app:/logout" must use https (or http on localhost, 127.0.0.1 or [::1])'],
-    ['/logout', 'back-channel logout URI "/logout" must be an absolute URI with a scheme'],
-    ['https://*.example.com/logout', 'back-channel logout URI "https://*.example.com/logout" must name one host (a domain name or an IP address); wildcards are not supported'],
+    ['http://partner.example.com/logout', 'Back-channel logout URI "http://partner.example.com/logout" must use https; http is allowed only for localhost, 127.0.0.1 and [::1].'],
+    ['https://partner.example.com/logout#top', 'Back-channel logout URI "https://partner.example.com/logout#top" must not contain a fragment (#).'],
+    ['https://user:pw@partner.example.com/logout', 'Back-channel logout URI "https://user:pw@partner.example.com/logout" must not contain user information (user@host).'],
+    ['JavaScript:alert(1)', 'Back-channel logout URI "JavaScript:alert(1)" uses the forbidden scheme javascript:.'],
+    ['com.example.app:/logout', 'Back-channel logout URI "com.example.app:/logout" must use https (or http on localhost, 127.0.0.1 or [::1]).'],
+    ['/logout', 'Back-channel logout URI "/logout" must be an absolute URI with a scheme.'],
+    ['https://*.example.com/logout', 'Back-channel logout URI "https://*.example.com/logout" must name one host (a domain name or an IP address); wildcards are not supported.'],
   ])('refuses %s with a message naming the field and the rule', async (uri, detail) => {
     const response = await api('POST', '/api/applications', webApp({ backchannel_logout_uri: uri }));
     expectProblem(response, 422, 'application.invalid');
@@ -51,7 +51,7 @@ describe('Management API', () => {
   it('refuses one for a machine-to-machine app, which signs no one in', async () => {
     const response = await api('POST', '/api/applications', { name: 'Robot', type: 'm2m', backchannel_logout_uri: 'https://robot.example.com/logout' });
     expectProblem(response, 422, 'application.invalid');
-    expect(response.body.errors).toEqual([{ pointer: '/backchannel_logout_uri', detail: 'a machine-to-machine app signs no one in, so it has no sessions to be signed out of' }]);
+    expect(response.body.errors).toEqual([{ pointer: '/backchannel_logout_uri', detail: 'A machine-to-machine app signs no one in, so it has no sessions to be signed out of: leave Back-channel logout URI empty.' }]);
   });
 
   it('refuses a value that is no string, or too long, as a bad request', async () => {
@@ -68,7 +68,7 @@ describe('CLI', () => {
     expect(app).toMatchObject({ backchannel_logout_uri: 'https://notes.example.com/logout', backchannel_logout_session_required: true });
     const updated = await json('apps', 'update', '--id', app.id, '--backchannel-logout-session-required', 'false');
     expect(updated.backchannel_logout_session_required).toBe(false);
-    await fails(/back-channel logout URI "http:\/\/notes\.example\.com\/logout" must use https/, 'apps', 'update', '--id', app.id, '--backchannel-logout-uri', 'http://notes.example.com/logout');
+    await fails(/--backchannel-logout-uri: Back-channel logout URI "http:\/\/notes\.example\.com\/logout" must use https/, 'apps', 'update', '--id', app.id, '--backchannel-logout-uri', 'http://notes.example.com/logout');
     expect((await json('apps', 'update', '--id', app.id, '--backchannel-logout-uri', '')).backchannel_logout_uri).toBeNull();
   });
 });

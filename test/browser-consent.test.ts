@@ -185,7 +185,7 @@ describe('consent in a browser', () => {
       expect(await permissionValues(page), 'write:notes is not on the allowlist').toEqual(['openid', `${api.indicator} read:notes`]);
       expect(await page.getByRole('group', { name: `Access to ${api.name}` }).getByRole('checkbox', { name: 'Can read notes' }).isChecked()).toBe(true);
       await authorizeButton(page).click();
-      const granted = await exchangeCode(partner, more, await app.next());
+      const granted = await exchangeCode(partner, more, await app.next(), { resource: api.indicator });
       const access = decodeJwt(granted.access_token);
       expect(access.aud).toBe(api.indicator);
       expect(access.scope).toBe('read:notes');
@@ -296,6 +296,11 @@ describe('consent in a browser', () => {
     const refreshed = await client.refreshTokenGrant(partner.config, adaRefreshToken);
     const refreshToken = refreshed.refresh_token ?? adaRefreshToken;
     await entry.getByRole('button', { name: 'Revoke access' }).click();
+    // It asks first, saying what the app loses; nothing is revoked until the person confirms.
+    await page.getByRole('heading', { name: 'Revoke access of Partner Notes?' }).waitFor();
+    expect(await page.getByRole('listitem').allTextContents()).toEqual(expect.arrayContaining([en['scope.profile'], 'Can read notes']));
+    await screenshot(page, file, 'account-revoke-confirm');
+    await page.getByRole('button', { name: 'Revoke access' }).click();
     await page.getByRole('status').filter({ hasText: 'Partner Notes no longer has access to your account.' }).waitFor();
     expect(await page.getByRole('heading', { name: 'Partner Notes' }).count()).toBe(0);
     await screenshot(page, file, 'account-revoked');

@@ -53,6 +53,7 @@ afterAll(async () => a?.stop());
 describe('on the node that makes the change', () => {
   it('sees a change made through SQL on its own connection with no delay', async () => {
     const app = await a.createApp({ name: 'Local', type: 'm2m' });
+    await allow(a, app.clientId, [], [{ indicator: resource.indicator, scope: 'read:things' }]);
     const credentials = { clientId: app.clientId, clientSecret: app.clientSecret! };
     expect((await tokenStatus(a, credentials)).status).toBe(200);
     expect((await tokenStatus(a, credentials)).status).toBe(200);
@@ -107,6 +108,7 @@ describe.skipIf(testDatabaseKind !== 'postgres')('across nodes sharing one Postg
   it('refuses a secret on node B moments after node A deletes it', async () => {
     const token = await managementToken(a);
     const app = await a.createApp({ name: 'Rotating', type: 'm2m' });
+    await allow(a, app.clientId, [], [{ indicator: resource.indicator, scope: 'read:things' }]);
     const old = { clientId: app.clientId, clientSecret: app.clientSecret! };
     const added = await apiClient(a, token)('POST', `/api/applications/${app.clientId}/secrets`, { name: 'next' });
     expect(added.status).toBe(201);

@@ -17,7 +17,7 @@ import { createTestDatabase, testDatabaseKind, type TestDatabase } from './suppo
 let database: TestDatabase;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
+  database = await createTestDatabase(undefined, { fresh: true });
 });
 afterAll(async () => database?.drop());
 
@@ -86,7 +86,7 @@ describe('with the server running', () => {
       expect(response.ok, line).toBe(false);
       expect(response.error).toMatch(/unknown command|not a JSON object/);
     }
-    expect(await sendToServer(database.dataDir, { command: 'users create', options: { username: 'x' } })).toEqual({ ok: false, error: 'password: --password is required' });
+    expect(await sendToServer(database.dataDir, { command: 'users create', options: { username: 'x' } })).toEqual({ ok: false, error: '--password is required.' });
     expect((await fetch(`${sesame.issuer}/readyz`)).status).toBe(200);
   });
 

@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allow, authorizeUntilConsent, consentOptions, decide, giveRole } from './support/consent.ts';
+import { allow, authorizeUntilConsent, consentOptions, decide, giveRole, revokeOnAccountPage } from './support/consent.ts';
 import { authorizationRequest, exchangeCode, relyingParty, type RelyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { UserAgent } from './support/user-agent.ts';
@@ -50,13 +50,13 @@ describe('consent for a third-party app', () => {
     expect(step.consent.page).toContain('partner.example.com');
 
     const callback = await decide(agent, step.consent, ['profile', 'offline_access', `${api.indicator} read:messages`]);
-    const tokens = await exchangeCode(partner, request, callback);
+    const tokens = await exchangeCode(partner, request, callback, { resource: api.indicator });
     expect(tokens.refresh_token, 'offline_access ticked on the consent screen gives a refresh token').toBeTruthy();
     const access = decodeJwt(tokens.access_token);
     expect(access.aud).toBe(api.indicator);
     expect(String(access.scope).split(' ')).toEqual(['read:messages']);
 
-    const refreshed = await client.refreshTokenGrant(partner.config, tokens.refresh_token!);
+    const refreshed = await client.refreshTokenGrant(partner.config, tokens.refresh_token!, { resource: api.indicator });
     expect(decodeJwt(refreshed.access_token).scope).toBe('read:messages');
 
     // Remembered consent: no screen for what was granted, and userinfo holds no email, which was unticked.
@@ -120,8 +120,8 @@ describe('consent for a third-party app', () => {
     const account = await agent.follow(`${sesame.url}/account`);
     const page = await account.response.text();
     expect(page).toContain('Partner');
-    const form = /<form method="post" action="(\/account\/apps\/[^"]+\/revoke)">\s*<input type="hidden" name="csrf" value="([^"]+)">/.exec(page)!;
-    const revoked = await agent.follow(`${sesame.url}${form[1]}`, { form: { csrf: form[2]! } });
+    const { confirmation, revoked } = await revokeOnAccountPage(agent, sesame.url, page);
+    expect(confirmation).toContain('Revoke access of Partner?');
     expect(await revoked.response.text()).toContain('no longer has access');
 
     await expect(client.refreshTokenGrant(partner.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });

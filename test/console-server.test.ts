@@ -172,7 +172,8 @@ describe('the built-in console client', () => {
           const token = await fetch(`${sesame.url}/oidc/token`, {
             method: 'POST',
             headers: { 'content-type': 'application/x-www-form-urlencoded', origin: sesame.url },
-            body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri(), client_id: 'sesame-console', code_verifier: verifier }),
+            // The console names the Management API at the token endpoint too (console/src/auth/auth.ts, extraTokenParams).
+            body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri(), client_id: 'sesame-console', code_verifier: verifier, resource: `${sesame.url}/api` }),
           });
           return { token, body: await token.json() as { access_token: string; id_token: string } };
         }

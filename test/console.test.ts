@@ -4,6 +4,7 @@ import * as client from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { launchBrowser, loopbackListener, newPerson, screenshot, signInOnPage } from './support/browser.ts';
+import { saveWith } from './support/console.ts';
 import { apiClient } from './support/management.ts';
 import { authorizationRequest, exchangeCode, relyingParty, signIn } from './support/relying-party.ts';
 import { captureLogs, startTestSesame, type TestSesame } from './support/sesame.ts';
@@ -85,7 +86,7 @@ describe('the admin console', () => {
     });
   });
 
-  it('first run: the one-time setup link creates the first admin, who then signs in to the console', async () => {
+  it('first run: the one-time setup link creates the first admin, who is then signed in to the console', async () => {
     const setupUrl = /(\S+\/console\/setup\?token=\S+)/.exec(printed.join(''))?.[1];
     admin = { username: 'root-admin', password: 'a long admin passphrase' };
     console_ = await person({ viewport: { width: 1280, height: 900 } });
@@ -97,9 +98,14 @@ describe('the admin console', () => {
       await page.getByLabel('Email', { exact: true }).fill('root@example.com');
       await page.getByLabel('Password', { exact: true }).fill(admin.password);
       await screenshot(page, file, '01-setup');
+      // Creating the admin signs them in: the console opens without asking again for the password just chosen,
+      // and neither it nor anything else travels in a URL.
+      const urls: string[] = [];
+      page.on('request', (request) => urls.push(request.url()));
       await page.getByRole('button', { name: 'Create admin' }).click();
-      await page.waitForURL((url) => url.pathname.startsWith('/interaction/'));
-      await signInOnPage(page, { login: admin.username, password: admin.password });
+      await page.waitForURL((url) => url.pathname === '/console/applications');
+      expect(urls.filter((url) => new URL(url).pathname.endsWith('/login'))).toEqual([]);
+      expect(urls.filter((url) => url.includes(encodeURIComponent(admin.password)) || url.includes(admin.password))).toEqual([]);
 
       // The link worked once: opened again, it is refused.
       const again = await fetch(setupUrl);
@@ -127,9 +133,11 @@ describe('the admin console', () => {
     await screenshot(page, file, '03-create-third-party-native');
     await dialog.getByRole('button', { name: 'Create', exact: true }).click();
 
-    // Lands on the details page, Settings tab.
-    await page.waitForURL((url) => /^\/console\/applications\/[^/]+\/settings$/.test(url.pathname));
+    // Lands on the details page, Guide tab; the redirect URIs are set under Settings.
+    await page.waitForURL((url) => /^\/console\/applications\/[^/]+\/guide$/.test(url.pathname));
     await expect.poll(() => page.getByRole('heading', { name: 'Desktop Notes', level: 1 }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('tab', { name: 'Guide' }).getAttribute('aria-selected')).toBe('true');
+    await page.getByRole('tab', { name: 'Settings' }).click();
     await expect.poll(() => page.getByRole('tab', { name: 'Settings' }).getAttribute('aria-selected')).toBe('true');
 
     // Two redirect URIs, the second wrong at first: the server's message appears at that field.
@@ -141,21 +149,20 @@ describe('the admin console', () => {
     expect(await page.getByLabel('Redirect URIs 1', { exact: true }).getAttribute('aria-invalid')).toBeNull();
     await screenshot(page, file, '04-redirect-uri-error');
     await page.getByLabel('Redirect URIs 2', { exact: true }).fill('com.example.notes:/callback');
-    await page.getByRole('button', { name: 'Save changes' }).click();
-    await toast(page, 'Settings saved');
+    await saveWith(page, 'Save changes', 'Settings saved');
     expect(await page.getByLabel('Redirect URIs 2', { exact: true }).getAttribute('aria-invalid')).toBeNull();
 
     const clientId = decodeURIComponent(new URL(page.url()).pathname.split('/')[3]!);
     const stored = await sesame.sesame.db.selectFrom('applications').select(['redirect_uris', 'third_party', 'type']).where('id', '=', clientId).executeTakeFirstOrThrow();
     expect(stored).toMatchObject({ third_party: true, type: 'native', redirect_uris: ['http://127.0.0.1/callback', 'com.example.notes:/callback'] });
 
-    // Endpoints & credentials: the issuer, and the rest behind Show endpoint details.
+    // Endpoints & credentials: the issuer and the discovery URL, and the rest behind Show endpoint details.
     await page.getByRole('tab', { name: 'Endpoints & credentials' }).click();
     expect(await page.getByLabel('Client ID', { exact: true }).inputValue()).toBe(clientId);
     expect(await page.getByLabel('Issuer', { exact: true }).inputValue()).toBe(sesame.url);
+    expect(await page.getByLabel('Discovery endpoint', { exact: true }).inputValue()).toBe(`${sesame.url}/.well-known/openid-configuration`);
     expect(await page.getByLabel('Token endpoint', { exact: true }).count()).toBe(0);
     await page.getByRole('button', { name: 'Show endpoint details' }).click();
-    expect(await page.getByLabel('Discovery endpoint', { exact: true }).inputValue()).toBe(`${sesame.url}/.well-known/openid-configuration`);
     expect(await page.getByLabel('Token endpoint', { exact: true }).inputValue()).toMatch(/\/oidc\/token$/);
     await screenshot(page, file, '05-endpoints');
 
@@ -221,14 +228,14 @@ describe('the admin console', () => {
     await dialog.getByRole('radio', { name: 'Traditional web', exact: true }).check();
     await dialog.getByLabel('Application name').fill('Intranet');
     await dialog.getByRole('button', { name: 'Create', exact: true }).click();
-    await page.waitForURL((url) => /^\/console\/applications\/[^/]+\/settings$/.test(url.pathname));
+    await page.waitForURL((url) => /^\/console\/applications\/[^/]+\/guide$/.test(url.pathname));
     // The first secret arrives with the new app, once.
     await expect.poll(() => page.getByText('Copy the client secret now.').count()).toBe(1);
     await page.getByRole('button', { name: 'I have saved it' }).click();
+    await page.getByRole('tab', { name: 'Settings' }).click();
 
     await page.getByLabel('Redirect URIs 1', { exact: true }).fill('https://intranet.example.com/callback');
-    await page.getByRole('button', { name: 'Save changes' }).click();
-    await toast(page, 'Settings saved');
+    await saveWith(page, 'Save changes', 'Settings saved');
 
     await page.getByRole('tab', { name: 'Endpoints & credentials' }).click();
     const clientId = await page.getByLabel('Client ID', { exact: true }).inputValue();
@@ -359,7 +366,7 @@ describe('the admin console', () => {
       if (stoppedAt?.startsWith(`${sesame.url}/console/callback?`)) return new URL(stoppedAt);
       throw error;
     });
-    const tokens = await exchangeCode(consoleClient, request, callback);
+    const tokens = await exchangeCode(consoleClient, request, callback, { resource: `${sesame.url}/api` });
     const response = await apiClient(sesame, tokens.access_token)('GET', '/api/applications');
     expect(response.status).toBe(403);
   });

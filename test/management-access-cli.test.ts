@@ -31,7 +31,7 @@ describe('resources and roles', () => {
 
     const added = await json('resources', 'scopes', 'add', '--id', resource.id, '--name', 'mail.delete', '--description', 'Delete mail');
     expect(added).toMatchObject({ name: 'mail.delete', description: 'Delete mail' });
-    await fails(/already has a scope/, 'resources', 'scopes', 'add', '--id', resource.id, '--name', 'mail.delete');
+    await fails(/is already a scope of this API resource/, 'resources', 'scopes', 'add', '--id', resource.id, '--name', 'mail.delete');
 
     const human = await sesameCli('resources', 'show', '--id', resource.id);
     expect(human.code).toBe(0);
@@ -42,7 +42,7 @@ describe('resources and roles', () => {
 
     const role = await json('roles', 'create', '--name', 'Mailer', '--description', 'Sends mail', '--scope-id', added.id);
     expect(role.scopes).toEqual([{ id: added.id, resource: 'https://mail.example.com', name: 'mail.delete' }]);
-    await fails(/already exists/, 'roles', 'create', '--name', 'mailer');
+    await fails(/--name: Role name is already taken/, 'roles', 'create', '--name', 'mailer');
     const withMore = await json('roles', 'scopes', 'add', '--id', 'Mailer', '--scope-id', resource.scopes[0].id);
     expect(withMore.scopes).toHaveLength(2);
     expect(await json('roles', 'scopes', 'remove', '--id', role.id, '--scope-id', added.id)).toMatchObject({ removed: added.id });
@@ -71,7 +71,10 @@ describe('apps', () => {
 
     const set = await json('apps', 'permissions', 'set', '--id', partner.clientId, '--user-scope', 'profile', '--user-scope', 'email',
       '--resource-scope', 'https://files.example.com#files.read');
-    expect(set).toEqual({ user_scopes: ['email', 'profile'], resource_scopes: [{ id: resource.scopes[0].id, resource: 'https://files.example.com', scope: 'files.read' }] });
+    expect(set).toEqual({
+      user_scopes: ['email', 'profile'], resource_scopes: [{ id: resource.scopes[0].id, resource: 'https://files.example.com', scope: 'files.read' }],
+      always_allowed: ['openid', 'offline_access'],
+    });
     const shown = await sesameCli('apps', 'permissions', 'show', '--id', partner.clientId);
     expect(shown.stdout).toMatch(/user data scopes: email profile/);
     expect(shown.stdout).toMatch(/https:\/\/files\.example\.com files\.read/);

@@ -80,9 +80,15 @@ describe('refused tokens', () => {
     expect(refused.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
   });
 
-  it('403 for an m2m app without management access, even when it names the resource', async () => {
+  it('no management scope for an m2m app without management access: refused at the token endpoint, 403 at the API', async () => {
     const other = await sesame.createApp({ name: 'No access', type: 'm2m' });
-    const response = await clientCredentials(sesame, { clientId: other.clientId, clientSecret: other.clientSecret! }, { resource: `${sesame.url}/api`, scope: 'management' });
+    const credentials = { clientId: other.clientId, clientSecret: other.clientSecret! };
+    // Asked for, it cannot be granted, and a response without `scope` would say it was (RFC 6749 §5.1).
+    const asked = await clientCredentials(sesame, credentials, { resource: `${sesame.url}/api`, scope: 'management' });
+    expect(asked.status).toBe(400);
+    expect(await asked.json()).toMatchObject({ error: 'invalid_scope' });
+
+    const response = await clientCredentials(sesame, credentials, { resource: `${sesame.url}/api` });
     const body = await response.json() as { access_token: string; scope?: string };
     expect(response.status).toBe(200);
     expect(body.scope).toBeUndefined();
@@ -187,7 +193,7 @@ describe('who may hold management access', () => {
       code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
     });
     const callback = await new UserAgent(sesame.url).authorize(url.toString(), { login: user.username, password: user.password });
-    return client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier });
+    return client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier }, { resource: `${sesame.url}/api` });
   }
 
   it('gives an admin signing in to a first-party app with management access a Management API token', async () => {

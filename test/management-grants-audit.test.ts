@@ -117,6 +117,11 @@ describe('audit events', () => {
     const signIns = await api('GET', `/api/audit-events?type=sign_in.succeeded&user_id=${user.id}&client_id=${web.clientId}`);
     expect(signIns.body.data.length).toBeGreaterThanOrEqual(1);
     for (const event of signIns.body.data) expect(event).toMatchObject({ type: 'sign_in.succeeded', user_id: user.id, client_id: web.clientId });
+    // Each event names its user and app as they are called now, so a reader needs no other lookup.
+    expect(signIns.body.data[0]).toMatchObject({ username: user.username, user_name: `Test ${user.username}`, application_name: 'Web' });
+    await sesame.sesame.db.deleteFrom('users').where('id', '=', user.id).execute();
+    const afterDeletion = await api('GET', `/api/audit-events?user_id=${user.id}&limit=1`);
+    expect(afterDeletion.body.data[0]).toMatchObject({ user_id: user.id, username: null, user_name: null });
 
     const paged = await api('GET', `/api/audit-events?user_id=${user.id}&limit=1&offset=1`);
     expect(paged.body.data).toHaveLength(1);

@@ -88,11 +88,17 @@ describe('permissions', () => {
     expect(bad.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(expect.arrayContaining(['/user_scopes/0', '/resource_scopes/0']));
   });
 
-  it.each([['a first-party app', () => firstParty], ['an m2m app', () => machine]])('are refused for %s', async (_, app) => {
-    expectProblem(await api('GET', `/api/applications/${app()}/permissions`), 422, 'application.not_third_party');
-    expectProblem(await api('PUT', `/api/applications/${app()}/permissions`, { user_scopes: ['email'] }), 422, 'application.not_third_party');
-    expectProblem(await api('POST', `/api/applications/${app()}/permissions`, { user_scopes: ['email'] }), 422, 'application.not_third_party');
-    expectProblem(await api('DELETE', `/api/applications/${app()}/permissions/user-scopes/email`), 422, 'application.not_third_party');
+  it('are refused for a first-party interactive app', async () => {
+    expectProblem(await api('GET', `/api/applications/${firstParty}/permissions`), 422, 'application.not_third_party');
+    expectProblem(await api('PUT', `/api/applications/${firstParty}/permissions`, { user_scopes: ['email'] }), 422, 'application.not_third_party');
+    expectProblem(await api('POST', `/api/applications/${firstParty}/permissions`, { user_scopes: ['email'] }), 422, 'application.not_third_party');
+    expectProblem(await api('DELETE', `/api/applications/${firstParty}/permissions/user-scopes/email`), 422, 'application.not_third_party');
+  });
+
+  it('of an m2m app hold API resource scopes only (test/m2m-permissions.test.ts has the rest)', async () => {
+    expect((await api('GET', `/api/applications/${machine}/permissions`)).body).toEqual({ user_scopes: [], resource_scopes: [], always_allowed: [] });
+    expectProblem(await api('PUT', `/api/applications/${machine}/permissions`, { user_scopes: ['email'] }), 422, 'permission.m2m_user_scope');
+    expectProblem(await api('DELETE', `/api/applications/${machine}/permissions/user-scopes/email`), 404, 'permission.not_found');
   });
 
   it('404 for an unknown app', async () => {

@@ -17,7 +17,7 @@ let database: TestDatabase;
 let db: Db;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
+  database = await createTestDatabase(undefined, { fresh: true });
   ({ db } = await openDatabase(loadConfig(database.env)));
 });
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { consoleClientId, consoleRedirectUri } from '../src/console/console-clie
 import { runCommand } from '../src/cli/commands.ts';
 import { PostgresAdapter } from '../src/oidc/adapter.ts';
 import { findUnsafeParam } from '../src/oidc/unsafe-params.ts';
-import { authorizeUntilConsent, decide } from './support/consent.ts';
+import { authorizeUntilConsent, decide, revokeOnAccountPage } from './support/consent.ts';
 import { apiClient, managementToken } from './support/management.ts';
 import { authorizationRequest, exchangeCode, relyingParty, signIn, userinfoStatus, type RelyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
@@ -261,8 +261,7 @@ describe('admin operations with poisoned artifacts stored', () => {
     const page = await account.response.text();
     expect(account.response.status).toBe(200);
     expect(page).toContain('Partner');
-    const revoke = /<form method="post" action="(\/account\/apps\/[^"]+\/revoke)">\s*<input type="hidden" name="csrf" value="([^"]+)">/.exec(page)!;
-    const revoked = await victim.agent.follow(`${sesame.url}${revoke[1]}`, { form: { csrf: revoke[2]! } });
+    const { revoked } = await revokeOnAccountPage(victim.agent, sesame.url, page);
     expect(revoked.response.status).toBe(200);
     await expect(client.refreshTokenGrant(partner.config, victim.partnerRefresh)).rejects.toMatchObject({ error: 'invalid_grant' });
   });

@@ -137,7 +137,6 @@ const refusedAtAuthorization: RefusedAtAuthorization[] = [
   { uri: 'https://app.example.com./cb', app: 'web' },
   { uri: 'https://xn--pp-example-gfb.com/cb', app: 'web' },
   { uri: 'https://xn--80ak6aa92e.com/cb', app: 'web' },
-  { uri: 'https://APP.example.com/cb', app: 'web' },
   { uri: 'https://app-example.com/cb', app: 'web' },
   { uri: 'https://evilapp.example.com/cb', app: 'web' },
   // the right host, something else changed
@@ -175,7 +174,6 @@ const refusedAtAuthorization: RefusedAtAuthorization[] = [
   { uri: 'http://[::1]:49152/callback?flow=1&x=1', app: 'native' },
   { uri: 'myapp://cb2', app: 'native' },
   { uri: 'myapp://evil.com/cb', app: 'native' },
-  { uri: 'MYAPP://cb', app: 'native' },
   { uri: 'myapp://cb:1234', app: 'native' },
 ];
 
@@ -231,7 +229,7 @@ describe('hostile redirect URIs', () => {
       const error = await sesame.createApp({ name: 'Hostile', type, redirect_uris: [uri] }).then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(ServiceError);
       expect((error as ServiceError).code).toBe('application.invalid');
-      expect((error as ServiceError).message).toContain(`redirect URI ${shown(uri)}`);
+      expect((error as ServiceError).message).toContain(`Redirect URI ${shown(uri)}`);
       expect((error as ServiceError).message).toMatch(rule);
       expect((error as ServiceError).message).not.toMatch(/\p{C}/u);
     });
@@ -271,6 +269,10 @@ describe('the registered redirect URIs themselves', () => {
     ['native', 'http://127.0.0.1:49152/callback'],
     ['native', 'http://[::1]:61000/callback?flow=1'],
     ['native', 'myapp://cb'],
+    // Scheme and host are case-insensitive (RFC 3986 §6.2.2.1): compared in lower case, as browsers write them;
+    // the code goes to the registered form (test/redirect-uri-canonical.test.ts).
+    ['web', 'https://APP.example.com/cb'],
+    ['native', 'MYAPP://cb'],
   ] as [BaselineApp, string][])('%s accepts %s (on to sign-in)', async (app, uri) => {
     const response = await authorize(clientIds[app], uri);
     await response.arrayBuffer();

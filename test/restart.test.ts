@@ -108,7 +108,7 @@ async function exchange(app: { client_id: string; client_secret: string }, code:
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase();
+  database = await createTestDatabase(undefined, { fresh: true });
   port = await freePort();
   issuer = `http://localhost:${port}`;
 });

@@ -1,12 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueSetupToken } from '../src/console/setup.service.ts';
+import { issueSetupSignIn } from '../src/interaction/setup-sign-in.service.ts';
+import { authorizationRequest, exchangeCode, relyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
-import { parseForm, UserAgent } from './support/user-agent.ts';
+import { isSignInPage, parseForm, UserAgent } from './support/user-agent.ts';
 
 /** First run: the one-time link printed at start-up creates the first admin, once. */
 
 let sesame: TestSesame;
 let setupUrl: string;
+/** The browser that created the first admin, and the cookies the form's answer set. */
+let setupBrowser: UserAgent;
+let setupCookies: string[];
 
 beforeAll(async () => {
   const printed: string[] = [];
@@ -14,6 +19,19 @@ beforeAll(async () => {
   setupUrl = /(\S+\/console\/setup\?token=\S+)/.exec(printed.join(''))?.[1] ?? '';
 });
 afterAll(async () => sesame?.stop());
+
+let consoleClient: Awaited<ReturnType<typeof relyingParty>>;
+
+/** The console's own sign-in, as its SPA starts it: answers where it ended, at the console's callback or a sign-in page. */
+async function consoleSignIn(agent: UserAgent) {
+  consoleClient ??= await relyingParty(sesame, { clientId: 'sesame-console' }, `${sesame.url}/console/callback`);
+  const request = await authorizationRequest(consoleClient, { scope: 'openid profile management', resource: `${sesame.url}/api` });
+  const { response, url } = await agent.follow(request.url.toString());
+  const page = await response.text();
+  if (url.startsWith(`${sesame.url}/console/callback?`)) return { request, callback: new URL(url) };
+  if (isSignInPage(page)) return { request, signInPage: page };
+  throw new Error(`the console's sign-in stopped at ${url} (${response.status})`);
+}
 
 const alertOf = (page: string) => /<p class="error" role="alert">([^<]*)<\/p>/.exec(page)?.[1];
 
@@ -73,10 +91,12 @@ describe('first-run setup', () => {
 
   it('creates the first admin once, then the link stops working', async () => {
     const agent = new UserAgent(sesame.url);
+    setupBrowser = agent;
     const { form } = await openSetup(agent);
     const created = await agent.request(form!.action, { form: { ...form!.fields, username: 'ada', email: 'ada@example.com', password: 'a long passphrase' } });
     expect(created.status).toBe(303);
     expect(created.headers.get('location')).toBe('/console');
+    setupCookies = created.headers.getSetCookie();
     expect(await admins()).toMatchObject([{ username: 'ada', email: 'ada@example.com' }]);
     const audit = await sesame.sesame.db.selectFrom('audit_events').selectAll().where('type', '=', 'setup.admin_created').execute();
     expect(audit).toHaveLength(1);
@@ -93,6 +113,65 @@ describe('first-run setup', () => {
     const { verifyPassword } = await import('../src/users/password.ts');
     const row = await sesame.sesame.db.selectFrom('users').select('password_hash').where('username', '=', 'ada').executeTakeFirstOrThrow();
     expect(await verifyPassword(row.password_hash, 'a long passphrase')).toBe(true);
+  });
+
+  it('signs the new admin in to the console in the browser that set up, once, with no password and nothing in a URL', async () => {
+    // The ticket travels only as a cookie the browser sends to the sign-in step, and to no other site.
+    const ticketCookie = setupCookies.find((c) => c.startsWith('sesame.setup_sign_in='))!;
+    expect(ticketCookie).toMatch(/; path=\/interaction;/i);
+    expect(ticketCookie).toMatch(/; samesite=strict/i);
+    expect(ticketCookie).toMatch(/; httponly/i);
+    const ticket = /^sesame\.setup_sign_in=([^;]+)/.exec(ticketCookie)![1]!;
+
+    const signedIn = await consoleSignIn(setupBrowser);
+    expect('callback' in signedIn, 'no sign-in page').toBe(true);
+    const callback = (signedIn as { callback: URL }).callback;
+    expect(callback.toString()).not.toContain(ticket);
+    // As the console asks for its token: the Management API's, named by `resource` at the token endpoint too.
+    const tokens = await exchangeCode(consoleClient, signedIn.request, callback, { resource: `${sesame.url}/api` });
+    const admin = (await admins())[0]!;
+    expect(tokens.claims()?.sub).toBe(admin.id);
+    expect(tokens.scope?.split(' ')).toContain('management');
+    // The same sign-in a password gives: recorded, and a Sesame session that the next visit signs in with.
+    const audit = await sesame.sesame.db.selectFrom('audit_events').select(['client_id', 'details']).where('type', '=', 'sign_in.succeeded').where('user_id', '=', admin.id).execute();
+    expect(audit).toEqual([{ client_id: 'sesame-console', details: { method: 'setup' } }]);
+    expect('callback' in await consoleSignIn(setupBrowser)).toBe(true);
+
+    // The ticket worked once: copied into another browser, it signs nobody in.
+    const thief = new UserAgent(sesame.url);
+    await thief.jar.setCookie(`sesame.setup_sign_in=${ticket}; Path=/interaction`, `${sesame.url}/interaction`);
+    expect('signInPage' in await consoleSignIn(thief)).toBe(true);
+    expect(await sesame.sesame.db.selectFrom('setup_sign_ins').selectAll().execute()).toEqual([]);
+  });
+
+  it('takes a setup ticket for the console only, unexpired, and for an active admin', async () => {
+    const db = sesame.sesame.db;
+    const admin = (await admins())[0]!;
+    const browserWith = async (ticket: string) => {
+      const agent = new UserAgent(sesame.url);
+      await agent.jar.setCookie(`sesame.setup_sign_in=${ticket}; Path=/interaction`, `${sesame.url}/interaction`);
+      return agent;
+    };
+
+    // Another app's sign-in asks for the password, and leaves the ticket for the console.
+    const app = await sesame.createApp({ name: 'Own app', type: 'spa', redirect_uris: ['https://own.example.com/cb'] });
+    const ownApp = await relyingParty(sesame, app, 'https://own.example.com/cb');
+    const agent = await browserWith(await issueSetupSignIn(db, admin.id));
+    const other = await agent.follow((await authorizationRequest(ownApp)).url.toString());
+    expect(isSignInPage(await other.response.text())).toBe(true);
+    expect('callback' in await consoleSignIn(agent)).toBe(true);
+
+    const expired = await issueSetupSignIn(db, admin.id);
+    await db.updateTable('setup_sign_ins').set({ expires_at: new Date(Date.now() - 1000) }).execute();
+    expect('signInPage' in await consoleSignIn(await browserWith(expired))).toBe(true);
+
+    const user = await sesame.createUser();
+    expect('signInPage' in await consoleSignIn(await browserWith(await issueSetupSignIn(db, user.id)))).toBe(true);
+    const demoted = await issueSetupSignIn(db, admin.id);
+    await db.updateTable('users').set({ suspended: true }).where('id', '=', admin.id).execute();
+    expect('signInPage' in await consoleSignIn(await browserWith(demoted))).toBe(true);
+    await db.updateTable('users').set({ suspended: false }).where('id', '=', admin.id).execute();
+    expect('signInPage' in await consoleSignIn(await browserWith('A'.repeat(43)))).toBe(true);
   });
 
   it('issues no link once an admin exists, and refuses made-up or expired tokens', async () => {

@@ -39,7 +39,7 @@ describe('GET and PUT /api/sign-in-experience', () => {
     expect(status).toBe(200);
     expect(body).toEqual({
       product_name: 'Sesame', logo_url: null, logo_dark_url: null, primary_color: '#4f46e5',
-      default_language: 'en', self_registration: false, updated_at: expect.any(String),
+      default_language: 'en', self_registration: false, require_verified_email: false, updated_at: expect.any(String),
     });
   });
 
@@ -124,7 +124,7 @@ describe('sign-in-experience CLI', () => {
     const set = await runCommand(ctx(), 'sign-in-experience set', { 'product-name': 'Cli Corp', 'primary-color': '#00AA55', 'self-registration': 'true', 'default-language': 'ru' });
     expect(set).toMatchObject({ product_name: 'Cli Corp', primary_color: '#00aa55', self_registration: true, default_language: 'ru' });
     expect(await runCommand(ctx(), 'sign-in-experience show', {})).toEqual(set);
-    await expect(runCommand(ctx(), 'sign-in-experience set', { 'primary-color': 'green' })).rejects.toThrow(/primary_color/);
+    await expect(runCommand(ctx(), 'sign-in-experience set', { 'primary-color': 'green' })).rejects.toThrow(/--primary-color: Primary colour must/);
     await expect(runCommand(ctx(), 'sign-in-experience set', { 'self-registration': 'maybe' })).rejects.toThrow(/--self-registration must be true or false/);
     await runCommand(ctx(), 'sign-in-experience set', { 'product-name': 'Sesame', 'primary-color': '#4f46e5', 'self-registration': 'false', 'default-language': 'en' });
   });

@@ -96,7 +96,7 @@ async function signInToConsole(agent: UserAgent, user: { username: string; passw
     }
   }
   expect(current.startsWith(redirectUri), current).toBe(true);
-  const tokens = await client.authorizationCodeGrant(config, new URL(current), { pkceCodeVerifier: verifier, expectedState: state });
+  const tokens = await client.authorizationCodeGrant(config, new URL(current), { pkceCodeVerifier: verifier, expectedState: state }, { resource: `${sesame.url}/api` });
   return { config, tokens };
 }
 

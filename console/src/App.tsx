@@ -1,6 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { ApplicationDetailsPage } from './applications/ApplicationDetailsPage.tsx';
 import { ApplicationsPage } from './applications/ApplicationsPage.tsx';
+import { AuditEventsPage } from './audit/AuditEventsPage.tsx';
+import { EmailDetailsPage } from './emails/EmailDetailsPage.tsx';
+import { EmailsPage } from './emails/EmailsPage.tsx';
 import { displayName } from './auth/auth.ts';
 import { useSession } from './auth/session.tsx';
 import { ResourceDetailsPage } from './resources/ResourceDetailsPage.tsx';
@@ -19,6 +22,8 @@ const sections = [
   { path: '/resources', label: 'API resources' },
   { path: '/roles', label: 'Roles' },
   { path: '/sign-in-experience', label: 'Sign-in experience' },
+  { path: '/emails', label: 'Emails' },
+  { path: '/audit-events', label: 'Audit events' },
 ];
 
 function Redirect({ to }: { to: string }) {
@@ -38,6 +43,9 @@ function Page({ path }: { path: string }) {
   if ((params = match('/roles/:id', path))) return <RoleDetailsPage key={params.id} id={params.id!} />;
   if (match('/roles', path)) return <RolesPage />;
   if (match('/sign-in-experience', path)) return <SignInExperiencePage />;
+  if ((params = match('/emails/:id', path))) return <EmailDetailsPage key={params.id} id={params.id!} />;
+  if (match('/emails', path)) return <EmailsPage />;
+  if (match('/audit-events', path)) return <AuditEventsPage />;
   return (
     <EmptyState title="This page does not exist">
       <Link to="/applications">Go to Applications</Link>

@@ -1,54 +1,25 @@
 import type Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
-import type { Provider } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
 import { requestOrigin } from '../http/request-origin.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
-import { browserSession } from '../oidc/browser-session.ts';
 import { messagePage } from '../pages/message.page.ts';
 import { html } from '../pages/html.ts';
-import { pageContext } from '../pages/page-context.ts';
 import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { signOutEverywherePage } from '../pages/sign-out-everywhere.page.ts';
 import { endAccountSession, endAccountSessions } from '../sessions/session.service.ts';
 import { ServiceError } from '../errors.ts';
-
-/** The account page's own sign-in (a signed cookie), as account.routes.ts reads it. */
-export interface SignedInAccount {
-  sub: string;
-  sid: string;
-}
-
-/** The account page's sign-in, while the Sesame session of this browser stands for the same person. */
-export interface LiveAccount<S extends SignedInAccount> {
-  account: S;
-  /** The Sesame session of this browser. */
-  sessionUid: string;
-}
-
-/**
- * The account page signs in through Sesame, so it is signed in only while this browser's Sesame session is: a
- * session ended anywhere (on another device, by "sign out everywhere", suspension, a new password) signs the
- * account page out with it.
- */
-export async function liveAccount<S extends SignedInAccount>(provider: Provider, ctx: Context, account: S | undefined): Promise<LiveAccount<S> | undefined> {
-  if (!account) return undefined;
-  const session = await browserSession(provider, ctx);
-  return session && session.accountId === account.sub ? { account, sessionUid: session.uid } : undefined;
-}
+import { accountCsrfSubject, accountPageContext, type LiveAccountSession } from './account-session.ts';
 
 export interface AccountSessionDeps {
   db: Db;
   csrf: CsrfTokens;
-  /** The signed-in person of the request, with this browser's session (account.routes.ts). */
-  signedIn(ctx: Context): Promise<LiveAccount<SignedInAccount> | undefined>;
-  csrfSubject(account: SignedInAccount): string;
+  /** The signed-in person of the request, with this browser's session (src/account/account-session.ts). */
+  signedIn(ctx: Context): Promise<LiveAccountSession | undefined>;
   /** Forgets the account page's own sign-in in this browser. */
   forget(ctx: Context): void;
 }
-
-const page = (ctx: Context) => pageContext(ctx, ctx.query.ui_locales);
 
 /** "Where you are signed in" on /account: sign out one session, all others, or everywhere (confirmed first). */
 export function mountAccountSessionRoutes(router: Router, deps: AccountSessionDeps): void {
@@ -58,8 +29,8 @@ export function mountAccountSessionRoutes(router: Router, deps: AccountSessionDe
   async function submitted(ctx: Context) {
     const live = await deps.signedIn(ctx);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    if (live && deps.csrf.verify(deps.csrfSubject(live.account), body.csrf)) return live;
-    const { t, locale, brand } = page(ctx);
+    if (live && deps.csrf.verify(accountCsrfSubject(live), body.csrf)) return live;
+    const { t, locale, brand } = accountPageContext(ctx);
     sendErrorPage(ctx, { t, locale, brand }, t('error.forbidden'), 403);
     return undefined;
   }
@@ -71,7 +42,7 @@ export function mountAccountSessionRoutes(router: Router, deps: AccountSessionDe
     // This browser's own session is ended by signing out (/account/logout), which takes the person out of it.
     if (uid === live.sessionUid) return ctx.redirect('/account/logout');
     try {
-      await endAccountSession(deps.db, live.account.sub, uid, { reason: 'ended_by_user', by: 'user', origin: requestOrigin(ctx) });
+      await endAccountSession(deps.db, live.sub, uid, { reason: 'ended_by_user', by: 'user', origin: requestOrigin(ctx) });
     } catch (error) {
       if (!(error instanceof ServiceError) || error.code !== 'session.not_found') throw error;
       ctx.status = 303;
@@ -84,7 +55,7 @@ export function mountAccountSessionRoutes(router: Router, deps: AccountSessionDe
   router.post('/sessions/end-others', form, async function endOtherSessions(ctx) {
     const live = await submitted(ctx);
     if (!live) return;
-    await endAccountSessions(deps.db, live.account.sub, { reason: 'ended_by_user', by: 'user', except: live.sessionUid, origin: requestOrigin(ctx) });
+    await endAccountSessions(deps.db, live.sub, { reason: 'ended_by_user', by: 'user', except: live.sessionUid, origin: requestOrigin(ctx) });
     ctx.status = 303;
     ctx.redirect('/account?sessions=others');
   });
@@ -92,29 +63,19 @@ export function mountAccountSessionRoutes(router: Router, deps: AccountSessionDe
   router.get('/sessions/end-all', async function confirmSignOutEverywhere(ctx) {
     const live = await deps.signedIn(ctx);
     if (!live) return ctx.redirect('/account/login');
-    const { t, locale, brand } = page(ctx);
-    sendPage(ctx, signOutEverywherePage({ t, locale, brand, csrf: deps.csrf.issue(deps.csrfSubject(live.account)) }));
+    const { t, locale, brand } = accountPageContext(ctx);
+    sendPage(ctx, signOutEverywherePage({ t, locale, brand, csrf: deps.csrf.issue(accountCsrfSubject(live)) }));
   });
 
   router.post('/sessions/end-all', form, async function signOutEverywhere(ctx) {
     const live = await submitted(ctx);
     if (!live) return;
-    await endAccountSessions(deps.db, live.account.sub, { reason: 'ended_by_user', by: 'user', origin: requestOrigin(ctx) });
+    await endAccountSessions(deps.db, live.sub, { reason: 'ended_by_user', by: 'user', origin: requestOrigin(ctx) });
     deps.forget(ctx);
-    const { t, locale, brand } = page(ctx);
+    const { t, locale, brand } = accountPageContext(ctx);
     sendPage(ctx, messagePage({
       t, locale, brand, title: t('sessions.done.title'), text: t('sessions.done.text'),
       extra: html`<p class="alt-action"><a href="/account/login">${t('sessions.done.again')}</a></p>`,
     }));
   });
-}
-
-/** The notice /account shows after a session was signed out from it. */
-export function sessionsNotice(ctx: Context): string | undefined {
-  const { t } = page(ctx);
-  const { sessions } = ctx.query;
-  if (sessions === 'ended') return t('sessions.ended');
-  if (sessions === 'others') return t('sessions.othersEnded');
-  if (sessions === 'gone') return t('sessions.gone');
-  return undefined;
 }

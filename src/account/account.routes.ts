@@ -3,23 +3,24 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { findApplication } from '../apps/app.repository.ts';
 import { requestOrigin } from '../http/request-origin.ts';
 import type { Db } from '../db/database.ts';
-import { isStorableText } from '../db/text.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
 import { oidcRoutes } from '../oidc/provider.ts';
-import { accountPage } from '../pages/account.page.ts';
-import { pageContext } from '../pages/page-context.ts';
+import { revokeAccessPage } from '../pages/revoke-access.page.ts';
 import { sendErrorPage, sendPage } from '../pages/send-page.ts';
+import { renderAccountPage } from './account-view.ts';
+import { connectedApps } from './connected-apps.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { accountClientId, accountClientSecret, accountRedirectUri } from './account-client.ts';
-import { connectedApps } from './connected-apps.ts';
 import type { SignedValues } from '../secrets/signed-cookie.ts';
 import { revokeAppAccess } from '../grants/grant.service.ts';
 import type { Provider } from 'oidc-provider';
-import { listAccountSessions } from '../sessions/session.service.ts';
-import { liveAccount, mountAccountSessionRoutes, sessionsNotice } from './account-sessions.routes.ts';
+import {
+  accountCookie, accountCsrfSubject, accountPageContext, readAccountSession, sessionCookie, sessionTtl, setAccountCookie as setCookie,
+  type AccountSession,
+} from './account-session.ts';
+import { mountAccountSessionRoutes } from './account-sessions.routes.ts';
 
 export interface AccountDeps {
   db: Db;
@@ -29,51 +30,33 @@ export interface AccountDeps {
   masterSecret: string;
   csrf: CsrfTokens;
   cookies: SignedValues;
+  /** Whether Sesame can send email: changing and verifying an address need it. */
+  canEmail: boolean;
   /** The node's provider: the account page is signed in only while this browser's Sesame session is. */
   provider: () => Provider;
 }
 
-interface AccountSession { sub: string; sid: string; idt: string }
 interface SignInFlow { state: string; nonce: string; verifier: string }
 
-const sessionCookie = 'sesame.account';
 const flowCookie = 'sesame.account.flow';
-const sessionTtl = 3600;
-
-const accountPageContext = (ctx: Context) => pageContext(ctx, ctx.query.ui_locales);
-
-function setCookie(ctx: Context, name: string, value: string | null, maxAge?: number) {
-  ctx.cookies.set(name, value, { path: '/account', httpOnly: true, sameSite: 'lax', secure: ctx.secure, maxAge: maxAge && maxAge * 1000, overwrite: true });
-}
 
 /** The account page is an app like any other: it signs the person in through Sesame's authorization endpoint. */
 export function accountRoutes(deps: AccountDeps): Router {
   const router = new Router({ prefix: '/account' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
   const jwks = createRemoteJWKSet(new URL(`${deps.internalUrl}${oidcRoutes.jwks}`));
-  const cookieSession = (ctx: Context) => deps.cookies.verify<AccountSession>(ctx.cookies.get(sessionCookie));
-  const signedIn = (ctx: Context) => liveAccount(deps.provider(), ctx, cookieSession(ctx));
-  // The account page's forms are bound to its session, as an interaction's are to the interaction.
-  const csrfSubject = (s: AccountSession) => `account:${s.sid}`;
+  const session = (ctx: Context) => readAccountSession(deps.provider(), deps.cookies, ctx);
+  const csrfSubject = accountCsrfSubject;
   const clientCredentials = Buffer.from(`${accountClientId}:${accountClientSecret(deps.masterSecret)}`).toString('base64');
 
   router.get('/', async function showAccount(ctx) {
-    const live = await signedIn(ctx);
-    const current = live?.account;
+    const current = await session(ctx);
     const user = current && await findUserById(deps.db, current.sub);
-    if (!live || !current || !user || user.suspended) {
+    if (!current || !user || user.suspended) {
       setCookie(ctx, sessionCookie, null);
       return ctx.redirect('/account/login');
     }
-    const { locale, t, brand } = accountPageContext(ctx);
-    const apps = await connectedApps(deps.db, user.id, t);
-    const revoked = typeof ctx.query.revoked === 'string' && isStorableText(ctx.query.revoked)
-      ? await findApplication(deps.db, ctx.query.revoked) : undefined;
-    const sessions = await listAccountSessions(deps.db, user.id, live.sessionUid);
-    sendPage(ctx, accountPage({
-      t, locale, brand, user, apps, sessions, csrf: deps.csrf.issue(csrfSubject(current)),
-      notice: revoked ? t('account.revoked', { app: revoked.display_name ?? revoked.name }) : sessionsNotice(ctx),
-    }));
+    await renderAccountPage(ctx, { db: deps.db, csrf: deps.csrf, canEmail: deps.canEmail }, current, user);
   });
 
   router.get('/login', async function startSignIn(ctx) {
@@ -119,7 +102,7 @@ export function accountRoutes(deps: AccountDeps): Router {
   });
 
   router.get('/logout', async function signOut(ctx) {
-    const current = cookieSession(ctx);
+    const current = accountCookie(deps.cookies, ctx);
     setCookie(ctx, sessionCookie, null);
     const url = new URL(`${deps.issuer}${oidcRoutes.end_session}`);
     url.search = new URLSearchParams({
@@ -130,8 +113,19 @@ export function accountRoutes(deps: AccountDeps): Router {
     ctx.redirect(url.toString());
   });
 
+  // Revoke access asks first: what the app loses, then the form that revokes it.
+  router.get('/apps/:clientId/revoke', async function confirmRevokeApp(ctx) {
+    const current = await session(ctx);
+    const user = current && await findUserById(deps.db, current.sub);
+    if (!current || !user || user.suspended) return ctx.redirect('/account/login');
+    const { locale, t, brand } = accountPageContext(ctx);
+    const app = (await connectedApps(deps.db, user.id, { t, locale })).find((a) => a.clientId === ctx.params.clientId);
+    if (!app) return ctx.redirect('/account');
+    sendPage(ctx, revokeAccessPage({ t, locale, brand, app, csrf: deps.csrf.issue(csrfSubject(current)) }));
+  });
+
   router.post('/apps/:clientId/revoke', form, async function revokeApp(ctx) {
-    const current = (await signedIn(ctx))?.account;
+    const current = await session(ctx);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     if (!current || !deps.csrf.verify(csrfSubject(current), body.csrf)) {
       const page = accountPageContext(ctx);
@@ -143,8 +137,6 @@ export function accountRoutes(deps: AccountDeps): Router {
     ctx.redirect(`/account?revoked=${encodeURIComponent(clientId)}`);
   });
 
-  mountAccountSessionRoutes(router, {
-    db: deps.db, csrf: deps.csrf, signedIn, csrfSubject, forget: (ctx) => setCookie(ctx, sessionCookie, null),
-  });
+  mountAccountSessionRoutes(router, { db: deps.db, csrf: deps.csrf, signedIn: session, forget: (ctx) => setCookie(ctx, sessionCookie, null) });
   return router;
 }

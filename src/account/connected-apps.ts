@@ -5,14 +5,14 @@ import { scopeLabel, type Translate } from '../i18n/locale.ts';
 import type { ConnectedApp } from '../pages/account.page.ts';
 import { describeResourceScopes } from '../permissions/permission.repository.ts';
 
-/** The third-party apps a user granted access, merged per app, with what each may access. */
-export async function connectedApps(db: Db, userId: string, t: Translate): Promise<ConnectedApp[]> {
+/** The third-party apps a user granted access, merged per app, with what each may access, in the person's language. */
+export async function connectedApps(db: Db, userId: string, { t, locale }: { t: Translate; locale: string }): Promise<ConnectedApp[]> {
   const merged = mergeGrantsPerApp(await findGrantsOfUser(db, userId));
   if (!merged.length) return [];
   const apps = await db.selectFrom('applications')
     .select(['id', 'name', 'display_name', 'logo_url', 'logo_dark_url'])
     .where('id', 'in', merged.map((m) => m.clientId)).where('third_party', '=', true).execute();
-  const resources = await describeResourceScopes(db, [...new Set(merged.flatMap((m) => [...m.resourceScopes.keys()]))]);
+  const resources = await describeResourceScopes(db, [...new Set(merged.flatMap((m) => [...m.resourceScopes.keys()]))], locale);
   return apps.map((app) => {
     const { userScopes, resourceScopes, grantedAt } = merged.find((m) => m.clientId === app.id)!;
     // `openid` is implied by any access at all; the page lists what it reaches.

@@ -3,31 +3,42 @@ import { appTypes } from './app-types.ts';
 
 /**
  * An application's settings, the one place they are written: named as the RFC client metadata, the Management
- * API and the `applications` table spell them (`redirect_uris`). The service validates with these schemas, the
- * API declares them, the CLI derives its flags from them (src/cli/app-flags.ts) and the console infers its types
+ * API and the `applications` table spell them (`redirect_uris`), and labelled as the console shows them
+ * (`title`, which error messages name: src/validation/). The service validates with these schemas, the API
+ * declares them, the CLI derives its flags from them (src/cli/app-flags.ts) and the console infers its types
  * from them. A new setting goes here, in src/db/tables.ts and in a migration.
  */
 
 /** Each URI's own rules, its length among them, are the service's (src/apps/redirect-uri.ts): they name the URI and the rule. */
-const uris = (what: string) => z.array(z.string()).max(100).describe(what);
+const uris = (title: string, entry: string, what: string) => z.array(z.string().meta({ title: entry })).max(100).meta({ title, description: what });
 
 /** Every setting an app holds, with its rules. */
 export const applicationFields = {
-  name: z.string().trim().min(1).max(256),
-  description: z.string().trim().max(2048),
-  type: z.enum(appTypes),
-  third_party: z.boolean().describe('Chosen at creation, never changed; m2m apps cannot be third-party'),
-  redirect_uris: uris('Exact redirect URIs (RFC 8252 loopback port leniency for native apps)'),
-  post_logout_redirect_uris: uris('Where RP-initiated logout may return'),
-  cors_origins: uris('Extra origins allowed for browser calls, besides those of the redirect URIs'),
-  refresh_token_ttl_days: z.number().int().min(1).max(3650),
-  rotate_refresh_token: z.boolean().describe('Public clients always rotate, whatever this says'),
-  management_access: z.boolean().describe('May obtain Management API tokens: an m2m app for itself, an interactive app for signed-in admins'),
-  backchannel_logout_uri: z.string().max(2048).nullable()
-    .describe('OpenID Connect Back-Channel Logout 1.0: where Sesame posts a logout token when a session the app is part of ends; https (http only on loopback hosts); empty or null for none'),
-  backchannel_logout_session_required: z.boolean()
-    .describe('Logout tokens and ID tokens carry the session id `sid`, so the app can end just that session'),
+  name: z.string().trim().min(1).max(256).meta({ title: 'Application name' }),
+  description: z.string().trim().max(2048).meta({ title: 'Description' }),
+  type: z.enum(appTypes).meta({ title: 'Application type' }),
+  third_party: z.boolean().meta({ title: 'Third-party app', description: 'Chosen at creation, never changed; m2m apps cannot be third-party' }),
+  redirect_uris: uris('Redirect URIs', 'Redirect URI', 'Exact redirect URIs (RFC 8252 loopback port leniency for native apps)'),
+  post_logout_redirect_uris: uris('Post sign-out redirect URIs', 'Post sign-out redirect URI', 'Where RP-initiated logout may return'),
+  cors_origins: uris('CORS allowed origins', 'CORS allowed origin', 'Extra origins allowed for browser calls, besides those of the redirect URIs'),
+  refresh_token_ttl_days: z.number().int().min(1).max(3650).meta({ title: 'Refresh token lifetime (days)' }),
+  rotate_refresh_token: z.boolean().meta({ title: 'Rotate refresh tokens', description: 'Public clients always rotate, whatever this says' }),
+  management_access: z.boolean().meta({
+    title: 'Management API access',
+    description: 'May obtain Management API tokens: an m2m app for itself, an interactive app for signed-in admins',
+  }),
+  backchannel_logout_uri: z.string().max(2048).nullable().meta({
+    title: 'Back-channel logout URI',
+    description: 'OpenID Connect Back-Channel Logout 1.0: where Sesame posts a logout token when a session the app is part of ends; https (http only on loopback hosts); empty or null for none',
+  }),
+  backchannel_logout_session_required: z.boolean().meta({
+    title: 'Send the session ID (sid)',
+    description: 'Logout tokens and ID tokens carry the session id `sid`, so the app can end just that session',
+  }),
 };
+
+/** A client secret's name: where it is used, like "Production server". */
+export const secretName = z.string().trim().min(1).max(128).meta({ title: 'Secret name' });
 
 /** Settings chosen at creation that never change: an update may only repeat them. */
 export const fixedApplicationFields = ['type', 'third_party'] as const;

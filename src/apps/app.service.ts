@@ -7,14 +7,16 @@ import { newClientId, newId } from '../ids.ts';
 import type { PageRequest } from '../pagination.ts';
 import { isConfidential, mayBeThirdParty } from './app-types.ts';
 import {
-  applicationChangesSchema, fixedApplicationFields, newApplicationSchema, type ApplicationChanges, type NewApplicationInput,
+  applicationChangesSchema, fixedApplicationFields, newApplicationSchema, secretName, type ApplicationChanges, type NewApplicationInput,
 } from './app.schema.ts';
 import { assertNotBuiltIn } from './built-in.ts';
 import {
   deleteApplicationRow, deleteSecretRow, findApplication, insertApplication, insertSecret, listSecretRows,
   queryApplications, updateApplicationRow, type ApplicationFilter,
 } from './app.repository.ts';
-import { backchannelLogoutUriProblem, corsOriginProblem, redirectUriProblem } from './redirect-uri.ts';
+import { backchannelLogoutUriProblem, canonicalUris, corsOriginProblem, redirectUriProblem } from './redirect-uri.ts';
+import { fieldLabel } from '../validation/field-label.ts';
+import { parseInput, sentence } from '../validation/parse-input.ts';
 
 export interface CreatedApplication {
   application: Application;
@@ -39,34 +41,52 @@ function toColumns<T extends object>(settings: T): { [K in keyof T]: Exclude<T[K
     .map(([key, value]) => [key, Array.isArray(value) ? JSON.stringify(value) : value])) as never;
 }
 
-/** Every rule an app's settings break, each naming the field (as the API spells it), the value and the rule. */
+/** Every rule an app's settings break, each in a sentence naming the field (as the console labels it), the value and the rule. */
 function applicationProblems(app: AppShape): FieldError[] {
   const problems: (FieldError | undefined)[] = [
     app.third_party && !mayBeThirdParty(app.type)
-      ? { pointer: '/third_party', detail: 'a machine-to-machine app cannot be third-party' } : undefined,
+      ? at('/third_party', 'a machine-to-machine app cannot be a third-party app') : undefined,
     app.third_party && app.management_access
-      ? { pointer: '/management_access', detail: 'a third-party app cannot be granted Management API access' } : undefined,
+      ? at('/management_access', 'a third-party app cannot be granted Management API access') : undefined,
     app.type === 'm2m' && app.redirect_uris.length
-      ? { pointer: '/redirect_uris', detail: 'a machine-to-machine app has no redirect URIs' } : undefined,
+      ? at('/redirect_uris', 'a machine-to-machine app has no redirect URIs: leave Redirect URIs empty') : undefined,
     app.type === 'm2m' && app.post_logout_redirect_uris.length
-      ? { pointer: '/post_logout_redirect_uris', detail: 'a machine-to-machine app has no post-logout redirect URIs' } : undefined,
+      ? at('/post_logout_redirect_uris', 'a machine-to-machine app signs no one out: leave Post sign-out redirect URIs empty') : undefined,
     ...app.redirect_uris.map((uri, i) => at(`/redirect_uris/${i}`, redirectUriProblem(uri, app.type))),
     ...app.post_logout_redirect_uris.map((uri, i) => at(`/post_logout_redirect_uris/${i}`, redirectUriProblem(uri, app.type, 'post-logout redirect'))),
     ...app.cors_origins.map((origin, i) => at(`/cors_origins/${i}`, corsOriginProblem(origin))),
     app.type === 'm2m' && app.backchannel_logout_uri
-      ? { pointer: '/backchannel_logout_uri', detail: 'a machine-to-machine app signs no one in, so it has no sessions to be signed out of' }
+      ? at('/backchannel_logout_uri', 'a machine-to-machine app signs no one in, so it has no sessions to be signed out of: leave Back-channel logout URI empty')
       : at('/backchannel_logout_uri', app.backchannel_logout_uri ? backchannelLogoutUriProblem(app.backchannel_logout_uri) : undefined),
   ];
   return problems.filter((p) => p !== undefined);
 }
 
-function at(pointer: string, detail: string | undefined): FieldError | undefined {
-  return detail === undefined ? undefined : { pointer, detail };
+/** A rule's words as the sentence shown at the field (the URI rules start with what they are about: `redirect URI "…"`). */
+function at(pointer: string, problem: string | undefined): FieldError | undefined {
+  return problem === undefined ? undefined : { pointer, detail: sentence('', problem) };
 }
 
 function assertValid(app: AppShape): void {
   const problems = applicationProblems(app);
-  assertThat(!problems.length, () => new ServiceError('application.invalid', problems.map((p) => p.detail).join('; '), 422, problems));
+  assertThat(!problems.length, () => new ServiceError('application.invalid', problems.map((p) => p.detail).join(' '), 422, problems));
+}
+
+type UriLists = Partial<Pick<Application, 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins'>>;
+
+/**
+ * The lists as they are kept, once their entries passed the rules (whose messages name them where written): each
+ * URI once, redirect URIs in the canonical form they are compared in (apps/redirect-uri.ts). An origin that
+ * passed is already written as its URL parser reads it.
+ */
+function storedLists<T extends UriLists>(settings: T): T {
+  const { redirect_uris, post_logout_redirect_uris, cors_origins } = settings;
+  return {
+    ...settings,
+    ...(redirect_uris ? { redirect_uris: canonicalUris(redirect_uris) } : {}),
+    ...(post_logout_redirect_uris ? { post_logout_redirect_uris: canonicalUris(post_logout_redirect_uris) } : {}),
+    ...(cors_origins ? { cors_origins: [...new Set(cors_origins)] } : {}),
+  };
 }
 
 /** An empty back-channel logout URI is none. */
@@ -75,11 +95,12 @@ function withoutEmptyLogoutUri<T extends { backchannel_logout_uri?: string | nul
 }
 
 export async function createApplication(db: Db, input: NewApplicationInput): Promise<CreatedApplication> {
-  const data = withoutEmptyLogoutUri(newApplicationSchema.parse(input));
+  const data = withoutEmptyLogoutUri(parseInput(newApplicationSchema, input));
   assertValid(data);
+  const stored = storedLists(data);
 
   return db.transaction().execute(async (trx) => {
-    const application = await insertApplication(trx, { id: newClientId(), ...toColumns(data), description: data.description ?? null });
+    const application = await insertApplication(trx, { id: newClientId(), ...toColumns(stored), description: data.description ?? null });
     if (!isConfidential(data.type)) return { application };
     const clientSecret = generateClientSecret();
     await insertSecret(trx, { id: newId('sec_'), applicationId: application.id, name: 'Default', value: clientSecret, expiresAt: null });
@@ -108,22 +129,22 @@ export async function listApplications(db: Db, filter: ApplicationFilter, page: 
 
 /** Changes an app's settings. Takes effect on every node at once: clients are read from the database per request. */
 export async function updateApplication(db: Db, id: string, input: ApplicationChanges): Promise<Application> {
-  const changes = withoutEmptyLogoutUri(applicationChangesSchema.parse(input));
+  const changes = withoutEmptyLogoutUri(parseInput(applicationChangesSchema, input));
   assertNotBuiltIn(id);
   const current = await getApplication(db, id);
   const fixed: FieldError[] = fixedApplicationFields
     .filter((field) => changes[field] !== undefined && changes[field] !== current[field])
-    .map((field) => ({ pointer: `/${field}`, detail: field === 'type'
-      ? `the type is chosen at creation and never changes (this app is ${current.type})`
-      : 'the third-party flag is chosen at creation and never changes' }));
-  assertThat(!fixed.length, () => new ServiceError('application.immutable', fixed.map((p) => p.detail).join('; '), 422, fixed));
+    .map((field) => ({ pointer: `/${field}`, detail: sentence(fieldLabel(applicationChangesSchema, [field]), field === 'type'
+      ? `is chosen at creation and never changes (this app is ${current.type})`
+      : `is chosen at creation and never changes (this app is ${current.third_party ? '' : 'not '}one)`) }));
+  assertThat(!fixed.length, () => new ServiceError('application.immutable', fixed.map((p) => p.detail).join(' '), 422, fixed));
 
   const { type: _type, third_party: _thirdParty, ...settings } = changes;
   const defined = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as typeof settings;
   assertValid({ ...current, ...defined });
 
   const update: ApplicationUpdate = {
-    ...toColumns(defined),
+    ...toColumns(storedLists(defined)),
     ...(defined.description !== undefined ? { description: defined.description || null } : {}),
   };
   const updated = await updateApplicationRow(db, id, update);
@@ -140,8 +161,8 @@ export async function deleteApplication(db: Db, id: string): Promise<void> {
 // ---- client secrets ----
 
 export const newSecretSchema = z.object({
-  name: z.string().trim().min(1).max(128),
-  expiresAt: z.date().nullable().optional(),
+  name: secretName,
+  expiresAt: z.date().nullable().optional().meta({ title: 'Expiry date' }),
 });
 export type NewSecretInput = z.input<typeof newSecretSchema>;
 
@@ -167,10 +188,11 @@ async function confidentialApplication(db: Db, id: string): Promise<Application>
 
 /** Adds a named secret to a confidential app; the old ones stay valid, so rotation needs no downtime. */
 export async function createSecret(db: Db, applicationId: string, input: NewSecretInput): Promise<CreatedSecret> {
-  const data = newSecretSchema.parse(input);
+  const data = parseInput(newSecretSchema, input);
   await confidentialApplication(db, applicationId);
+  const expiry = sentence(fieldLabel(newSecretSchema, ['expiresAt']), 'must be in the future');
   assertThat(!data.expiresAt || data.expiresAt.getTime() > Date.now(), () => new ServiceError(
-    'secret.expiry_in_past', 'a new secret must expire in the future', 422, [{ pointer: '/expires_at', detail: 'must be in the future' }],
+    'secret.expiry_in_past', expiry, 422, [{ pointer: '/expires_at', detail: expiry }],
   ));
   const existing = await listSecretRows(db, applicationId);
   assertThat(existing.length < maxSecretsPerApp, () => new ServiceError(

@@ -5,6 +5,8 @@ import { assertThat, ServiceError, type FieldError } from '../errors.ts';
 import { updateApplicationRow } from './app.repository.ts';
 import { loopbackHosts } from './redirect-uri.ts';
 import { getThirdPartyApplication } from './third-party.ts';
+import { fieldLabel } from '../validation/field-label.ts';
+import { parseInput, sentence } from '../validation/parse-input.ts';
 
 /**
  * The consent-screen branding of a third-party app: display name (the name when absent), logos for light and
@@ -43,15 +45,15 @@ export function brandingUrlProblem(value: string, kind: 'link' | 'image' = 'link
   return undefined;
 }
 
-const displayName = z.string().trim().max(256).nullable().optional();
-const urlField = z.string().trim().max(maxBrandingUrlLength * 2).nullable().optional();
+const urlField = (title: string) => z.string().trim().max(maxBrandingUrlLength * 2).meta({ title }).nullable().optional();
 
+/** The branding fields, labelled as the console shows them; each URL's own rules are `brandingUrlProblem`'s. */
 export const brandingChangesSchema = z.object({
-  display_name: displayName,
-  logo_url: urlField,
-  logo_dark_url: urlField,
-  terms_url: urlField,
-  privacy_url: urlField,
+  display_name: z.string().trim().max(256).meta({ title: 'Display name' }).nullable().optional(),
+  logo_url: urlField('Logo URL'),
+  logo_dark_url: urlField('Dark logo URL'),
+  terms_url: urlField('Terms of use URL'),
+  privacy_url: urlField('Privacy policy URL'),
 });
 
 export function brandingOf(app: Application): Branding {
@@ -75,7 +77,7 @@ export async function getBranding(db: Db, applicationId: string): Promise<Brandi
  * too (PUT). Every invalid URL is reported at once.
  */
 export async function updateBranding(db: Db, applicationId: string, input: BrandingChanges, options: { replace?: boolean } = {}): Promise<Branding> {
-  const changes = brandingChangesSchema.parse(input);
+  const changes = parseInput(brandingChangesSchema, input);
   const application = await getThirdPartyApplication(db, applicationId, what);
   const next: BrandingChanges = {};
   const problems: FieldError[] = [];
@@ -85,11 +87,11 @@ export async function updateBranding(db: Db, applicationId: string, input: Brand
     const cleared = value === undefined || value === null || value === '';
     if (!cleared && field !== 'display_name') {
       const problem = brandingUrlProblem(value, field === 'logo_url' || field === 'logo_dark_url' ? 'image' : 'link');
-      if (problem) problems.push({ pointer: `/${field}`, detail: `${field} ${problem}` });
+      if (problem) problems.push({ pointer: `/${field}`, detail: sentence(fieldLabel(brandingChangesSchema, [field]), problem) });
     }
     next[field] = cleared ? null : value;
   }
-  assertThat(!problems.length, () => new ServiceError('branding.invalid_url', problems.map((p) => p.detail).join('; '), 422, problems));
+  assertThat(!problems.length, () => new ServiceError('branding.invalid_url', problems.map((p) => p.detail).join(' '), 422, problems));
   const updated = Object.keys(next).length ? await updateApplicationRow(db, applicationId, next) : application;
   assertThat(updated, () => new ServiceError('application.not_found', `no application with client id ${JSON.stringify(applicationId)}`, 404));
   return brandingOf(updated);

@@ -1,5 +1,6 @@
 import type { Application } from '../db/tables.ts';
 import { isConfidential } from './app-types.ts';
+import { canonicalUris } from './redirect-uri.ts';
 
 /** oidc-provider client metadata for an application, derived from its type (DESIGN.md §3). */
 export function clientMetadata(
@@ -20,9 +21,10 @@ export function clientMetadata(
       : {}),
     grant_types: interactive ? ['authorization_code', 'refresh_token'] : ['client_credentials'],
     response_types: interactive ? ['code'] : [],
-    // Copies: the row may be shared (src/cache/directory.ts), and the metadata is oidc-provider's to keep.
-    redirect_uris: interactive ? [...app.redirect_uris] : [],
-    post_logout_redirect_uris: interactive ? [...app.post_logout_redirect_uris] : [],
+    // New lists (the row may be shared, src/cache/directory.ts, and the metadata is oidc-provider's to keep), in
+    // the form requests are compared in: rows written before Sesame stored that form hold URIs as typed.
+    redirect_uris: interactive ? canonicalUris(app.redirect_uris) : [],
+    post_logout_redirect_uris: interactive ? canonicalUris(app.post_logout_redirect_uris) : [],
     // OpenID Connect Back-Channel Logout 1.0 (src/logout/): oidc-provider signs the logout tokens.
     ...(interactive && app.backchannel_logout_uri ? { backchannel_logout_uri: app.backchannel_logout_uri } : {}),
     backchannel_logout_session_required: app.backchannel_logout_session_required,

@@ -6,7 +6,10 @@ export const auditEventTypes = [
   'sign_in.succeeded', 'sign_in.failed', 'consent.granted', 'consent.revoked', 'sign_up.succeeded', 'setup.admin_created',
   // A block started (src/throttle/): once when it starts, not for each request it refuses.
   'sign_in.throttled', 'account.locked', 'client_auth.throttled', 'sign_up.throttled', 'setup.throttled',
-  'account.unlocked',
+  'account.unlocked', 'recovery.throttled',
+  // Recovery and verification by email (src/recovery/).
+  'password_reset.requested', 'password_reset.completed', 'password.changed',
+  'email_verification.sent', 'email.verified', 'email.change_requested', 'email.changed',
   // Written by the canonical-identities migration for accounts created before usernames were compared canonically.
   'user.identifier_collision', 'user.identifier_refused',
   // A Sesame session ended (src/sessions/); a back-channel logout token an app never accepted (src/logout/).
@@ -49,13 +52,16 @@ export interface AuditQuery {
   offset: number;
 }
 
+/** Events newest first, each with the names of its user and app (null once they are deleted, or when there is none). */
 export async function listAuditEvents(db: Db, query: AuditQuery) {
-  let base = db.selectFrom('audit_events');
-  if (query.type) base = base.where('type', '=', query.type);
-  if (query.userId) base = base.where('user_id', '=', query.userId);
-  if (query.clientId) base = base.where('client_id', '=', query.clientId);
+  let base = db.selectFrom('audit_events as e');
+  if (query.type) base = base.where('e.type', '=', query.type);
+  if (query.userId) base = base.where('e.user_id', '=', query.userId);
+  if (query.clientId) base = base.where('e.client_id', '=', query.clientId);
   const [items, total] = await Promise.all([
-    base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute(),
+    base.leftJoin('users as u', 'u.id', 'e.user_id').leftJoin('applications as a', 'a.id', 'e.client_id')
+      .selectAll('e').select(['u.username', 'u.name as user_name', 'a.name as application_name'])
+      .orderBy('e.created_at', 'desc').orderBy('e.id', 'desc').limit(query.limit).offset(query.offset).execute(),
     base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return { items, total: Number(total.n) };

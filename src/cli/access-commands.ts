@@ -3,7 +3,8 @@ import { getBranding, updateBranding, type Branding } from '../apps/branding.ser
 import { auditEventTypes, listAuditEvents } from '../audit/audit.repository.ts';
 import { listUserGrants, revokeUserGrant, type UserGrant } from '../grants/grant.service.ts';
 import { getPermissions, setPermissions, type Permissions, type ResourceScopeRef } from '../permissions/permission.service.ts';
-import { addScope, createResource, deleteResource, getResource, listResources, removeScope, type ApiResource } from '../resources/resource.service.ts';
+import { addScope, createResource, deleteResource, getResource, listResources, removeScope, updateScope, type ApiResource } from '../resources/resource.service.ts';
+import { supportedLocales } from '../i18n/messages.ts';
 import { addRoleScopes, assignRolesToUser, createRole, deleteRole, findRole, listRoles, removeRoleScope, unassignRole, type Role } from '../roles/role.service.ts';
 import { command, type Command, type CommandContext } from './command.ts';
 import { limit, offset } from './options.ts';
@@ -25,9 +26,25 @@ function parseScopeOption(value: string) {
   return at < 0 ? { name: value } : { name: value.slice(0, at), description: value.slice(at + 1) };
 }
 
+/** `--description-fr TEXT`…: a scope's description in each language the consent screen speaks. */
+const translationFlags = supportedLocales.map((locale) => `description-${locale}`);
+const translationOptions = Object.fromEntries(translationFlags.map((flag) => [flag, { type: 'string' as const }]));
+const translationInput = Object.fromEntries(translationFlags.map((flag) => [flag, z.string().optional()]));
+const translationUsage = supportedLocales.map((locale) => `[--description-${locale} TEXT]`).join(' ');
+
+/** The translations given as flags, or undefined when none was (an empty one removes that language). */
+function translationsOf(input: Record<string, unknown>): Record<string, string> | undefined {
+  const given = supportedLocales.filter((locale) => typeof input[`description-${locale}`] === 'string');
+  return given.length ? Object.fromEntries(given.map((locale) => [locale, input[`description-${locale}`] as string])) : undefined;
+}
+
+const scopeSummary = (s: ApiResource['scopes'][number]) => ({
+  id: s.id, name: s.name, description: s.description, description_translations: s.description_translations,
+});
+
 const resourceSummary = (r: ApiResource) => ({
   id: r.id, name: r.name, indicator: r.indicator, access_token_ttl: r.access_token_ttl,
-  scopes: r.scopes.map((s) => ({ id: s.id, name: s.name, description: s.description })),
+  scopes: r.scopes.map(scopeSummary),
   created_at: r.created_at,
 });
 
@@ -39,17 +56,25 @@ const roleSummary = (r: Role) => ({
 const permissionsSummary = (p: Permissions) => ({
   user_scopes: p.userScopes,
   resource_scopes: p.resourceScopes.map((s) => ({ id: s.id, resource: s.indicator, scope: s.name })),
+  always_allowed: p.alwaysAllowed,
 });
+
+const formatScope = (s: ReturnType<typeof scopeSummary>) => [
+  `  ${s.name}\t${s.id}\t${s.description}`,
+  ...Object.entries(s.description_translations).map(([locale, text]) => `    ${locale}: ${text}`),
+].join('\n');
 
 const formatResource = (r: ReturnType<typeof resourceSummary>) => [
   `${r.name} (id ${r.id})`,
   `indicator: ${r.indicator}`,
   `access_token_ttl: ${r.access_token_ttl ?? 'default'}`,
-  ...(r.scopes.length ? ['scopes:', ...r.scopes.map((s) => `  ${s.name}\t${s.id}\t${s.description}`)] : ['scopes: none']),
+  ...(r.scopes.length ? ['scopes:', ...r.scopes.map(formatScope)] : ['scopes: none']),
 ].join('\n');
 
 const formatPermissions = (p: ReturnType<typeof permissionsSummary>) => [
-  `user data scopes: ${p.user_scopes.join(' ') || 'none'} (openid and offline_access are always allowed)`,
+  p.always_allowed.length
+    ? `user data scopes: ${p.user_scopes.join(' ') || 'none'} (${p.always_allowed.join(' and ')} are always allowed)`
+    : 'user data scopes: none (a machine-to-machine app acts for no user)',
   `API resource scopes: ${p.resource_scopes.length ? '' : 'none'}`,
   ...p.resource_scopes.map((s) => `  ${s.resource} ${s.scope}\t${s.id}`),
 ].join('\n');
@@ -118,15 +143,30 @@ export const accessCommands = {
   }),
 
   'resources scopes add': command({
-    summary: 'Add a scope to an API resource',
-    usage: 'resources scopes add --id RESOURCE_ID --name SCOPE [--description D]',
-    options: { id: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' } },
-    input: z.object({ id: id(), name: z.string({ error: '--name is required' }), description: z.string().optional() }),
+    summary: 'Add a scope to an API resource; --description is shown on the consent screen, --description-LANG in that language',
+    usage: `resources scopes add --id RESOURCE_ID --name SCOPE [--description D] ${translationUsage}`,
+    options: { id: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' }, ...translationOptions },
+    input: z.object({ id: id(), name: z.string({ error: '--name is required' }), description: z.string().optional(), ...translationInput }),
     async run({ db }, input) {
-      const scope = await addScope(db, input.id, { name: input.name, description: input.description });
-      return { id: scope.id, resource_id: scope.resource_id, name: scope.name, description: scope.description };
+      const scope = await addScope(db, input.id, { name: input.name, description: input.description, description_translations: translationsOf(input) });
+      return { resource_id: scope.resource_id, ...scopeSummary(scope) };
     },
     format: (s: { id: string; name: string }) => `added scope ${s.name} (id ${s.id})`,
+  }),
+
+  'resources scopes update': command({
+    summary: "Change a scope's descriptions (by scope id or name); the --description-LANG flags given replace all translations, an empty one removes it",
+    usage: `resources scopes update --id RESOURCE_ID (--scope-id SCOPE_ID | --name SCOPE) [--description D] ${translationUsage}`,
+    options: { id: { type: 'string' }, 'scope-id': { type: 'string' }, name: { type: 'string' }, description: { type: 'string' }, ...translationOptions },
+    input: z.object({ id: id(), 'scope-id': z.string().optional(), name: z.string().optional(), description: z.string().optional(), ...translationInput })
+      .refine((i) => i['scope-id'] || i.name, { message: '--scope-id or --name is required' }),
+    async run({ db }, input) {
+      const resource = await getResource(db, input.id);
+      const scopeId = input['scope-id'] ?? resource.scopes.find((s) => s.name === input.name)?.id ?? input.name!;
+      const scope = await updateScope(db, input.id, scopeId, { description: input.description, description_translations: translationsOf(input) });
+      return { resource_id: scope.resource_id, ...scopeSummary(scope) };
+    },
+    format: (s: ReturnType<typeof scopeSummary>) => `updated scope ${s.name}\n${formatScope(s)}`,
   }),
 
   'resources scopes remove': command({
@@ -234,7 +274,7 @@ export const accessCommands = {
   }),
 
   'apps permissions show': command({
-    summary: 'Show what a third-party app may request',
+    summary: 'Show what a third-party app may ask users for, or what an m2m app may obtain for itself',
     usage: 'apps permissions show --id CLIENT_ID',
     options: { id: { type: 'string' } },
     input: z.object({ id: id() }),
@@ -243,7 +283,7 @@ export const accessCommands = {
   }),
 
   'apps permissions set': command({
-    summary: "Replace a third-party app's allowlist (user data scopes; resource scopes as INDICATOR#SCOPE or by id)",
+    summary: "Replace a third-party or m2m app's allowlist (user data scopes, third-party apps only; resource scopes as INDICATOR#SCOPE or by id)",
     usage: 'apps permissions set --id CLIENT_ID [--user-scope profile|email|phone|address|roles]... [--resource-scope INDICATOR#SCOPE]... [--scope-id SCOPE_ID]...',
     options: {
       id: { type: 'string' }, 'user-scope': { type: 'string', multiple: true },

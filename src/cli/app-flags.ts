@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { fixedApplicationFields } from '../apps/app.schema.ts';
 import type { OptionSpec } from './command.ts';
 import { choices, yesNo } from './options.ts';
+import { issueProblem } from '../validation/issue-problem.ts';
+import { sentence } from '../validation/parse-input.ts';
 
 /**
  * The CLI's flags for an app's settings, derived from the app schema (src/apps/app.schema.ts) so a new setting
@@ -75,7 +77,9 @@ function usageOf(f: AppFlag, mode: AppFlagMode): string {
 function messageFor(f: AppFlag, issue: z.core.$ZodIssue, given: unknown): string {
   if (given === undefined && f.required) return `--${f.flag} is required`;
   if (f.kind === 'choice' && issue.code === 'invalid_value') return `--${f.flag} must be ${choices(f.values)}`;
-  return issue.message;
+  // A list's entry: which one, counting from 1 (`--redirect-uri 2 must not be empty`).
+  const entry = f.kind === 'list' && typeof issue.path[1] === 'number' ? ` ${issue.path[1] + 1}` : '';
+  return sentence(`--${f.flag}${entry}`, issue.message);
 }
 
 /**
@@ -87,7 +91,7 @@ export function appSettingsInput<S extends z.ZodObject, O extends z.ZodRawShape>
   const input = z.object({ ...other, ...Object.fromEntries(flags.map((f) => [f.flag, cliValue(f, mode)])) })
     .transform((values: Record<string, unknown>, ctx) => {
       const given = Object.fromEntries(flags.filter((f) => values[f.flag] !== undefined).map((f) => [f.field, values[f.flag]]));
-      const parsed = schema.safeParse(given);
+      const parsed = schema.safeParse(given, { error: issueProblem });
       if (!parsed.success) {
         for (const issue of parsed.error.issues) {
           const f = flags.find((candidate) => candidate.field === issue.path[0]);

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
 import type { Sealer } from '../secrets/sealed.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
+import type { RecoveryDeps } from '../recovery/recovery-deps.ts';
 import { commands, runCommand, type CommandName } from './commands.ts';
 import { describeError } from './describe-error.ts';
 
@@ -36,6 +37,7 @@ interface Runtime {
   providers: ProviderHolder;
   logger: Logger;
   throttle: Throttle;
+  recovery: RecoveryDeps;
 }
 
 function parseRequest(line: string): Partial<CliRequest> | undefined {
@@ -59,6 +61,7 @@ async function answer(runtime: Runtime, line: string): Promise<CliResponse> {
       sealer: runtime.sealer,
       config: runtime.config,
       throttle: runtime.throttle,
+      recovery: runtime.recovery,
       issuer: runtime.providers.provider.issuer,
       keysChanged: async () => { await runtime.providers.refresh(); },
     }, request.command as CommandName, request.options);

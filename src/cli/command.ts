@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
+import type { RecoveryDeps } from '../recovery/recovery-deps.ts';
 import type { Sealer } from '../secrets/sealed.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
 
@@ -19,6 +20,8 @@ export interface CommandContext {
   migrated?: string[];
   /** The throttle (src/throttle/): the server's own when the command runs inside it, whose counters may be in memory. */
   throttle?: Throttle;
+  /** Email and recovery: the server's own when the command runs inside it, so its sender sends at once. */
+  recovery?: RecoveryDeps;
 }
 
 export interface Command<I> {

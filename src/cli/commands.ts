@@ -3,9 +3,11 @@ import { accessCommands } from './access-commands.ts';
 import { sessionCommands } from './session-commands.ts';
 import { appSettingsInput } from './app-flags.ts';
 import { command, type Command, type CommandContext } from './command.ts';
+import { inFlagTerms, parseOptions } from './flag-errors.ts';
 import { limit, offset, oneOf, yesNo } from './options.ts';
 import { fields, table } from './output.ts';
 import { signInExperienceCommands } from './sign-in-experience-commands.ts';
+import { emailCommands } from './email-commands.ts';
 import {
   createApplication, createSecret, deleteApplication, deleteSecret, getApplication, listApplications, listSecrets,
   updateApplication,
@@ -328,6 +330,7 @@ export const commands = {
   ...accessCommands,
   ...sessionCommands,
   ...signInExperienceCommands,
+  ...emailCommands,
 } satisfies Record<string, Command<any>>;
 
 export type { Command, CommandContext };
@@ -343,8 +346,15 @@ export function findCommand(words: string[]): { name: CommandName; rest: string[
   return undefined;
 }
 
-/** Validates a command's input and runs it; shared by the CLI process and the server's CLI socket. */
+/**
+ * Validates a command's input and runs it; shared by the CLI process and the server's CLI socket. Errors about
+ * input name the flag that gave it (src/cli/flag-errors.ts).
+ */
 export async function runCommand(ctx: CommandContext, name: CommandName, options: unknown): Promise<unknown> {
   const cmd = commands[name] as Command<unknown>;
-  return cmd.run(ctx, cmd.input.parse(options));
+  try {
+    return await cmd.run(ctx, parseOptions(cmd.input, options));
+  } catch (error) {
+    throw inFlagTerms(error, cmd.options);
+  }
 }

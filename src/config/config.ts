@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configFromEnv, configSchema, type Config } from './schema.ts';
+import { issueProblem } from '../validation/issue-problem.ts';
 
 export type { Config };
 
@@ -21,7 +22,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const input = Object.fromEntries(
     Object.keys(configSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
   );
-  const parsed = configFromEnv.safeParse(input);
+  const parsed = configFromEnv.safeParse(input, { error: issueProblem });
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }

@@ -38,8 +38,9 @@ const count = (fallback: number, what: string) =>
 export const settings = {
   port: setting('PORT', z.coerce.number().int().min(0).max(65535).default(3300)
     .describe('TCP port the HTTP server listens on. 0 picks a free port.')),
-  host: setting('HOST', z.string().min(1).default('0.0.0.0')
-    .describe('Address the HTTP server binds to.')),
+  /** Resolved once the whole config is read (see `configFromEnv`): it depends on the issuer. */
+  host: setting('HOST', z.string().min(1).optional()
+    .describe('Address the HTTP server binds to. Without it, Sesame listens on the loopback address (`127.0.0.1`, this machine only) while `SESAME_ISSUER` is unset or names a loopback host — the local trial — and on every address (`0.0.0.0`) once `SESAME_ISSUER` names a host other machines reach. Set `HOST=0.0.0.0` to reach a local trial from another machine or from outside a container.')),
   trustProxy: setting('SESAME_TRUST_PROXY', z.enum(['true', 'false']).default('false').transform((v) => v === 'true')
     .describe('Trust X-Forwarded-For from a reverse proxy in front of Sesame. (The scheme and host always come from `SESAME_ISSUER`, never from X-Forwarded-Proto or X-Forwarded-Host.) The client IP (for throttling and the audit trail) is then the address the nearest proxy appended, the last of X-Forwarded-For; without it, the address of the connection. Set it only when every request comes through that proxy, or clients could choose their IP.')),
   /** Issuer given explicitly, without a trailing slash; otherwise derived from the bound port once listening. */
@@ -71,6 +72,22 @@ export const settings = {
     refreshToken: setting('SESAME_REFRESH_TOKEN_TTL', seconds(14 * 24 * 3600, 'Default lifetime of a refresh token')),
     grant: setting('SESAME_GRANT_TTL', seconds(180 * 24 * 3600, 'Lifetime of a remembered grant (consent)')),
     setupLink: setting('SESAME_SETUP_LINK_TTL', seconds(24 * 3600, 'Lifetime of the one-time link printed at start-up to create the first admin')),
+    passwordReset: setting('SESAME_PASSWORD_RESET_TTL', seconds(30 * 60, 'Lifetime of a password reset link sent by email; it works once. OWASP asks for a short life; 30 minutes leave time for a slow mail server')),
+    emailVerification: setting('SESAME_EMAIL_VERIFICATION_TTL', seconds(24 * 3600, 'Lifetime of an email verification link and its code; each works once')),
+  },
+  /** Sending email (src/email/). */
+  email: {
+    smtpUrl: setting('SESAME_SMTP_URL', z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL, like smtps://user:password@smtp.example.com:465' }).optional()
+      .describe('SMTP server that sends Sesame\'s email (password reset, email verification, security notices): `smtps://user:password@host:465` (TLS from the start) or `smtp://user:password@host:587` (STARTTLS when the server offers it); percent-encode special characters of the user and password. Without it, on the embedded database, messages are kept in an outbox that admins read in the console (Emails) and the CLI (`outbox list`); with `DATABASE_URL`, features that need email say they are unavailable.')),
+    from: setting('SESAME_EMAIL_FROM', z.string().trim().max(320).optional().transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const sender = parseSender(value);
+      if (!sender) ctx.addIssue({ code: 'custom', message: 'must be an email address, optionally with a name: `no-reply@example.com` or `Example <no-reply@example.com>`' });
+      return sender;
+    }).describe('Sender of Sesame\'s email: `no-reply@example.com`, or `Example <no-reply@example.com>` to fix the name too. Without a name, the product name of the sign-in experience is shown. Defaults to `no-reply@` the issuer\'s host.')),
+    retryDelay: setting('SESAME_EMAIL_RETRY_DELAY', seconds(30, 'Wait before a message that could not be sent is tried again; it doubles with each further failure up to `SESAME_EMAIL_MAX_RETRY_DELAY`. Messages wait in the database, so a restart or an SMTP outage loses none')),
+    maxRetryDelay: setting('SESAME_EMAIL_MAX_RETRY_DELAY', seconds(3600, 'Longest wait between two tries of a message')),
+    giveUpAfter: setting('SESAME_EMAIL_GIVE_UP_AFTER', seconds(3 * 24 * 3600, 'How long Sesame keeps trying to send a message before it marks it failed (admins can send it again from the console or with `outbox retry`)')),
   },
   settingsCacheSeconds: setting('SESAME_SETTINGS_CACHE_SECONDS', z.coerce.number().int().min(0).max(3600).default(5)
     .describe('How long a node keeps the sign-in experience settings before reading them again (seconds); a change shows on every node within this time.')),
@@ -87,6 +104,9 @@ export const settings = {
     clientFailures: setting('SESAME_THROTTLE_CLIENT_FAILURES', count(10, 'Failed client secrets for one `client_id` from one IP at the token, introspection and revocation endpoints before that IP waits for that client, growing as `SESAME_THROTTLE_DELAY` says (the right secret is refused too while it waits; other IPs are not held back). Generated secrets cannot be guessed, so this only stops hammering; machines retry, so it is more generous than for passwords.')),
     signUps: setting('SESAME_THROTTLE_SIGN_UPS', count(10, 'Self-registrations one client IP may submit per `SESAME_THROTTLE_SIGN_UP_WINDOW`; more get 429 until the window ends. A person signs up once; ten leave room for a classroom behind one address.')),
     signUpWindow: setting('SESAME_THROTTLE_SIGN_UP_WINDOW', seconds(3600, 'Window of `SESAME_THROTTLE_SIGN_UPS`')),
+    recoveryEmails: setting('SESAME_THROTTLE_RECOVERY_EMAILS', count(5, 'Emails one account key (what was typed, whether or not the account exists) may be sent per `SESAME_THROTTLE_RECOVERY_WINDOW`: password reset links and verification codes. More get 429 until the window ends, which keeps anyone from flooding a person\'s inbox.')),
+    recoveryIp: setting('SESAME_THROTTLE_RECOVERY_IP', count(20, 'Password resets and verification emails one client IP may ask for per `SESAME_THROTTLE_RECOVERY_WINDOW`, whatever the accounts; more get 429 until the window ends.')),
+    recoveryWindow: setting('SESAME_THROTTLE_RECOVERY_WINDOW', seconds(3600, 'Window of `SESAME_THROTTLE_RECOVERY_EMAILS` and `SESAME_THROTTLE_RECOVERY_IP`')),
     memory: setting('SESAME_THROTTLE_MEMORY', seconds(24 * 3600, 'How long failures are remembered: counts start again this long after the first failure counted (Keycloak forgets after 12 hours)')),
   },
   logoutRetrySeconds: setting('SESAME_LOGOUT_RETRY_SECONDS', z.coerce.number().int().min(1).max(3600).default(5)
@@ -109,16 +129,28 @@ export const configFromEnv = configSchema.transform((env, ctx): Config => {
     ctx.addIssue({ code: 'custom', path: [settings.workers.env], message: workers });
     return z.NEVER;
   }
-  return { ...config, workers };
+  return { ...config, workers, host: config.host ?? defaultHost(config.issuer) };
 });
 
 type Settings = SettingValues<typeof settings>;
 
 /** What the code reads: each setting under its key, with `workers` a number. */
-export type Config = Omit<Settings, 'workers'> & {
+export type Config = Omit<Settings, 'workers' | 'host'> & {
   /** Processes serving HTTP (`auto` resolved); more than one only with `databaseUrl`. */
   workers: number;
+  /** Address the HTTP server binds to (the default resolved). */
+  host: string;
 };
+
+/**
+ * Loopback unless the issuer says other machines reach Sesame: a trial on a laptop is not offered to the café's
+ * network, and a deployment (which has a public issuer) listens on every address as before.
+ */
+function defaultHost(issuer: string | undefined): string {
+  if (!issuer) return '127.0.0.1';
+  const { hostname } = new URL(issuer);
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname) ? '127.0.0.1' : '0.0.0.0';
+}
 
 /** `auto` is one worker per core, or the one process the embedded database allows; a number above 1 needs PostgreSQL. */
 function resolveWorkers(workers: number | 'auto', databaseUrl: string | undefined): number | string {
@@ -127,6 +159,15 @@ function resolveWorkers(workers: number | 'auto', databaseUrl: string | undefine
     return `${workers} workers need DATABASE_URL; the embedded database belongs to one process (use 1, or \`auto\`)`;
   }
   return workers;
+}
+
+/** `addr@host` or `Name <addr@host>`; undefined when it is neither. */
+export function parseSender(value: string): { name?: string; address: string } | undefined {
+  const named = /^(.*?)\s*<([^<>\s]+)>$/.exec(value);
+  const name = named?.[1]?.replace(/^"(.*)"$/, '$1').trim();
+  const address = named ? named[2]! : value;
+  if (!z.email().safeParse(address).success || /[\p{C}]/u.test(name ?? '')) return undefined;
+  return name ? { name, address } : { address };
 }
 
 function bareOrigin(issuer: string | undefined, ctx: z.RefinementCtx) {

@@ -13,6 +13,7 @@ import type { CsrfTokens } from '../interaction/csrf.ts';
 import type { Logger } from '../logger.ts';
 import { managementApiIndicator, managementScope } from '../resources/management-api.ts';
 import { html } from '../pages/html.ts';
+import { logoSources } from '../pages/logo-sources.ts';
 import { messagePage } from '../pages/message.page.ts';
 import { sendPage } from '../pages/send-page.ts';
 import { setupPage } from '../pages/setup.page.ts';
@@ -20,6 +21,7 @@ import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.mid
 import { readNewAccountForm } from '../users/new-account-form.ts';
 import { consoleClientId, consoleRedirectUri, consoleUrl } from './console-client.ts';
 import { createFirstAdmin, hashSetupToken, isSetupOpen, isSetupTokenValid } from './setup.service.ts';
+import { issueSetupSignIn, setupSignInCookie, setupSignInTtlSeconds } from '../interaction/setup-sign-in.service.ts';
 import { clientIp } from '../http/client-ip.ts';
 import { setRetryAfter, tooManyAttempts } from '../pages/retry-after.ts';
 import { setupSubjects, type Throttle } from '../throttle/throttle.service.ts';
@@ -36,14 +38,15 @@ export interface ConsoleDeps {
 
 /**
  * The console's own policy: its scripts, styles and API calls come from Sesame itself (the token endpoint and
- * the Management API are same-origin), images may be any https logo, and nobody may frame it.
+ * the Management API are same-origin), images are the logos Sesame's pages may show (its previews show them as
+ * the pages will), and nobody may frame it.
  */
 export const consoleContentSecurityPolicy = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
   "connect-src 'self'",
-  "img-src 'self' https: data:",
+  `img-src ${logoSources.join(' ')}`,
   "object-src 'none'",
   "base-uri 'self'",
   "frame-ancestors 'none'",
@@ -149,8 +152,9 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const { form: typed, error } = readNewAccountForm(body, t);
     const again = { username: typed.username, email: typed.email };
     if (error) return renderSetup(ctx, token, nonce, { ...again, error }, 400);
+    let admin;
     try {
-      const admin = await createFirstAdmin(deps.db, token, { username: typed.username, email: typed.email || undefined, password: typed.password }, requestOrigin(ctx));
+      admin = await createFirstAdmin(deps.db, token, { username: typed.username, email: typed.email || undefined, password: typed.password }, requestOrigin(ctx));
       deps.logger.info({ userId: admin.id }, 'first admin created through the setup link');
     } catch (failure) {
       if (failure instanceof ServiceError && failure.code === 'setup.link_invalid') return sendInvalidLink(ctx);
@@ -158,6 +162,10 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       throw failure;
     }
     ctx.cookies.set(setupCookie, null, { path: '/console/setup', httpOnly: true, sameSite: 'strict', secure: ctx.secure, overwrite: true });
+    // The console's sign-in, which starts at /console, takes this instead of asking for the password just chosen.
+    ctx.cookies.set(setupSignInCookie, await issueSetupSignIn(deps.db, admin.id), {
+      path: '/interaction', httpOnly: true, sameSite: 'strict', secure: ctx.secure, maxAge: setupSignInTtlSeconds * 1000, overwrite: true,
+    });
     ctx.status = 303;
     ctx.redirect('/console');
   });

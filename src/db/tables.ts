@@ -7,6 +7,8 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 /** jsonb: read as a value, written as JSON text. */
 type Json<T> = ColumnType<T, string, string>;
 type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
+/** jsonb with a default: may be left out when inserting. */
+type DefaultedJson<T> = ColumnType<T, string | undefined, string>;
 
 export interface Address {
   formatted?: string;
@@ -134,6 +136,8 @@ export interface ApiResourceScopesTable {
   resource_id: string;
   name: string;
   description: Generated<string>;
+  /** The description by language (`{ "fr": "…" }`), for the languages Sesame's pages ship. */
+  description_translations: DefaultedJson<Record<string, string>>;
   created_at: Timestamp;
 }
 
@@ -205,6 +209,8 @@ export interface SignInSettingsTable {
   primary_color: Generated<string>;
   default_language: Generated<string>;
   self_registration: Generated<boolean>;
+  /** Whether a person must have proved their email address before they may sign in. */
+  require_verified_email: Generated<boolean>;
   updated_at: Timestamp;
 }
 
@@ -212,6 +218,60 @@ export interface SignInSettingsTable {
 export interface SetupTokensTable {
   token_hash: string;
   expires_at: Timestamp;
+  created_at: Timestamp;
+}
+
+/** One-time tickets that sign the first admin in right after setup; only the SHA-256 of the ticket is kept. */
+export interface SetupSignInsTable {
+  ticket_hash: string;
+  user_id: string;
+  expires_at: Timestamp;
+}
+
+export type EmailStatus = 'pending' | 'sent' | 'failed' | 'outbox';
+
+/** A message Sesame sends, queued durably (src/email/): retried until sent, or kept as an outbox without SMTP. */
+export interface EmailsTable {
+  id: string;
+  /** What the message is about (src/email/email-kinds.ts). */
+  kind: string;
+  /** The account it concerns, if any. */
+  user_id: string | null;
+  recipient: string;
+  /** The language it is written in: the one the person used on the page that triggered it. */
+  locale: string;
+  /** The display name of the sender: the product name of the sign-in experience when it was written. */
+  sender_name: string;
+  subject: string;
+  /** Its plain-text and HTML parts as JSON, sealed under the master secret; dropped once delivered. */
+  content: string | null;
+  status: EmailStatus;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  created_at: Timestamp;
+  /** When it was last put in the queue (an admin may send a failed message again); tries stop a while after. */
+  queued_at: Timestamp;
+  sent_at: NullableTimestamp;
+}
+
+export type EmailTokenPurpose = 'password_reset' | 'email_verification' | 'email_change';
+
+/** A one-time link (and, to verify an address, a code) sent by email; only the link token's SHA-256 is kept. */
+export interface EmailTokensTable {
+  id: string;
+  purpose: EmailTokenPurpose;
+  user_id: string;
+  /** The address it was sent to: the account's (a reset, a verification) or the one it is changing to. */
+  email: string;
+  token_hash: string;
+  /** The six-digit code of a verification, sealed under the master secret. */
+  sealed_code: string | null;
+  code_attempts: Generated<number>;
+  /** The sign-in the person was in when they asked for it, to go back to. */
+  interaction_uid: string | null;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
   created_at: Timestamp;
 }
 
@@ -260,7 +320,10 @@ export interface Database {
   audit_events: AuditEventsTable;
   sign_in_settings: SignInSettingsTable;
   setup_tokens: SetupTokensTable;
+  setup_sign_ins: SetupSignInsTable;
   throttle_blocks: ThrottleBlocksTable;
+  emails: EmailsTable;
+  email_tokens: EmailTokensTable;
   session_activity: SessionActivityTable;
   logout_notifications: LogoutNotificationsTable;
 }

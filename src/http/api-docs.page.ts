@@ -4,7 +4,7 @@ import { openApiPath } from './openapi.ts';
 
 /** Problem codes callers may see, for the reference page (each problem's `type` links to its entry). */
 export const problemCodes: Record<string, string> = {
-  'request.invalid': 'The request does not fit the schema; `errors` names each field.',
+  'request.invalid': 'The request does not fit the schema; `errors` names each field by JSON Pointer, with a sentence that names it by its label and says what is wrong.',
   'request.malformed_json': 'The body is not valid JSON.',
   'request.too_large': 'The body is too large.',
   'request.too_deep': `The body nests objects or arrays more than ${maxRequestDepth} levels deep.`,
@@ -33,7 +33,7 @@ export const problemCodes: Record<string, string> = {
   'user.invalid_email': 'The email holds invisible, bidi or control characters; `errors` names `/email`.',
   'user.last_admin': 'The last active admin cannot be demoted, suspended or deleted.',
   'user.weak_password': 'The password breaks the password rules.',
-  'application.not_third_party': 'Permissions and branding belong to third-party apps only; first-party apps are consented automatically and m2m apps have no user.',
+  'application.not_third_party': 'Branding belongs to third-party apps only; permissions to third-party and m2m apps. First-party interactive apps are consented automatically, their users get resource scopes through roles.',
   'resource.not_found': 'No API resource with this id.',
   'resource.invalid_indicator': 'The indicator is not an absolute URI without fragment or user information (RFC 8707).',
   'resource.reserved_indicator': 'The indicator is the Management API\'s own (`$ISSUER/api`).',
@@ -49,7 +49,8 @@ export const problemCodes: Record<string, string> = {
   'role.not_assigned': 'The user does not hold this role.',
   'user.unknown': 'A user id in the body names no user.',
   'permission.unknown_scope': 'A resource scope reference names no registered scope; `errors` names each.',
-  'permission.reserved_scope': 'The Management API\'s scopes can never be granted to a third-party app.',
+  'permission.reserved_scope': 'The Management API\'s scopes are never on an allowlist: a third-party app never gets them, an m2m app through its management access setting.',
+  'permission.m2m_user_scope': 'An m2m app acts for no user, so its allowlist holds API resource scopes only; `errors` names each user scope.',
   'permission.not_found': 'The entry is not on the app\'s allowlist.',
   'branding.invalid_url': 'A branding URL is not https (http only on loopback hosts), has user information or a fragment, or is too long.',
   'grant.not_found': 'The user has no grant for this app.',

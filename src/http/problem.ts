@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa';
 import { z, ZodError } from 'zod';
 import { ServiceError, type FieldError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { fieldErrorsOf, InvalidInputError } from '../validation/parse-input.ts';
 
 /**
  * Management API errors as RFC 9457 problem details. `code` is a stable `domain.reason` that callers may
@@ -12,9 +13,12 @@ export const problemSchema = z.object({
   type: z.string().describe('URI of the problem type: the reference page section for `code`'),
   title: z.string().describe('Short summary of the problem type'),
   status: z.number().int().describe('HTTP status code'),
-  detail: z.string().describe('What went wrong this time, for a person'),
+  detail: z.string().describe('What went wrong this time, for a person, in English: each invalid field named by its label'),
   code: z.string().describe('Stable machine-readable code, `domain.reason`'),
-  errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional()
+  errors: z.array(z.object({
+    pointer: z.string().describe('JSON Pointer (RFC 6901) into the request: `/redirect_uris/2`, `/query/limit`'),
+    detail: z.string().describe('A sentence for a person that names the field by its label, as the console shows it'),
+  })).optional()
     .describe('Invalid fields, each named by a JSON Pointer into the request (RFC 6901)'),
 }).meta({ id: 'Problem' });
 export type Problem = z.infer<typeof problemSchema>;
@@ -55,29 +59,17 @@ export function sendProblem(ctx: Context, base: string, error: ServiceError): vo
     status,
     detail: error.message,
     code: error.code,
-    ...(error.fields?.length ? { errors: error.fields } : {}),
+    ...(error.fields?.length ? { errors: error.fields.map(({ pointer, detail }) => ({ pointer, detail })) } : {}),
   };
   if (error instanceof ProblemError) ctx.set(error.headers);
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
+  // The console is in English, and so are the problems it shows next to its fields, whatever the browser prefers.
+  ctx.set('Content-Language', 'en');
   ctx.body = body;
   ctx.type = 'application/problem+json';
 }
 
-/** `a.b.0` → `/a/b/0`, escaped as RFC 6901 says. */
-export function jsonPointer(path: readonly PropertyKey[]): string {
-  return path.map((part) => `/${String(part).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
-}
-
-/** A request that fails its schema: 400 with every invalid field. `where` is `body`, `query` or `params`. */
-export function validationProblem(error: ZodError, where: string): ProblemError {
-  const fields = error.issues.map((issue) => ({
-    pointer: where === 'body' ? jsonPointer(issue.path) : `/${where}${jsonPointer(issue.path)}`,
-    detail: issue.message,
-  }));
-  const summary = fields.map((f) => `${f.pointer || '/'}: ${f.detail}`).join('; ');
-  return new ProblemError('request.invalid', `the request ${where} is invalid: ${summary}`, 400, { fields });
-}
 
 /** Errors from body parsing (raw-body / co-body) carry an HTTP status and a `type`. */
 function bodyProblem(error: unknown): ProblemError | undefined {
@@ -95,7 +87,8 @@ export function problemBoundary(logger: Logger, base: () => string): Middleware 
       await next();
     } catch (error) {
       if (error instanceof ServiceError) return sendProblem(ctx, base(), error);
-      if (error instanceof ZodError) return sendProblem(ctx, base(), validationProblem(error, 'body'));
+      // A service that parsed without parseInput: its schema is not known here, so fields are named from their keys.
+      if (error instanceof ZodError) return sendProblem(ctx, base(), new InvalidInputError(fieldErrorsOf(undefined, error.issues)));
       const parsing = bodyProblem(error);
       if (parsing) return sendProblem(ctx, base(), parsing);
       logger.error({ err: error, path: ctx.path }, 'management API error');

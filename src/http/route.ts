@@ -1,7 +1,9 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import { jsonPointer, ProblemError, validationProblem } from './problem.ts';
+import { fieldLabel } from '../validation/field-label.ts';
+import { jsonPointer, parseInput, sentence } from '../validation/parse-input.ts';
+import { ProblemError } from './problem.ts';
 
 /**
  * A Management API operation declared with its schemas. The router validates params, query and body with
@@ -70,22 +72,23 @@ export function defineRoute<P extends z.ZodType = Empty, Q extends z.ZodType = E
 /** Deeper than any operation's schema goes; deeper input is refused before anything walks it. */
 export const maxRequestDepth = 32;
 
+/** How the parts of a request are named: pointers into the query and path start with `/query`, `/params`. */
+function placeOf(where: string) {
+  return { prefix: where === 'body' ? '' : `/${where}`, whole: `The request ${where === 'params' ? 'path' : where}` };
+}
+
 /**
  * Refuses what a schema must never see: nesting deeper than `maxRequestDepth`, and a NUL in any string or key
- * (PostgreSQL text cannot store one), named by its pointer. The walk uses its own stack, not recursion, so
- * input nested thousands of levels deep cannot overflow the call stack.
+ * (PostgreSQL text cannot store one), naming the field by its pointer and its label. The walk uses its own stack,
+ * not recursion, so input nested thousands of levels deep cannot overflow the call stack.
  */
-function assertStorableInput(value: unknown, where: string): void {
-  const pointerOf = (path: string[]) => {
-    const pointer = jsonPointer(path);
-    return where === 'body' ? pointer : `/${where}${pointer}`;
+function assertStorableInput(schema: z.ZodType, value: unknown, where: string): void {
+  const place = placeOf(where);
+  const refuse = (code: string, path: string[], problem: string, label = fieldLabel(schema, path, place.whole)) => {
+    const detail = sentence(label, problem);
+    return new ProblemError(code, detail, 400, { fields: [{ pointer: place.prefix + jsonPointer(path), detail }] });
   };
-  const nul = (path: string[]) => {
-    const pointer = pointerOf(path);
-    return new ProblemError('request.invalid', `the request ${where} contains a NUL character at ${pointer || '/'}`, 400, {
-      fields: [{ pointer, detail: 'must not contain a NUL character' }],
-    });
-  };
+  const nul = (path: string[]) => refuse('request.invalid', path, 'must not contain a NUL character');
   const stack: { value: unknown; path: string[] }[] = [{ value, path: [] }];
   while (stack.length > 0) {
     const { value: current, path } = stack.pop()!;
@@ -94,11 +97,7 @@ function assertStorableInput(value: unknown, where: string): void {
       continue;
     }
     if (current === null || typeof current !== 'object') continue;
-    if (path.length >= maxRequestDepth) {
-      throw new ProblemError('request.too_deep', `the request ${where} nests objects or arrays more than ${maxRequestDepth} levels deep`, 400, {
-        fields: [{ pointer: pointerOf(path), detail: `must not nest more than ${maxRequestDepth} levels deep` }],
-      });
-    }
+    if (path.length >= maxRequestDepth) throw refuse('request.too_deep', path, `must not nest objects or lists more than ${maxRequestDepth} levels deep`, place.whole);
     const entries = Array.isArray(current) ? current.map((item, i) => [String(i), item] as const) : Object.entries(current);
     for (const [key] of entries) if (key.includes('\u0000')) throw nul([...path, key]);
     for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], path: [...path, entries[i]![0]] });
@@ -107,10 +106,8 @@ function assertStorableInput(value: unknown, where: string): void {
 
 function parseWith(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   if (!schema) return {};
-  assertStorableInput(value, where);
-  const result = schema.safeParse(value);
-  if (!result.success) throw validationProblem(result.error, where);
-  return result.data;
+  assertStorableInput(schema, value, where);
+  return parseInput(schema, value, placeOf(where));
 }
 
 /** Registers routes on a router, each behind `authenticate` unless it is public. */

@@ -10,3 +10,4 @@ export type { MessageKey, Messages } from './locales/en.ts';
 /** Every text a person reads on Sesame's pages, by language: the seed languages. */
 export const catalogs: Record<string, Messages> = { en, fr, ja, ko, ru };
 export const supportedLocales = Object.keys(catalogs);
+

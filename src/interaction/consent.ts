@@ -52,12 +52,15 @@ export function consentItems(details: Details, grant: Grant | undefined): Consen
   ];
 }
 
-/** The items grouped and worded for the page: the user's data first, then one group per API resource. */
-export async function consentGroups(db: Db, t: Translate, items: ConsentItem[]): Promise<ConsentGroup[]> {
+/**
+ * The items grouped and worded for the page in the person's language (`locale`, which `t` speaks): the user's
+ * data first, then one group per API resource.
+ */
+export async function consentGroups(db: Db, { t, locale }: { t: Translate; locale: string }, items: ConsentItem[]): Promise<ConsentGroup[]> {
   const userItems = items.filter((i) => i.kind === 'oidc');
   const byResource = new Map<string, ConsentItem[]>();
   for (const item of items) if (item.kind === 'resource') byResource.set(item.indicator, [...(byResource.get(item.indicator) ?? []), item]);
-  const described = await describeResourceScopes(db, [...byResource.keys()]);
+  const described = await describeResourceScopes(db, [...byResource.keys()], locale);
   const groups: ConsentGroup[] = [];
   if (userItems.length) {
     groups.push({

@@ -1,64 +1,27 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
-import { errors, type InteractionResults, type Provider } from 'oidc-provider';
+import { consoleClientId } from '../apps/built-in.ts';
 import { isThirdParty } from '../apps/third-party.ts';
 import type { Application } from '../db/tables.ts';
 import { requestOrigin } from '../http/request-origin.ts';
-import type { Db } from '../db/database.ts';
 import { consentPage } from '../pages/consent.page.ts';
-import { pageContext } from '../pages/page-context.ts';
 import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { signInPage } from '../pages/sign-in.page.ts';
 import { signUpPage } from '../pages/sign-up.page.ts';
 import { readNewAccountForm } from '../users/new-account-form.ts';
 import { consentGroups, describeDestination } from './consent.ts';
 import { consentAutomatically, permissionsToAsk, recordConsent } from './consent.service.ts';
+import { redeemSetupSignIn, setupSignInCookie } from './setup-sign-in.service.ts';
 import { signInWithPassword } from './sign-in.service.ts';
 import { signUp } from './sign-up.service.ts';
-import type { Directory } from '../cache/directory.ts';
-import type { CsrfTokens } from './csrf.ts';
 import { setRetryAfter, tooManyAttempts } from '../pages/retry-after.ts';
-import type { DeviceCookies } from '../throttle/device-cookie.ts';
-import type { Throttle } from '../throttle/throttle.service.ts';
+import {
+  appName, clientIdOf, finish, interactionPage, loadInteraction, submittedForm, type Details, type InteractionDeps,
+} from './interaction-flow.ts';
+import { continueAfterPassword } from './verify-email-step.ts';
 
-export interface InteractionDeps {
-  db: Db;
-  directory: Directory;
-  provider: () => Provider;
-  csrf: CsrfTokens;
-  throttle: Throttle;
-  devices: DeviceCookies;
-}
-
-type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
-
-/** The page's language and the sign-in experience it wears (loaded for /interaction in src/app.ts). */
-const interactionPage = (ctx: Context, details?: Details) => pageContext(ctx, details?.params.ui_locales);
-
-/** The interaction the browser's cookie names, if it is the one in the URL. */
-async function loadInteraction(ctx: Context, deps: InteractionDeps): Promise<Details | undefined> {
-  try {
-    const details = await deps.provider().interactionDetails(ctx.req, ctx.res);
-    return details.uid === ctx.params.uid ? details : undefined;
-  } catch (error) {
-    if (error instanceof errors.SessionNotFound) return undefined;
-    throw error;
-  }
-}
-
-async function finish(ctx: Context, deps: InteractionDeps, result: InteractionResults) {
-  const location = await deps.provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
-  ctx.status = 303;
-  ctx.redirect(location);
-}
-
-const clientIdOf = (details: Details) => String(details.params.client_id);
-
-async function appName(deps: InteractionDeps, details: Details): Promise<string> {
-  const app = await deps.directory.application(clientIdOf(details));
-  return app?.display_name ?? app?.name ?? clientIdOf(details);
-}
+export type { InteractionDeps };
 
 async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Details, form: { login?: string; error?: string; switching?: boolean } = {}, status = 200) {
   const { locale, t, brand } = interactionPage(ctx, details);
@@ -67,6 +30,7 @@ async function renderSignIn(ctx: Context, deps: InteractionDeps, details: Detail
     t, locale, brand,
     // Self-registration starts from the sign-in step, not from "Not you?" on the consent screen.
     signUpUrl: brand.selfRegistration && details.prompt.name === 'login' ? `/interaction/${details.uid}/sign-up` : undefined,
+    forgotPasswordUrl: `/interaction/${details.uid}/forgot-password`,
     action: `/interaction/${details.uid}/login`,
     csrf: deps.csrf.issue(details.uid),
     appName: await appName(deps, details),
@@ -103,25 +67,24 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
     csrf: deps.csrf.issue(details.uid),
     app: { name: app.display_name ?? app.name, logoUrl: app.logo_url, logoDarkUrl: app.logo_dark_url, termsUrl: app.terms_url, privacyUrl: app.privacy_url },
     user: user.name ? `${user.name} (${user.username})` : user.username,
-    groups: await consentGroups(deps.db, t, items),
+    groups: await consentGroups(deps.db, { t, locale }, items),
     destination: describeDestination(String(details.params.redirect_uri)),
   }));
 }
 
-/** Reads the submitted form of an interaction that is at `prompt`, checking its CSRF token. */
-async function submittedForm(ctx: Context, deps: InteractionDeps, prompts: string[]) {
-  const details = await loadInteraction(ctx, deps);
-  const page = interactionPage(ctx, details);
-  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-  if (!details || !prompts.includes(details.prompt.name)) {
-    sendErrorPage(ctx, page, page.t('error.expired'), 400);
-    return undefined;
-  }
-  if (!deps.csrf.verify(details.uid, body.csrf)) {
-    sendErrorPage(ctx, page, page.t('error.forbidden'), 403);
-    return undefined;
-  }
-  return { details, body, page };
+/**
+ * The first admin, just created by the setup form in this browser, is signed in to the console without the form
+ * (and, like a password sign-in, stops at the verification step when a verified email is required).
+ */
+async function signInAfterSetup(ctx: Context, deps: InteractionDeps, details: Details): Promise<boolean> {
+  const ticket = ctx.cookies.get(setupSignInCookie);
+  if (!ticket || clientIdOf(details) !== consoleClientId) return false;
+  ctx.cookies.set(setupSignInCookie, null, { path: '/interaction', httpOnly: true, sameSite: 'strict', secure: ctx.secure, overwrite: true });
+  const userId = await redeemSetupSignIn(deps.db, ticket, clientIdOf(details), requestOrigin(ctx));
+  if (!userId) return false;
+  deps.devices.remember(ctx, userId);
+  await continueAfterPassword(ctx, deps, details, userId);
+  return true;
 }
 
 export function interactionRoutes(deps: InteractionDeps): Router {
@@ -132,7 +95,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const details = await loadInteraction(ctx, deps);
     const page = interactionPage(ctx, details);
     if (!details) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
-    if (details.prompt.name === 'login') return renderSignIn(ctx, deps, details);
+    if (details.prompt.name === 'login') return (await signInAfterSetup(ctx, deps, details)) || renderSignIn(ctx, deps, details);
     if (details.prompt.name !== 'consent' || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.generic'), 400);
     const app = await deps.directory.application(clientIdOf(details));
     if (!app) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
@@ -167,7 +130,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
     if (result.outcome === 'failed') return renderSignIn(ctx, deps, details, { login, switching, error: t('signIn.failed') });
     deps.devices.remember(ctx, result.userId);
-    await finish(ctx, deps, { login: { accountId: result.userId, amr: ['pwd'] } });
+    await continueAfterPassword(ctx, deps, details, result.userId);
   });
 
   // Self-registration (when the sign-in experience allows it): a new account, signed in to the same app.
@@ -187,14 +150,17 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const { details, body, page: { t } } = submitted;
     const { form: typed, error } = readNewAccountForm(body, t);
     const again = { username: typed.username, email: typed.email };
-    const result = await signUp(deps, { form: typed, valid: !error, clientId: clientIdOf(details), origin: requestOrigin(ctx) });
+    const result = await signUp(deps, {
+      form: typed, valid: !error, clientId: clientIdOf(details), origin: requestOrigin(ctx),
+      letter: { locale: submitted.page.locale, brand: submitted.page.brand }, interactionUid: details.uid,
+    });
     if (result.outcome === 'throttled') {
       setRetryAfter(ctx, result.retryAfter);
       return renderSignUp(ctx, deps, details, { ...again, error: tooManyAttempts(t, result.retryAfter) }, 429);
     }
     if (result.outcome === 'invalid') return renderSignUp(ctx, deps, details, { ...again, error }, 400);
     if (result.outcome === 'taken') return renderSignUp(ctx, deps, details, { ...again, error: t('signUp.taken') }, 409);
-    await finish(ctx, deps, { login: { accountId: result.userId, amr: ['pwd'] } });
+    await continueAfterPassword(ctx, deps, details, result.userId);
   });
 
   router.post('/:uid/consent', form, async function submitConsent(ctx) {

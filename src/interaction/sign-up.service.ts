@@ -1,6 +1,8 @@
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import type { Db } from '../db/database.ts';
 import { ServiceError } from '../errors.ts';
+import { sendVerificationEmail } from '../recovery/email-verification.service.ts';
+import type { Letter, RecoveryDeps } from '../recovery/recovery-deps.ts';
 import { signUpSubjects, type Throttle } from '../throttle/throttle.service.ts';
 import type { NewAccountForm } from '../users/new-account-form.ts';
 import { createUser } from '../users/user.service.ts';
@@ -8,6 +10,7 @@ import { createUser } from '../users/user.service.ts';
 export interface SignUpDeps {
   db: Db;
   throttle: Throttle;
+  recovery: RecoveryDeps;
 }
 
 export interface SignUpAttempt {
@@ -17,6 +20,10 @@ export interface SignUpAttempt {
   /** The app the person is signing up through, for the audit trail. */
   clientId: string;
   origin: { ip: string; userAgent: string };
+  /** The page's language and look, which the verification email to the new address is written in. */
+  letter: Letter;
+  /** The sign-in the account is created in, which the verification email leads back to. */
+  interactionUid?: string;
 }
 
 export type SignUpOutcome =
@@ -25,8 +32,11 @@ export type SignUpOutcome =
   | { outcome: 'taken' }
   | { outcome: 'throttled'; retryAfter: number };
 
-/** Self-registration: a new account, throttled per IP, recorded as `sign_up.succeeded`. */
-export async function signUp({ db, throttle }: SignUpDeps, { form, valid, clientId, origin }: SignUpAttempt): Promise<SignUpOutcome> {
+/**
+ * Self-registration: a new account, throttled per IP, recorded as `sign_up.succeeded`. An email address given is
+ * unverified until the person uses the code or link sent to it (when Sesame can send email).
+ */
+export async function signUp({ db, throttle, recovery }: SignUpDeps, { form, valid, clientId, origin, letter, interactionUid }: SignUpAttempt): Promise<SignUpOutcome> {
   const subjects = signUpSubjects(origin.ip);
   const wait = await throttle.retryAfter(subjects);
   if (wait) return { outcome: 'throttled', retryAfter: wait };
@@ -42,5 +52,6 @@ export async function signUp({ db, throttle }: SignUpDeps, { form, valid, client
     throw failure;
   }
   await recordAuditEvent(db, { type: 'sign_up.succeeded', userId: user.id, clientId, ...origin, details: { username: user.username } });
+  if (user.email) await sendVerificationEmail(recovery, { user, cause: 'sign_up', interactionUid, origin, ...letter });
   return { outcome: 'created', userId: user.id };
 }

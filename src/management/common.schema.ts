@@ -1,26 +1,32 @@
 import { z } from 'zod';
 import type { PageRequest } from '../pagination.ts';
 
-/** Shapes every Management API domain shares: timestamps, true/false query flags, and paged lists. */
+/** Shapes every Management API domain shares: timestamps, true/false query flags, ids in paths, and paged lists. */
+
+/** An id in a path, labelled for messages (`Client ID`). */
+export const idParam = (title: string) => z.string().min(1).max(128).meta({ title });
+
+/** A search text in a query. */
+export const searchText = (description: string) => z.string().trim().max(256).optional().meta({ title: 'Search', description });
 
 export const timestamp = z.iso.datetime({ offset: true });
 
 /** A query-string flag: exactly `true` or `false`. */
 export const booleanText = z.enum(['true', 'false']).transform((v) => v === 'true');
 
-const limit = z.coerce.number().int().min(1).max(100).default(20).describe('Page size (1-100)');
+const limit = z.coerce.number().int().min(1).max(100).default(20).meta({ title: 'Page size', description: 'Page size (1-100)' });
 
 /** Query of a newest-first list, paged by `limit` and `offset`, or by the `cursor` of the previous page. */
 export const pageQuery = {
   limit,
-  offset: z.coerce.number().int().min(0).max(1_000_000).optional().describe('Rows to skip; ignored with cursor'),
-  cursor: z.string().max(512).optional().describe('next_cursor of the previous page'),
+  offset: z.coerce.number().int().min(0).max(1_000_000).optional().meta({ title: 'Offset', description: 'Rows to skip; ignored with cursor' }),
+  cursor: z.string().max(512).optional().meta({ title: 'Cursor', description: 'next_cursor of the previous page' }),
 };
 
 /** Query of a list paged by `limit` and `offset` only. */
 export const offsetPageQuery = {
   limit,
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0).describe('Rows to skip'),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0).meta({ title: 'Offset', description: 'Rows to skip' }),
 };
 
 export const pageSchema = {

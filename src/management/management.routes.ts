@@ -14,6 +14,8 @@ import type { ProviderHolder } from '../oidc/provider-holder.ts';
 import type { SignInExperienceSource } from '../sign-in-experience/sign-in-experience.service.ts';
 import { applicationRoutes } from './applications/application.routes.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
+import { emailRoutes } from './emails/email.routes.ts';
+import type { RecoveryDeps } from '../recovery/recovery-deps.ts';
 import { grantRoutes } from './grants/grant.routes.ts';
 import { lockoutRoutes } from './lockouts/lockout.routes.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
@@ -32,13 +34,17 @@ export interface ManagementDeps {
   /** This node's cached sign-in experience, refreshed at once when the API changes it. */
   signInExperience?: SignInExperienceSource;
   throttle: Throttle;
+  /** Email and what is proved through it (src/email/, src/recovery/). */
+  recovery: RecoveryDeps;
+  /** The address Sesame's email comes from. */
+  emailFrom: string;
 }
 
 /** Every Management API operation, by domain; the OpenAPI document lists exactly these. */
 export function managementOperations(deps: ManagementDeps): Route[] {
   const issuer = () => deps.providers.provider.issuer;
   return [
-    ...applicationRoutes({ db: deps.db, issuer }),
+    ...applicationRoutes({ db: deps.db, issuer, idTokenSigningAlg: () => deps.providers.idTokenSigningAlg }),
     ...permissionRoutes({ db: deps.db, issuer }),
     ...userRoutes({ db: deps.db }),
     ...grantRoutes({ db: deps.db }),
@@ -47,7 +53,8 @@ export function managementOperations(deps: ManagementDeps): Route[] {
     ...roleRoutes({ db: deps.db }),
     ...auditRoutes({ db: deps.db }),
     ...lockoutRoutes({ db: deps.db, throttle: deps.throttle }),
-    ...signInExperienceRoutes({ db: deps.db, signInExperience: deps.signInExperience }),
+    ...signInExperienceRoutes({ db: deps.db, signInExperience: deps.signInExperience, canSendEmail: deps.recovery.mailer.available }),
+    ...emailRoutes({ recovery: deps.recovery, fromAddress: deps.emailFrom }),
   ];
 }
 

@@ -36,6 +36,11 @@ export class ProviderHolder {
     return this.#provider;
   }
 
+  /** The algorithm of every client's ID tokens (SESAME_SIGNING_ALG), which a client library may need to be told. */
+  get idTokenSigningAlg(): string {
+    return this.#deps.config.signingAlg;
+  }
+
   /** The public signing keys the provider signs and verifies with (what /oidc/jwks serves). */
   get publicJwks(): JWK[] {
     return this.#publicJwks;

@@ -20,6 +20,8 @@ import { refuseUnsafeAuthorizationParams, refuseUnsafeQuery } from './unsafe-par
 import { clientAuthThrottle } from './client-auth-throttle.ts';
 import { backchannelLogoutEvents, outgoingFetch } from './backchannel-logout.ts';
 import { sessionActivity } from './session-activity.ts';
+import { jsonRevocationResponse } from './revocation-response.ts';
+import { canonicalRedirectParams } from './canonical-redirect-params.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
 
 export interface ProviderDeps {
@@ -174,11 +176,13 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = deps.config.trustProxy;
   issuerOrigin(deps.issuer).bind(provider);
   provider.use(refuseUnsafeQuery(oidcRoutes.authorization));
+  provider.use(canonicalRedirectParams({ authorization: oidcRoutes.authorization, token: oidcRoutes.token, endSession: oidcRoutes.end_session }));
   provider.use(metadataCaching({ discovery: '/.well-known/openid-configuration', jwks: oidcRoutes.jwks }, deps.config.keyRefreshSeconds));
   // Provider is a Koa application: its ctx.ip, like clientIp, takes only the nearest proxy's X-Forwarded-For entry.
   (provider as unknown as { maxIpsCount: number }).maxIpsCount = 1;
   provider.use(clientAuth.recordFailures);
   provider.use(sessionActivity(deps.db, deps.logger));
+  provider.use(jsonRevocationResponse(oidcRoutes.revocation));
   provider.use(corsPreflightGuard(deps.directory, [oidcRoutes.token, oidcRoutes.userinfo, oidcRoutes.revocation, oidcRoutes.introspection]));
   const log = (event: string, level: 'error' | 'info') => (ctx: KoaContextWithOIDC | undefined, error: { name?: string; message?: string; error?: string; error_description?: string }) => {
     deps.logger[level]({

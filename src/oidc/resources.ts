@@ -111,6 +111,18 @@ function grantableScopes(deps: ResourceDeps, ctx: KoaContextWithOIDC, resource: 
   return resource.builtIn ? managementScopes(deps, ctx, resource, client) : registeredScopes(deps, ctx, resource, client);
 }
 
+/**
+ * Client credentials get the scopes asked for that the app may have, and the response names them when they are
+ * fewer (RFC 6749 §3.3, §5.1). When none of them is grantable the token would carry no scope, which a response
+ * cannot name, and which a client would read as all it asked for: the request is refused instead.
+ */
+function assertSomeScopeGranted(ctx: KoaContextWithOIDC, resource: ApiResource, grantable: string[]): void {
+  if (ctx.oidc.params?.grant_type !== 'client_credentials') return;
+  const asked = String(ctx.oidc.params.scope ?? '').split(' ').filter(Boolean);
+  if (!asked.length || asked.some((scope) => grantable.includes(scope))) return;
+  throw new errors.InvalidScope(`none of the requested scopes is granted to this app for ${resource.indicator}`, asked.join(' '));
+}
+
 /** oidc-provider's `features.resourceIndicators`, backed by the resources above. */
 export function resourceIndicators(deps: ResourceDeps): NonNullable<NonNullable<Configuration['features']>['resourceIndicators']> {
   return {
@@ -124,12 +136,19 @@ export function resourceIndicators(deps: ResourceDeps): NonNullable<NonNullable<
       }
       return undefined as unknown as string;
     },
-    // A code or refresh token granted for a resource yields tokens for that resource without repeating it.
-    useGrantedResource: async () => true,
+    /**
+     * Which token a code or refresh token gives when the token request names no `resource` (issue 12 §2). With
+     * `openid` granted: one for the userinfo endpoint, what every OpenID Connect library expects of the code
+     * (openid-client's fetchUserInfo, oidc-client-ts's loadUserInfo); the API's token comes from a token request that
+     * names the resource (RFC 8707 §2.2), the code's or any refresh. Without `openid`: the one resource granted.
+     * That is oidc-provider's own rule once this says false, and Logto's; a JWT for an API cannot be read at userinfo.
+     */
+    useGrantedResource: async () => false,
     async getResourceServerInfo(ctx, indicator, client) {
       const resource = await findApiResource(deps, indicator);
       if (!resource) throw new errors.InvalidTarget(`unknown resource indicator ${indicator}`);
       const scopes = await grantableScopes(deps, ctx, resource, client as unknown as SesameClient);
+      assertSomeScopeGranted(ctx, resource, scopes);
       return {
         scope: scopes.join(' '),
         audience: resource.indicator,

@@ -1,9 +1,7 @@
 import type { Translate } from '../i18n/locale.ts';
-import { html } from './html.ts';
+import { html, type SafeHtml } from './html.ts';
 import { layout, type PageBrand } from './layout.ts';
 import { logo } from './logo.ts';
-import { accountSessionsSection } from './account-sessions.section.ts';
-import type { AccountSession } from '../sessions/session.service.ts';
 
 export interface ConnectedApp {
   clientId: string;
@@ -17,13 +15,12 @@ export interface ConnectedApp {
 export interface AccountPageModel {
   t: Translate;
   locale: string;
-  user: { username: string; name: string | null; email: string | null };
+  user: { username: string; name: string | null; email: string | null; email_verified?: boolean };
   apps: ConnectedApp[];
-  /** The person's signed-in sessions, this browser's first. */
-  sessions: AccountSession[];
-  csrf: string;
   notice?: string;
   brand?: PageBrand;
+  /** More sections after the profile (password and email, src/pages/account-credentials.page.ts). */
+  sections?: SafeHtml[];
 }
 
 function appLogo(t: Translate, app: ConnectedApp) {
@@ -33,8 +30,8 @@ function appLogo(t: Translate, app: ConnectedApp) {
   });
 }
 
-/** The end user's own page: profile, and the third-party apps they let in, each revocable. */
-export function accountPage({ t, locale, user, apps, sessions, csrf, notice, brand }: AccountPageModel): string {
+/** The end user's own page: profile, and the third-party apps they let in, each revocable (after a confirmation page). */
+export function accountPage({ t, locale, user, apps, notice, brand, sections = [] }: AccountPageModel): string {
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long' });
   return layout({
     title: t('account.title'),
@@ -49,9 +46,10 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
   <dl class="profile">
     <dt>${t('account.username')}</dt><dd>${user.username}</dd>
     ${user.name ? html`<dt>${t('account.name')}</dt><dd>${user.name}</dd>` : ''}
-    ${user.email ? html`<dt>${t('account.email')}</dt><dd>${user.email}</dd>` : ''}
+    ${user.email ? html`<dt>${t('account.email')}</dt><dd>${user.email}${user.email_verified === undefined ? '' : html` <span class="muted">(${user.email_verified ? t('account.emailVerified') : t('account.emailUnverified')})</span>`}</dd>` : ''}
   </dl>
 </section>
+${sections}
 <section aria-labelledby="connected-apps">
   <h2 id="connected-apps">${t('account.connectedApps')}</h2>
   ${apps.length === 0 ? html`<p>${t('account.noApps')}</p>` : html`<ul class="apps">
@@ -62,15 +60,13 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
         ${app.grantedAt ? html`<p class="muted">${t('account.granted', { date: date.format(app.grantedAt) })}</p>` : ''}
         <p class="muted">${t('account.canAccess')}</p>
         <ul class="scopes">${app.permissions.map((p) => html`<li>${p}</li>`)}</ul>
-        <form method="post" action="/account/apps/${encodeURIComponent(app.clientId)}/revoke">
-          <input type="hidden" name="csrf" value="${csrf}">
+        <form method="get" action="/account/apps/${encodeURIComponent(app.clientId)}/revoke">
           <button type="submit" class="danger" aria-label="${t('account.revoke')}: ${app.name}">${t('account.revoke')}</button>
         </form>
       </div>
     </li>`)}
   </ul>`}
 </section>
-${accountSessionsSection({ t, locale, sessions, csrf })}
 <p><a href="/account/logout">${t('account.signOut')}</a></p>`,
   });
 }

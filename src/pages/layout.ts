@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { html, SafeHtml } from './html.ts';
+import { logoSources } from './logo-sources.ts';
 
 export const pageStyles = `
 :root{color-scheme:light dark;--bg:#f5f6f8;--card:#fff;--text:#1b1f24;--muted:#5b6471;--line:#d9dde3;--accent:#4f46e5;--accent-text:#fff;--danger:#b42318;--danger-bg:#fef3f2}
@@ -50,6 +51,8 @@ button.danger{width:auto;margin-top:8px;padding:8px 14px;background:transparent;
 ul.sessions{list-style:none;padding:0;margin:0}
 li.session{padding:14px 0;border-top:1px solid var(--line)}
 .badge{display:inline-block;margin-left:6px;padding:1px 8px;border-radius:999px;background:var(--accent);color:var(--accent-text);font-size:12px;font-weight:600;vertical-align:middle}
+.credentials h3{margin:24px 0 0}
+.credentials .notice{margin:12px 0 0}
 `;
 
 /** How the sign-in experience dresses Sesame's pages: the product name and logos in the header, the accent colour. */
@@ -83,9 +86,13 @@ function relativeLuminance(hex: string): number {
 export function brandStyles(brand: PageBrand | undefined): string | undefined {
   const color = brand?.primaryColor.toLowerCase();
   if (!color || !/^#[0-9a-f]{6}$/.test(color) || color === defaultPageBrand.primaryColor) return undefined;
+  return `:root{--accent:${color};--accent-text:${textColorOn(color)}}`;
+}
+
+/** White or black text on an accent colour (`#rrggbb`), whichever reads better (WCAG contrast). */
+export function textColorOn(color: string): string {
   const light = relativeLuminance(color);
-  const onAccent = (1.05 / (light + 0.05)) >= ((light + 0.05) / 0.05) ? '#ffffff' : '#111111';
-  return `:root{--accent:${color};--accent-text:${onAccent}}`;
+  return (1.05 / (light + 0.05)) >= ((light + 0.05) / 0.05) ? '#ffffff' : '#111111';
 }
 
 export interface LayoutOptions {
@@ -129,16 +136,14 @@ const styleHash = (styles: string) => `'sha256-${createHash('sha256').update(sty
  * The policy of every page Sesame renders: nothing loads but the inline stylesheets and images, and no
  * other site may frame it. There is no form-action: a signed-in form redirects on to the app.
  * A branded page also carries its accent stylesheet, allowed by its own hash.
- * Logos may be plain http on a loopback host (a developer's machine). The CSP host grammar has no IPv6
- * literals (browsers reject `http://[::1]:*` and log an error on every page), so only localhost and
- * 127.0.0.1 are listed, and a logo on http://[::1] is refused when it is set (src/apps/branding.service.ts).
+ * Logos come from where src/pages/logo-sources.ts says (plain http only on localhost and 127.0.0.1).
  */
 export function pageContentSecurityPolicyFor(brand?: PageBrand): string {
   const accent = brandStyles(brand);
   return [
     "default-src 'none'",
     `style-src ${styleHash(pageStyles)}${accent ? ` ${styleHash(accent)}` : ''}`,
-    "img-src 'self' https: data: http://localhost:* http://127.0.0.1:*",
+    `img-src ${logoSources.join(' ')}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join('; ');

@@ -12,10 +12,12 @@ export interface SignInPageModel {
   error?: string;
   /** Where *Create account* leads, when self-registration is on. */
   signUpUrl?: string;
+  /** Where *Forgot password?* leads. */
+  forgotPasswordUrl?: string;
   brand?: PageBrand;
 }
 
-export function signInPage({ t, locale, action, csrf, appName, login, error, signUpUrl, brand }: SignInPageModel): string {
+export function signInPage({ t, locale, action, csrf, appName, login, error, signUpUrl, forgotPasswordUrl, brand }: SignInPageModel): string {
   return layout({
     title: t('signIn.title'),
     lang: locale,
@@ -34,6 +36,7 @@ export function signInPage({ t, locale, action, csrf, appName, login, error, sig
   ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
   <button type="submit">${t('signIn.submit')}</button>
 </form>
+${forgotPasswordUrl ? html`<p class="muted alt-action"><a href="${forgotPasswordUrl}">${t('signIn.forgotPassword')}</a></p>` : ''}
 ${signUpUrl ? html`<p class="muted alt-action">${t('signIn.noAccount')} <a href="${signUpUrl}">${t('signIn.createAccount')}</a></p>` : ''}`,
   });
 }

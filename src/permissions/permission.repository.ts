@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.ts';
 import type { UserDataScope } from '../db/tables.ts';
+import { scopeDescriptionIn } from '../resources/scope-description.ts';
 
 /** User data scopes an admin may allow a third-party app; `openid` and `offline_access` are always allowed. */
 export const userDataScopes = ['profile', 'email', 'phone', 'address', 'roles'] as const satisfies readonly UserDataScope[];
@@ -64,18 +65,25 @@ export async function roleNamesOfUser(db: Db, userId: string): Promise<string[]>
   return rows.map((r) => r.name);
 }
 
-/** Describes resource scopes by indicator and name, for the consent screen and the account page. */
-export async function describeResourceScopes(db: Db, indicators: string[]): Promise<Map<string, { name: string; scopes: Map<string, string> }>> {
+/**
+ * Describes resource scopes by indicator and name in `locale`, for the consent screen and the account page: each
+ * scope's translation, else its description, else its name (src/resources/scope-description.ts).
+ */
+export async function describeResourceScopes(db: Db, indicators: string[], locale: string): Promise<Map<string, { name: string; scopes: Map<string, string> }>> {
   const described = new Map<string, { name: string; scopes: Map<string, string> }>();
   if (!indicators.length) return described;
   const rows = await db.selectFrom('api_resources as r')
     .leftJoin('api_resource_scopes as s', 's.resource_id', 'r.id')
-    .select(['r.indicator', 'r.name', 's.name as scope', 's.description'])
+    .select(['r.indicator', 'r.name', 's.name as scope', 's.description', 's.description_translations'])
     .where('r.indicator', 'in', indicators)
     .execute();
   for (const row of rows) {
     const entry = described.get(row.indicator) ?? { name: row.name, scopes: new Map<string, string>() };
-    if (row.scope) entry.scopes.set(row.scope, row.description || row.scope);
+    if (row.scope) {
+      entry.scopes.set(row.scope, scopeDescriptionIn(locale, {
+        name: row.scope, description: row.description ?? '', description_translations: row.description_translations ?? {},
+      }));
+    }
     described.set(row.indicator, entry);
   }
   return described;

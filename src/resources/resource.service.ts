@@ -9,36 +9,58 @@ import {
   deleteResourceRow, deleteScopeRow, findResourceRow, findScopeRow, insertResource, insertScopes, queryResources,
   scopesOfResources, updateResourceRow, updateScopeRow, type ApiResourceRow, type ApiResourceScopeRow,
 } from './resource.repository.ts';
+import { scopeDescriptionSchema, scopeDescriptionTranslationsSchema } from './scope-description.ts';
+import { fieldLabel } from '../validation/field-label.ts';
+import { parseInput, sentence } from '../validation/parse-input.ts';
 
 /**
  * API resources (RFC 8707): what an app may ask access tokens for. The indicator is the `aud` of the resource's
  * access tokens and never changes; its scopes are what roles hand to users and allowlists hand to apps.
  */
 
-/** OAuth scope names (RFC 6749 §3.3): printable ASCII without space, `"` or `\`. */
-const scopeName = z.string().trim().min(1).max(128).regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be printable ASCII without spaces, quotes or backslashes');
-const scopeDescription = z.string().trim().max(1024);
+/** A scope's fields, labelled as the console shows them. */
+export const scopeFields = {
+  /** OAuth scope names (RFC 6749 §3.3): printable ASCII without space, `"` or `\`. */
+  name: z.string().trim().min(1).max(128).regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be printable ASCII without spaces, quotes or backslashes')
+    .meta({ title: 'Scope name' }),
+  description: scopeDescriptionSchema,
+  description_translations: scopeDescriptionTranslationsSchema,
+};
 
-export const newScopeSchema = z.object({ name: scopeName, description: scopeDescription.default('') });
+export const newScopeSchema = z.object({
+  name: scopeFields.name,
+  description: scopeFields.description.default(''),
+  description_translations: scopeFields.description_translations.default({}),
+}).meta({ title: 'Scope' });
 export type NewScopeInput = z.input<typeof newScopeSchema>;
 
-export const scopeChangesSchema = z.object({ name: scopeName.optional(), description: scopeDescription.optional() });
+export const scopeChangesSchema = z.object({
+  name: scopeFields.name.optional(),
+  description: scopeFields.description.optional(),
+  description_translations: scopeFields.description_translations.optional(),
+});
 export type ScopeChanges = z.input<typeof scopeChangesSchema>;
 
-/** Seconds: from a minute to a day. Absent means the configured default (SESAME_ACCESS_TOKEN_TTL). */
-export const accessTokenTtlSchema = z.number().int().min(60).max(86_400);
+/** An API resource's fields, labelled as the console shows them. */
+export const resourceFields = {
+  name: z.string().trim().min(1).max(256).meta({ title: 'API name' }),
+  indicator: z.string().max(2048).meta({ title: 'API identifier' }),
+  /** Seconds: from a minute to a day. Absent means the configured default (SESAME_ACCESS_TOKEN_TTL). */
+  access_token_ttl: z.number().int().min(60).max(86_400).meta({ title: 'Access token lifetime (seconds)' }),
+  scopes: z.array(newScopeSchema).max(200).meta({ title: 'Scopes' }),
+};
 
 export const newResourceSchema = z.object({
-  name: z.string().trim().min(1).max(256),
-  indicator: z.string().max(2048),
-  accessTokenTtl: accessTokenTtlSchema.nullable().optional(),
-  scopes: z.array(newScopeSchema).max(200).default([]),
+  name: resourceFields.name,
+  indicator: resourceFields.indicator,
+  accessTokenTtl: resourceFields.access_token_ttl.nullable().optional(),
+  scopes: resourceFields.scopes.default([]),
 });
 export type NewResourceInput = z.input<typeof newResourceSchema>;
 
 export const resourceChangesSchema = z.object({
-  name: z.string().trim().min(1).max(256).optional(),
-  accessTokenTtl: accessTokenTtlSchema.nullable().optional(),
+  name: resourceFields.name.optional(),
+  accessTokenTtl: resourceFields.access_token_ttl.nullable().optional(),
 });
 export type ResourceChanges = z.input<typeof resourceChangesSchema>;
 
@@ -67,47 +89,60 @@ function isManagementIndicator(indicator: string, issuer: string): boolean {
   return normal(indicator) === normal(managementApiIndicator(issuer));
 }
 
-/** Why `indicator` cannot name an API resource (RFC 8707 §2: an absolute URI without a fragment), or undefined. */
+/**
+ * Why `indicator` cannot name an API resource (RFC 8707 §2: an absolute URI without a fragment), or undefined:
+ * a phrase to follow the field's label ("API identifier must not contain a fragment (#)").
+ */
 export function indicatorProblem(indicator: string, issuer: string): string | undefined {
-  const label = `resource indicator ${JSON.stringify(indicator)}`;
-  if (!indicator) return 'the resource indicator is empty';
-  if (/[\s\p{C}\\]/u.test(indicator)) return `${label} contains whitespace, control or invisible characters, or a backslash`;
-  if (indicator.includes('#')) return `${label} must not contain a fragment (#)`;
+  if (!indicator) return 'must not be empty';
+  if (/[\s\p{C}\\]/u.test(indicator)) return 'must not contain whitespace, control or invisible characters, or a backslash';
+  if (indicator.includes('#')) return 'must not contain a fragment (#)';
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(indicator)?.[1]?.toLowerCase();
-  if (!scheme) return `${label} must be an absolute URI with a scheme, like https://api.example.com`;
-  if (forbiddenSchemes.has(scheme)) return `${label} uses the forbidden scheme ${scheme}:`;
+  if (!scheme) return 'must be an absolute URI with a scheme, like https://api.example.com';
+  if (forbiddenSchemes.has(scheme)) return `must not use the scheme ${scheme}:`;
   let url: URL;
   try {
     url = new URL(indicator);
   } catch {
-    return `${label} is not a valid URI`;
+    return 'must be a valid absolute URI, like https://api.example.com';
   }
-  if (url.username || url.password) return `${label} must not contain user information (user@host)`;
-  if ((scheme === 'http' || scheme === 'https') && !url.hostname) return `${label} has no host`;
-  if (isManagementIndicator(indicator, issuer)) return `${label} is reserved for Sesame's own Management API`;
+  if (url.username || url.password) return 'must not contain user information (user@host)';
+  if ((scheme === 'http' || scheme === 'https') && !url.hostname) return 'must name a host, like https://api.example.com';
+  if (isManagementIndicator(indicator, issuer)) return `${JSON.stringify(indicator)} is reserved for Sesame's own Management API`;
   return undefined;
 }
 
-function assertScopeNames(names: string[], pointer: (i: number) => string): void {
+const indicatorLabel = fieldLabel(resourceFields.indicator, []);
+
+/** Refuses scope names OpenID Connect uses and names given twice; `path` is where each name is in the request. */
+function assertScopeNames(names: string[], path: (i: number) => (string | number)[]): void {
   const problems: FieldError[] = [];
   const seen = new Set<string>();
+  const problem = (i: number, words: string) => {
+    const at = path(i);
+    problems.push({ pointer: `/${at.join('/')}`, detail: sentence(at.length > 1 ? fieldLabel(newResourceSchema, at) : fieldLabel(scopeFields.name, []), words) });
+  };
   names.forEach((name, i) => {
-    if (reservedScopeNames.has(name)) problems.push({ pointer: pointer(i), detail: `${name} is an OpenID Connect scope and cannot be an API resource scope` });
-    else if (seen.has(name)) problems.push({ pointer: pointer(i), detail: `the scope ${name} is listed twice` });
+    if (reservedScopeNames.has(name)) problem(i, `${JSON.stringify(name)} is an OpenID Connect scope and cannot be an API resource scope: choose another name`);
+    else if (seen.has(name)) problem(i, `${JSON.stringify(name)} is given twice`);
     seen.add(name);
   });
-  assertThat(!problems.length, () => new ServiceError('scope.invalid_name', problems.map((p) => p.detail).join('; '), 422, problems));
+  assertThat(!problems.length, () => new ServiceError('scope.invalid_name', problems.map((p) => p.detail).join(' '), 422, problems));
 }
 
-const scopeExists = (name?: string) => new ServiceError('scope.exists', `the API resource already has a scope${name ? ` named ${name}` : ' with this name'}`, 409);
+const scopeExists = (name?: string) => {
+  const detail = sentence(fieldLabel(scopeFields.name, []), `${name ? `${JSON.stringify(name)} ` : ''}is already a scope of this API resource: choose another name`);
+  return new ServiceError('scope.exists', detail, 409, [{ pointer: '/name', detail }]);
+};
 
 export async function createResource(db: Db, issuer: string, input: NewResourceInput): Promise<ApiResource> {
-  const data = newResourceSchema.parse(input);
+  const data = parseInput(newResourceSchema, input);
   const problem = indicatorProblem(data.indicator, issuer);
-  assertThat(problem === undefined, () => new ServiceError(
-    problem?.includes('reserved') ? 'resource.reserved_indicator' : 'resource.invalid_indicator', problem!, 422, [{ pointer: '/indicator', detail: problem! }],
-  ));
-  assertScopeNames(data.scopes.map((s) => s.name), (i) => `/scopes/${i}/name`);
+  assertThat(problem === undefined, () => {
+    const detail = sentence(indicatorLabel, problem!);
+    return new ServiceError(problem!.includes('reserved') ? 'resource.reserved_indicator' : 'resource.invalid_indicator', detail, 422, [{ pointer: '/indicator', detail }]);
+  });
+  assertScopeNames(data.scopes.map((s) => s.name), (i) => ['scopes', i, 'name']);
   try {
     return await db.transaction().execute(async (trx) => {
       const resource = await insertResource(trx, {
@@ -116,14 +151,15 @@ export async function createResource(db: Db, issuer: string, input: NewResourceI
         indicator: data.indicator,
         access_token_ttl: data.accessTokenTtl ?? null,
       });
-      const scopes = await insertScopes(trx, data.scopes.map((s) => ({ id: newId('scp_'), resource_id: resource.id, name: s.name, description: s.description })));
+      const scopes = await insertScopes(trx, data.scopes.map((s) => ({
+        id: newId('scp_'), resource_id: resource.id, name: s.name, description: s.description, description_translations: JSON.stringify(s.description_translations),
+      })));
       return { ...resource, scopes: scopes.sort((a, b) => a.name.localeCompare(b.name)) };
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new ServiceError('resource.indicator_taken', `an API resource with the indicator ${JSON.stringify(data.indicator)} already exists`, 409, [
-        { pointer: '/indicator', detail: 'already registered' },
-      ]);
+      const detail = sentence(indicatorLabel, `${JSON.stringify(data.indicator)} is already another API resource's`);
+      throw new ServiceError('resource.indicator_taken', detail, 409, [{ pointer: '/indicator', detail }]);
     }
     throw error;
   }
@@ -159,7 +195,7 @@ export async function listResources(db: Db, search: string | undefined, page: Pa
 
 /** Changes the name or token lifetime; the indicator is fixed, since tokens already issued carry it as `aud`. */
 export async function updateResource(db: Db, id: string, input: ResourceChanges): Promise<ApiResource> {
-  const changes = resourceChangesSchema.parse(input);
+  const changes = parseInput(resourceChangesSchema, input);
   await resourceRow(db, id);
   const updated = await updateResourceRow(db, id, {
     ...(changes.name !== undefined ? { name: changes.name } : {}),
@@ -179,11 +215,13 @@ export async function listScopes(db: Db, resourceId: string): Promise<ApiResourc
 }
 
 export async function addScope(db: Db, resourceId: string, input: NewScopeInput): Promise<ApiResourceScopeRow> {
-  const data = newScopeSchema.parse(input);
+  const data = parseInput(newScopeSchema, input);
   await resourceRow(db, resourceId);
-  assertScopeNames([data.name], () => '/name');
+  assertScopeNames([data.name], () => ['name']);
   try {
-    const [scope] = await insertScopes(db, [{ id: newId('scp_'), resource_id: resourceId, name: data.name, description: data.description }]);
+    const [scope] = await insertScopes(db, [{
+      id: newId('scp_'), resource_id: resourceId, name: data.name, description: data.description, description_translations: JSON.stringify(data.description_translations),
+    }]);
     return scope!;
   } catch (error) {
     if (isUniqueViolation(error)) throw scopeExists(data.name);
@@ -192,14 +230,19 @@ export async function addScope(db: Db, resourceId: string, input: NewScopeInput)
 }
 
 export async function updateScope(db: Db, resourceId: string, scopeId: string, input: ScopeChanges): Promise<ApiResourceScopeRow> {
-  const changes = scopeChangesSchema.parse(input);
+  const { description_translations: translations, ...changes } = parseInput(scopeChangesSchema, input);
   await resourceRow(db, resourceId);
-  if (changes.name !== undefined) assertScopeNames([changes.name], () => '/name');
+  if (changes.name !== undefined) assertScopeNames([changes.name], () => ['name']);
+  const columns = {
+    ...(changes.name !== undefined ? { name: changes.name } : {}),
+    ...(changes.description !== undefined ? { description: changes.description } : {}),
+    ...(translations !== undefined ? { description_translations: JSON.stringify(translations) } : {}),
+  };
   try {
     const updated = isStorableText(scopeId)
-      ? changes.name === undefined && changes.description === undefined
+      ? Object.keys(columns).length === 0
         ? await findScopeRow(db, resourceId, scopeId)
-        : await updateScopeRow(db, resourceId, scopeId, changes)
+        : await updateScopeRow(db, resourceId, scopeId, columns)
       : undefined;
     assertThat(updated, () => scopeNotFound(resourceId, scopeId));
     return updated;

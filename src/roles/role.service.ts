@@ -7,6 +7,8 @@ import { newId } from '../ids.ts';
 import type { PageRequest } from '../pagination.ts';
 import type { ScopeWithResource } from '../resources/resource.repository.ts';
 import { getUser } from '../users/user.service.ts';
+import { fieldLabel } from '../validation/field-label.ts';
+import { parseInput, sentence } from '../validation/parse-input.ts';
 import {
   countMembers, deleteRoleRow, deleteRoleScope, deleteUserRole, existingIds, findRoleByIdOrName, findRoleRow,
   insertRole, insertRoleScopes, insertUserRoles, membersOfRole, queryRoles, rolesOfUser, scopesOfRoles, updateRoleRow,
@@ -18,18 +20,27 @@ import {
  * role gives them, whichever app asks.
  */
 
-const ids = z.array(z.string().min(1).max(128)).max(500);
+const idList = (title: string, entry: string) => z.array(z.string().min(1).max(128).meta({ title: entry })).max(500).meta({ title });
+
+/** A role's fields and the lists of ids that name what it gives and who holds it, labelled as the console shows them. */
+export const roleFields = {
+  name: z.string().trim().min(1).max(128).meta({ title: 'Role name' }),
+  description: z.string().trim().max(1024).meta({ title: 'Description' }),
+  scope_ids: idList('Scopes', 'Scope'),
+  user_ids: idList('Users', 'User'),
+  role_ids: idList('Roles', 'Role'),
+};
 
 export const newRoleSchema = z.object({
-  name: z.string().trim().min(1).max(128),
-  description: z.string().trim().max(1024).default(''),
-  scopeIds: ids.default([]),
+  name: roleFields.name,
+  description: roleFields.description.default(''),
+  scopeIds: roleFields.scope_ids.default([]),
 });
 export type NewRoleInput = z.input<typeof newRoleSchema>;
 
 export const roleChangesSchema = z.object({
-  name: z.string().trim().min(1).max(128).optional(),
-  description: z.string().trim().max(1024).optional(),
+  name: roleFields.name.optional(),
+  description: roleFields.description.optional(),
 });
 export type RoleChanges = z.input<typeof roleChangesSchema>;
 
@@ -40,14 +51,24 @@ export interface Role extends RoleRow {
 
 const notFound = (id: string) => new ServiceError('role.not_found', `no role with id ${JSON.stringify(id)}`, 404);
 const nameTaken = (name: string) => new ServiceError('role.exists', `a role named ${JSON.stringify(name)} already exists (names are compared ignoring case)`, 409, [
-  { pointer: '/name', detail: 'already taken' },
+  { pointer: '/name', detail: sentence(fieldLabel(roleFields.name, []), 'is already taken by another role (names are compared ignoring case)') },
 ]);
 
+type IdList = 'scope_ids' | 'user_ids' | 'role_ids';
+
+/** The ids of a list, parsed; errors point into the list as the API names it (`/scope_ids/2`). */
+function parseIds(list: IdList, ids: string[]): string[] {
+  return parseInput(roleFields[list], ids, { prefix: `/${list}` });
+}
+
 /** Fails with every id of `wanted` that names no row, each at its place in the request. */
-async function assertAllExist(db: Db, table: 'users' | 'roles' | 'api_resource_scopes', wanted: string[], pointer: (i: number) => string, code: string, what: string) {
+async function assertAllExist(db: Db, table: 'users' | 'roles' | 'api_resource_scopes', wanted: string[], list: IdList, code: string, what: string) {
   const found = await existingIds(db, table, wanted.filter(isStorableText));
-  const problems: FieldError[] = wanted.flatMap((id, i) => (found.has(id) ? [] : [{ pointer: pointer(i), detail: `no ${what} with id ${JSON.stringify(id)}` }]));
-  assertThat(!problems.length, () => new ServiceError(code, problems.map((p) => p.detail).join('; '), 422, problems));
+  const problems: FieldError[] = wanted.flatMap((id, i) => (found.has(id) ? [] : [{
+    pointer: `/${list}/${i}`,
+    detail: sentence(fieldLabel(roleFields[list], [i]), `is ${JSON.stringify(id)}, but no ${what} has that ID`),
+  }]));
+  assertThat(!problems.length, () => new ServiceError(code, problems.map((p) => p.detail).join(' '), 422, problems));
 }
 
 async function withDetails(db: Db, rows: RoleRow[]): Promise<Role[]> {
@@ -67,9 +88,9 @@ async function roleRow(db: Db, id: string): Promise<RoleRow> {
 }
 
 export async function createRole(db: Db, input: NewRoleInput): Promise<Role> {
-  const data = newRoleSchema.parse(input);
+  const data = parseInput(newRoleSchema, input);
   const scopeIds = [...new Set(data.scopeIds)];
-  await assertAllExist(db, 'api_resource_scopes', data.scopeIds, (i) => `/scope_ids/${i}`, 'scope.unknown', 'API resource scope');
+  await assertAllExist(db, 'api_resource_scopes', data.scopeIds, 'scope_ids', 'scope.unknown', 'API resource scope');
   try {
     const row = await db.transaction().execute(async (trx) => {
       const role = await insertRole(trx, { id: newId('rol_'), name: data.name, description: data.description });
@@ -100,7 +121,7 @@ export async function listRoles(db: Db, search: string | undefined, page: PageRe
 }
 
 export async function updateRole(db: Db, id: string, input: RoleChanges): Promise<Role> {
-  const changes = roleChangesSchema.parse(input);
+  const changes = parseInput(roleChangesSchema, input);
   await roleRow(db, id);
   let updated: RoleRow | undefined;
   try {
@@ -120,9 +141,9 @@ export async function deleteRole(db: Db, id: string): Promise<void> {
 
 /** Adds scopes to a role; those it already gives are left as they are. */
 export async function addRoleScopes(db: Db, roleId: string, scopeIds: string[]): Promise<Role> {
-  const wanted = ids.parse(scopeIds);
+  const wanted = parseIds('scope_ids', scopeIds);
   await roleRow(db, roleId);
-  await assertAllExist(db, 'api_resource_scopes', wanted, (i) => `/scope_ids/${i}`, 'scope.unknown', 'API resource scope');
+  await assertAllExist(db, 'api_resource_scopes', wanted, 'scope_ids', 'scope.unknown', 'API resource scope');
   await insertRoleScopes(db, roleId, [...new Set(wanted)]);
   return getRole(db, roleId);
 }
@@ -142,17 +163,17 @@ export async function listRoleMembers(db: Db, roleId: string, page: { limit: num
 
 /** Gives a role to users; those who hold it already keep it. */
 export async function assignRoleToUsers(db: Db, roleId: string, userIds: string[]): Promise<void> {
-  const wanted = ids.parse(userIds);
+  const wanted = parseIds('user_ids', userIds);
   await roleRow(db, roleId);
-  await assertAllExist(db, 'users', wanted, (i) => `/user_ids/${i}`, 'user.unknown', 'user');
+  await assertAllExist(db, 'users', wanted, 'user_ids', 'user.unknown', 'user');
   await insertUserRoles(db, [...new Set(wanted)].map((user_id) => ({ user_id, role_id: roleId })));
 }
 
 /** Gives roles to a user; roles they hold already are kept. */
 export async function assignRolesToUser(db: Db, userId: string, roleIds: string[]): Promise<void> {
-  const wanted = ids.parse(roleIds);
+  const wanted = parseIds('role_ids', roleIds);
   await getUser(db, userId);
-  await assertAllExist(db, 'roles', wanted, (i) => `/role_ids/${i}`, 'role.unknown', 'role');
+  await assertAllExist(db, 'roles', wanted, 'role_ids', 'role.unknown', 'role');
   await insertUserRoles(db, [...new Set(wanted)].map((role_id) => ({ user_id: userId, role_id })));
 }
 

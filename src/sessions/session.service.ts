@@ -11,8 +11,9 @@ import {
 } from './session.repository.ts';
 
 /**
- * THE place where a person's Sesame sessions are listed and ended, whoever asks: the person on /account, an admin
- * suspending them or setting their password, a password reset.
+ * THE place where a person's Sesame sessions are listed and ended, whoever asks: the person on /account (one
+ * session, "sign out everywhere", a new password), a password reset, an admin ending sessions, setting a password,
+ * suspending or deleting the account. No other code ends sessions (oidc-provider's own sign-out aside).
  *
  * Ending a session
  * - queues an OpenID Connect Back-Channel Logout token for every app of that session that registered a
@@ -27,8 +28,8 @@ import {
 
 export interface EndSessionsOptions {
   reason: SessionEndReason;
-  /** Who asked: the person themselves, an admin, or Sesame (an expiry, a reset link). */
-  by: 'user' | 'admin' | 'system';
+  /** Who asked: the person themselves (on /account, or with a password reset link), or an admin. */
+  by: 'user' | 'admin';
   /** Where the request came from, for the audit trail. */
   origin?: RequestOrigin;
   /** A session to leave running: the one the person is using ("sign out other sessions"). */
@@ -77,8 +78,11 @@ export async function endAccountSession(db: Db, accountId: string, uid: string, 
 }
 
 /**
- * Ends every session of the account (but `except`), notifying their apps. The one call for suspension, a new
- * password, a password reset and "sign out everywhere". Returns how many sessions ended.
+ * Ends every session of the account (but `except`), notifying their apps. The one call for "sign out everywhere",
+ * a new password (set by an admin, changed on /account, or reset: with `revokeTokens`), and suspension and
+ * deletion (whose callers then wipe the rest of the account's artifacts, consent included). Runs in the caller's
+ * transaction when given one, so the change that demands it and the sign-out commit together. Returns how many
+ * sessions ended.
  */
 export async function endAccountSessions(db: Db, accountId: string, options: EndSessionsOptions): Promise<number> {
   return inTransaction(db, async (trx) => {

@@ -41,6 +41,8 @@ const startedEvent: Record<PolicyName, AuditEventType> = {
   client_ip: 'client_auth.throttled',
   setup_ip: 'setup.throttled',
   sign_up_ip: 'sign_up.throttled',
+  recovery_account: 'recovery.throttled',
+  recovery_ip: 'recovery.throttled',
 };
 
 const hashOf = (subject: Subject) => createHash('sha256').update(subject.id).digest('hex').slice(0, 40);
@@ -83,7 +85,7 @@ export class Throttle {
       const counted = await this.#counters[subject.policy].penalty(hashOf(subject), 1);
       const seconds = blockSeconds(policy, counted.consumedPoints, counted.msBeforeNext);
       if (!seconds) continue;
-      const perAccount = subject.policy === 'account' || subject.policy === 'account_ip' || subject.policy === 'device';
+      const perAccount = subject.policy === 'account' || subject.policy === 'account_ip' || subject.policy === 'device' || subject.policy === 'recovery_account';
       const until = await saveBlock(this.#db, {
         key: keyOf(subject),
         policy: subject.policy,
@@ -170,3 +172,12 @@ export const setupSubjects = (ip: string): Subject[] => [{ policy: 'setup_ip', i
 
 /** A self-registration submitted from `ip`. */
 export const signUpSubjects = (ip: string): Subject[] => [{ policy: 'sign_up_ip', id: ip }];
+
+/**
+ * An email asked for from `ip` for what was typed as `login` (a password reset) or an account's own login (a new
+ * verification code): capped per account key, existing or not, and per IP.
+ */
+export const recoverySubjects = (login: string, ip: string): Subject[] => [
+  { policy: 'recovery_account', id: accountKey(login) },
+  { policy: 'recovery_ip', id: ip },
+];

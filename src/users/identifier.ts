@@ -26,12 +26,12 @@ export type Canonical = { key: string; refused?: undefined } | { key?: undefined
 
 /** What is wrong, for the API's `errors` and the CLI: completes "username …". */
 export const refusalMessages: Record<IdentifierRefusal, string> = {
-  empty: 'may not be empty',
-  whitespace: 'may not contain spaces',
-  control: 'may not contain control characters',
-  invisible: 'may not contain invisible characters (zero-width, soft hyphen, byte order mark…)',
-  bidi_control: 'may not contain characters that reorder text (bidi controls)',
-  at_sign: 'may not contain @',
+  empty: 'must not be empty',
+  whitespace: 'must not contain spaces',
+  control: 'must not contain control characters',
+  invisible: 'must not contain invisible characters (zero-width, soft hyphen, byte order mark…)',
+  bidi_control: 'must not contain characters that reorder text (bidi controls)',
+  at_sign: 'must not contain @',
   disallowed: 'may contain only letters, digits, combining marks and ASCII punctuation',
 };
 

@@ -11,51 +11,57 @@ import {
 import { assertThat, isUniqueViolation, ServiceError } from '../errors.ts';
 import { canonicalEmail, canonicalUsername, displayForm, refusalMessages } from './identifier.ts';
 import { endAccountSessions } from '../sessions/session.service.ts';
+import { fieldLabel } from '../validation/field-label.ts';
+import { issueProblem } from '../validation/issue-problem.ts';
+import { parseInput, sentence } from '../validation/parse-input.ts';
 
 // Unicode white space (JS's \s would also take U+FEFF, which identifier.ts refuses as invisible, with its own code).
-const username = z.string().trim().min(1).max(128).regex(/^[^\p{White_Space}@]+$/u, 'may not contain spaces or @');
-export const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(1024);
+const username = z.string().trim().min(1).max(128).regex(/^[^\p{White_Space}@]+$/u, 'must not contain spaces or @').meta({ title: 'Username' });
+export const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(1024).meta({ title: 'Password' });
+const email = z.email().max(320).meta({ title: 'Email' });
+const isAdmin = z.boolean().meta({ title: 'Admin' });
 
 export const newUserSchema = z.object({
   username,
   password: passwordSchema,
-  email: z.email().max(320).optional(),
-  name: z.string().trim().min(1).max(256).optional(),
-  admin: z.boolean().optional(),
+  email: email.optional(),
+  name: z.string().trim().min(1).max(256).meta({ title: 'Name' }).optional(),
+  admin: isAdmin.optional(),
 });
 export type NewUserInput = z.input<typeof newUserSchema>;
 
-const text = (max = 256) => z.string().trim().max(max).nullable().optional();
-const url = z.url({ protocol: /^https?$/ }).max(2048).nullable().optional();
+const text = (title: string, max = 256) => z.string().trim().max(max).meta({ title }).nullable().optional();
+const url = (title: string) => z.url({ protocol: /^https?$/, error: 'must be a web address starting with https:// or http://' }).max(2048).meta({ title }).nullable().optional();
+const addressPart = (title: string, max: number) => z.string().max(max).meta({ title }).optional();
 
 /** Profile fields an admin may change: the standard OIDC claims (Core §5.1), plus username and admin flag. */
 export const userChangesSchema = z.object({
   username: username.optional(),
-  email: z.email().max(320).nullable().optional(),
-  email_verified: z.boolean().optional(),
-  name: text(),
-  given_name: text(),
-  family_name: text(),
-  middle_name: text(),
-  nickname: text(),
-  picture: url,
-  website: url,
-  profile: url,
-  gender: text(64),
-  birthdate: z.string().regex(/^(\d{4}|0000)(-\d{2}-\d{2})?$/, 'must be YYYY-MM-DD or YYYY').nullable().optional(),
-  zoneinfo: text(64),
-  locale: z.string().regex(/^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$/, 'must be a BCP 47 language tag like en-US').nullable().optional(),
-  phone_number: z.string().regex(/^\+?[0-9 ().-]{3,32}$/, 'must be a phone number like +1 555 0100').nullable().optional(),
-  phone_number_verified: z.boolean().optional(),
+  email: email.nullable().optional(),
+  email_verified: z.boolean().meta({ title: 'Email verified' }).optional(),
+  name: text('Name'),
+  given_name: text('Given name'),
+  family_name: text('Family name'),
+  middle_name: text('Middle name'),
+  nickname: text('Nickname'),
+  picture: url('Picture URL'),
+  website: url('Website'),
+  profile: url('Profile page URL'),
+  gender: text('Gender', 64),
+  birthdate: z.string().regex(/^(\d{4}|0000)(-\d{2}-\d{2})?$/, 'must be a date like 1990-04-23, or a year like 1990').meta({ title: 'Birthdate' }).nullable().optional(),
+  zoneinfo: text('Time zone', 64),
+  locale: z.string().regex(/^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})*$/, 'must be a language tag like en-US').meta({ title: 'Locale' }).nullable().optional(),
+  phone_number: z.string().regex(/^\+?[0-9 ().-]{3,32}$/, 'must be a phone number like +1 555 0100').meta({ title: 'Phone number' }).nullable().optional(),
+  phone_number_verified: z.boolean().meta({ title: 'Phone number verified' }).optional(),
   address: z.object({
-    formatted: z.string().max(512).optional(),
-    street_address: z.string().max(256).optional(),
-    locality: z.string().max(128).optional(),
-    region: z.string().max(128).optional(),
-    postal_code: z.string().max(32).optional(),
-    country: z.string().max(128).optional(),
-  }).nullable().optional(),
-  is_admin: z.boolean().optional(),
+    formatted: addressPart('Address', 512),
+    street_address: addressPart('Street address', 256),
+    locality: addressPart('City or locality', 128),
+    region: addressPart('Region', 128),
+    postal_code: addressPart('Postal code', 32),
+    country: addressPart('Country', 128),
+  }).meta({ title: 'Address' }).nullable().optional(),
+  is_admin: isAdmin.optional(),
 });
 export type UserChanges = z.input<typeof userChangesSchema>;
 
@@ -66,8 +72,8 @@ const exists = () => new ServiceError('user.exists', 'a user with this username 
 function keyOf(field: 'username' | 'email', value: string): string {
   const canonical = field === 'username' ? canonicalUsername(value) : canonicalEmail(value);
   assertThat(canonical.key !== undefined, () => {
-    const detail = refusalMessages[canonical.refused!];
-    return new ServiceError(`user.invalid_${field}`, `${field} ${detail}`, 422, [{ pointer: `/${field}`, detail }]);
+    const detail = sentence(fieldLabel(newUserSchema, [field]), refusalMessages[canonical.refused!]);
+    return new ServiceError(`user.invalid_${field}`, detail, 422, [{ pointer: `/${field}`, detail }]);
   });
   return canonical.key;
 }
@@ -78,7 +84,7 @@ async function assertKeysFree(db: Db, keys: { usernameKey?: string | null; email
 }
 
 export async function createUser(db: Db, input: NewUserInput): Promise<User> {
-  const data = newUserSchema.parse(input);
+  const data = parseInput(newUserSchema, input);
   const usernameKey = keyOf('username', data.username);
   const emailKey = data.email === undefined ? null : keyOf('email', data.email);
   await assertKeysFree(db, { usernameKey, emailKey });
@@ -127,7 +133,7 @@ async function assertNotLastAdmin(db: Db, user: User, action: string): Promise<v
 }
 
 export async function updateUserProfile(db: Db, id: string, input: UserChanges): Promise<User> {
-  const changes = userChangesSchema.parse(input);
+  const changes = parseInput(userChangesSchema, input);
   const user = await getUser(db, id);
   if (changes.is_admin === false) await assertNotLastAdmin(db, user, 'demote');
   const { address, email, username, ...rest } = changes;
@@ -197,10 +203,9 @@ export async function deleteUser(db: Db, id: string): Promise<void> {
  * sessions are told. Remembered consent stays: it is the person's decision, not a credential.
  */
 export async function setUserPassword(db: Db, id: string, password: string): Promise<void> {
-  const parsed = passwordSchema.safeParse(password);
-  assertThat(parsed.success, () => new ServiceError('user.weak_password', `password ${parsed.error?.issues[0]?.message ?? 'is invalid'}`, 422, [
-    { pointer: '/password', detail: parsed.error?.issues[0]?.message ?? 'is invalid' },
-  ]));
+  const parsed = passwordSchema.safeParse(password, { error: issueProblem });
+  const detail = sentence(fieldLabel(passwordSchema, []), parsed.error?.issues[0]?.message ?? 'is not valid');
+  assertThat(parsed.success, () => new ServiceError('user.weak_password', detail, 422, [{ pointer: '/password', detail }]));
   await getUser(db, id);
   const passwordHash = await hashPassword(password);
   await db.transaction().execute(async (trx) => {

@@ -81,17 +81,21 @@ export async function interceptRedirects(context: BrowserContext, redirectUri: s
   };
 }
 
+/** What a loopback listener serves at a path: an HTML page, or a file of another type (a logo). */
+export type ServedFile = string | { type: string; body: string };
+
 /**
  * A real HTTP listener on a loopback port chosen at run time: a native app's redirect (RFC 8252 §7.3), or
  * another origin's page. `pages` answers by path; the callback path hands its URL to whoever waits for it.
  */
-export async function loopbackListener(callbackPath = '/callback', pages: Record<string, string> = {}) {
+export async function loopbackListener(callbackPath = '/callback', pages: Record<string, ServedFile> = {}) {
   const callbacks = new Waiters<URL>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     if (url.pathname === callbackPath) callbacks.push(url);
     const page = url.pathname === callbackPath ? '<!doctype html><title>App</title><p>You can close this window.</p>' : pages[url.pathname];
-    res.writeHead(page ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' }).end(page ?? '');
+    const { type, body } = typeof page === 'object' ? page : { type: 'text/html; charset=utf-8', body: page };
+    res.writeHead(body ? 200 : 404, { 'content-type': type }).end(body ?? '');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

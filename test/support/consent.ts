@@ -73,3 +73,18 @@ export async function allow(sesame: TestSesame, appId: string, userScopes: strin
     await db.insertInto('application_resource_scopes').values({ application_id: appId, scope_id: row.id }).execute();
   }
 }
+
+/**
+ * Revoke access on the account page, as a person does it: the account page's button opens the confirmation page,
+ * whose form revokes. `page` is the account page; answers the response to that form.
+ */
+export async function revokeOnAccountPage(agent: UserAgent, issuer: string, page: string, appName?: string) {
+  const entries = [...page.matchAll(/<h3>([^<]*)<\/h3>[\s\S]*?<form method="get" action="(\/account\/apps\/[^"]+\/revoke)">/g)];
+  const entry = appName ? entries.find((m) => m[1] === appName) : entries[0];
+  if (!entry) throw new Error(`no Revoke access button${appName ? ` for ${appName}` : ''} on the account page`);
+  const confirm = await agent.follow(`${issuer}${entry[2]}`);
+  const confirmation = await confirm.response.text();
+  const form = /<form method="post" action="(\/account\/apps\/[^"]+\/revoke)">\s*<input type="hidden" name="csrf" value="([^"]+)">/.exec(confirmation);
+  if (!form) throw new Error('the confirmation page has no form that revokes');
+  return { confirmation, revoked: await agent.follow(`${issuer}${form[1]}`, { form: { csrf: form[2]! } }) };
+}

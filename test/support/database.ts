@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -27,12 +27,45 @@ async function adminQuery(text: string): Promise<void> {
   }
 }
 
-export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `sesame_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
+/** Where the run's migrated template database or data folder is (test/support/global-setup.ts); unset outside a vitest run. */
+const templateVariable = { pglite: 'SESAME_TEST_PGLITE_TEMPLATE', postgres: 'SESAME_TEST_POSTGRES_TEMPLATE' } as const;
+
+export interface TestDatabaseOptions {
+  /** A database that is empty until Sesame first starts on it, instead of a copy of the run's migrated template. */
+  fresh?: boolean;
+}
+
+function databaseUrl(name: string): string {
   const url = new URL(postgresServerUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return url.toString();
+}
+
+export async function createPostgresDatabase(options: TestDatabaseOptions = {}): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `sesame_test_${randomBytes(6).toString('hex')}`;
+  const template = options.fresh ? undefined : process.env[templateVariable.postgres];
+  await adminQuery(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);
+  return { url: databaseUrl(name), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/**
+ * Once per run (test/support/global-setup.ts): a database initialised and migrated, which test databases copy.
+ * Creating PGlite's cluster (its initdb, compiled to WebAssembly) takes seconds of CPU, and the migrations a little
+ * more; every test server used to spend them again. Each test still gets a cluster or database of its own, and every
+ * start still runs the migrations (finding nothing left to apply). Returns what removes it.
+ */
+export async function createTemplate(migrate: (env: Record<string, string>) => Promise<void>): Promise<() => Promise<void>> {
+  if (testDatabaseKind === 'pglite') {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sesame-test-template-'));
+    await migrate({ SESAME_DATA_DIR: dataDir });
+    process.env[templateVariable.pglite] = path.join(dataDir, 'pgdata');
+    return async () => rmSync(dataDir, { recursive: true, force: true });
+  }
+  const name = `sesame_template_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  await migrate({ DATABASE_URL: databaseUrl(name), SESAME_DATA_DIR: os.tmpdir() });
+  process.env[templateVariable.postgres] = name;
+  return () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
 function lockHolder(dataDir: string): number | undefined {
@@ -62,11 +95,15 @@ async function removeDataDir(dataDir: string): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
-export async function createTestDatabase(kind = testDatabaseKind): Promise<TestDatabase> {
+export async function createTestDatabase(kind = testDatabaseKind, options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sesame-test-'));
   const removeDir = () => removeDataDir(dataDir);
-  if (kind === 'pglite') return { env: { SESAME_DATA_DIR: dataDir }, dataDir, drop: async () => removeDir() };
-  const database = await createPostgresDatabase();
+  if (kind === 'pglite') {
+    const template = process.env[templateVariable.pglite];
+    if (template && !options.fresh) cpSync(template, path.join(dataDir, 'pgdata'), { recursive: true });
+    return { env: { SESAME_DATA_DIR: dataDir }, dataDir, drop: async () => removeDir() };
+  }
+  const database = await createPostgresDatabase(options);
   return {
     env: { SESAME_DATA_DIR: dataDir, DATABASE_URL: database.url, SESAME_SECRET: randomBytes(32).toString('base64url') },
     dataDir,

@@ -69,13 +69,16 @@ export async function authorizationRequest(
   return { verifier, state, nonce, url };
 }
 
-/** Exchanges the code in `callback` with the checks openid-client makes (state, nonce, iss, PKCE). */
-export async function exchangeCode(rp: RelyingParty, request: AuthorizationRequest, callback: URL) {
+/**
+ * Exchanges the code in `callback` with the checks openid-client makes (state, nonce, iss, PKCE), sending
+ * `parameters` with it (such as the `resource` the token is for).
+ */
+export async function exchangeCode(rp: RelyingParty, request: AuthorizationRequest, callback: URL, parameters?: Record<string, string>) {
   return client.authorizationCodeGrant(rp.config, callback, {
     pkceCodeVerifier: request.verifier,
     expectedState: request.state,
     expectedNonce: request.nonce,
-  });
+  }, parameters);
 }
 
 /** Signs `agent` in through the real sign-in page and redeems the code: the whole flow an app runs. */

@@ -23,15 +23,18 @@ export interface TestSesameOptions {
   logger?: (level: string) => Logger;
   /** Receives what Sesame prints for the operator (the first-run setup link) instead of standard output. */
   print?: (text: string) => void;
+  /** Runs on this database (a restart of an earlier server); `stop` then leaves it for its owner to drop. */
+  database?: TestDatabase;
 }
 
 /** A real Sesame HTTP server on a free loopback port, with a database of its own. */
 export async function startTestSesame(env: Record<string, string> = {}, options: TestSesameOptions = {}): Promise<TestSesame> {
-  const database = await createTestDatabase();
+  const owned = !options.database;
+  const database = options.database ?? await createTestDatabase();
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SESAME_LOG_LEVEL: process.env.SESAME_TEST_LOG_LEVEL ?? 'silent', ...database.env, ...env });
   const sesame = await startSesame(config, (options.logger ?? createLogger)(config.logLevel), { print: options.print })
     .catch(async (error: unknown) => {
-      await database.drop();
+      if (owned) await database.drop();
       throw error;
     });
   return {
@@ -52,7 +55,7 @@ export async function startTestSesame(env: Record<string, string> = {}, options:
       try {
         await sesame.close();
       } finally {
-        await database.drop();
+        if (owned) await database.drop();
       }
     },
   };

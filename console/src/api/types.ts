@@ -1,8 +1,11 @@
 import type { z } from 'zod';
 import type { AppType } from '../../../src/apps/app-types.ts';
+import type { guideSchema } from '../../../src/apps/guide/guide.schema.ts';
 import type {
   applicationSchema, createdApplicationSchema, createdSecretSchema, endpointsSchema, secretSchema,
 } from '../../../src/management/applications/application.schema.ts';
+import type { AuditEventType } from '../../../src/audit/audit.repository.ts';
+import type { auditEventSchema } from '../../../src/management/audit/audit.schema.ts';
 import type { pageSchema } from '../../../src/management/common.schema.ts';
 import type { userGrantSchema } from '../../../src/management/grants/grant.schema.ts';
 import type { lockoutSchema } from '../../../src/management/lockouts/lockout.schema.ts';
@@ -10,6 +13,7 @@ import type { brandingSchema, permissionsSchema } from '../../../src/management/
 import type { resourceSchema, resourceScopeSchema, scopeWithResourceSchema } from '../../../src/management/resources/resource.schema.ts';
 import type { roleMemberSchema, roleSchema, userRoleSchema } from '../../../src/management/roles/role.schema.ts';
 import type { signInExperienceSchema } from '../../../src/management/sign-in-experience/sign-in-experience.schema.ts';
+import type { emailDeliverySchema, emailSchema, emailWithContentSchema } from '../../../src/management/emails/email.schema.ts';
 import type { userSchema } from '../../../src/management/users/user.schema.ts';
 
 /**
@@ -29,6 +33,8 @@ export type CreatedApplication = Api<typeof createdApplicationSchema>;
 export type ClientSecret = Api<typeof secretSchema>;
 export type CreatedSecret = Api<typeof createdSecretSchema>;
 export type Endpoints = Api<typeof endpointsSchema>;
+/** An app's integration guide (src/apps/guide/). */
+export type Guide = Api<typeof guideSchema>;
 
 export type Permissions = Api<typeof permissionsSchema>;
 export type UserDataScope = Permissions['user_scopes'][number];
@@ -48,3 +54,11 @@ export type UserRole = Api<typeof userRoleSchema>;
 export type RoleMember = Api<typeof roleMemberSchema>;
 
 export type SignInExperience = Api<typeof signInExperienceSchema>;
+
+export type AuditEvent = Api<typeof auditEventSchema>;
+export type { AuditEventType };
+
+/** A message Sesame wrote (src/email/), with its content while kept; how email is delivered. */
+export type Email = Api<typeof emailSchema>;
+export type EmailWithContent = Api<typeof emailWithContentSchema>;
+export type EmailDelivery = Api<typeof emailDeliverySchema>;

@@ -3,6 +3,7 @@ import { query } from '../api/client.ts';
 import type { Application, Page } from '../api/types.ts';
 import { useApi } from '../auth/session.tsx';
 import { Link, navigate, useQueryParam } from '../router.tsx';
+import { PageHeader } from '../ui/page-header.tsx';
 import { Pagination } from '../ui/pagination.tsx';
 import { SearchBox } from '../ui/search-box.tsx';
 import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
@@ -32,25 +33,16 @@ export function ApplicationsPage() {
 
   return (
     <section aria-labelledby="applications-title">
-      <div className="page-header">
-        <div>
-          <h1 id="applications-title">Applications</h1>
-          <p className="muted">Apps that sign their users in through Sesame: your own, and third-party apps that ask your users for consent.</p>
-        </div>
-        <button type="button" onClick={() => setCreating(true)}>Create application</button>
-      </div>
+      <PageHeader id="applications-title" title="Applications" actions={<button type="button" onClick={() => setCreating(true)}>Create application</button>}>
+        <p className="muted">Apps that sign their users in through Sesame: your own, and third-party apps that ask your users for consent.</p>
+      </PageHeader>
       <Tabs tabs={tabs} selected={tab} onSelect={(id) => go({ tab: id, q: '' })} label="Application kinds" idPrefix="apps" />
       <TabPanel idPrefix="apps" selected={tab}>
         <div className="toolbar">
           <SearchBox key={tab} label="Search applications" value={q} onSearch={onSearch} />
         </div>
         {apps.loading && !apps.data ? <Loading /> : apps.error ? <ErrorState message={apps.error} onRetry={apps.reload} /> : apps.data && apps.data.data.length === 0 ? (
-          <EmptyState title={q ? `No application matches “${q}”` : tab === 'mine' ? 'No applications yet' : 'No third-party apps yet'}>
-            {!q && <p className="muted">{tab === 'mine'
-              ? 'Create an app for each of your own web, single-page, native or machine-to-machine apps.'
-              : 'Third-party apps are partners’ apps that sign your users in through Sesame; users see a consent screen.'}</p>}
-            {!q && <button type="button" onClick={() => setCreating(true)}>Create application</button>}
-          </EmptyState>
+          q ? <EmptyState title={`No application matches “${q}”`} /> : <NoApps tab={tab} onCreate={() => setCreating(true)} />
         ) : apps.data && (
           <>
             <div className="table-wrap">
@@ -64,9 +56,9 @@ export function ApplicationsPage() {
                         <Link to={`/applications/${encodeURIComponent(app.id)}`}>{app.name}</Link>
                         {app.description && <div className="muted small-text">{app.description}</div>}
                       </td>
-                      <td>{appTypeLabels[app.type]}</td>
-                      <td className="mono hide-narrow">{app.client_id}</td>
-                      <td className="hide-narrow">{formatDate(app.created_at)}</td>
+                      <td className="nowrap">{appTypeLabels[app.type]}</td>
+                      <td className="mono hide-narrow id-cell">{app.client_id}</td>
+                      <td className="hide-narrow nowrap">{formatDate(app.created_at)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -78,5 +70,34 @@ export function ApplicationsPage() {
       </TabPanel>
       <CreateApplicationDialog open={creating} onClose={() => setCreating(false)} initialThirdParty={tab === 'third-party'} />
     </section>
+  );
+}
+
+const otherTab = { mine: 'third-party', 'third-party': 'mine' } as const;
+
+/**
+ * An empty tab says what belongs in it and how to add one, and, when the other tab holds apps, that they are
+ * there: an admin who made only third-party apps must not read "no applications" under My apps.
+ */
+function NoApps({ tab, onCreate }: { tab: 'mine' | 'third-party'; onCreate: () => void }) {
+  const api = useApi();
+  const other = useLoad(() => api<Page<Application>>('GET', `/applications${query({ third_party: otherTab[tab] === 'third-party', limit: 1 })}`), [tab]);
+  const elsewhere = other.data?.total ?? 0;
+  const plural = elsewhere === 1 ? '' : 's';
+  return (
+    <EmptyState title={tab === 'mine' ? 'You have no apps of your own yet' : 'No third-party apps yet'}>
+      {elsewhere > 0 && (
+        <p>
+          {tab === 'mine'
+            ? `${elsewhere} third-party app${plural} ${elsewhere === 1 ? 'is' : 'are'} under Third-party apps. `
+            : `${elsewhere} app${plural} of your own ${elsewhere === 1 ? 'is' : 'are'} under My apps. `}
+          <Link to={tab === 'mine' ? '/applications?tab=third-party' : '/applications'}>{tab === 'mine' ? 'Show third-party apps' : 'Show my apps'}</Link>
+        </p>
+      )}
+      <p className="muted">{tab === 'mine'
+        ? 'Create an app for each of your own web, single-page, native or machine-to-machine apps: they sign users in without a consent screen.'
+        : 'Third-party apps are partners’ apps that sign your users in through Sesame; users see a consent screen.'}</p>
+      <button type="button" onClick={onCreate}>Create application</button>
+    </EmptyState>
   );
 }

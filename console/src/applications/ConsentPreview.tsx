@@ -1,4 +1,5 @@
 import type { Application, Permissions } from '../api/types.ts';
+import { usePreviewLogo } from '../ui/preview-logo.tsx';
 import { userScopeDescriptions } from './app-types.ts';
 
 interface BrandingDraft { display_name: string; logo_url: string; logo_dark_url: string; terms_url: string; privacy_url: string }
@@ -15,13 +16,15 @@ export function ConsentPreview({ app, branding, permissions, dark }: { app: Appl
     byResource.set(s.resource_id, group);
   }
   const destination = app.redirect_uris[0] ? safeHost(app.redirect_uris[0]) : 'the app';
+  const { logo: shownLogo, note } = usePreviewLogo({ url: logo, letter: name.slice(0, 1).toUpperCase(), tileClass: 'cp-letter', page: 'consent screen' });
   return (
     <div className={dark ? 'consent-preview dark' : 'consent-preview'} aria-label="Consent screen preview" role="figure" data-testid="consent-preview">
       <div className="cp-logos">
-        {logo ? <img className="cp-logo" src={logo} alt="" referrerPolicy="no-referrer" /> : <span className="cp-logo cp-letter">{name.slice(0, 1).toUpperCase()}</span>}
+        {shownLogo}
         <span aria-hidden="true">⋯</span>
         <span className="cp-logo cp-idp">S</span>
       </div>
+      {note && <p className="cp-logo-note" role="note">{note}</p>}
       <p className="cp-title">{name} wants to access your account</p>
       <p className="cp-muted">Signed in as Ada Lovelace · <span className="cp-link">Not you?</span></p>
       <div className="cp-group">

@@ -41,7 +41,8 @@ export function CreateApplicationDialog({ open, onClose, initialThirdParty }: { 
     });
     toast(`${app.name} created`);
     close();
-    navigate(`/applications/${encodeURIComponent(app.id)}/settings`, { state: app.client_secret ? { clientSecret: app.client_secret } : null });
+    // The guide comes first: what to copy into the app, with the new secret filled in (shown this once).
+    navigate(`/applications/${encodeURIComponent(app.id)}/guide`, { state: app.client_secret ? { clientSecret: app.client_secret } : null });
   }, (error) => {
     const unshown = error.fields.filter((f) => f.pointer !== '/name' && f.pointer !== '/description');
     return unshown.length ? unshown.map((f) => f.detail).join(' ') : undefined;

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { errorMessage } from '../api/client.ts';
 import type { Application, ClientSecret, CreatedSecret, Endpoints } from '../api/types.ts';
 import { useApi } from '../auth/session.tsx';
+import { navigate } from '../router.tsx';
 import { CopyButton, CopyField } from '../ui/copy-button.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 import { FormError, TextField } from '../ui/fields.tsx';
@@ -22,13 +23,13 @@ export function EndpointsTab({ app }: { app: Application }) {
         {endpoints.loading ? <Loading /> : endpoints.error || !endpoints.data ? <ErrorState message={endpoints.error ?? ''} onRetry={endpoints.reload} /> : (
           <>
             <CopyField label="Issuer" value={endpoints.data.issuer} />
+            <CopyField label="Discovery endpoint" value={endpoints.data.discovery} />
             <CopyField label="JWKS URI" value={endpoints.data.jwks_uri} />
             <button type="button" className="link-button" aria-expanded={details} aria-controls="endpoint-details" onClick={() => setDetails((d) => !d)}>
               {details ? 'Hide endpoint details' : 'Show endpoint details'}
             </button>
             {details && (
               <div id="endpoint-details">
-                <CopyField label="Discovery endpoint" value={endpoints.data.discovery} />
                 <CopyField label="Authorization endpoint" value={endpoints.data.authorization_endpoint} />
                 <CopyField label="Token endpoint" value={endpoints.data.token_endpoint} />
                 <CopyField label="Userinfo endpoint" value={endpoints.data.userinfo_endpoint} />
@@ -148,13 +149,14 @@ function CreateSecretDialog({ path, open, onClose, onCreated }: { path: string; 
             <CopyButton value={created.value} label="Secret value" />
           </div>
           <div className="dialog-actions">
+            <button type="button" className="secondary" onClick={() => { close(); navigate(`${path.replace(/\/secrets$/, '')}/guide`, { state: { clientSecret: created.value } }); }}>Show it in the guide</button>
             <button type="button" onClick={close}>Done</button>
           </div>
         </div>
       ) : (
         <form onSubmit={submit}>
           <TextField label="Secret name" required maxLength={128} value={name} onChange={(e) => setName(e.target.value)} error={errors['/name']} hint="Say where it is used, like “Production server”." autoFocus />
-          <TextField label="Expires on" type="date" value={expiry} onChange={(e) => setExpiry(e.target.value)} error={errors['/expires_at']} hint="Leave empty for a secret that never expires." />
+          <TextField label="Expiry date" type="date" value={expiry} onChange={(e) => setExpiry(e.target.value)} error={errors['/expires_at']} hint="Leave empty for a secret that never expires." />
           <FormError message={formError} />
           <div className="dialog-actions">
             <button type="button" className="secondary" onClick={close}>Cancel</button>

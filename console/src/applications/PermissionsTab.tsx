@@ -3,6 +3,7 @@ import { errorMessage, query } from '../api/client.ts';
 import type { ApiResource, Application, Page, Permissions, UserDataScope } from '../api/types.ts';
 import { useApi } from '../auth/session.tsx';
 import { Link } from '../router.tsx';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
@@ -11,14 +12,19 @@ import { userScopeDescriptions } from './app-types.ts';
 
 const userDataScopes: UserDataScope[] = ['profile', 'email', 'phone', 'address', 'roles'];
 
-/** What this third-party app may ask users for; the words are those of the consent screen. */
+/**
+ * What this third-party app may ask users for, the words being those of the consent screen; or what this
+ * machine-to-machine app may obtain for itself with client credentials (API resource scopes only: it has no user).
+ */
 export function PermissionsTab({ app }: { app: Application }) {
+  const machine = app.type === 'm2m';
   const api = useApi();
   const toast = useToast();
   const path = `/applications/${encodeURIComponent(app.id)}/permissions`;
   const permissions = useLoad(() => api<Permissions>('GET', path), [path]);
   const [adding, setAdding] = useState(false);
   const [busy, setBusy] = useState<string>();
+  const [removing, setRemoving] = useState<Permissions['resource_scopes'][number]>();
 
   const toggleUserScope = async (scope: UserDataScope, on: boolean) => {
     setBusy(scope);
@@ -59,44 +65,50 @@ export function PermissionsTab({ app }: { app: Application }) {
 
   return (
     <>
-      <section className="card" aria-labelledby="user-data-title">
-        <h2 id="user-data-title">User data</h2>
-        <p className="muted">
-          What {app.name} may ask users to share. Each one the app asks for is listed on its consent screen with the
-          words shown here. Signing in (openid) and staying connected (offline_access) are always allowed.
-        </p>
-        <ul className="permission-list">
-          {userDataScopes.map((scope) => (
-            <li key={scope} className="checkbox">
-              <input
-                type="checkbox"
-                id={`scope-${scope}`}
-                checked={current.user_scopes.includes(scope)}
-                aria-busy={busy === scope || undefined}
-                aria-describedby={`scope-${scope}-description`}
-                onChange={(e) => toggleUserScope(scope, e.target.checked)}
-              />
-              <div>
-                <label htmlFor={`scope-${scope}`} className="mono">{scope}</label>
-                <p className="hint" id={`scope-${scope}-description`}>“{userScopeDescriptions[scope]}”</p>
-              </div>
-            </li>
-          ))}
-        </ul>
-      </section>
+      {!machine && (
+        <section className="card" aria-labelledby="user-data-title">
+          <h2 id="user-data-title">User data</h2>
+          <p className="muted">
+            What {app.name} may ask users to share. Each one the app asks for is listed on its consent screen with the
+            words shown here. Signing in (openid) and staying connected (offline_access) are always allowed.
+          </p>
+          <ul className="permission-list">
+            {userDataScopes.map((scope) => (
+              <li key={scope} className="checkbox">
+                <input
+                  type="checkbox"
+                  id={`scope-${scope}`}
+                  checked={current.user_scopes.includes(scope)}
+                  aria-busy={busy === scope || undefined}
+                  aria-describedby={`scope-${scope}-description`}
+                  onChange={(e) => toggleUserScope(scope, e.target.checked)}
+                />
+                <div>
+                  <label htmlFor={`scope-${scope}`} className="mono">{scope}</label>
+                  <p className="hint" id={`scope-${scope}-description`}>“{userScopeDescriptions[scope]}”</p>
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       <section className="card" aria-labelledby="api-permissions-title">
         <div className="section-header">
           <h2 id="api-permissions-title">API resource permissions</h2>
           <button type="button" onClick={() => setAdding(true)}>Add permissions</button>
         </div>
-        <p className="muted">Scopes of your API resources this app may request. A user gets a scope only if one of their roles gives it.</p>
+        <p className="muted">
+          {machine
+            ? `Scopes of your API resources ${app.name} may obtain for itself with client credentials. A token request names the resource and the scopes it wants; it gets those on this list.`
+            : 'Scopes of your API resources this app may request. A user gets a scope only if one of their roles gives it.'}
+        </p>
         {current.resource_scopes.length === 0 ? (
           <EmptyState title="No API resource permissions" />
         ) : (
           <div className="table-wrap">
             <table>
               <caption className="visually-hidden">API resource permissions</caption>
-              <thead><tr><th scope="col">Permission</th><th scope="col">API resource</th><th scope="col">Shown to users as</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
+              <thead><tr><th scope="col">Permission</th><th scope="col">API resource</th><th scope="col">{machine ? 'Description' : 'Shown to users as'}</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
               <tbody>
                 {current.resource_scopes.map((s) => (
                   <tr key={s.id}>
@@ -104,7 +116,7 @@ export function PermissionsTab({ app }: { app: Application }) {
                     <td>{s.resource_name}<div className="muted small-text mono">{s.resource_indicator}</div></td>
                     <td>{s.description || <span className="muted">{s.name}</span>}</td>
                     <td>
-                      <button type="button" className="secondary small" disabled={busy === s.id} aria-label={`Remove ${s.name} of ${s.resource_name}`} onClick={() => removeResourceScope(s.id, s.name)}>Remove</button>
+                      <button type="button" className="secondary small" disabled={busy === s.id} aria-label={`Remove ${s.name} of ${s.resource_name}`} onClick={() => setRemoving(s)}>Remove</button>
                     </td>
                   </tr>
                 ))}
@@ -113,6 +125,12 @@ export function PermissionsTab({ app }: { app: Application }) {
           </div>
         )}
       </section>
+      <ConfirmDialog title="Remove permission" open={!!removing} onClose={() => setRemoving(undefined)} onConfirm={() => removeResourceScope(removing!.id, removing!.name)} confirmLabel="Remove permission">
+        <p>
+          {app.name} may no longer ask for <strong className="mono">{removing?.name}</strong> of {removing?.resource_name}: tokens
+          issued from now on leave it out.
+        </p>
+      </ConfirmDialog>
       <AddResourceScopesDialog
         open={adding}
         onClose={() => setAdding(false)}

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { Application } from '../api/types.ts';
-import { useApi } from '../auth/session.tsx';
+import { useApi, useSession } from '../auth/session.tsx';
 import { useUnsavedChangesGuard } from '../router.tsx';
 import { Checkbox, FormError, TextArea, TextField } from '../ui/fields.tsx';
 import { useToast } from '../ui/toasts.tsx';
@@ -18,6 +18,7 @@ interface Form {
   rotate_refresh_token: boolean;
   backchannel_logout_uri: string;
   backchannel_logout_session_required: boolean;
+  management_access: boolean;
 }
 
 type ListField = 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins';
@@ -33,6 +34,7 @@ function formOf(app: Application): Form {
     rotate_refresh_token: app.rotate_refresh_token,
     backchannel_logout_uri: app.backchannel_logout_uri ?? '',
     backchannel_logout_session_required: app.backchannel_logout_session_required,
+    management_access: app.management_access,
   };
 }
 
@@ -98,6 +100,7 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
       body.backchannel_logout_session_required = form.backchannel_logout_session_required;
     }
     if (browser) body.cors_origins = lists.cors_origins.values;
+    if (!app.third_party) body.management_access = form.management_access;
     const saved = await api<Application>('PATCH', `/applications/${encodeURIComponent(app.id)}`, body);
     setForm(formOf(saved));
     onSaved(saved);
@@ -189,6 +192,9 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
           />
         </section>
       )}
+      {!app.third_party && (
+        <ManagementAccess app={app} checked={form.management_access} onChange={(on) => set('management_access', on)} error={errors['/management_access']} />
+      )}
       <FormError message={formError} />
       <div className="form-actions sticky-actions">
         {dirty && <span className="muted">Unsaved changes</span>}
@@ -196,5 +202,28 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
         <button type="submit" disabled={!dirty || saving}>{saving ? 'Saving…' : 'Save changes'}</button>
       </div>
     </form>
+  );
+}
+
+/**
+ * Whether a first-party or m2m app may hold Management API tokens; third-party apps never may (the server
+ * refuses it too), so they are not offered it.
+ */
+function ManagementAccess({ app, checked, onChange, error }: { app: Application; checked: boolean; onChange: (on: boolean) => void; error?: string }) {
+  const { config } = useSession();
+  const what = app.type === 'm2m'
+    ? <>With its client credentials, this app can get access tokens for Sesame’s Management API (resource <code>{config.managementApi}</code>, scope <code>management</code>), and with them do everything an admin can in this console: create, change and delete apps, secrets, users, roles and API resources. Give it only to automation you trust.</>
+    : <>Admins who sign in to this app get access tokens for Sesame’s Management API (resource <code>{config.managementApi}</code>, scope <code>management</code>), so the app can manage Sesame for them as this console does. Other users never get one.</>;
+  return (
+    <section className="card" aria-labelledby="management-title">
+      <h2 id="management-title">Management API</h2>
+      <Checkbox
+        label="Management API access"
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+        hint={<>{what} Turning it off refuses the app’s management tokens at once.</>}
+      />
+      {error && <p className="field-error">{error}</p>}
+    </section>
   );
 }

@@ -3,12 +3,19 @@ import { ApiError, errorMessage } from '../api/client.ts';
 import type { ApiResource, ResourceScope } from '../api/types.ts';
 import { useApi } from '../auth/session.tsx';
 import { Link, navigate } from '../router.tsx';
-import { Dialog } from '../ui/dialog.tsx';
-import { FormError, TextField } from '../ui/fields.tsx';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
+import { DangerAction, DangerZone } from '../ui/danger-zone.tsx';
+import { TextField } from '../ui/fields.tsx';
+import { PageHeader } from '../ui/page-header.tsx';
 import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
 import { useLoad } from '../ui/use-load.ts';
 import { CopyField } from '../ui/copy-button.tsx';
+import { ScopeDialog } from './ScopeDialog.tsx';
+import { languages } from '../../../src/i18n/languages.ts';
+
+/** The languages a scope's description is translated into, in the order the console lists them. */
+const translatedInto = (scope: ResourceScope) => languages.filter((l) => scope.description_translations[l.code]).map((l) => l.native).join(', ');
 
 export function ResourceDetailsPage({ id }: { id: string }) {
   const api = useApi();
@@ -16,7 +23,9 @@ export function ResourceDetailsPage({ id }: { id: string }) {
   const path = `/resources/${encodeURIComponent(id)}`;
   const resource = useLoad(() => api<ApiResource>('GET', path), [path]);
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<ResourceScope>();
   const [deleting, setDeleting] = useState(false);
+  const [deletingScope, setDeletingScope] = useState<ResourceScope>();
   const [name, setName] = useState<string>();
   const [ttl, setTtl] = useState<string>();
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -43,31 +52,20 @@ export function ResourceDetailsPage({ id }: { id: string }) {
     }
   };
   const removeScope = async (scope: ResourceScope) => {
-    try {
-      await api('DELETE', `${path}/scopes/${encodeURIComponent(scope.id)}`);
-      resource.reload();
-      toast(`Scope ${scope.name} deleted`);
-    } catch (e) {
-      toast(errorMessage(e), 'error');
-    }
+    await api('DELETE', `${path}/scopes/${encodeURIComponent(scope.id)}`);
+    resource.reload();
+    toast(`Scope ${scope.name} deleted`);
   };
   const remove = async () => {
-    try {
-      await api('DELETE', path);
-      toast(`${current.name} deleted`);
-      navigate('/resources', { force: true });
-    } catch (e) {
-      toast(errorMessage(e), 'error');
-    }
+    await api('DELETE', path);
+    toast(`${current.name} deleted`);
+    navigate('/resources', { force: true });
   };
 
   return (
     <section aria-labelledby="resource-title">
       <p><Link to="/resources">← API resources</Link></p>
-      <div className="page-header">
-        <h1 id="resource-title">{current.name}</h1>
-        <button type="button" className="danger" onClick={() => setDeleting(true)}>Delete API resource</button>
-      </div>
+      <PageHeader id="resource-title" title={current.name} />
       <form className="card" onSubmit={save} noValidate aria-labelledby="resource-general">
         <h2 id="resource-general">General</h2>
         <CopyField label="API identifier" value={current.indicator} />
@@ -86,13 +84,17 @@ export function ResourceDetailsPage({ id }: { id: string }) {
           <div className="table-wrap">
             <table>
               <caption className="visually-hidden">Scopes</caption>
-              <thead><tr><th scope="col">Scope</th><th scope="col">Description (shown to users)</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
+              <thead><tr><th scope="col">Scope</th><th scope="col">Description (shown to users)</th><th scope="col">Translations</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
               <tbody>
                 {current.scopes.map((s) => (
                   <tr key={s.id}>
                     <td className="mono">{s.name}</td>
                     <td>{s.description || <span className="muted">—</span>}</td>
-                    <td><button type="button" className="secondary small" aria-label={`Delete scope ${s.name}`} onClick={() => removeScope(s)}>Delete</button></td>
+                    <td>{translatedInto(s) || <span className="muted">—</span>}</td>
+                    <td className="row-actions">
+                      <button type="button" className="secondary small" aria-label={`Edit scope ${s.name}`} onClick={() => setEditing(s)}>Edit</button>
+                      <button type="button" className="secondary small" aria-label={`Delete scope ${s.name}`} onClick={() => setDeletingScope(s)}>Delete</button>
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -100,49 +102,22 @@ export function ResourceDetailsPage({ id }: { id: string }) {
           </div>
         )}
       </section>
-      <CreateScopeDialog open={adding} onClose={() => setAdding(false)} path={`${path}/scopes`} onCreated={resource.reload} />
-      <Dialog title="Delete API resource" open={deleting} onClose={() => setDeleting(false)}>
+      <ScopeDialog open={adding} onClose={() => setAdding(false)} path={`${path}/scopes`} onSaved={resource.reload} />
+      <ScopeDialog open={editing !== undefined} onClose={() => setEditing(undefined)} path={`${path}/scopes`} scope={editing} onSaved={resource.reload} />
+      <DangerZone>
+        <DangerAction title="Delete this API resource" action={<button type="button" className="danger" onClick={() => setDeleting(true)}>Delete API resource</button>}>
+          Its scopes are removed from every role and app, and no new token is issued for it. This cannot be undone.
+        </DangerAction>
+      </DangerZone>
+      <ConfirmDialog title="Delete scope" open={!!deletingScope} onClose={() => setDeletingScope(undefined)} onConfirm={() => removeScope(deletingScope!)} confirmLabel="Delete scope">
+        <p>
+          <strong className="mono">{deletingScope?.name}</strong> is removed from every role and app that has it: tokens issued
+          from now on leave it out. Tokens already issued keep it until they expire.
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog title="Delete API resource" open={deleting} onClose={() => setDeleting(false)} onConfirm={remove} confirmLabel="Delete">
         <p>Deleting <strong>{current.name}</strong> removes its scopes from every role and app. Tokens already issued for it stay valid until they expire.</p>
-        <div className="dialog-actions">
-          <button type="button" className="secondary" onClick={() => setDeleting(false)}>Cancel</button>
-          <button type="button" className="danger" onClick={remove}>Delete</button>
-        </div>
-      </Dialog>
+      </ConfirmDialog>
     </section>
-  );
-}
-
-function CreateScopeDialog({ open, onClose, path, onCreated }: { open: boolean; onClose: () => void; path: string; onCreated: () => void }) {
-  const api = useApi();
-  const toast = useToast();
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string>();
-  const close = () => { setName(''); setDescription(''); setErrors({}); setFormError(undefined); onClose(); };
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    try {
-      await api('POST', path, { name, description });
-      toast(`Scope ${name} created`);
-      onCreated();
-      close();
-    } catch (e) {
-      if (e instanceof ApiError && e.fields.length) setErrors(e.fieldErrors());
-      else setFormError(errorMessage(e));
-    }
-  };
-  return (
-    <Dialog title="Create scope" open={open} onClose={close}>
-      <form onSubmit={submit}>
-        <TextField label="Scope name" required value={name} onChange={(e) => setName(e.target.value)} error={errors['/name']} placeholder="read:notes" autoFocus />
-        <TextField label="Scope description" value={description} onChange={(e) => setDescription(e.target.value)} error={errors['/description']} hint="Users read this on the consent screen, like “Read your notes”." />
-        <FormError message={formError} />
-        <div className="dialog-actions">
-          <button type="button" className="secondary" onClick={close}>Cancel</button>
-          <button type="submit" disabled={!name.trim()}>Create scope</button>
-        </div>
-      </form>
-    </Dialog>
   );
 }

@@ -5,6 +5,7 @@ import { useApi } from '../auth/session.tsx';
 import { Link, navigate, useQueryParam } from '../router.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 import { FormError, TextField } from '../ui/fields.tsx';
+import { PageHeader } from '../ui/page-header.tsx';
 import { Pagination } from '../ui/pagination.tsx';
 import { SearchBox } from '../ui/search-box.tsx';
 import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
@@ -22,13 +23,9 @@ export function ResourcesPage() {
   const onSearch = useCallback((text: string) => navigate(`/resources${query({ q: text })}`, { replace: true }), []);
   return (
     <section aria-labelledby="resources-title">
-      <div className="page-header">
-        <div>
-          <h1 id="resources-title">API resources</h1>
-          <p className="muted">Your APIs (RFC 8707 resource indicators). Apps ask for their scopes; access tokens for them are JWTs with the indicator as audience.</p>
-        </div>
-        <button type="button" onClick={() => setCreating(true)}>Create API resource</button>
-      </div>
+      <PageHeader id="resources-title" title="API resources" actions={<button type="button" onClick={() => setCreating(true)}>Create API resource</button>}>
+        <p className="muted">Your APIs (RFC 8707 resource indicators). Apps ask for their scopes; access tokens for them are JWTs with the indicator as audience.</p>
+      </PageHeader>
       <div className="toolbar"><SearchBox label="Search API resources" value={q} onSearch={onSearch} /></div>
       {resources.loading && !resources.data ? <Loading /> : resources.error ? <ErrorState message={resources.error} onRetry={resources.reload} /> : resources.data?.data.length === 0 ? (
         <EmptyState title={q ? `No API resource matches “${q}”` : 'No API resources yet'} />
@@ -43,7 +40,7 @@ export function ResourcesPage() {
                   <tr key={r.id}>
                     <td><Link to={`/resources/${encodeURIComponent(r.id)}`}>{r.name}</Link></td>
                     <td className="mono">{r.indicator}</td>
-                    <td>{r.scopes.length}</td>
+                    <td className="nowrap">{r.scopes.length}</td>
                   </tr>
                 ))}
               </tbody>

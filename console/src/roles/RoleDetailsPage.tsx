@@ -1,11 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, errorMessage, query } from '../api/client.ts';
-import type { Page, Role, RoleMember, User } from '../api/types.ts';
+import type { Page, Role, RoleMember, ScopeWithResource, User } from '../api/types.ts';
 import { AddResourceScopesDialog } from '../applications/PermissionsTab.tsx';
 import { useApi } from '../auth/session.tsx';
 import { Link, navigate } from '../router.tsx';
+import { ConfirmDialog } from '../ui/confirm-dialog.tsx';
+import { DangerAction, DangerZone } from '../ui/danger-zone.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 import { TextArea, TextField } from '../ui/fields.tsx';
+import { PageHeader } from '../ui/page-header.tsx';
 import { SearchBox } from '../ui/search-box.tsx';
 import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
@@ -18,6 +21,8 @@ export function RoleDetailsPage({ id }: { id: string }) {
   const role = useLoad(() => api<Role>('GET', path), [path]);
   const members = useLoad(() => api<Page<RoleMember>>('GET', `${path}/users${query({ limit: 100 })}`), [path]);
   const [dialog, setDialog] = useState<'scopes' | 'members' | 'delete'>();
+  const [removingScope, setRemovingScope] = useState<ScopeWithResource>();
+  const [removingMember, setRemovingMember] = useState<RoleMember>();
   const [name, setName] = useState<string>();
   const [description, setDescription] = useState<string>();
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -26,16 +31,14 @@ export function RoleDetailsPage({ id }: { id: string }) {
   if (role.error || !role.data) return <><p><Link to="/roles">← Roles</Link></p><ErrorState message={role.error ?? ''} onRetry={role.reload} /></>;
   const current = role.data;
 
-  const act = async (work: () => Promise<unknown>, done: string) => {
-    try {
-      await work();
-      toast(done);
-      role.reload();
-      members.reload();
-    } catch (e) {
-      toast(errorMessage(e), 'error');
-    }
+  /** A change whose failure the confirming dialog shows. */
+  const change = async (work: () => Promise<unknown>, done: string) => {
+    await work();
+    toast(done);
+    role.reload();
+    members.reload();
   };
+  const act = (work: () => Promise<unknown>, done: string) => change(work, done).catch((e: unknown) => toast(errorMessage(e), 'error'));
   const save = async (event: FormEvent) => {
     event.preventDefault();
     setErrors({});
@@ -53,10 +56,7 @@ export function RoleDetailsPage({ id }: { id: string }) {
   return (
     <section aria-labelledby="role-title">
       <p><Link to="/roles">← Roles</Link></p>
-      <div className="page-header">
-        <h1 id="role-title">{current.name}</h1>
-        <button type="button" className="danger" onClick={() => setDialog('delete')}>Delete role</button>
-      </div>
+      <PageHeader id="role-title" title={current.name} />
       <form className="card" onSubmit={save} noValidate aria-labelledby="role-general">
         <h2 id="role-general">General</h2>
         <TextField label="Role name" value={name ?? current.name} onChange={(e) => setName(e.target.value)} error={errors['/name']} />
@@ -78,7 +78,7 @@ export function RoleDetailsPage({ id }: { id: string }) {
                   <tr key={s.id}>
                     <td className="mono">{s.name}{s.description && <div className="muted small-text">{s.description}</div>}</td>
                     <td>{s.resource_name}</td>
-                    <td><button type="button" className="secondary small" aria-label={`Remove scope ${s.name}`} onClick={() => act(() => api('DELETE', `${path}/scopes/${encodeURIComponent(s.id)}`), `Scope ${s.name} removed`)}>Remove</button></td>
+                    <td><button type="button" className="secondary small" aria-label={`Remove scope ${s.name}`} onClick={() => setRemovingScope(s)}>Remove</button></td>
                   </tr>
                 ))}
               </tbody>
@@ -98,7 +98,7 @@ export function RoleDetailsPage({ id }: { id: string }) {
             {members.data?.data.map((u) => (
               <li key={u.id} className="chip">
                 <Link to={`/users/${encodeURIComponent(u.id)}`}>{u.name || u.username}</Link>
-                <button type="button" className="icon-button" aria-label={`Remove ${u.username} from the role`} onClick={() => act(() => api('DELETE', `${path}/users/${encodeURIComponent(u.id)}`), `${u.username} removed`)}>×</button>
+                <button type="button" className="icon-button" aria-label={`Remove ${u.username} from the role`} onClick={() => setRemovingMember(u)}>×</button>
               </li>
             ))}
           </ul>
@@ -119,13 +119,26 @@ export function RoleDetailsPage({ id }: { id: string }) {
           />
         )}
       </Dialog>
-      <Dialog title="Delete role" open={dialog === 'delete'} onClose={() => setDialog(undefined)}>
+      <DangerZone>
+        <DangerAction title="Delete this role" action={<button type="button" className="danger" onClick={() => setDialog('delete')}>Delete role</button>}>
+          Its members lose the scopes it gives them, unless another of their roles gives them too. This cannot be undone.
+        </DangerAction>
+      </DangerZone>
+      <ConfirmDialog title="Remove scope" open={!!removingScope} onClose={() => setRemovingScope(undefined)} onConfirm={() => change(() => api('DELETE', `${path}/scopes/${encodeURIComponent(removingScope!.id)}`), `Scope ${removingScope!.name} removed`)} confirmLabel="Remove scope">
+        <p>
+          Members of <strong>{current.name}</strong> no longer get <strong className="mono">{removingScope?.name}</strong> through
+          it: tokens issued from now on leave it out. Tokens already issued keep it until they expire.
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog title="Remove member" open={!!removingMember} onClose={() => setRemovingMember(undefined)} onConfirm={() => change(() => api('DELETE', `${path}/users/${encodeURIComponent(removingMember!.id)}`), `${removingMember!.username} removed`)} confirmLabel="Remove member">
+        <p>
+          <strong>{removingMember?.username}</strong> loses the scopes <strong>{current.name}</strong> gives, unless another of
+          their roles gives them too: tokens issued from now on leave them out.
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog title="Delete role" open={dialog === 'delete'} onClose={() => setDialog(undefined)} onConfirm={async () => { await api('DELETE', path); toast(`Role ${current.name} deleted`); navigate('/roles', { force: true }); }} confirmLabel="Delete">
         <p>Its members lose the scopes it gives, at their next token. Delete <strong>{current.name}</strong>?</p>
-        <div className="dialog-actions">
-          <button type="button" className="secondary" onClick={() => setDialog(undefined)}>Cancel</button>
-          <button type="button" className="danger" onClick={async () => { try { await api('DELETE', path); toast(`Role ${current.name} deleted`); navigate('/roles', { force: true }); } catch (e) { toast(errorMessage(e), 'error'); } }}>Delete</button>
-        </div>
-      </Dialog>
+      </ConfirmDialog>
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { useApi } from '../auth/session.tsx';
 import { Link, navigate, useQueryParam } from '../router.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 import { FormError, TextArea, TextField } from '../ui/fields.tsx';
+import { PageHeader } from '../ui/page-header.tsx';
 import { Pagination } from '../ui/pagination.tsx';
 import { SearchBox } from '../ui/search-box.tsx';
 import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
@@ -22,13 +23,9 @@ export function RolesPage() {
   const onSearch = useCallback((text: string) => navigate(`/roles${query({ q: text })}`, { replace: true }), []);
   return (
     <section aria-labelledby="roles-page-title">
-      <div className="page-header">
-        <div>
-          <h1 id="roles-page-title">Roles</h1>
-          <p className="muted">Named sets of API resource scopes. A user gets an API scope only through a role.</p>
-        </div>
-        <button type="button" onClick={() => setCreating(true)}>Create role</button>
-      </div>
+      <PageHeader id="roles-page-title" title="Roles" actions={<button type="button" onClick={() => setCreating(true)}>Create role</button>}>
+        <p className="muted">Named sets of API resource scopes. A user gets an API scope only through a role.</p>
+      </PageHeader>
       <div className="toolbar"><SearchBox label="Search roles" value={q} onSearch={onSearch} /></div>
       {roles.loading && !roles.data ? <Loading /> : roles.error ? <ErrorState message={roles.error} onRetry={roles.reload} /> : roles.data?.data.length === 0 ? (
         <EmptyState title={q ? `No role matches “${q}”` : 'No roles yet'} />
@@ -42,8 +39,8 @@ export function RolesPage() {
                 {roles.data.data.map((r) => (
                   <tr key={r.id}>
                     <td><Link to={`/roles/${encodeURIComponent(r.id)}`}>{r.name}</Link>{r.description && <div className="muted small-text">{r.description}</div>}</td>
-                    <td>{r.scopes.length}</td>
-                    <td>{r.user_count}</td>
+                    <td className="nowrap">{r.scopes.length}</td>
+                    <td className="nowrap">{r.user_count}</td>
                   </tr>
                 ))}
               </tbody>

@@ -6,6 +6,8 @@ import { Checkbox, FormError, TextField } from '../ui/fields.tsx';
 import { ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
 import { useFormSubmit } from '../ui/use-form-submit.ts';
+import { PageHeader } from '../ui/page-header.tsx';
+import { usePreviewLogo } from '../ui/preview-logo.tsx';
 import { useLoad } from '../ui/use-load.ts';
 
 const languages = [
@@ -16,7 +18,7 @@ const languages = [
   { code: 'ru', label: 'Русский' },
 ];
 
-interface Form { product_name: string; logo_url: string; logo_dark_url: string; primary_color: string; default_language: string; self_registration: boolean }
+interface Form { product_name: string; logo_url: string; logo_dark_url: string; primary_color: string; default_language: string; self_registration: boolean; require_verified_email: boolean }
 
 /** How Sesame's own pages (sign-in, sign-up, consent) look and behave. */
 export function SignInExperiencePage() {
@@ -24,12 +26,9 @@ export function SignInExperiencePage() {
   const settings = useLoad(() => api<SignInExperience>('GET', '/sign-in-experience'), []);
   return (
     <section aria-labelledby="sie-title">
-      <div className="page-header">
-        <div>
-          <h1 id="sie-title">Sign-in experience</h1>
-          <p className="muted">What users see on Sesame’s sign-in, sign-up and consent pages.</p>
-        </div>
-      </div>
+      <PageHeader id="sie-title" title="Sign-in experience">
+        <p className="muted">What users see on Sesame’s sign-in, sign-up and consent pages.</p>
+      </PageHeader>
       {settings.loading && !settings.data ? <Loading /> : settings.error || !settings.data
         ? <ErrorState message={settings.error ?? ''} onRetry={settings.reload} />
         : <SignInExperienceForm saved={settings.data} onSaved={settings.set} />}
@@ -47,6 +46,7 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
     primary_color: saved.primary_color ?? '#4f46e5',
     default_language: saved.default_language ?? 'en',
     self_registration: saved.self_registration ?? false,
+    require_verified_email: saved.require_verified_email ?? false,
   }), [saved]);
   const [form, setForm] = useState(initial);
   const { busy: saving, errors, formError, handle } = useFormSubmit();
@@ -54,6 +54,7 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
   const dirty = JSON.stringify(form) !== JSON.stringify(initial);
   useUnsavedChangesGuard(dirty);
   const set = (key: keyof Form, value: string | boolean) => setForm((f) => ({ ...f, [key]: value }));
+  const { logo, note } = usePreviewLogo({ url: form.logo_url, letter: 'S', tileClass: 'cp-idp', page: 'sign-in page' });
   const submit = handle(async () => {
     const next = await api<SignInExperience>('PUT', '/sign-in-experience', {
       product_name: form.product_name.trim(),
@@ -62,6 +63,7 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
       primary_color: form.primary_color,
       default_language: form.default_language,
       self_registration: form.self_registration,
+      require_verified_email: form.require_verified_email,
     });
     onSaved(next);
     toast('Sign-in experience saved');
@@ -88,6 +90,7 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
           <p className="hint">Used when neither ui_locales nor the browser’s languages match a shipped language.</p>
         </div>
         <Checkbox label="Allow self-registration" checked={form.self_registration} onChange={(e) => set('self_registration', e.target.checked)} hint="Shows Create account on the sign-in page." />
+        <Checkbox label="Require a verified email to sign in" checked={form.require_verified_email} onChange={(e) => set('require_verified_email', e.target.checked)} hint="After their password, people whose email address is not verified are asked for a code emailed to them. Needs email (Emails page)." />
         <FormError message={formError} />
         <div className="form-actions">
           {dirty && <span className="muted">Unsaved changes</span>}
@@ -98,11 +101,13 @@ function SignInExperienceForm({ saved, onSaved }: { saved: SignInExperience; onS
       <section className="card preview-card" aria-labelledby="sie-preview">
         <h2 id="sie-preview">Preview</h2>
         <div className="consent-preview" role="figure" aria-label="Sign-in page preview" style={{ ['--brand' as string]: form.primary_color }}>
-          <div className="cp-logos">{form.logo_url ? <img className="cp-logo" src={form.logo_url} alt="" referrerPolicy="no-referrer" /> : <span className="cp-logo cp-idp">S</span>}</div>
+          <div className="cp-logos">{logo}</div>
+          {note && <p className="cp-logo-note" role="note">{note}</p>}
           <p className="cp-title">{form.product_name || 'Sesame'}</p>
           <div className="cp-input">Username or email</div>
           <div className="cp-input">Password</div>
           <div className="cp-button" style={{ background: form.primary_color }}>Sign in</div>
+          <p className="cp-muted"><span className="cp-link">Forgot password?</span></p>
           {form.self_registration && <p className="cp-muted">No account? <span className="cp-link">Create account</span></p>}
         </div>
       </section>

@@ -6,6 +6,7 @@ import { useApi } from '../auth/session.tsx';
 import { Link, navigate, useQueryParam } from '../router.tsx';
 import { Dialog } from '../ui/dialog.tsx';
 import { Checkbox, FormError, TextField } from '../ui/fields.tsx';
+import { PageHeader } from '../ui/page-header.tsx';
 import { Pagination } from '../ui/pagination.tsx';
 import { SearchBox } from '../ui/search-box.tsx';
 import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
@@ -27,13 +28,9 @@ export function UsersPage() {
   const onSearch = useCallback((text: string) => go({ q: text }), [go]);
   return (
     <section aria-labelledby="users-title">
-      <div className="page-header">
-        <div>
-          <h1 id="users-title">Users</h1>
-          <p className="muted">Everyone who can sign in through Sesame.</p>
-        </div>
-        <button type="button" onClick={() => setCreating(true)}>Create user</button>
-      </div>
+      <PageHeader id="users-title" title="Users" actions={<button type="button" onClick={() => setCreating(true)}>Create user</button>}>
+        <p className="muted">Everyone who can sign in through Sesame.</p>
+      </PageHeader>
       <div className="toolbar"><SearchBox label="Search users" value={q} onSearch={onSearch} /></div>
       {users.loading && !users.data ? <Loading /> : users.error ? <ErrorState message={users.error} onRetry={users.reload} /> : users.data?.data.length === 0 ? (
         <EmptyState title={q ? `No user matches “${q}”` : 'No users yet'} />
@@ -48,11 +45,11 @@ export function UsersPage() {
                   <tr key={user.id}>
                     <td><Link to={`/users/${encodeURIComponent(user.id)}`}>{user.name || user.username}</Link><div className="muted small-text">{user.username}</div></td>
                     <td className="hide-narrow">{user.email ?? '—'}</td>
-                    <td>
+                    <td className="nowrap">
                       {user.suspended ? <span className="badge badge-danger">Suspended</span> : <span className="badge">Active</span>}
                       {user.is_admin && <span className="badge badge-accent">Admin</span>}
                     </td>
-                    <td className="hide-narrow">{formatDate(user.created_at)}</td>
+                    <td className="hide-narrow nowrap">{formatDate(user.created_at)}</td>
                   </tr>
                 ))}
               </tbody>

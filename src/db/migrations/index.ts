@@ -8,7 +8,11 @@ import * as changeNotifications from './2026-11-27-0001-change-notifications.ts'
 import * as oidcLookupColumns from './2026-11-30-0001-oidc-lookup-columns.ts';
 import * as throttling from './2026-11-30-0002-throttling.ts';
 import * as canonicalIdentities from './2026-11-30-0003-canonical-identities.ts';
-import * as sessionsAndLogout from './2026-12-03-0001-sessions-and-logout.ts';
+import * as auditEventFilters from './2026-12-01-0001-audit-event-filters.ts';
+import * as setupSignIns from './2026-12-01-0002-setup-sign-ins.ts';
+import * as scopeDescriptionTranslations from './2026-12-01-0003-scope-description-translations.ts';
+import * as emailAndRecovery from './2026-12-01-0004-email-and-recovery.ts';
+import * as sessionsAndLogout from './2026-12-01-0005-sessions-and-logout.ts';
 
 /** Every migration, by name; names sort by date. */
 export const migrations: Record<string, SesameMigration> = {
@@ -21,5 +25,9 @@ export const migrations: Record<string, SesameMigration> = {
   '2026-11-30-0001-oidc-lookup-columns': oidcLookupColumns,
   '2026-11-30-0002-throttling': throttling,
   '2026-11-30-0003-canonical-identities': canonicalIdentities,
-  '2026-12-03-0001-sessions-and-logout': sessionsAndLogout,
+  '2026-12-01-0001-audit-event-filters': auditEventFilters,
+  '2026-12-01-0002-setup-sign-ins': setupSignIns,
+  '2026-12-01-0003-scope-description-translations': scopeDescriptionTranslations,
+  '2026-12-01-0004-email-and-recovery': emailAndRecovery,
+  '2026-12-01-0005-sessions-and-logout': sessionsAndLogout,
 };

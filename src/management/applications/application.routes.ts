@@ -6,7 +6,9 @@ import {
 import type { Db } from '../../db/database.ts';
 import { defineRoute, type Route } from '../../http/route.ts';
 import { toApiPage } from '../common.schema.ts';
-import { oidcRoutes } from '../../oidc/provider.ts';
+import { getApplicationGuide } from '../../apps/guide/guide.service.ts';
+import { guideSchema } from '../../apps/guide/guide.schema.ts';
+import { providerFacts } from './provider-facts.ts';
 import {
   applicationChangesBody, applicationListQuery, applicationListSchema, applicationParams, applicationSchema,
   createdApplicationSchema, createdSecretSchema, endpointsSchema, newApplicationBody, newSecretBody, secretParams,
@@ -16,11 +18,14 @@ import {
 export interface ApplicationRouteDeps {
   db: Db;
   issuer: () => string;
+  /** The algorithm of the apps' ID tokens, for the integration guide. */
+  idTokenSigningAlg: () => string;
 }
 
 const tag = 'Applications';
 
-export function applicationRoutes({ db, issuer }: ApplicationRouteDeps): Route[] {
+export function applicationRoutes({ db, issuer, idTokenSigningAlg }: ApplicationRouteDeps): Route[] {
+  const facts = () => providerFacts(issuer(), idTokenSigningAlg());
   return [
     defineRoute({
       method: 'get', path: '/applications', tag, operationId: 'listApplications',
@@ -84,19 +89,42 @@ export function applicationRoutes({ db, issuer }: ApplicationRouteDeps): Route[]
       problems: [404],
       async handle({ params }) {
         const application = await getApplication(db, params.id);
-        const base = issuer();
+        const { issuer: base, discovery, endpoints } = facts();
         return {
           issuer: base,
-          discovery: `${base}/.well-known/openid-configuration`,
-          authorization_endpoint: `${base}${oidcRoutes.authorization}`,
-          token_endpoint: `${base}${oidcRoutes.token}`,
-          userinfo_endpoint: `${base}${oidcRoutes.userinfo}`,
-          jwks_uri: `${base}${oidcRoutes.jwks}`,
-          end_session_endpoint: `${base}${oidcRoutes.end_session}`,
-          revocation_endpoint: `${base}${oidcRoutes.revocation}`,
-          introspection_endpoint: `${base}${oidcRoutes.introspection}`,
+          discovery,
+          authorization_endpoint: endpoints.authorization,
+          token_endpoint: endpoints.token,
+          userinfo_endpoint: endpoints.userinfo,
+          jwks_uri: endpoints.jwks,
+          end_session_endpoint: endpoints.endSession,
+          revocation_endpoint: endpoints.revocation,
+          introspection_endpoint: endpoints.introspection,
           client_id: application.id,
         };
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/applications/:id/guide', tag, operationId: 'getApplicationGuide',
+      summary: 'An application\'s integration guide',
+      description: 'Everything a developer needs to connect the app, written from its current values: issuer and discovery URL, client ID, redirect URIs, the scopes it may ask for, the flow its type uses, the values for services that accept an external OpenID Connect provider, and code samples filled in for it. It never holds a client secret (only hashes are kept): `<your client secret>` stands in its place. `markdown` is the same guide as `GET /applications/{id}/guide.md`.',
+      params: applicationParams,
+      response: guideSchema,
+      problems: [404],
+      handle: async ({ params }) => getApplicationGuide(db, params.id, facts()),
+    }),
+    defineRoute({
+      method: 'get', path: '/applications/:id/guide.md', tag, operationId: 'getApplicationGuideMarkdown', raw: 'text/markdown',
+      summary: 'An application\'s integration guide, as Markdown',
+      description: 'The guide of `GET /applications/{id}/guide` as one Markdown document, to send to whoever writes the app. Without the client secret: send that apart, over a channel fit for secrets.',
+      params: applicationParams,
+      problems: [404],
+      async handle({ params, ctx }) {
+        const guide = await getApplicationGuide(db, params.id, facts());
+        ctx.type = 'text/markdown; charset=utf-8';
+        ctx.set('Cache-Control', 'no-store');
+        ctx.set('Content-Disposition', `inline; filename="${guide.client_id}-integration-guide.md"`);
+        ctx.body = guide.markdown;
       },
     }),
     defineRoute({

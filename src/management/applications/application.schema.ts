@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { applicationChangesSchema, applicationFields, newApplicationSchema } from '../../apps/app.schema.ts';
-import { appTypes } from '../../apps/app-types.ts';
+import { applicationChangesSchema, applicationFields, newApplicationSchema, secretName } from '../../apps/app.schema.ts';
 import type { Application, ApplicationSecret } from '../../db/tables.ts';
-import { booleanText, pageQuery, pageSchema, timestamp } from '../common.schema.ts';
+import { booleanText, idParam, pageQuery, pageSchema, searchText, timestamp } from '../common.schema.ts';
 
 /** Management API shapes of applications; field names follow the RFC client metadata (`redirect_uris`). */
 
@@ -20,7 +19,7 @@ export function toApiApplication(app: Application): z.input<typeof applicationSc
   return { ...app, client_id: app.id, created_at: app.created_at.toISOString(), updated_at: app.updated_at.toISOString() };
 }
 
-export const applicationParams = z.object({ id: z.string().min(1).max(128).describe('client_id') });
+export const applicationParams = z.object({ id: idParam('Client ID').describe('client_id') });
 
 export const newApplicationBody = newApplicationSchema;
 
@@ -32,9 +31,9 @@ export const applicationChangesBody = applicationChangesSchema;
 
 export const applicationListQuery = z.object({
   ...pageQuery,
-  third_party: booleanText.optional(),
-  type: z.enum(appTypes).optional(),
-  q: z.string().trim().max(256).optional().describe('Substring of the name, description or client id (case-insensitive)'),
+  third_party: booleanText.meta({ title: 'Third-party app' }).optional(),
+  type: applicationFields.type.optional(),
+  q: searchText('Substring of the name, description or client id (case-insensitive)'),
 });
 
 export const applicationListSchema = z.object({ data: z.array(applicationSchema), ...pageSchema });
@@ -60,15 +59,15 @@ export function toApiSecret(secret: ApplicationSecret): z.input<typeof secretSch
 }
 
 export const newSecretBody = z.strictObject({
-  name: z.string().trim().min(1).max(128),
-  expires_at: timestamp.nullable().optional().describe('When it stops working; never when absent'),
+  name: secretName,
+  expires_at: timestamp.nullable().optional().meta({ title: 'Expiry date', description: 'When it stops working; never when absent' }),
 });
 
 export const createdSecretSchema = secretSchema.extend({
   value: z.string().describe('The client secret: shown only in this response'),
 });
 
-export const secretParams = applicationParams.extend({ secretId: z.string().min(1).max(128) });
+export const secretParams = applicationParams.extend({ secretId: idParam('Secret ID') });
 
 export const endpointsSchema = z.object({
   issuer: z.string(),

@@ -14,7 +14,7 @@ export function auditRoutes({ db }: AuditRouteDeps): Route[] {
     defineRoute({
       method: 'get', path: '/audit-events', tag: 'Audit', operationId: 'listAuditEvents',
       summary: 'List audit events',
-      description: 'Newest first: sign-in success and failure, consent given and revoked; who, which app, when, from where. Filter by `type`, `user_id`, `client_id`; page with `limit` and `offset`.',
+      description: 'Newest first: sign-in success and failure, consent given and revoked, lockouts, setup; who (with their username and name), which app (with its name), when, from where. Filter by `type`, `user_id`, `client_id`; page with `limit` and `offset`.',
       query: auditListQuery,
       response: z.object({ data: z.array(auditEventSchema), ...pageSchema }),
       async handle({ query }) {

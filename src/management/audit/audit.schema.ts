@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { auditEventTypes } from '../../audit/audit.repository.ts';
-import { offsetPageQuery, timestamp } from '../common.schema.ts';
+import { idParam, offsetPageQuery, timestamp } from '../common.schema.ts';
 
 /** Management API shapes of the audit trail. */
 
@@ -8,7 +8,10 @@ export const auditEventSchema = z.object({
   id: z.string(),
   type: z.string().describe(`One of ${auditEventTypes.join(', ')}`),
   user_id: z.string().nullable(),
+  username: z.string().nullable().describe("The user's username now; null when the event names no user or the user was deleted"),
+  user_name: z.string().nullable().describe("The user's name now, when they have one"),
   client_id: z.string().nullable(),
+  application_name: z.string().nullable().describe("The app's name now; null when the event names no app or the app was deleted"),
   ip: z.string().nullable(),
   user_agent: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),
@@ -16,8 +19,8 @@ export const auditEventSchema = z.object({
 }).meta({ id: 'AuditEvent' });
 
 export const auditListQuery = z.object({
-  type: z.enum(auditEventTypes).optional(),
-  user_id: z.string().min(1).max(128).optional(),
-  client_id: z.string().min(1).max(128).optional(),
+  type: z.enum(auditEventTypes).meta({ title: 'Event type' }).optional(),
+  user_id: idParam('User ID').optional(),
+  client_id: idParam('Client ID').optional(),
   ...offsetPageQuery,
 });

@@ -4,12 +4,13 @@ import { listUserGrants, revokeUserGrant } from '../../grants/grant.service.ts';
 import { clientIp } from '../../http/client-ip.ts';
 import type { Principal } from '../../http/bearer-auth.ts';
 import { defineRoute, type Route } from '../../http/route.ts';
+import { idParam } from '../common.schema.ts';
 import { userParams } from '../users/user.schema.ts';
 import { userGrantSchema } from './grant.schema.ts';
 
 /** An admin's view of what users granted apps (the Connected apps of /account), and revoking it. */
 
-const grantParams = userParams.extend({ clientId: z.string().min(1).max(128) });
+const grantParams = userParams.extend({ clientId: idParam('Client ID') });
 
 export interface GrantRouteDeps {
   db: Db;

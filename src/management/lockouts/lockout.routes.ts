@@ -6,6 +6,7 @@ import { defineRoute, type Route } from '../../http/route.ts';
 import type { BlockRow } from '../../throttle/throttle.repository.ts';
 import type { Throttle } from '../../throttle/throttle.service.ts';
 import { getUser } from '../../users/user.service.ts';
+import { idParam } from '../common.schema.ts';
 import { userParams } from '../users/user.schema.ts';
 import { lockoutSchema } from './lockout.schema.ts';
 
@@ -36,7 +37,7 @@ export function lockoutRoutes({ db, throttle }: LockoutRouteDeps): Route[] {
       method: 'get', path: '/lockouts', tag: 'Lockouts', operationId: 'listLockouts',
       summary: 'List blocks in force',
       description: 'Every block that now refuses attempts (a correct password or secret included), latest end first, at most 1000: per account, per account and IP, per device, per IP, per client secret, setup link and sign-up. Filter by `user_id`.',
-      query: z.object({ user_id: z.string().min(1).max(128).optional() }),
+      query: z.object({ user_id: idParam('User ID').optional() }),
       response: z.object({ data: z.array(lockoutSchema) }),
       async handle({ query }) {
         return { data: (await throttle.activeBlocks({ userId: query.user_id })).map(toApiLockout) };

@@ -17,13 +17,14 @@ export interface PermissionRouteDeps {
 
 const tag = 'Applications';
 const thirdPartyOnly = 'Third-party apps only: any other app answers 422 `application.not_third_party`.';
+const withAllowlist = 'Third-party apps (what they may ask users for) and m2m apps (what they may obtain for themselves with client credentials; API resource scopes only, user scopes answer 422 `permission.m2m_user_scope`). A first-party interactive app answers 422 `application.not_third_party`.';
 
 export function permissionRoutes({ db, issuer }: PermissionRouteDeps): Route[] {
   return [
     defineRoute({
       method: 'get', path: '/applications/:id/permissions', tag, operationId: 'getApplicationPermissions',
-      summary: 'What a third-party app may request',
-      description: `The allowlist of user data scopes and API resource scopes. ${thirdPartyOnly}`,
+      summary: 'What an app may request',
+      description: `The allowlist of user data scopes and API resource scopes. ${withAllowlist}`,
       params: applicationParams,
       response: permissionsSchema,
       problems: [404, 422],
@@ -31,8 +32,8 @@ export function permissionRoutes({ db, issuer }: PermissionRouteDeps): Route[] {
     }),
     defineRoute({
       method: 'put', path: '/applications/:id/permissions', tag, operationId: 'setApplicationPermissions',
-      summary: 'Replace a third-party app\'s allowlist',
-      description: `Requests for user data scopes not on it fail with invalid_scope; resource scopes not on it are dropped. The Management API's scopes are refused (\`permission.reserved_scope\`), unknown ones too (\`permission.unknown_scope\`). ${thirdPartyOnly}`,
+      summary: 'Replace an app\'s allowlist',
+      description: `Requests for user data scopes not on it fail with invalid_scope; resource scopes not on it are dropped (client credentials asking for none that is on it fail with invalid_scope). The Management API's scopes are refused (\`permission.reserved_scope\`), unknown ones too (\`permission.unknown_scope\`). ${withAllowlist}`,
       params: applicationParams,
       body: permissionsBody,
       response: permissionsSchema,
@@ -43,8 +44,8 @@ export function permissionRoutes({ db, issuer }: PermissionRouteDeps): Route[] {
     }),
     defineRoute({
       method: 'post', path: '/applications/:id/permissions', tag, operationId: 'addApplicationPermissions',
-      summary: 'Add entries to a third-party app\'s allowlist',
-      description: `Entries already on it stay. ${thirdPartyOnly}`,
+      summary: 'Add entries to an app\'s allowlist',
+      description: `Entries already on it stay. ${withAllowlist}`,
       params: applicationParams,
       body: permissionsBody,
       response: permissionsSchema,

@@ -1,38 +1,41 @@
 import { z } from 'zod';
 import { maxBrandingUrlLength, type Branding } from '../../apps/branding.service.ts';
 import { userDataScopes } from '../../permissions/permission.repository.ts';
-import { alwaysAllowedScopes, resourceScopeRefSchema, userScopeSchema, type Permissions } from '../../permissions/permission.service.ts';
+import { allowlistFields, alwaysAllowedScopes, type Permissions } from '../../permissions/permission.service.ts';
+import { brandingChangesSchema } from '../../apps/branding.service.ts';
+import { idParam } from '../common.schema.ts';
 import { scopeWithResourceSchema, toApiScopeWithResource } from '../resources/resource.schema.ts';
 
-/** Management API shapes of a third-party app's permissions (its allowlist) and consent-screen branding. */
+/** Management API shapes of an app's permissions (its allowlist) and a third-party app's consent-screen branding. */
 
 export const allowedResourceScopeSchema = scopeWithResourceSchema.meta({ id: 'AllowedResourceScope' });
 
 export const permissionsSchema = z.object({
   user_scopes: z.array(z.enum(userDataScopes)).describe('User data scopes the app may request'),
-  resource_scopes: z.array(allowedResourceScopeSchema).describe('API resource scopes the app may request (users get them only through a role)'),
-  always_allowed: z.array(z.string()).describe('Scopes every app may request without an entry'),
+  resource_scopes: z.array(allowedResourceScopeSchema).describe('API resource scopes the app may request: for a user, who gets them only through a role; or, for an m2m app, for itself'),
+  always_allowed: z.array(z.string()).describe('Scopes the app may request without an entry (none for an m2m app)'),
 }).meta({ id: 'ApplicationPermissions' });
 
 export function toApiPermissions(permissions: Permissions): z.input<typeof permissionsSchema> {
   return {
     user_scopes: permissions.userScopes,
     resource_scopes: permissions.resourceScopes.map(toApiScopeWithResource),
-    always_allowed: [...alwaysAllowedScopes],
+    always_allowed: permissions.alwaysAllowed,
   };
 }
 
 export const permissionsBody = z.strictObject({
-  user_scopes: z.array(userScopeSchema).max(20).default([])
-    .describe('profile, email, phone, address, roles; openid and offline_access are accepted and need no entry'),
-  resource_scopes: z.array(resourceScopeRefSchema).max(500).default([])
+  user_scopes: allowlistFields.user_scopes.default([])
+    .describe('profile, email, phone, address, roles; openid and offline_access are accepted and need no entry. None for an m2m app'),
+  resource_scopes: allowlistFields.resource_scopes.default([])
     .describe('Each `{ "resource": indicator, "scope": name }` or `{ "scope_id": id }`'),
 });
 
-export const userScopePermissionParams = z.object({ id: z.string().min(1).max(128), scope: z.enum(userDataScopes) });
-export const resourceScopePermissionParams = z.object({ id: z.string().min(1).max(128), scopeId: z.string().min(1).max(128) });
+export const userScopePermissionParams = z.object({ id: idParam('Client ID'), scope: z.enum(userDataScopes).meta({ title: 'User data scope' }) });
+export const resourceScopePermissionParams = z.object({ id: idParam('Client ID'), scopeId: idParam('Scope ID') });
 
-const brandingUrl = (what: string) => z.string().max(maxBrandingUrlLength * 2).nullable().optional()
+const brandingField = brandingChangesSchema.shape;
+const brandingUrl = (field: 'logo_url' | 'logo_dark_url' | 'terms_url' | 'privacy_url', what: string) => brandingField[field]
   .describe(`${what}: https (http only on localhost, 127.0.0.1, [::1]), no user information or fragment, at most ${maxBrandingUrlLength} characters; empty or null clears it`);
 
 export const brandingSchema = z.object({
@@ -48,9 +51,9 @@ export function toApiBranding(branding: Branding): z.input<typeof brandingSchema
 }
 
 export const brandingBody = z.strictObject({
-  display_name: z.string().max(256).nullable().optional().describe('Empty or null clears it (the name is shown)'),
-  logo_url: brandingUrl('Logo for the light theme'),
-  logo_dark_url: brandingUrl('Logo for the dark theme'),
-  terms_url: brandingUrl('Terms of use'),
-  privacy_url: brandingUrl('Privacy policy'),
+  display_name: brandingField.display_name.describe('Empty or null clears it (the name is shown)'),
+  logo_url: brandingUrl('logo_url', 'Logo for the light theme'),
+  logo_dark_url: brandingUrl('logo_dark_url', 'Logo for the dark theme'),
+  terms_url: brandingUrl('terms_url', 'Terms of use'),
+  privacy_url: brandingUrl('privacy_url', 'Privacy policy'),
 });

@@ -1,13 +1,15 @@
 import { z } from 'zod';
-import type { ApiResource } from '../../resources/resource.service.ts';
+import { resourceFields, scopeFields, type ApiResource } from '../../resources/resource.service.ts';
 import type { ApiResourceScopeRow, ScopeWithResource } from '../../resources/resource.repository.ts';
-import { pageQuery, pageSchema, timestamp } from '../common.schema.ts';
+import { idParam, pageQuery, pageSchema, searchText, timestamp } from '../common.schema.ts';
 
 /** Management API shapes of API resources (RFC 8707) and their scopes. */
 
-const scopeName = z.string().trim().min(1).max(128).describe('An OAuth scope token: printable ASCII without spaces, quotes or backslashes');
-const scopeDescription = z.string().trim().max(1024).describe('Shown to users on the consent screen');
-const accessTokenTtl = z.number().int().min(60).max(86_400)
+const scopeName = scopeFields.name.describe('An OAuth scope token: printable ASCII without spaces, quotes or backslashes');
+const scopeDescription = scopeFields.description
+  .describe('Shown to users on the consent screen when their language has no translation, or none was written');
+const scopeTranslations = scopeFields.description_translations;
+const accessTokenTtl = resourceFields.access_token_ttl
   .describe('Lifetime of its access tokens in seconds (60-86400); null for the default SESAME_ACCESS_TOKEN_TTL');
 
 export const resourceScopeSchema = z.object({
@@ -15,11 +17,20 @@ export const resourceScopeSchema = z.object({
   resource_id: z.string(),
   name: z.string(),
   description: z.string(),
+  description_translations: z.record(z.string(), z.string())
+    .describe('The description by language code (en, fr, ja, ko, ru); the consent screen shows the one of the person\'s language'),
   created_at: timestamp,
 }).meta({ id: 'ApiResourceScope' });
 
 export function toApiScope(scope: ApiResourceScopeRow): z.input<typeof resourceScopeSchema> {
-  return { id: scope.id, resource_id: scope.resource_id, name: scope.name, description: scope.description, created_at: scope.created_at.toISOString() };
+  return {
+    id: scope.id,
+    resource_id: scope.resource_id,
+    name: scope.name,
+    description: scope.description,
+    description_translations: scope.description_translations ?? {},
+    created_at: scope.created_at.toISOString(),
+  };
 }
 
 /** A scope with its API resource, as roles and third-party allowlists list it. */
@@ -65,27 +76,35 @@ export function toApiResource(resource: ApiResource): z.input<typeof resourceSch
   };
 }
 
-export const resourceParams = z.object({ id: z.string().min(1).max(128) });
-export const scopeParams = resourceParams.extend({ scopeId: z.string().min(1).max(128) });
+export const resourceParams = z.object({ id: idParam('API resource ID') });
+export const scopeParams = resourceParams.extend({ scopeId: idParam('Scope ID') });
 
-export const newScopeBody = z.strictObject({ name: scopeName, description: scopeDescription.default('') });
-export const scopeChangesBody = z.strictObject({ name: scopeName.optional(), description: scopeDescription.optional() });
+export const newScopeBody = z.strictObject({
+  name: scopeName,
+  description: scopeDescription.default(''),
+  description_translations: scopeTranslations.default({}),
+}).meta({ title: 'Scope' });
+export const scopeChangesBody = z.strictObject({
+  name: scopeName.optional(),
+  description: scopeDescription.optional(),
+  description_translations: scopeTranslations.optional().describe('Replaces every translation; left out, they stay as they are'),
+});
 
 export const newResourceBody = z.strictObject({
-  name: z.string().trim().min(1).max(256),
-  indicator: z.string().max(2048).describe('An absolute URI without a fragment, like https://api.example.com; `$ISSUER/api` is reserved'),
+  name: resourceFields.name,
+  indicator: resourceFields.indicator.describe('An absolute URI without a fragment, like https://api.example.com; `$ISSUER/api` is reserved'),
   access_token_ttl: accessTokenTtl.nullable().optional(),
-  scopes: z.array(newScopeBody).max(200).default([]),
+  scopes: z.array(newScopeBody).max(200).default([]).meta({ title: 'Scopes' }),
 });
 
 export const resourceChangesBody = z.strictObject({
-  name: z.string().trim().min(1).max(256).optional(),
+  name: resourceFields.name.optional(),
   access_token_ttl: accessTokenTtl.nullable().optional(),
 });
 
 export const resourceListQuery = z.object({
   ...pageQuery,
-  q: z.string().trim().max(256).optional().describe('Substring of the name or indicator (case-insensitive)'),
+  q: searchText('Substring of the name or indicator (case-insensitive)'),
 });
 
 export const resourceListSchema = z.object({ data: z.array(resourceSchema), ...pageSchema });

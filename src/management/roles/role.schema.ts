@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { Role } from '../../roles/role.service.ts';
-import { offsetPageQuery, pageQuery, pageSchema, timestamp } from '../common.schema.ts';
+import { roleFields, type Role } from '../../roles/role.service.ts';
+import { idParam, offsetPageQuery, pageQuery, pageSchema, searchText, timestamp } from '../common.schema.ts';
 import { scopeWithResourceSchema, toApiScopeWithResource } from '../resources/resource.schema.ts';
 import { userSchema } from '../users/user.schema.ts';
 
 /** Management API shapes of roles: named sets of API resource scopes, assigned to users. */
 
-const ids = (what: string) => z.array(z.string().min(1).max(128)).min(1).max(500).describe(what);
+const ids = (list: 'scope_ids' | 'user_ids' | 'role_ids', what: string) => roleFields[list].min(1).describe(what);
 
 export const roleScopeSchema = scopeWithResourceSchema.meta({ id: 'RoleScope' });
 
@@ -32,29 +32,29 @@ export function toApiRole(role: Role): z.input<typeof roleSchema> {
   };
 }
 
-export const roleParams = z.object({ id: z.string().min(1).max(128) });
-export const roleScopeParams = roleParams.extend({ scopeId: z.string().min(1).max(128) });
-export const roleUserParams = roleParams.extend({ userId: z.string().min(1).max(128) });
-export const userRoleParams = z.object({ id: z.string().min(1).max(128), roleId: z.string().min(1).max(128) });
+export const roleParams = z.object({ id: idParam('Role ID') });
+export const roleScopeParams = roleParams.extend({ scopeId: idParam('Scope ID') });
+export const roleUserParams = roleParams.extend({ userId: idParam('User ID') });
+export const userRoleParams = z.object({ id: idParam('User ID'), roleId: idParam('Role ID') });
 
 export const newRoleBody = z.strictObject({
-  name: z.string().trim().min(1).max(128).describe('Unique, ignoring case'),
-  description: z.string().trim().max(1024).default(''),
-  scope_ids: z.array(z.string().min(1).max(128)).max(500).default([]).describe('API resource scopes the role gives'),
+  name: roleFields.name.describe('Unique, ignoring case'),
+  description: roleFields.description.default(''),
+  scope_ids: roleFields.scope_ids.default([]).describe('API resource scopes the role gives'),
 });
 
 export const roleChangesBody = z.strictObject({
-  name: z.string().trim().min(1).max(128).optional(),
-  description: z.string().trim().max(1024).optional(),
+  name: roleFields.name.optional(),
+  description: roleFields.description.optional(),
 });
 
-export const roleScopesBody = z.strictObject({ scope_ids: ids('API resource scope ids to add') });
-export const roleUsersBody = z.strictObject({ user_ids: ids('User ids to give the role to') });
-export const userRolesBody = z.strictObject({ role_ids: ids('Role ids to give the user') });
+export const roleScopesBody = z.strictObject({ scope_ids: ids('scope_ids', 'API resource scope ids to add') });
+export const roleUsersBody = z.strictObject({ user_ids: ids('user_ids', 'User ids to give the role to') });
+export const userRolesBody = z.strictObject({ role_ids: ids('role_ids', 'Role ids to give the user') });
 
 export const roleListQuery = z.object({
   ...pageQuery,
-  q: z.string().trim().max(256).optional().describe('Substring of the name or description (case-insensitive)'),
+  q: searchText('Substring of the name or description (case-insensitive)'),
 });
 export const roleListSchema = z.object({ data: z.array(roleSchema), ...pageSchema });
 

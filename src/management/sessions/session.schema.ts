@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { LogoutNotification } from '../../logout/logout-notification.repository.ts';
+import { sessionEndReasons } from '../../sessions/session-end-reasons.ts';
 import type { AccountSession } from '../../sessions/session.service.ts';
-import { offsetPageQuery, pageSchema, timestamp } from '../common.schema.ts';
+import { idParam, offsetPageQuery, pageSchema, timestamp } from '../common.schema.ts';
 import { userParams } from '../users/user.schema.ts';
 
 /** Management API shapes of a user's sign-in sessions and of the back-channel logout queue. */
@@ -28,7 +29,7 @@ export function toApiSession(session: AccountSession): z.input<typeof sessionSch
   };
 }
 
-export const sessionParams = userParams.extend({ sessionId: z.string().min(1).max(255) });
+export const sessionParams = userParams.extend({ sessionId: z.string().min(1).max(255).meta({ title: 'Session ID' }) });
 
 export const endedSessionsSchema = z.object({ ended: z.number().int().describe('How many sessions ended') });
 
@@ -37,7 +38,7 @@ export const logoutNotificationSchema = z.object({
   client_id: z.string(),
   user_id: z.string(),
   sid: z.string().nullable().describe('The session\'s id at the app'),
-  reason: z.string().describe('Why the session ended: signed_out, ended_by_user, ended_by_admin, suspended, deleted, password_set, password_reset'),
+  reason: z.string().describe(`Why the session ended: ${sessionEndReasons.join(', ')}`),
   status: z.enum(['pending', 'delivered', 'failed']),
   attempts: z.number().int(),
   next_attempt_at: timestamp.nullable().describe('When a pending notification is tried again'),
@@ -63,9 +64,9 @@ export function toApiLogoutNotification(n: LogoutNotification): z.input<typeof l
 }
 
 export const logoutNotificationListQuery = z.object({
-  status: z.enum(['pending', 'delivered', 'failed']).optional(),
-  client_id: z.string().min(1).max(128).optional(),
-  user_id: z.string().min(1).max(128).optional(),
+  status: z.enum(['pending', 'delivered', 'failed']).meta({ title: 'Status', description: 'Only the notifications in this state' }).optional(),
+  client_id: idParam('Client ID').optional(),
+  user_id: idParam('User ID').optional(),
   ...offsetPageQuery,
 });
 

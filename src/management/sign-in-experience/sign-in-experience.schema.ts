@@ -12,6 +12,7 @@ export const signInExperienceSchema = z.object({
   primary_color: z.string().describe('Accent colour, `#rrggbb`'),
   default_language: z.enum(supportedLocales as [string, ...string[]]).describe('Language when the browser asks for none Sesame has'),
   self_registration: z.boolean().describe('Whether people may create their own account from the sign-in page'),
+  require_verified_email: z.boolean().describe('Whether people must verify their email address before they may sign in'),
   updated_at: timestamp.nullable().describe('When the settings last changed; null while they are the defaults'),
 }).meta({ id: 'SignInExperience' });
 
@@ -25,6 +26,7 @@ export function toApiSignInExperience(experience: SignInExperience): z.input<typ
     primary_color: experience.primaryColor,
     default_language: experience.defaultLanguage,
     self_registration: experience.selfRegistration,
+    require_verified_email: experience.requireVerifiedEmail,
     updated_at: experience.updatedAt?.toISOString() ?? null,
   };
 }

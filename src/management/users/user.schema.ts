@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { User } from '../../db/tables.ts';
 import { newUserSchema, passwordSchema, publicUser, userChangesSchema } from '../../users/user.service.ts';
-import { booleanText, pageQuery, pageSchema, timestamp } from '../common.schema.ts';
+import { booleanText, idParam, pageQuery, pageSchema, searchText, timestamp } from '../common.schema.ts';
 
 /** Management API shapes of users: the standard OIDC claim names; never the password hash. */
 
@@ -45,14 +45,14 @@ export function toApiUser(user: User): z.input<typeof userSchema> {
   return { ...rest, created_at: created_at.toISOString(), updated_at: updated_at.toISOString() };
 }
 
-export const userParams = z.object({ id: z.string().min(1).max(128) });
+export const userParams = z.object({ id: idParam('User ID') });
 
 export const newUserBody = z.strictObject({
   username: newUserSchema.shape.username,
   password: passwordSchema,
   email: newUserSchema.shape.email,
   name: newUserSchema.shape.name,
-  is_admin: z.boolean().optional(),
+  is_admin: newUserSchema.shape.admin,
 });
 
 export const userChangesBody = userChangesSchema.strict();
@@ -61,9 +61,9 @@ export const passwordBody = z.strictObject({ password: passwordSchema });
 
 export const userListQuery = z.object({
   ...pageQuery,
-  q: z.string().trim().max(256).optional().describe('Substring of the username, email or name (case-insensitive)'),
-  suspended: booleanText.optional(),
-  is_admin: booleanText.optional(),
+  q: searchText('Substring of the username, email or name (case-insensitive)'),
+  suspended: booleanText.meta({ title: 'Suspended' }).optional(),
+  is_admin: booleanText.meta({ title: 'Admin' }).optional(),
 });
 
 export const userListSchema = z.object({ data: z.array(userSchema), ...pageSchema });

@@ -1,0 +1,3 @@
+/** What Sesame writes to people about. */
+export const emailKinds = ['password_reset', 'email_verification', 'email_changed', 'password_changed'] as const;
+export type EmailKind = (typeof emailKinds)[number];

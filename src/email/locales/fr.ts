@@ -1,0 +1,27 @@
+import type { EmailMessages } from './en.ts';
+
+export const fr: EmailMessages = {
+  'common.linkFallback': 'Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur :',
+  'common.footer': 'Cet e-mail a été envoyé par {product} au sujet de votre compte {username}.',
+  'passwordReset.subject': 'Réinitialisez votre mot de passe {product}',
+  'passwordReset.heading': 'Réinitialisez votre mot de passe',
+  'passwordReset.intro': "Quelqu'un a demandé à réinitialiser le mot de passe de votre compte {product} {username}. Si c'était vous, choisissez un nouveau mot de passe avec le bouton ci-dessous.",
+  'passwordReset.action': 'Choisir un nouveau mot de passe',
+  'passwordReset.expiry': 'Le lien fonctionne une seule fois, pendant {minutes} minutes. Quand vous changez de mot de passe, toutes les sessions de votre compte sont déconnectées.',
+  'passwordReset.ignore': "Si vous n'avez rien demandé, ignorez cet e-mail : votre mot de passe reste le même.",
+  'verification.subject': 'Vérifiez votre adresse e-mail pour {product}',
+  'verification.heading': 'Vérifiez votre adresse e-mail',
+  'verification.intro': "Confirmez que {email} est l'adresse e-mail de votre compte {product} {username}.",
+  'verification.code': 'Votre code :',
+  'verification.action': "Vérifier l'adresse e-mail",
+  'verification.expiry': "Saisissez le code sur la page qui l'a demandé, ou ouvrez le lien. Ils fonctionnent une seule fois, pendant {hours} heures.",
+  'verification.ignore': "Si vous n'avez rien demandé, ignorez cet e-mail : rien ne change.",
+  'emailChanged.subject': "L'adresse e-mail de votre compte {product} a été modifiée",
+  'emailChanged.heading': 'Votre adresse e-mail a été modifiée',
+  'emailChanged.text': "L'adresse e-mail de votre compte {product} {username} est passée de {old} à {new}. Les e-mails concernant votre compte sont désormais envoyés à la nouvelle adresse.",
+  'emailChanged.notYou': "Si vous n'êtes pas à l'origine de ce changement, contactez immédiatement votre administrateur.",
+  'passwordChanged.subject': 'Votre mot de passe {product} a été modifié',
+  'passwordChanged.heading': 'Votre mot de passe a été modifié',
+  'passwordChanged.text': 'Le mot de passe de votre compte {product} {username} a été modifié et toutes les sessions du compte ont été déconnectées.',
+  'passwordChanged.notYou': "Si vous n'êtes pas à l'origine de ce changement, réinitialisez immédiatement votre mot de passe depuis la page de connexion, ou contactez votre administrateur.",
+};

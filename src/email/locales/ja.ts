@@ -1,0 +1,27 @@
+import type { EmailMessages } from './en.ts';
+
+export const ja: EmailMessages = {
+  'common.linkFallback': 'ボタンが機能しない場合は、このリンクをブラウザーにコピーしてください：',
+  'common.footer': 'このメールは、お使いのアカウント {username} について {product} から送信されました。',
+  'passwordReset.subject': '{product} のパスワードを再設定してください',
+  'passwordReset.heading': 'パスワードの再設定',
+  'passwordReset.intro': '{product} アカウント {username} のパスワード再設定が依頼されました。ご本人の場合は、下のボタンから新しいパスワードを設定してください。',
+  'passwordReset.action': '新しいパスワードを設定',
+  'passwordReset.expiry': 'このリンクは {minutes} 分間、1 回だけ使えます。パスワードを変更すると、アカウントのすべてのセッションがサインアウトされます。',
+  'passwordReset.ignore': '心当たりがない場合は、このメールを無視してください。パスワードは変更されません。',
+  'verification.subject': '{product} のメールアドレスを確認してください',
+  'verification.heading': 'メールアドレスの確認',
+  'verification.intro': '{email} が {product} アカウント {username} のメールアドレスであることを確認してください。',
+  'verification.code': '確認コード：',
+  'verification.action': 'メールアドレスを確認',
+  'verification.expiry': 'コードを求めたページにコードを入力するか、リンクを開いてください。どちらも {hours} 時間、1 回だけ使えます。',
+  'verification.ignore': '心当たりがない場合は、このメールを無視してください。何も変更されません。',
+  'emailChanged.subject': '{product} アカウントのメールアドレスが変更されました',
+  'emailChanged.heading': 'メールアドレスが変更されました',
+  'emailChanged.text': '{product} アカウント {username} のメールアドレスが {old} から {new} に変更されました。アカウントに関するメールは今後、新しいアドレスに送信されます。',
+  'emailChanged.notYou': 'この変更に心当たりがない場合は、すぐに管理者に連絡してください。',
+  'passwordChanged.subject': '{product} のパスワードが変更されました',
+  'passwordChanged.heading': 'パスワードが変更されました',
+  'passwordChanged.text': '{product} アカウント {username} のパスワードが変更され、アカウントのすべてのセッションがサインアウトされました。',
+  'passwordChanged.notYou': 'この変更に心当たりがない場合は、すぐにサインインページからパスワードを再設定するか、管理者に連絡してください。',
+};

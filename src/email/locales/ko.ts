@@ -1,0 +1,27 @@
+import type { EmailMessages } from './en.ts';
+
+export const ko: EmailMessages = {
+  'common.linkFallback': '버튼이 작동하지 않으면 이 링크를 브라우저에 복사하세요:',
+  'common.footer': '이 이메일은 {product}에서 계정 {username}에 관해 보냈습니다.',
+  'passwordReset.subject': '{product} 비밀번호를 재설정하세요',
+  'passwordReset.heading': '비밀번호 재설정',
+  'passwordReset.intro': '{product} 계정 {username}의 비밀번호 재설정이 요청되었습니다. 본인이 요청했다면 아래 버튼으로 새 비밀번호를 설정하세요.',
+  'passwordReset.action': '새 비밀번호 설정',
+  'passwordReset.expiry': '이 링크는 {minutes}분 동안 한 번만 사용할 수 있습니다. 비밀번호를 바꾸면 계정의 모든 세션이 로그아웃됩니다.',
+  'passwordReset.ignore': '요청하지 않았다면 이 이메일을 무시하세요. 비밀번호는 그대로 유지됩니다.',
+  'verification.subject': '{product} 이메일 주소를 인증하세요',
+  'verification.heading': '이메일 주소 인증',
+  'verification.intro': '{email}이(가) {product} 계정 {username}의 이메일 주소인지 확인해 주세요.',
+  'verification.code': '인증 코드:',
+  'verification.action': '이메일 주소 인증',
+  'verification.expiry': '코드를 요청한 페이지에 코드를 입력하거나 링크를 여세요. 둘 다 {hours}시간 동안 한 번만 사용할 수 있습니다.',
+  'verification.ignore': '요청하지 않았다면 이 이메일을 무시하세요. 아무것도 바뀌지 않습니다.',
+  'emailChanged.subject': '{product} 계정의 이메일 주소가 변경되었습니다',
+  'emailChanged.heading': '이메일 주소가 변경되었습니다',
+  'emailChanged.text': '{product} 계정 {username}의 이메일 주소가 {old}에서 {new}(으)로 변경되었습니다. 이제 계정 관련 이메일은 새 주소로 전송됩니다.',
+  'emailChanged.notYou': '직접 변경하지 않았다면 즉시 관리자에게 연락하세요.',
+  'passwordChanged.subject': '{product} 비밀번호가 변경되었습니다',
+  'passwordChanged.heading': '비밀번호가 변경되었습니다',
+  'passwordChanged.text': '{product} 계정 {username}의 비밀번호가 변경되었고, 계정의 모든 세션이 로그아웃되었습니다.',
+  'passwordChanged.notYou': '직접 변경하지 않았다면 즉시 로그인 페이지에서 비밀번호를 재설정하거나 관리자에게 연락하세요.',
+};

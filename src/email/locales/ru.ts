@@ -1,0 +1,27 @@
+import type { EmailMessages } from './en.ts';
+
+export const ru: EmailMessages = {
+  'common.linkFallback': 'Если кнопка не работает, скопируйте эту ссылку в браузер:',
+  'common.footer': 'Это письмо отправил {product} по поводу вашей учётной записи {username}.',
+  'passwordReset.subject': 'Сброс пароля {product}',
+  'passwordReset.heading': 'Сброс пароля',
+  'passwordReset.intro': 'Кто-то запросил сброс пароля вашей учётной записи {product} {username}. Если это были вы, задайте новый пароль кнопкой ниже.',
+  'passwordReset.action': 'Задать новый пароль',
+  'passwordReset.expiry': 'Ссылка действует один раз в течение {minutes} минут. После смены пароля все сеансы вашей учётной записи будут завершены.',
+  'passwordReset.ignore': 'Если вы этого не запрашивали, просто проигнорируйте письмо: ваш пароль не изменится.',
+  'verification.subject': 'Подтвердите адрес электронной почты для {product}',
+  'verification.heading': 'Подтвердите адрес электронной почты',
+  'verification.intro': 'Подтвердите, что {email} — адрес электронной почты вашей учётной записи {product} {username}.',
+  'verification.code': 'Ваш код:',
+  'verification.action': 'Подтвердить адрес',
+  'verification.expiry': 'Введите код на странице, которая его запросила, или откройте ссылку. Они действуют один раз в течение {hours} ч.',
+  'verification.ignore': 'Если вы этого не запрашивали, проигнорируйте письмо: ничего не изменится.',
+  'emailChanged.subject': 'Адрес электронной почты вашей учётной записи {product} изменён',
+  'emailChanged.heading': 'Адрес электронной почты изменён',
+  'emailChanged.text': 'Адрес электронной почты вашей учётной записи {product} {username} изменён с {old} на {new}. Письма о вашей учётной записи теперь приходят на новый адрес.',
+  'emailChanged.notYou': 'Если это сделали не вы, немедленно свяжитесь с администратором.',
+  'passwordChanged.subject': 'Пароль {product} изменён',
+  'passwordChanged.heading': 'Ваш пароль изменён',
+  'passwordChanged.text': 'Пароль вашей учётной записи {product} {username} изменён, все сеансы учётной записи завершены.',
+  'passwordChanged.notYou': 'Если это сделали не вы, немедленно сбросьте пароль на странице входа или свяжитесь с администратором.',
+};
