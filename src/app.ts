@@ -179,11 +179,12 @@ export function createApp(appDeps: AppDeps): Koa {
   routers.push(managementRoutes(deps));
   if (deps.consoleDir) routers.push(consoleRoutes({ ...deps, consoleDir: deps.consoleDir }));
   const cookies = createSignedValues(deps.masterSecret, 'sesame/account-cookie/v1');
+  const provider = () => deps.providers.provider;
   routers.push(accountRoutes({
-    ...deps, cookies, canEmail: deps.recovery.mailer.available, mfaSecrets: interaction.mfaSecrets, relyingParty: interaction.relyingParty,
+    ...deps, cookies, provider, canEmail: deps.recovery.mailer.available, mfaSecrets: interaction.mfaSecrets, relyingParty: interaction.relyingParty,
   }));
-  routers.push(credentialsRoutes({ ...deps, cookies, mfaSecrets: interaction.mfaSecrets, relyingParty: interaction.relyingParty }));
-  routers.push(emailLinkRoutes({ ...deps, provider: () => deps.providers.provider }));
+  routers.push(credentialsRoutes({ ...deps, cookies, provider, mfaSecrets: interaction.mfaSecrets, relyingParty: interaction.relyingParty }));
+  routers.push(emailLinkRoutes({ ...deps, provider }));
   app.use(securityHeaders(deps.issuer).middleware);
   app.use(errorBoundary(deps.logger));
   app.use(brandedPages(deps.signInExperience, deps.logger));

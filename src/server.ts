@@ -20,6 +20,9 @@ import { createDeviceCookies } from './throttle/device-cookie.ts';
 import { deleteEndedBlocks } from './throttle/throttle.repository.ts';
 import { deleteExpiredChallenges } from './passkeys/webauthn-challenge.repository.ts';
 import { Throttle } from './throttle/throttle.service.ts';
+import { LogoutDelivery } from './logout/logout-delivery.ts';
+import { deleteFinishedNotifications } from './logout/logout-notification.repository.ts';
+import { deleteActivityOfEndedSessions } from './sessions/session.repository.ts';
 import { emailDeliveryOf, howToEnableEmail, senderAddress } from './email/delivery.ts';
 import { deleteOldEmails } from './email/email.repository.ts';
 import { EmailSender } from './email/email-sender.ts';
@@ -38,6 +41,8 @@ export interface Sesame {
   providers: ProviderHolder;
   /** Limits on guessing secrets (src/throttle/). */
   throttle: Throttle;
+  /** This node's share of delivering back-channel logout tokens (src/logout/). */
+  logoutDelivery: LogoutDelivery;
   /** Email, and what is proved through it (src/email/, src/recovery/). */
   recovery: RecoveryDeps;
   /** The address Sesame's email comes from. */
@@ -50,6 +55,9 @@ export interface Sesame {
 
 /** Days sent, failed and outbox messages are kept (what they said is dropped once delivered). */
 const emailKeepDays = 30;
+
+/** Days delivered and failed logout notifications stay visible to admins. */
+const logoutKeepDays = 7;
 
 /** Says once, at start, how this node reaches people by email. */
 function announceEmailDelivery(config: Config, logger: Logger): void {
@@ -102,6 +110,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
   const throttle = new Throttle(db, config.throttle, { pool, blockEnds: directory.blockEnd });
   const timers: NodeJS.Timeout[] = [];
   let cli: CliListener | undefined;
+  let logoutDelivery: LogoutDelivery | undefined;
   let emailSender: EmailSender | undefined;
   // The port is bound before the issuer (which may name it) is known; until the app is ready, requests get a 503.
   let handle: http.RequestListener = (_req, res) => {
@@ -135,6 +144,8 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     });
     handle = withRequestLog(logger, requestHandler(app, providers, issuer));
     if (options.worker) await listen();
+    logoutDelivery = new LogoutDelivery({ db, provider: () => providers.provider, logger, retrySeconds: config.logoutRetrySeconds });
+    logoutDelivery.start();
     emailSender?.start();
     announceEmailDelivery(config, logger);
 
@@ -145,16 +156,20 @@ export async function startSesame(config: Config, logger = createLogger(config.l
       deleteExpiredModels(db).catch((error) => logger.error({ err: error }, 'expired artifact clean-up failed'));
       deleteEndedBlocks(db).catch((error) => logger.error({ err: error }, 'ended throttle blocks clean-up failed'));
       deleteExpiredChallenges(db).catch((error) => logger.error({ err: error }, 'expired WebAuthn challenges clean-up failed'));
+      deleteActivityOfEndedSessions(db).catch((error) => logger.error({ err: error }, 'ended sessions clean-up failed'));
+      deleteFinishedNotifications(db, logoutKeepDays).catch((error) => logger.error({ err: error }, 'finished logout notifications clean-up failed'));
       deleteOldEmails(db, emailKeepDays).catch((error) => logger.error({ err: error }, 'old emails clean-up failed'));
       deleteEndedEmailTokens(db).catch((error) => logger.error({ err: error }, 'ended email links clean-up failed'));
     }, 10 * 60 * 1000));
     for (const timer of timers) timer.unref();
 
     const sesame: Sesame = {
-      config, issuer, port, db, directory, sealer, providers, logger, throttle, recovery, emailFrom, emailSender,
+      config, issuer, port, db, directory, sealer, providers, logger, throttle, recovery, emailFrom, emailSender, logoutDelivery,
       async close() {
         for (const timer of timers) clearInterval(timer);
         await cli?.close();
+        // Deliveries under way finish; what is still queued waits in the database for the next node.
+        await logoutDelivery?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
@@ -177,6 +192,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
   } catch (error) {
     for (const timer of timers) clearInterval(timer);
     await cli?.close();
+    await logoutDelivery?.stop();
     await emailSender?.stop();
     server.close();
     directory.close();

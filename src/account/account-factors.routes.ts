@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
+import type { Provider } from 'oidc-provider';
 import { requestOrigin } from '../http/request-origin.ts';
 import type { MessageKey } from '../i18n/messages.ts';
 import { firstRecoveryCodes, generateRecoveryCodes, hasSecondFactor, listFactors, removeSecondFactor } from '../mfa/factors.service.ts';
@@ -45,10 +46,11 @@ export interface AccountFactorDeps {
 /** What the factor routes and the account page's section need, from the account page's own dependencies. */
 export function accountFactorDepsOf(deps: {
   db: Db; cookies: SignedValues; csrf: CsrfTokens; mfaSecrets: MfaSecrets; relyingParty: RelyingParty; throttle: Throttle; recentSignInSeconds: number;
+  provider: () => Provider;
 }): AccountFactorDeps {
   return {
     db: deps.db, mfaSecrets: deps.mfaSecrets, relyingParty: deps.relyingParty, throttle: deps.throttle,
-    session: (ctx) => readAccountSession(deps.db, deps.cookies, ctx), csrfSubject: accountCsrfSubject,
+    session: (ctx) => readAccountSession(deps.provider(), deps.cookies, ctx), csrfSubject: accountCsrfSubject,
     issueCsrf: deps.csrf.issue, verifyCsrf: deps.csrf.verify, recentSignInSeconds: deps.recentSignInSeconds,
   };
 }

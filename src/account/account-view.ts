@@ -6,10 +6,12 @@ import type { User } from '../db/tables.ts';
 import type { CsrfTokens } from '../interaction/csrf.ts';
 import { accountCredentialsSection, type AccountCredentialsModel } from '../pages/account-credentials.page.ts';
 import { accountPage } from '../pages/account.page.ts';
+import { accountSessionsSection } from '../pages/account-sessions.section.ts';
 import type { PageContext } from '../pages/page-context.ts';
 import { sendPage } from '../pages/send-page.ts';
 import { findPendingEmailChange } from '../recovery/email-token.repository.ts';
-import { accountCsrfSubject, accountPageContext, type AccountSession } from './account-session.ts';
+import { listAccountSessions } from '../sessions/session.service.ts';
+import { accountCsrfSubject, accountPageContext, type LiveAccountSession } from './account-session.ts';
 import { accountSecurity, factorNotice, type AccountFactorDeps } from './account-factors.routes.ts';
 import { connectedApps } from './connected-apps.ts';
 
@@ -25,25 +27,31 @@ export interface AccountViewDeps {
 /** What the page says after a form: a notice on top, or the errors of the credentials forms. */
 export type AccountViewState = Partial<Pick<AccountCredentialsModel, 'passwordError' | 'emailError' | 'newEmail'>> & { notice?: string };
 
-/** A notice named in the query after a redirect (`?revoked=CLIENT_ID`, `?notice=verification-sent`, `?notice=totp-added`). */
+/** What /account says after sessions were signed out from it (`?sessions=…`, src/account/account-sessions.routes.ts). */
+const sessionsNotices = { ended: 'sessions.ended', others: 'sessions.othersEnded', gone: 'sessions.gone' } as const;
+
+/** A notice named in the query after a redirect (`?revoked=CLIENT_ID`, `?notice=verification-sent`, `?notice=totp-added`, `?sessions=ended`). */
 async function noticeOf(ctx: Context, db: Db, page: PageContext, user: User): Promise<string | undefined> {
   const { t } = page;
   if (ctx.query.notice === 'verification-sent' && user.email) return t('account.verificationSent', { email: user.email });
   const factorChange = factorNotice(page, ctx.query.notice);
   if (factorChange) return factorChange;
+  const { sessions } = ctx.query;
+  if (typeof sessions === 'string' && Object.hasOwn(sessionsNotices, sessions)) return t(sessionsNotices[sessions as keyof typeof sessionsNotices]);
   const revoked = typeof ctx.query.revoked === 'string' && isStorableText(ctx.query.revoked)
     ? await findApplication(db, ctx.query.revoked) : undefined;
   return revoked ? t('account.revoked', { app: revoked.display_name ?? revoked.name }) : undefined;
 }
 
-/** The account page of the signed-in person: profile, password and email, two-step verification, connected apps. */
-export async function renderAccountPage(ctx: Context, deps: AccountViewDeps, current: AccountSession, user: User, state: AccountViewState = {}, status = 200): Promise<void> {
+/** The account page of the signed-in person: profile, password and email, two-step verification, where they are signed in, connected apps. */
+export async function renderAccountPage(ctx: Context, deps: AccountViewDeps, current: LiveAccountSession, user: User, state: AccountViewState = {}, status = 200): Promise<void> {
   const page = accountPageContext(ctx);
   const { locale, t, brand } = page;
   const csrf = deps.csrf.issue(accountCsrfSubject(current));
-  const [apps, pendingEmail, notice, security] = await Promise.all([
+  const [apps, pendingEmail, sessions, notice, security] = await Promise.all([
     connectedApps(deps.db, user.id, { t, locale }),
     findPendingEmailChange(deps.db, user.id),
+    listAccountSessions(deps.db, user.id, current.sessionUid),
     state.notice ?? noticeOf(ctx, deps.db, page, user),
     accountSecurity(deps.factors, page, user, current, csrf),
   ]);
@@ -52,6 +60,8 @@ export async function renderAccountPage(ctx: Context, deps: AccountViewDeps, cur
     passwordError: state.passwordError, emailError: state.emailError, newEmail: state.newEmail,
   });
   sendPage(ctx, accountPage({
-    t, locale, brand, user, apps, notice, sections: security ? [credentials, security] : [credentials], scripts: security !== undefined,
+    t, locale, brand, user, apps, notice,
+    sections: [credentials, ...(security ? [security] : []), accountSessionsSection({ t, locale, sessions, csrf })],
+    scripts: security !== undefined,
   }), status, { scripts: security !== undefined });
 }

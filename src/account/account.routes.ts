@@ -15,14 +15,16 @@ import { findUserById } from '../users/user.repository.ts';
 import { accountClientId, accountClientSecret, accountRedirectUri } from './account-client.ts';
 import type { SignedValues } from '../secrets/signed-cookie.ts';
 import { revokeAppAccess } from '../grants/grant.service.ts';
-import { findGrantIdOfAccessToken } from '../grants/grant.repository.ts';
+import type { Provider } from 'oidc-provider';
 import {
-  accountCsrfSubject, accountPageContext, readAccountSession, sessionCookie, sessionTtl, setAccountCookie as setCookie, type AccountSession,
+  accountCookie, accountCsrfSubject, accountPageContext, readAccountSession, sessionCookie, sessionTtl, setAccountCookie as setCookie,
+  type AccountSession,
 } from './account-session.ts';
 import { accountFactorDepsOf, accountFactorRoutes } from './account-factors.routes.ts';
 import type { MfaSecrets } from '../mfa/mfa-secrets.ts';
 import type { RelyingParty } from '../passkeys/relying-party.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
+import { mountAccountSessionRoutes } from './account-sessions.routes.ts';
 
 export interface AccountDeps {
   db: Db;
@@ -40,6 +42,8 @@ export interface AccountDeps {
   recentSignInSeconds: number;
   /** Whether Sesame can send email: changing and verifying an address need it. */
   canEmail: boolean;
+  /** The node's provider: the account page is signed in only while this browser's Sesame session is. */
+  provider: () => Provider;
 }
 
 interface SignInFlow { state: string; nonce: string; verifier: string }
@@ -51,7 +55,7 @@ export function accountRoutes(deps: AccountDeps): Router {
   const router = new Router({ prefix: '/account' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   const jwks = createRemoteJWKSet(new URL(`${deps.internalUrl}${oidcRoutes.jwks}`));
-  const session = (ctx: Context) => readAccountSession(deps.db, deps.cookies, ctx);
+  const session = (ctx: Context) => readAccountSession(deps.provider(), deps.cookies, ctx);
   const csrfSubject = accountCsrfSubject;
   const clientCredentials = Buffer.from(`${accountClientId}:${accountClientSecret(deps.masterSecret)}`).toString('base64');
   const factorDeps = accountFactorDepsOf(deps);
@@ -103,13 +107,12 @@ export function accountRoutes(deps: AccountDeps): Router {
       },
       body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: accountRedirectUri(deps.issuer), code_verifier: flow.verifier }),
     });
-    const tokens = await response.json() as { id_token?: string; access_token?: string };
-    if (!response.ok || !tokens.id_token || !tokens.access_token) return expired();
+    const tokens = await response.json() as { id_token?: string };
+    if (!response.ok || !tokens.id_token) return expired();
     const { payload } = await jwtVerify(tokens.id_token, jwks, { issuer: deps.issuer, audience: accountClientId });
-    const grant = await findGrantIdOfAccessToken(deps.db, tokens.access_token);
-    if (payload.nonce !== flow.nonce || typeof payload.sub !== 'string' || !grant) return expired();
+    if (payload.nonce !== flow.nonce || typeof payload.sub !== 'string') return expired();
     const value: AccountSession = {
-      sub: payload.sub, sid: randomBytes(16).toString('base64url'), idt: tokens.id_token, grant,
+      sub: payload.sub, sid: randomBytes(16).toString('base64url'), idt: tokens.id_token,
       ...(typeof payload.auth_time === 'number' ? { at: payload.auth_time } : {}),
     };
     setCookie(ctx, sessionCookie, deps.cookies.sign(value, sessionTtl), sessionTtl);
@@ -117,7 +120,7 @@ export function accountRoutes(deps: AccountDeps): Router {
   });
 
   router.get('/logout', async function signOut(ctx) {
-    const current = deps.cookies.verify<AccountSession>(ctx.cookies.get(sessionCookie));
+    const current = accountCookie(deps.cookies, ctx);
     setCookie(ctx, sessionCookie, null);
     const url = new URL(`${deps.issuer}${oidcRoutes.end_session}`);
     url.search = new URLSearchParams({
@@ -152,5 +155,6 @@ export function accountRoutes(deps: AccountDeps): Router {
     ctx.redirect(`/account?revoked=${encodeURIComponent(clientId)}`);
   });
 
+  mountAccountSessionRoutes(router, { db: deps.db, csrf: deps.csrf, signedIn: session, forget: (ctx) => setCookie(ctx, sessionCookie, null) });
   return router;
 }

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
+import type { Provider } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
 import type { User } from '../db/tables.ts';
 import { requestOrigin } from '../http/request-origin.ts';
@@ -14,7 +15,7 @@ import { sendVerificationEmail } from '../recovery/email-verification.service.ts
 import type { RecoveryDeps } from '../recovery/recovery-deps.ts';
 import type { SignedValues } from '../secrets/signed-cookie.ts';
 import { findUserById } from '../users/user.repository.ts';
-import { accountCsrfSubject, accountPageContext, readAccountSession, sessionCookie, setAccountCookie, type AccountSession } from './account-session.ts';
+import { accountCsrfSubject, accountPageContext, readAccountSession, sessionCookie, setAccountCookie, type LiveAccountSession } from './account-session.ts';
 import { renderAccountPage, type AccountViewState } from './account-view.ts';
 import { accountFactorDepsOf } from './account-factors.routes.ts';
 import type { MfaSecrets } from '../mfa/mfa-secrets.ts';
@@ -31,6 +32,8 @@ export interface CredentialsRouteDeps {
   relyingParty: RelyingParty;
   throttle: Throttle;
   recentSignInSeconds: number;
+  /** The node's provider: the account page is signed in only while this browser's Sesame session is. */
+  provider: () => Provider;
 }
 
 const text = (body: Record<string, unknown>, name: string, max: number) => (typeof body[name] === 'string' ? (body[name] as string).slice(0, max) : '');
@@ -42,8 +45,8 @@ export function credentialsRoutes(deps: CredentialsRouteDeps): Router {
   const view = { db: deps.db, csrf: deps.csrf, canEmail: deps.recovery.mailer.available, factors: accountFactorDepsOf(deps) };
 
   /** The signed-in person submitting one of the page's forms, with its CSRF token checked. */
-  async function submitter(ctx: Context): Promise<{ current: AccountSession; user: User; body: Record<string, unknown> } | undefined> {
-    const current = await readAccountSession(deps.db, deps.cookies, ctx);
+  async function submitter(ctx: Context): Promise<{ current: LiveAccountSession; user: User; body: Record<string, unknown> } | undefined> {
+    const current = await readAccountSession(deps.provider(), deps.cookies, ctx);
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const user = current && deps.csrf.verify(accountCsrfSubject(current), body.csrf) ? await findUserById(deps.db, current.sub) : undefined;
     if (!current || !user || user.suspended) {
@@ -53,7 +56,7 @@ export function credentialsRoutes(deps: CredentialsRouteDeps): Router {
     return { current, user, body };
   }
 
-  const again = (ctx: Context, current: AccountSession, user: User, state: AccountViewState, status: number) =>
+  const again = (ctx: Context, current: LiveAccountSession, user: User, state: AccountViewState, status: number) =>
     renderAccountPage(ctx, view, current, user, state, status);
 
   router.post('/password', form, async function submitPasswordChange(ctx) {

@@ -27,6 +27,14 @@ export const applicationFields = {
     title: 'Management API access',
     description: 'May obtain Management API tokens: an m2m app for itself, an interactive app for signed-in admins',
   }),
+  backchannel_logout_uri: z.string().max(2048).nullable().meta({
+    title: 'Back-channel logout URI',
+    description: 'OpenID Connect Back-Channel Logout 1.0: where Sesame posts a logout token when a session the app is part of ends; https (http only on loopback hosts); empty or null for none',
+  }),
+  backchannel_logout_session_required: z.boolean().meta({
+    title: 'Send the session ID (sid)',
+    description: 'Logout tokens and ID tokens carry the session id `sid`, so the app can end just that session',
+  }),
 };
 
 /** A client secret's name: where it is used, like "Production server". */
@@ -45,6 +53,8 @@ export const newApplicationSchema = z.strictObject({
   post_logout_redirect_uris: applicationFields.post_logout_redirect_uris.default([]),
   cors_origins: applicationFields.cors_origins.default([]),
   management_access: applicationFields.management_access.default(false),
+  backchannel_logout_uri: applicationFields.backchannel_logout_uri.optional(),
+  backchannel_logout_session_required: applicationFields.backchannel_logout_session_required.default(false),
 });
 export type NewApplicationInput = z.input<typeof newApplicationSchema>;
 

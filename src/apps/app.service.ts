@@ -14,7 +14,7 @@ import {
   deleteApplicationRow, deleteSecretRow, findApplication, insertApplication, insertSecret, listSecretRows,
   queryApplications, updateApplicationRow, type ApplicationFilter,
 } from './app.repository.ts';
-import { canonicalUris, corsOriginProblem, redirectUriProblem } from './redirect-uri.ts';
+import { backchannelLogoutUriProblem, canonicalUris, corsOriginProblem, redirectUriProblem } from './redirect-uri.ts';
 import { fieldLabel } from '../validation/field-label.ts';
 import { parseInput, sentence } from '../validation/parse-input.ts';
 
@@ -31,7 +31,8 @@ export function generateClientSecret(): string {
 const notFound = (id: string) => new ServiceError('application.not_found', `no application with client id ${JSON.stringify(id)}`, 404);
 
 /** The settings the rules below look at. */
-type AppShape = Pick<Application, 'type' | 'third_party' | 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins' | 'management_access'>;
+type AppShape = Pick<Application, 'type' | 'third_party' | 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins' | 'management_access'>
+  & { backchannel_logout_uri?: string | null };
 
 /** Settings as the table stores them: lists in JSON columns. */
 function toColumns<T extends object>(settings: T): { [K in keyof T]: Exclude<T[K], undefined> extends readonly unknown[] ? string : T[K] } {
@@ -54,6 +55,9 @@ function applicationProblems(app: AppShape): FieldError[] {
     ...app.redirect_uris.map((uri, i) => at(`/redirect_uris/${i}`, redirectUriProblem(uri, app.type))),
     ...app.post_logout_redirect_uris.map((uri, i) => at(`/post_logout_redirect_uris/${i}`, redirectUriProblem(uri, app.type, 'post-logout redirect'))),
     ...app.cors_origins.map((origin, i) => at(`/cors_origins/${i}`, corsOriginProblem(origin))),
+    app.type === 'm2m' && app.backchannel_logout_uri
+      ? at('/backchannel_logout_uri', 'a machine-to-machine app signs no one in, so it has no sessions to be signed out of: leave Back-channel logout URI empty')
+      : at('/backchannel_logout_uri', app.backchannel_logout_uri ? backchannelLogoutUriProblem(app.backchannel_logout_uri) : undefined),
   ];
   return problems.filter((p) => p !== undefined);
 }
@@ -85,8 +89,13 @@ function storedLists<T extends UriLists>(settings: T): T {
   };
 }
 
+/** An empty back-channel logout URI is none. */
+function withoutEmptyLogoutUri<T extends { backchannel_logout_uri?: string | null }>(settings: T): T {
+  return settings.backchannel_logout_uri?.trim() === '' ? { ...settings, backchannel_logout_uri: null } : settings;
+}
+
 export async function createApplication(db: Db, input: NewApplicationInput): Promise<CreatedApplication> {
-  const data = parseInput(newApplicationSchema, input);
+  const data = withoutEmptyLogoutUri(parseInput(newApplicationSchema, input));
   assertValid(data);
   const stored = storedLists(data);
 
@@ -120,7 +129,7 @@ export async function listApplications(db: Db, filter: ApplicationFilter, page: 
 
 /** Changes an app's settings. Takes effect on every node at once: clients are read from the database per request. */
 export async function updateApplication(db: Db, id: string, input: ApplicationChanges): Promise<Application> {
-  const changes = parseInput(applicationChangesSchema, input);
+  const changes = withoutEmptyLogoutUri(parseInput(applicationChangesSchema, input));
   assertNotBuiltIn(id);
   const current = await getApplication(db, id);
   const fixed: FieldError[] = fixedApplicationFields

@@ -28,6 +28,9 @@ export function clientMetadata(
     // the form requests are compared in: rows written before Sesame stored that form hold URIs as typed.
     redirect_uris: interactive ? canonicalUris(app.redirect_uris) : [],
     post_logout_redirect_uris: interactive ? canonicalUris(app.post_logout_redirect_uris) : [],
+    // OpenID Connect Back-Channel Logout 1.0 (src/logout/): oidc-provider signs the logout tokens.
+    ...(interactive && app.backchannel_logout_uri ? { backchannel_logout_uri: app.backchannel_logout_uri } : {}),
+    backchannel_logout_session_required: app.backchannel_logout_session_required,
     'sesame/type': app.type,
     'sesame/third_party': app.third_party,
     'sesame/cors_origins': [...app.cors_origins],

@@ -8,7 +8,7 @@ import type { AppType } from './app-types.ts';
 export const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
 const forbiddenSchemes = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:', 'filesystem:']);
 
-export type UriKind = 'redirect' | 'post-logout redirect';
+export type UriKind = 'redirect' | 'post-logout redirect' | 'back-channel logout';
 
 /** Returns why `uri` cannot be registered for an app of `type`, or undefined when it can. */
 export function redirectUriProblem(uri: string, type: AppType, kind: UriKind = 'redirect'): string | undefined {
@@ -124,4 +124,17 @@ export function allowedCorsOrigins(redirectUris: string[], extra: string[]): Set
     if (/^https?:\/\//i.test(uri)) origins.add(new URL(uri).origin);
   }
   return origins;
+}
+
+/**
+ * Returns why `uri` cannot be an app's back-channel logout URI (OpenID Connect Back-Channel Logout 1.0 §2.2), or
+ * undefined. Sesame's server posts to it, so it is a web address like a web app's redirect URI: https, or http on a
+ * loopback host (a developer's machine), no fragment, no user information.
+ */
+export function backchannelLogoutUriProblem(uri: string): string | undefined {
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(uri)?.[1]?.toLowerCase();
+  if (scheme && scheme !== 'http' && scheme !== 'https' && !forbiddenSchemes.has(`${scheme}:`)) {
+    return `back-channel logout URI ${quote(uri)} must use https (or http on localhost, 127.0.0.1 or [::1])`;
+  }
+  return redirectUriProblem(uri, 'traditional', 'back-channel logout');
 }

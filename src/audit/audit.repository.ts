@@ -17,6 +17,8 @@ export const auditEventTypes = [
   'mfa.recovery_codes_generated', 'mfa.recovery_code_used', 'mfa.reset',
   // A wrong or replayed second factor at sign-in.
   'sign_in.second_factor_failed',
+  // A Sesame session ended (src/sessions/); a back-channel logout token an app never accepted (src/logout/).
+  'session.ended', 'logout.delivery_failed',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { accessCommands } from './access-commands.ts';
+import { sessionCommands } from './session-commands.ts';
 import { appSettingsInput } from './app-flags.ts';
 import { command, type Command, type CommandContext } from './command.ts';
 import { inFlagTerms, parseOptions } from './flag-errors.ts';
@@ -328,6 +329,7 @@ export const commands = {
   }),
 
   ...accessCommands,
+  ...sessionCommands,
   ...signInExperienceCommands,
   ...emailCommands,
   ...mfaCommands,

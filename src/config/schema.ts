@@ -110,6 +110,8 @@ export const settings = {
     recoveryWindow: setting('SESAME_THROTTLE_RECOVERY_WINDOW', seconds(3600, 'Window of `SESAME_THROTTLE_RECOVERY_EMAILS` and `SESAME_THROTTLE_RECOVERY_IP`')),
     memory: setting('SESAME_THROTTLE_MEMORY', seconds(24 * 3600, 'How long failures are remembered: counts start again this long after the first failure counted (Keycloak forgets after 12 hours)')),
   },
+  logoutRetrySeconds: setting('SESAME_LOGOUT_RETRY_SECONDS', z.coerce.number().int().min(1).max(3600).default(5)
+    .describe('Back-channel logout tokens an app did not accept (an error status, or no answer within 2.5 s) are delivered again from a queue in the database, by any node, across restarts: first after this many seconds, then three times later each time, at most an hour apart, for a day; after that the delivery is given up and recorded as the audit event `logout.delivery_failed`.')),
   deviceCookieTtl: setting('SESAME_DEVICE_COOKIE_TTL', seconds(365 * 24 * 3600, 'Lifetime of the device cookie a browser gets when it signs in, which exempts it from the per-account lock (OWASP "device cookies")')),
   /** The admin console's static build. */
   consoleDir: setting('SESAME_CONSOLE_DIR', z.string().min(1).optional()

@@ -77,6 +77,9 @@ export interface ApplicationsTable {
   logo_dark_url: string | null;
   terms_url: string | null;
   privacy_url: string | null;
+  /** OpenID Connect Back-Channel Logout 1.0: where logout tokens are posted, and whether they carry `sid`. */
+  backchannel_logout_uri: string | null;
+  backchannel_logout_session_required: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -321,6 +324,35 @@ export interface WebauthnChallengesTable {
   expires_at: Date;
 }
 
+/** What a person recognises a Sesame session by (src/sessions/), keyed by the oidc-provider Session's `uid`. */
+export interface SessionActivityTable {
+  session_uid: string;
+  account_id: string;
+  user_agent: string | null;
+  ip: string | null;
+  signed_in_at: Timestamp;
+  last_active_at: Timestamp;
+}
+
+export type LogoutNotificationStatus = 'pending' | 'delivered' | 'failed';
+
+/** A back-channel logout token to deliver to an app (src/logout/), retried with back-off until it is accepted. */
+export interface LogoutNotificationsTable {
+  id: string;
+  client_id: string;
+  account_id: string;
+  /** The session's id at that app, when the app asked for it (backchannel_logout_session_required). */
+  sid: string | null;
+  /** Why the session ended (src/sessions/session-end-reasons.ts). */
+  reason: string;
+  status: Generated<LogoutNotificationStatus>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  created_at: Timestamp;
+  finished_at: NullableTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   applications: ApplicationsTable;
@@ -345,6 +377,8 @@ export interface Database {
   passkeys: PasskeysTable;
   recovery_codes: RecoveryCodesTable;
   webauthn_challenges: WebauthnChallengesTable;
+  session_activity: SessionActivityTable;
+  logout_notifications: LogoutNotificationsTable;
 }
 
 export type User = Selectable<UsersTable>;

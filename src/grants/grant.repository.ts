@@ -30,14 +30,6 @@ export async function isGrantLive(db: Db, grantId: string): Promise<boolean> {
   return Boolean(await liveGrants(db).select('id').where('id', '=', grantId).executeTakeFirst());
 }
 
-/** The grant an opaque access token was issued under, while the token lives. */
-export async function findGrantIdOfAccessToken(db: Db, accessToken: string): Promise<string | undefined> {
-  if (!isStorableText(accessToken)) return undefined;
-  const row = await db.selectFrom('oidc_models').select('grant_id')
-    .where('model', '=', 'AccessToken').where('id', '=', accessToken).executeTakeFirst();
-  return row?.grant_id ?? undefined;
-}
-
 /** Every live grant of a user, newest first. */
 export async function findGrantsOfUser(db: Db, userId: string): Promise<GrantPayload[]> {
   const rows = await liveGrants(db).select('payload')

@@ -25,6 +25,7 @@ import { roleRoutes } from './roles/role.routes.ts';
 import { signInExperienceRoutes } from './sign-in-experience/sign-in-experience.routes.ts';
 import { userRoutes } from './users/user.routes.ts';
 import { userFactorRoutes } from './users/user-factors.routes.ts';
+import { sessionRoutes } from './sessions/session.routes.ts';
 
 export interface ManagementDeps {
   db: Db;
@@ -49,6 +50,7 @@ export function managementOperations(deps: ManagementDeps): Route[] {
     ...userRoutes({ db: deps.db }),
     ...userFactorRoutes({ db: deps.db }),
     ...grantRoutes({ db: deps.db }),
+    ...sessionRoutes({ db: deps.db }),
     ...resourceRoutes({ db: deps.db, issuer }),
     ...roleRoutes({ db: deps.db }),
     ...auditRoutes({ db: deps.db }),

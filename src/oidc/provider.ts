@@ -19,6 +19,8 @@ import { renderLogoutSource, renderPostLogoutSuccess, renderProviderError } from
 import { managementTokenClaims, resourceIndicators } from './resources.ts';
 import { refuseUnsafeAuthorizationParams, refuseUnsafeQuery } from './unsafe-params.ts';
 import { clientAuthThrottle } from './client-auth-throttle.ts';
+import { backchannelLogoutEvents, outgoingFetch } from './backchannel-logout.ts';
+import { sessionActivity } from './session-activity.ts';
 import { jsonRevocationResponse } from './revocation-response.ts';
 import { canonicalRedirectParams } from './canonical-redirect-params.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
@@ -137,7 +139,10 @@ export function buildConfiguration(
         logoutSource: renderLogoutSource,
         postLogoutSuccessSource: renderPostLogoutSuccess,
       },
+      // Apps that register a backchannel_logout_uri are told when a session they are part of ends (src/logout/).
+      backchannelLogout: { enabled: true },
     },
+    fetch: outgoingFetch(issuer),
     renderError: renderProviderError,
     rotateRefreshToken(ctx: KoaContextWithOIDC) {
       const client = ctx.oidc.client as unknown as ClientWithMetadata | undefined;
@@ -178,6 +183,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   // Provider is a Koa application: its ctx.ip, like clientIp, takes only the nearest proxy's X-Forwarded-For entry.
   (provider as unknown as { maxIpsCount: number }).maxIpsCount = 1;
   provider.use(clientAuth.recordFailures);
+  provider.use(sessionActivity(deps.db, deps.logger));
   provider.use(jsonRevocationResponse(oidcRoutes.revocation));
   provider.use(corsPreflightGuard(deps.directory, [oidcRoutes.token, oidcRoutes.userinfo, oidcRoutes.revocation, oidcRoutes.introspection]));
   const log = (event: string, level: 'error' | 'info') => (ctx: KoaContextWithOIDC | undefined, error: { name?: string; message?: string; error?: string; error_description?: string }) => {
@@ -198,5 +204,6 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.on('introspection.error', log('introspection.error', 'info'));
   provider.on('revocation.error', log('revocation.error', 'info'));
   provider.on('userinfo.error', log('userinfo.error', 'info'));
+  backchannelLogoutEvents(provider, { db: deps.db, logger: deps.logger, retrySeconds: deps.config.logoutRetrySeconds });
   return provider;
 }

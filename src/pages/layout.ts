@@ -61,6 +61,9 @@ li.factor p{margin:0}
 li.factor form button{margin-top:0}
 button.inline{width:auto;margin-top:8px;padding:8px 14px}
 section[aria-labelledby=two-step] h3{margin:22px 0 6px}
+ul.sessions{list-style:none;padding:0;margin:0}
+li.session{padding:14px 0;border-top:1px solid var(--line)}
+.badge{display:inline-block;margin-left:6px;padding:1px 8px;border-radius:999px;background:var(--accent);color:var(--accent-text);font-size:12px;font-weight:600;vertical-align:middle}
 .credentials h3{margin:24px 0 0}
 .credentials .notice{margin:12px 0 0}
 `;

@@ -5,7 +5,7 @@ import { canonicalEmail, identifierKey } from '../users/identifier.ts';
 import { hashPassword } from '../users/password.ts';
 import { findUserByLogin, updateUser } from '../users/user.repository.ts';
 import { newUserSchema, passwordSchema } from '../users/user.service.ts';
-import { endAllSessions } from '../users/user-sessions.service.ts';
+import { endAccountSessions } from '../sessions/session.service.ts';
 import { checkCurrentPassword } from './current-password.ts';
 import { voidEmailTokens } from './email-token.repository.ts';
 import { sendVerificationEmail } from './email-verification.service.ts';
@@ -21,7 +21,8 @@ export type PasswordChangeOutcome =
 
 /**
  * A new password, given the current one (the rules are sign-up's). Every session and token of the account ends,
- * this browser's too, pending reset links stop working, and the account's address is told when email works.
+ * this browser's too, and the apps of those sessions are told (back-channel logout); remembered consent stays.
+ * Pending reset links stop working, and the account's address is told when email works.
  */
 export async function changePassword(
   deps: RecoveryDeps,
@@ -36,7 +37,7 @@ export async function changePassword(
   await deps.db.transaction().execute(async (trx) => {
     await updateUser(trx, user.id, { password_hash: passwordHash });
     await voidEmailTokens(trx, user.id, ['password_reset']);
-    await endAllSessions(trx, user.id);
+    await endAccountSessions(trx, user.id, { reason: 'password_changed', by: 'user', origin, revokeTokens: true });
   });
   await recordAuditEvent(deps.db, { type: 'password.changed', userId: user.id, ...origin, details: { by: 'user', sessions_ended: true } });
   if (user.email) {

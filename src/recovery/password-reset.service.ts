@@ -6,7 +6,7 @@ import { recoverySubjects } from '../throttle/throttle.service.ts';
 import { hashPassword } from '../users/password.ts';
 import { findUserById, findUserByLogin, updateUser } from '../users/user.repository.ts';
 import { passwordSchema } from '../users/user.service.ts';
-import { endAllSessions } from '../users/user-sessions.service.ts';
+import { endAccountSessions } from '../sessions/session.service.ts';
 import { consumeEmailToken, findLiveEmailToken, insertEmailToken, voidEmailTokens } from './email-token.repository.ts';
 import { linkTo, resetPasswordPath, type Letter, type Origin, type RecoveryDeps } from './recovery-deps.ts';
 import { hashToken, isLinkToken, newLinkToken } from './tokens.ts';
@@ -72,8 +72,9 @@ export type ResetOutcome =
 
 /**
  * A new password from a reset link (the rules are sign-up's). The link works once: of two requests with it,
- * one wins. Every session and token of the account ends, the other reset links stop working, the account's
- * throttling blocks are lifted (the person proved they hold its email), and the address counts as verified.
+ * one wins. Every session and token of the account ends and the apps of those sessions are told (back-channel
+ * logout; remembered consent stays), the other reset links stop working, the account's throttling blocks are lifted
+ * (the person proved they hold its email), and the address counts as verified.
  */
 export async function resetPassword(deps: RecoveryDeps, input: { token: unknown; password: string; origin: Origin }): Promise<ResetOutcome> {
   if (!isLinkToken(input.token) || !await findLiveEmailToken(deps.db, hashToken(input.token), ['password_reset'])) return { outcome: 'invalid_link' };
@@ -86,7 +87,7 @@ export async function resetPassword(deps: RecoveryDeps, input: { token: unknown;
     if (!used || !user || user.suspended) return undefined;
     await updateUser(trx, user.id, { password_hash: passwordHash, ...(user.email === used.email ? { email_verified: true } : {}) });
     await voidEmailTokens(trx, user.id, ['password_reset']);
-    await endAllSessions(trx, user.id);
+    await endAccountSessions(trx, user.id, { reason: 'password_reset', by: 'user', origin: input.origin, revokeTokens: true });
     return { user, interactionUid: used.interaction_uid };
   });
   if (!done) return { outcome: 'invalid_link' };

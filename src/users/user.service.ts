@@ -5,11 +5,12 @@ import { newId } from '../ids.ts';
 import type { PageRequest } from '../pagination.ts';
 import { hashPassword } from './password.ts';
 import {
-  countActiveAdmins, deleteUserRow, findUserById, insertUser, isKeyHeldByDuplicate, queryUsers, updateUser, type UserFilter,
+  countActiveAdmins, deleteUserRow, findUserById, insertUser, isKeyHeldByDuplicate, queryUsers, revokeUserArtifacts,
+  updateUser, type UserFilter,
 } from './user.repository.ts';
-import { endAllSessions } from './user-sessions.service.ts';
 import { assertThat, isUniqueViolation, ServiceError } from '../errors.ts';
 import { canonicalEmail, canonicalUsername, displayForm, refusalMessages } from './identifier.ts';
+import { endAccountSessions } from '../sessions/session.service.ts';
 import { fieldLabel } from '../validation/field-label.ts';
 import { issueProblem } from '../validation/issue-problem.ts';
 import { parseInput, sentence } from '../validation/parse-input.ts';
@@ -163,12 +164,16 @@ export async function updateUserProfile(db: Db, id: string, input: UserChanges):
   }
 }
 
-/** A suspended user cannot sign in; their sessions, grants and tokens end at once. */
+/**
+ * A suspended user cannot sign in; their sessions, grants and tokens end at once, and the apps of their sessions
+ * are told (back-channel logout).
+ */
 export async function suspendUser(db: Db, id: string): Promise<User> {
   const user = await getUser(db, id);
   await assertNotLastAdmin(db, user, 'suspend');
   const updated = await db.transaction().execute(async (trx) => {
-    await endAllSessions(trx, id);
+    await endAccountSessions(trx, id, { reason: 'suspended', by: 'admin' });
+    await revokeUserArtifacts(trx, id);
     return updateUser(trx, id, { suspended: true });
   });
   assertThat(updated, () => notFound(id));
@@ -186,13 +191,17 @@ export async function deleteUser(db: Db, id: string): Promise<void> {
   const user = await getUser(db, id);
   await assertNotLastAdmin(db, user, 'delete');
   const deleted = await db.transaction().execute(async (trx) => {
-    await endAllSessions(trx, id);
+    await endAccountSessions(trx, id, { reason: 'deleted', by: 'admin' });
+    await revokeUserArtifacts(trx, id);
     return deleteUserRow(trx, id);
   });
   assertThat(deleted, () => notFound(id));
 }
 
-/** Sets a new password; the user's other sessions and tokens end, as after any credential reset. */
+/**
+ * Sets a new password; the user's sessions and tokens end, as after any credential reset, and the apps of those
+ * sessions are told. Remembered consent stays: it is the person's decision, not a credential.
+ */
 export async function setUserPassword(db: Db, id: string, password: string): Promise<void> {
   const parsed = passwordSchema.safeParse(password, { error: issueProblem });
   const detail = sentence(fieldLabel(passwordSchema, []), parsed.error?.issues[0]?.message ?? 'is not valid');
@@ -200,7 +209,7 @@ export async function setUserPassword(db: Db, id: string, password: string): Pro
   await getUser(db, id);
   const passwordHash = await hashPassword(password);
   await db.transaction().execute(async (trx) => {
-    await endAllSessions(trx, id);
+    await endAccountSessions(trx, id, { reason: 'password_set', by: 'admin', revokeTokens: true });
     await updateUser(trx, id, { password_hash: passwordHash });
   });
 }

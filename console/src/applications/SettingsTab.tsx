@@ -16,6 +16,8 @@ interface Form {
   cors_origins: string[];
   refresh_token_ttl_days: string;
   rotate_refresh_token: boolean;
+  backchannel_logout_uri: string;
+  backchannel_logout_session_required: boolean;
   management_access: boolean;
 }
 
@@ -30,6 +32,8 @@ function formOf(app: Application): Form {
     cors_origins: app.cors_origins,
     refresh_token_ttl_days: String(app.refresh_token_ttl_days),
     rotate_refresh_token: app.rotate_refresh_token,
+    backchannel_logout_uri: app.backchannel_logout_uri ?? '',
+    backchannel_logout_session_required: app.backchannel_logout_session_required,
     management_access: app.management_access,
   };
 }
@@ -92,6 +96,8 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
       body.redirect_uris = lists.redirect_uris.values;
       body.post_logout_redirect_uris = lists.post_logout_redirect_uris.values;
       body.rotate_refresh_token = form.rotate_refresh_token;
+      body.backchannel_logout_uri = form.backchannel_logout_uri.trim() || null;
+      body.backchannel_logout_session_required = form.backchannel_logout_session_required;
     }
     if (browser) body.cors_origins = lists.cors_origins.values;
     if (!app.third_party) body.management_access = form.management_access;
@@ -139,6 +145,27 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
               placeholder="https://app.example.com"
             />
           )}
+        </section>
+      )}
+      {interactive && (
+        <section className="card" aria-labelledby="logout-title">
+          <h2 id="logout-title">Sign-out</h2>
+          <TextField
+            label="Back-channel logout URI"
+            type="url"
+            maxLength={2048}
+            placeholder="https://app.example.com/backchannel-logout"
+            value={form.backchannel_logout_uri}
+            onChange={(e) => set('backchannel_logout_uri', e.target.value)}
+            error={errors['/backchannel_logout_uri']}
+            hint="Sesame posts a signed logout token here when a person's session ends (they sign out, are signed out everywhere, suspended, or get a new password), retrying until the app accepts it. https; http only on localhost. Leave empty for none."
+          />
+          <Checkbox
+            label="Send the session ID (sid)"
+            checked={form.backchannel_logout_session_required}
+            onChange={(e) => set('backchannel_logout_session_required', e.target.checked)}
+            hint="ID tokens and logout tokens carry sid, so the app can end exactly the session that ended."
+          />
         </section>
       )}
       {interactive && (

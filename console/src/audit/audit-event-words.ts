@@ -35,6 +35,8 @@ export const auditEventLabels: Record<AuditEventType, string> = {
   'mfa.recovery_code_used': 'Recovery code used',
   'mfa.reset': 'Two-step verification reset',
   'sign_in.second_factor_failed': 'Second factor refused',
+  'session.ended': 'Session ended',
+  'logout.delivery_failed': 'Back-channel logout not delivered',
 };
 
 export const auditEventTypes = Object.keys(auditEventLabels) as AuditEventType[];
@@ -68,6 +70,18 @@ const verificationCauses: Record<string, string> = {
   user: 'at sign-in or from their account page',
   email_change: 'to a new address',
   admin: 'by an admin',
+};
+
+/** Why a session ended (src/sessions/session-end-reasons.ts), as the audit page says it. */
+const sessionEndReasons: Record<string, string> = {
+  signed_out: 'signed out through an app',
+  ended_by_user: 'by the user, on their account page',
+  ended_by_admin: 'by an admin',
+  suspended: 'the account was suspended',
+  deleted: 'the account was deleted',
+  password_set: 'an admin set a new password',
+  password_reset: 'the password was reset by email',
+  password_changed: 'the user changed their password',
 };
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value ? value : undefined);
@@ -130,6 +144,13 @@ export function auditEventSummary(event: AuditEvent): string | undefined {
     case 'password_reset.completed':
     case 'password.changed':
       return d.sessions_ended === true ? 'Signed out everywhere' : undefined;
+    case 'session.ended': {
+      const notified = list(d.apps_notified);
+      return [sessionEndReasons[text(d.reason) ?? ''], notified.length ? `apps told: ${notified.join(', ')}` : '']
+        .filter(Boolean).join('; ').replace(/^./, (c) => c.toUpperCase()) || undefined;
+    }
+    case 'logout.delivery_failed':
+      return [typeof d.attempts === 'number' && `Given up after ${d.attempts} attempts`, text(d.error)].filter(Boolean).join(': ') || undefined;
     default:
       return text(d.message);
   }

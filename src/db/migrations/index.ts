@@ -12,6 +12,7 @@ import * as auditEventFilters from './2026-12-01-0001-audit-event-filters.ts';
 import * as setupSignIns from './2026-12-01-0002-setup-sign-ins.ts';
 import * as scopeDescriptionTranslations from './2026-12-01-0003-scope-description-translations.ts';
 import * as emailAndRecovery from './2026-12-01-0004-email-and-recovery.ts';
+import * as sessionsAndLogout from './2026-12-01-0005-sessions-and-logout.ts';
 import * as secondFactors from './2026-12-01-0006-second-factors.ts';
 
 /** Every migration, by name; names sort by date. */
@@ -29,5 +30,6 @@ export const migrations: Record<string, SesameMigration> = {
   '2026-12-01-0002-setup-sign-ins': setupSignIns,
   '2026-12-01-0003-scope-description-translations': scopeDescriptionTranslations,
   '2026-12-01-0004-email-and-recovery': emailAndRecovery,
+  '2026-12-01-0005-sessions-and-logout': sessionsAndLogout,
   '2026-12-01-0006-second-factors': secondFactors,
 };
