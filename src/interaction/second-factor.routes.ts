@@ -11,8 +11,8 @@ import { secondFactorPage } from '../pages/second-factor.page.ts';
 import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { authenticationOptions, verifyPasskey } from '../passkeys/passkey.service.ts';
 import { secondFactorSubjects } from '../throttle/throttle.service.ts';
-import { appName, clientIdOf, interactionPage, loadInteraction, submittedForm, type Details, type InteractionDeps } from './interaction-flow.ts';
-import { completeSignIn, interactionSubject, recordSecondFactorFailure, secondFactorUrl, signInPrompts } from './second-factor.ts';
+import { appName, clientIdOf, interactionPage, submittedForm, type Details, type InteractionDeps } from './interaction-flow.ts';
+import { completeSignIn, openSignInStep, interactionSubject, recordSecondFactorFailure, secondFactorUrl, signInPrompts } from './second-factor.ts';
 import type { SignInProgress } from './sign-in-steps.ts';
 
 /**
@@ -82,11 +82,8 @@ export function secondFactorRoutes(deps: InteractionDeps): Router {
   }
 
   router.get('/', async function showSecondFactor(ctx) {
-    const details = await loadInteraction(ctx, deps);
-    const page = interactionPage(ctx, details);
-    const progress = details && signInPrompts.includes(details.prompt.name) ? deps.steps.read(ctx, details.uid) : undefined;
-    if (!details || !progress || progress.complete) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
-    return renderSecondFactor(ctx, deps, details, progress);
+    const step = await openSignInStep(ctx, deps);
+    if (step) await renderSecondFactor(ctx, deps, step.details, step.progress);
   });
 
   router.post('/code', form, async function submitCode(ctx) {

@@ -10,7 +10,7 @@ import { verifyPasskey } from '../passkeys/passkey.service.ts';
 import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
 import { needsVerifiedEmail } from '../recovery/email-verification.service.ts';
 import { findUserById } from '../users/user.repository.ts';
-import { clientIdOf, finish, interactionPage, type Details, type InteractionDeps } from './interaction-flow.ts';
+import { clientIdOf, finish, interactionPage, loadInteraction, type Details, type InteractionDeps } from './interaction-flow.ts';
 import type { SignInProgress } from './sign-in-steps.ts';
 import { stopForEmailVerification } from './verify-email-step.ts';
 
@@ -43,6 +43,19 @@ export const sessionMethods = (details: Details): AuthMethod[] =>
  * in as someone else.
  */
 export const signInPrompts = ['login', 'consent'];
+
+/**
+ * The interaction and its sign-in progress, for the page of a later step (second factor, its set-up); when either
+ * is gone or the sign-in is already complete, the expired page is sent and nothing is returned.
+ */
+export async function openSignInStep(ctx: Context, deps: InteractionDeps): Promise<{ details: Details; progress: SignInProgress } | undefined> {
+  const details = await loadInteraction(ctx, deps);
+  const progress = details && signInPrompts.includes(details.prompt.name) ? deps.steps.read(ctx, details.uid) : undefined;
+  if (details && progress && !progress.complete) return { details, progress };
+  const page = interactionPage(ctx, details);
+  sendErrorPage(ctx, page, page.t('error.expired'), 400);
+  return undefined;
+}
 
 export const secondFactorUrl = (details: Details) => `/interaction/${details.uid}/second-factor`;
 export const setUpUrl = (details: Details) => `/interaction/${details.uid}/set-up`;

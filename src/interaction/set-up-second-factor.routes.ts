@@ -14,8 +14,8 @@ import { registerPasskey, registrationOptions } from '../passkeys/passkey.servic
 import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
 import { secondFactorSubjects } from '../throttle/throttle.service.ts';
 import { findUserById } from '../users/user.repository.ts';
-import { appName, clientIdOf, interactionPage, loadInteraction, submittedForm, type Details, type InteractionDeps } from './interaction-flow.ts';
-import { completeSignIn, interactionSubject, setUpUrl, signInPrompts } from './second-factor.ts';
+import { appName, clientIdOf, interactionPage, submittedForm, type Details, type InteractionDeps } from './interaction-flow.ts';
+import { completeSignIn, openSignInStep, interactionSubject, setUpUrl, signInPrompts } from './second-factor.ts';
 import type { SignInProgress } from './sign-in-steps.ts';
 
 /**
@@ -85,11 +85,8 @@ export function setUpSecondFactorRoutes(deps: InteractionDeps): Router {
   }
 
   router.get('/', async function showSetUp(ctx) {
-    const details = await loadInteraction(ctx, deps);
-    const page = interactionPage(ctx, details);
-    const progress = details && signInPrompts.includes(details.prompt.name) ? deps.steps.read(ctx, details.uid) : undefined;
-    if (!details || !progress || progress.complete) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
-    return renderChoice(ctx, deps, details, progress);
+    const step = await openSignInStep(ctx, deps);
+    if (step) await renderChoice(ctx, deps, step.details, step.progress);
   });
 
   router.post('/totp', form, async function startTotp(ctx) {
