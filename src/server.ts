@@ -133,7 +133,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
       emailSender = new EmailSender({ db, sealer, transport: smtpTransport(config.email.smtpUrl), fromAddress: emailFrom, settings: config.email, logger });
     }
     const recovery = assembleRecovery({ db, sealer, throttle, config, issuer, logger, queued: () => emailSender?.wake() });
-    const providers = await ProviderHolder.create({ config, issuer, db, directory, logger, throttle }, sealer);
+    const providers = await ProviderHolder.create({ config, issuer, db, directory, logger, throttle, masterSecret }, sealer);
     const internalUrl = `http://${loopbackAddress(config.host)}:${port}`;
     const app = createApp({
       db, directory, providers, csrf: createCsrfTokens(masterSecret), logger, issuer, internalUrl, masterSecret,

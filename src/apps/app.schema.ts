@@ -35,6 +35,14 @@ export const applicationFields = {
     title: 'Send the session ID (sid)',
     description: 'Logout tokens and ID tokens carry the session id `sid`, so the app can end just that session',
   }),
+  dpop_bound_access_tokens: z.boolean().meta({
+    title: 'Require DPoP',
+    description: 'RFC 9449 §5.2: every token request must carry a DPoP proof, so each access token (and a public client\'s refresh token) is bound to the app\'s key',
+  }),
+  default_resource: z.string().max(2048).nullable().meta({
+    title: 'Default API resource',
+    description: 'The API resource (its indicator) tokens are for when a request names no `resource` (RFC 8707), as some AI agents send none; it must be one the app may use; empty or null for the global default',
+  }),
 };
 
 /** A client secret's name: where it is used, like "Production server". */
@@ -55,6 +63,8 @@ export const newApplicationSchema = z.strictObject({
   management_access: applicationFields.management_access.default(false),
   backchannel_logout_uri: applicationFields.backchannel_logout_uri.optional(),
   backchannel_logout_session_required: applicationFields.backchannel_logout_session_required.default(false),
+  dpop_bound_access_tokens: applicationFields.dpop_bound_access_tokens.default(false),
+  default_resource: applicationFields.default_resource.optional(),
 });
 export type NewApplicationInput = z.input<typeof newApplicationSchema>;
 

@@ -15,6 +15,7 @@ import {
   queryApplications, updateApplicationRow, type ApplicationFilter,
 } from './app.repository.ts';
 import { backchannelLogoutUriProblem, canonicalUris, corsOriginProblem, redirectUriProblem } from './redirect-uri.ts';
+import { allowedResourceScopes, findResourceByIndicator } from '../permissions/permission.repository.ts';
 import { fieldLabel } from '../validation/field-label.ts';
 import { parseInput, sentence } from '../validation/parse-input.ts';
 
@@ -89,14 +90,41 @@ function storedLists<T extends UriLists>(settings: T): T {
   };
 }
 
-/** An empty back-channel logout URI is none. */
-function withoutEmptyLogoutUri<T extends { backchannel_logout_uri?: string | null }>(settings: T): T {
-  return settings.backchannel_logout_uri?.trim() === '' ? { ...settings, backchannel_logout_uri: null } : settings;
+/** An empty back-channel logout URI or default resource is none. */
+function withoutEmptyLogoutUri<T extends { backchannel_logout_uri?: string | null; default_resource?: string | null }>(settings: T): T {
+  return {
+    ...settings,
+    ...(settings.backchannel_logout_uri?.trim() === '' ? { backchannel_logout_uri: null } : {}),
+    ...(settings.default_resource?.trim() === '' ? { default_resource: null } : {}),
+  };
+}
+
+/**
+ * A default resource must be one the app may use: a registered API resource, and for a third-party or m2m app one
+ * with a scope on its allowlist (a first-party app's users get what their roles give, as for any resource).
+ */
+async function assertUsableDefaultResource(db: Db, app: { id?: string; type: Application['type']; third_party: boolean; default_resource?: string | null }): Promise<void> {
+  const indicator = app.default_resource;
+  if (!indicator) return;
+  const label = fieldLabel(applicationChangesSchema, ['default_resource']);
+  const refuse = (problem: string) => {
+    const detail = sentence(label, problem);
+    return new ServiceError('application.invalid', detail, 422, [{ pointer: '/default_resource', detail }]);
+  };
+  assertThat(await findResourceByIndicator(db, indicator), () => refuse(
+    `${JSON.stringify(indicator)} is no registered API resource: register it under API resources first, or pick one of those`,
+  ));
+  if (!app.third_party && app.type !== 'm2m') return;
+  const allowed = app.id ? await allowedResourceScopes(db, app.id, indicator) : [];
+  assertThat(allowed.length > 0, () => refuse(
+    `${JSON.stringify(indicator)} is not one this app may use: allow at least one of its scopes in the app's Permissions first`,
+  ));
 }
 
 export async function createApplication(db: Db, input: NewApplicationInput): Promise<CreatedApplication> {
   const data = withoutEmptyLogoutUri(parseInput(newApplicationSchema, input));
   assertValid(data);
+  await assertUsableDefaultResource(db, data);
   const stored = storedLists(data);
 
   return db.transaction().execute(async (trx) => {
@@ -142,6 +170,7 @@ export async function updateApplication(db: Db, id: string, input: ApplicationCh
   const { type: _type, third_party: _thirdParty, ...settings } = changes;
   const defined = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as typeof settings;
   assertValid({ ...current, ...defined });
+  if (defined.default_resource) await assertUsableDefaultResource(db, { ...current, default_resource: defined.default_resource });
 
   const update: ApplicationUpdate = {
     ...toColumns(storedLists(defined)),

@@ -31,11 +31,14 @@ export function clientMetadata(
     // OpenID Connect Back-Channel Logout 1.0 (src/logout/): oidc-provider signs the logout tokens.
     ...(interactive && app.backchannel_logout_uri ? { backchannel_logout_uri: app.backchannel_logout_uri } : {}),
     backchannel_logout_session_required: app.backchannel_logout_session_required,
+    // RFC 9449 §5.2: oidc-provider refuses token requests without a DPoP proof.
+    dpop_bound_access_tokens: app.dpop_bound_access_tokens,
     'sesame/type': app.type,
     'sesame/third_party': app.third_party,
     'sesame/cors_origins': [...app.cors_origins],
     'sesame/management_access': app.management_access,
     'sesame/refresh_token_ttl_days': app.refresh_token_ttl_days,
     'sesame/rotate_refresh_token': app.rotate_refresh_token,
+    ...(app.default_resource ? { 'sesame/default_resource': app.default_resource } : {}),
   };
 }

@@ -113,6 +113,13 @@ export const settings = {
   logoutRetrySeconds: setting('SESAME_LOGOUT_RETRY_SECONDS', z.coerce.number().int().min(1).max(3600).default(5)
     .describe('Back-channel logout tokens an app did not accept (an error status, or no answer within 2.5 s) are delivered again from a queue in the database, by any node, across restarts: first after this many seconds, then three times later each time, at most an hour apart, for a day; after that the delivery is given up and recorded as the audit event `logout.delivery_failed`.')),
   deviceCookieTtl: setting('SESAME_DEVICE_COOKIE_TTL', seconds(365 * 24 * 3600, 'Lifetime of the device cookie a browser gets when it signs in, which exempts it from the per-account lock (OWASP "device cookies")')),
+  defaultResource: setting('SESAME_DEFAULT_RESOURCE', z.url({ protocol: /^https?$/ }).optional()
+    .describe('Indicator of a registered API resource that an authorization names when the app sends no `resource` (RFC 8707) and has no default resource of its own, so clients that never send one (some AI agents) still get an audience-bound JWT access token with the resource\'s scopes they were granted. The app\'s allowlist and the user\'s roles apply as for any resource; an app that may use none of its scopes, or requests none, is served as without it. Built-in apps (the console, the account page) never use it.')),
+  /** DPoP (RFC 9449), src/oidc/dpop.ts. */
+  dpop: {
+    requireNonce: setting('SESAME_DPOP_REQUIRE_NONCE', z.enum(['never', 'public', 'always']).default('public')
+      .describe('Which DPoP proofs must carry a server nonce (`DPoP-Nonce`, RFC 9449 §8), answered `use_dpop_nonce` with a fresh nonce otherwise: `public` (proofs sent to the token endpoint by public clients, whose proof is the only thing binding their tokens: a nonce stops proofs made in advance), `always` (every proof, at the userinfo endpoint too) or `never`. Nonces are always issued and accepted; they are derived from `SESAME_SECRET`, so a nonce from one node is good on every node, for about three minutes.')),
+  },
   /** The admin console's static build. */
   consoleDir: setting('SESAME_CONSOLE_DIR', z.string().min(1).optional()
     .transform((dir) => (dir ? path.resolve(dir) : fileURLToPath(new URL('../../console/dist', import.meta.url))))

@@ -80,6 +80,10 @@ export interface ApplicationsTable {
   /** OpenID Connect Back-Channel Logout 1.0: where logout tokens are posted, and whether they carry `sid`. */
   backchannel_logout_uri: string | null;
   backchannel_logout_session_required: Generated<boolean>;
+  /** RFC 9449 §5.2: every access token request must carry a DPoP proof. */
+  dpop_bound_access_tokens: Generated<boolean>;
+  /** The API resource (its indicator) a request that names none is for. */
+  default_resource: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -28,6 +28,17 @@ export const upsertStatement = `
     expires_at = excluded.expires_at`;
 export const consumeStatement = `
   UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL RETURNING grant_id`;
+/**
+ * A proof's jti (DPoP, RFC 9449 §11.1) is stored only if no live entry holds it: of two nodes that see the same
+ * proof at once, exactly one stores it. oidc-provider looks the jti up first, which alone would let both pass.
+ */
+export const storeOnceStatement = `
+  INSERT INTO oidc_models (model, id, payload, client_id, expires_at)
+  VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::double precision))
+  ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, client_id = excluded.client_id,
+    expires_at = excluded.expires_at, consumed_at = NULL
+  WHERE oidc_models.expires_at <= now()
+  RETURNING 1 AS stored`;
 export const findByStatements = {
   uid: `SELECT payload, consumed_at FROM oidc_models
         WHERE model = $1 AND uid = $2 AND (expires_at IS NULL OR expires_at > now()) LIMIT 1`,
@@ -53,6 +64,7 @@ export class PostgresAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    if (this.#model === 'ReplayDetection') return this.#storeOnce(id, payload, expiresIn);
     if (this.#model === 'Grant') this.#reader.forgetGrant(id, Provider.ctx);
     const owner = artifactOwner(this.#model, payload);
     await this.#db.executeQuery(CompiledQuery.raw(upsertStatement, [
@@ -61,6 +73,13 @@ export class PostgresAdapter implements Adapter {
       // No lifetime: it never expires (now() + NULL is NULL).
       expiresIn || null,
     ]));
+  }
+
+  async #storeOnce(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const { rows: [stored] } = await this.#db.executeQuery(CompiledQuery.raw(storeOnceStatement, [
+      this.#model, id, readableJson(payload), typeof payload.iss === 'string' ? payload.iss : null, expiresIn || 1,
+    ]));
+    if (!stored) throw replayError(Provider.ctx);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -103,6 +122,17 @@ export class PostgresAdapter implements Adapter {
       .where('model', '=', this.#model).where('id', '=', id).executeTakeFirst();
     if (lost?.grant_id) await revokeGrant(this.#db, lost.grant_id);
     throw new errors.InvalidGrant(`${consumableLabels[this.#model] ?? this.#model} already consumed`);
+  }
+}
+
+/** The error oidc-provider itself answers a replayed proof with where it checks: each endpoint's own. */
+function replayError(ctx: { oidc?: { route?: string } } | undefined): Error {
+  const message = 'DPoP proof JWT Replay detected';
+  switch (ctx?.oidc?.route) {
+    case 'token': return new errors.InvalidGrant(message);
+    case 'authorization': case 'pushed_authorization_request': case 'backchannel_authentication': case 'device_authorization':
+      return new errors.InvalidRequest(message);
+    default: return new errors.InvalidToken(message);
   }
 }
 

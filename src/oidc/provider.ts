@@ -9,6 +9,7 @@ import { roleNamesOfUser } from '../permissions/permission.repository.ts';
 import { adapterFactory } from './adapter.ts';
 import { claimsByScope, oidcScopes, userClaims } from './claims.ts';
 import { corsPreflightGuard } from './cors-preflight.ts';
+import { dpopFeature } from './dpop.ts';
 import { metadataCaching } from './metadata-caching.ts';
 import { issuerOrigin } from '../http/issuer-origin.ts';
 import { grantLoader } from './grants.ts';
@@ -31,6 +32,8 @@ export interface ProviderDeps {
   db: Db;
   directory: Directory;
   keys: LoadedKeys;
+  /** The secret every node shares; DPoP nonces are derived from it. */
+  masterSecret: string;
   logger: Logger;
   throttle: Throttle;
 }
@@ -61,7 +64,7 @@ type ClientWithMetadata = { clientId: string; clientAuthMethod: string; [key: st
 const clientAuthEndpoints = [oidcRoutes.token, oidcRoutes.introspection, oidcRoutes.revocation];
 
 export function buildConfiguration(
-  { config, db, directory, keys, issuer }: ProviderDeps,
+  { config, db, directory, keys, issuer, masterSecret }: ProviderDeps,
   clientAuth?: ReturnType<typeof clientAuthThrottle>,
 ): Configuration {
   return {
@@ -97,7 +100,7 @@ export function buildConfiguration(
     extraClientMetadata: {
       properties: [
         'sesame/type', 'sesame/third_party', 'sesame/management_access', 'sesame/cors_origins',
-        'sesame/refresh_token_ttl_days', 'sesame/rotate_refresh_token',
+        'sesame/refresh_token_ttl_days', 'sesame/rotate_refresh_token', 'sesame/default_resource',
       ],
     },
     clientBasedCORS(_ctx, origin, client) {
@@ -133,6 +136,7 @@ export function buildConfiguration(
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       clientCredentials: { enabled: true },
+      dPoP: dpopFeature(config, masterSecret),
       resourceIndicators: resourceIndicators({ db, directory, config, issuer }),
       rpInitiatedLogout: {
         enabled: true,

@@ -1,4 +1,5 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { builtInAppIds } from '../apps/built-in.ts';
 import { isThirdParty } from '../apps/third-party.ts';
 import type { Directory } from '../cache/directory.ts';
 import type { Config } from '../config/config.ts';
@@ -60,6 +61,18 @@ interface SesameClient {
   clientId: string;
   'sesame/type'?: string;
   'sesame/management_access'?: boolean;
+  'sesame/default_resource'?: string;
+}
+
+/**
+ * The resource a request that names none is for (issue 14: some AI agents send no `resource`): the app's default
+ * resource, else SESAME_DEFAULT_RESOURCE for apps other than Sesame's own, while it is a registered resource.
+ */
+async function defaultIndicator(deps: ResourceDeps, client: SesameClient | undefined): Promise<string | undefined> {
+  if (!client) return undefined;
+  const indicator = client['sesame/default_resource'] ?? (builtInAppIds.includes(client.clientId) ? undefined : deps.config.defaultResource);
+  if (!indicator || indicator === managementApiIndicator(deps.issuer)) return undefined;
+  return (await deps.directory.resource(indicator)) ? indicator : undefined;
 }
 
 /** The user a request acts for, when there is one: the grant's, else the session's. */
@@ -123,18 +136,34 @@ function assertSomeScopeGranted(ctx: KoaContextWithOIDC, resource: ApiResource, 
   throw new errors.InvalidScope(`none of the requested scopes is granted to this app for ${resource.indicator}`, asked.join(' '));
 }
 
+/**
+ * A client that never names a resource gets its default resource's token from the code and refresh token, when the
+ * authorization was for that resource (defaulted, or named) and the grant holds some of its scopes. With no such
+ * scope the token is the usual one for userinfo, so a default resource changes nothing for apps that ask none.
+ */
+async function usesDefaultResource(deps: ResourceDeps, ctx: KoaContextWithOIDC, model: { resource?: string | string[] }): Promise<boolean> {
+  const granted = [model.resource ?? []].flat();
+  const indicator = await defaultIndicator(deps, ctx.oidc.client as unknown as SesameClient | undefined);
+  if (!indicator || granted.length !== 1 || granted[0] !== indicator) return false;
+  return Boolean(ctx.oidc.entities.Grant?.getResourceScope(indicator));
+}
+
 /** oidc-provider's `features.resourceIndicators`, backed by the resources above. */
 export function resourceIndicators(deps: ResourceDeps): NonNullable<NonNullable<Configuration['features']>['resourceIndicators']> {
   return {
     enabled: true,
-    /** Client credentials asking for `management` without a resource mean the Management API. */
-    async defaultResource(ctx, _client, oneOf) {
+    /**
+     * Client credentials asking for `management` without a resource mean the Management API; any other request
+     * that names no resource is for the app's default resource, if any (defaultIndicator).
+     */
+    async defaultResource(ctx, client, oneOf) {
+      if (Array.isArray(oneOf) && oneOf.length === 1) return oneOf[0]!;
       if (oneOf) return oneOf;
       const scopes = String(ctx.oidc.params?.scope ?? '').split(' ');
       if (ctx.oidc.params?.grant_type === 'client_credentials' && scopes.includes(managementScope)) {
         return managementApiIndicator(deps.issuer);
       }
-      return undefined as unknown as string;
+      return (await defaultIndicator(deps, client as unknown as SesameClient)) as string;
     },
     /**
      * Which token a code or refresh token gives when the token request names no `resource` (issue 12 §2). With
@@ -142,8 +171,9 @@ export function resourceIndicators(deps: ResourceDeps): NonNullable<NonNullable<
      * (openid-client's fetchUserInfo, oidc-client-ts's loadUserInfo); the API's token comes from a token request that
      * names the resource (RFC 8707 §2.2), the code's or any refresh. Without `openid`: the one resource granted.
      * That is oidc-provider's own rule once this says false, and Logto's; a JWT for an API cannot be read at userinfo.
+     * The exception: an app with a default resource (usesDefaultResource), whose clients may never name one.
      */
-    useGrantedResource: async () => false,
+    useGrantedResource: async (ctx, model) => usesDefaultResource(deps, ctx, model as { resource?: string | string[] }),
     async getResourceServerInfo(ctx, indicator, client) {
       const resource = await findApiResource(deps, indicator);
       if (!resource) throw new errors.InvalidTarget(`unknown resource indicator ${indicator}`);
