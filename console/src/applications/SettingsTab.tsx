@@ -1,10 +1,12 @@
 import { useMemo, useState } from 'react';
-import type { Application } from '../api/types.ts';
+import { query } from '../api/client.ts';
+import type { ApiResource, Application, Page } from '../api/types.ts';
 import { useApi, useSession } from '../auth/session.tsx';
 import { useUnsavedChangesGuard } from '../router.tsx';
 import { Checkbox, FormError, TextArea, TextField } from '../ui/fields.tsx';
 import { useToast } from '../ui/toasts.tsx';
 import { useFormSubmit } from '../ui/use-form-submit.ts';
+import { useLoad } from '../ui/use-load.ts';
 import { UriListField } from '../ui/uri-list-field.tsx';
 import { isConfidential } from './app-types.ts';
 
@@ -19,6 +21,8 @@ interface Form {
   backchannel_logout_uri: string;
   backchannel_logout_session_required: boolean;
   management_access: boolean;
+  default_resource: string;
+  dpop_bound_access_tokens: boolean;
 }
 
 type ListField = 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins';
@@ -35,6 +39,8 @@ function formOf(app: Application): Form {
     backchannel_logout_uri: app.backchannel_logout_uri ?? '',
     backchannel_logout_session_required: app.backchannel_logout_session_required,
     management_access: app.management_access,
+    default_resource: app.default_resource ?? '',
+    dpop_bound_access_tokens: app.dpop_bound_access_tokens,
   };
 }
 
@@ -100,6 +106,8 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
       body.backchannel_logout_session_required = form.backchannel_logout_session_required;
     }
     if (browser) body.cors_origins = lists.cors_origins.values;
+    body.default_resource = form.default_resource || null;
+    body.dpop_bound_access_tokens = form.dpop_bound_access_tokens;
     if (!app.third_party) body.management_access = form.management_access;
     const saved = await api<Application>('PATCH', `/applications/${encodeURIComponent(app.id)}`, body);
     setForm(formOf(saved));
@@ -192,6 +200,11 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
           />
         </section>
       )}
+      <AccessTokens
+        form={form}
+        onChange={(key, value) => set(key, value)}
+        errors={errors}
+      />
       {!app.third_party && (
         <ManagementAccess app={app} checked={form.management_access} onChange={(on) => set('management_access', on)} error={errors['/management_access']} />
       )}
@@ -202,6 +215,54 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
         <button type="submit" disabled={!dirty || saving}>{saving ? 'Saving…' : 'Save changes'}</button>
       </div>
     </form>
+  );
+}
+
+/**
+ * What the app's access tokens are for when it names no API (RFC 8707 `resource`), and whether they must be bound to
+ * its key (DPoP). The list offers every registered API; the server refuses one the app may not use, and says why.
+ */
+function AccessTokens({ form, onChange, errors }: {
+  form: Form;
+  onChange: <K extends 'default_resource' | 'dpop_bound_access_tokens'>(key: K, value: Form[K]) => void;
+  errors: Record<string, string>;
+}) {
+  const api = useApi();
+  const resources = useLoad(() => api<Page<ApiResource>>('GET', `/resources${query({ limit: 100 })}`), []);
+  const known = resources.data?.data ?? [];
+  const listed = form.default_resource && !known.some((r) => r.indicator === form.default_resource)
+    ? [...known.map((r) => ({ indicator: r.indicator, name: r.name })), { indicator: form.default_resource, name: form.default_resource }]
+    : known.map((r) => ({ indicator: r.indicator, name: r.name }));
+  return (
+    <section className="card" aria-labelledby="access-tokens-title">
+      <h2 id="access-tokens-title">Access tokens</h2>
+      <div className="field">
+        <label htmlFor="default-resource">Default API resource</label>
+        <select
+          id="default-resource"
+          value={form.default_resource}
+          onChange={(e) => onChange('default_resource', e.target.value)}
+          aria-describedby="default-resource-hint"
+          disabled={resources.loading}
+        >
+          <option value="">None (use the global default, if one is set)</option>
+          {listed.map((r) => <option key={r.indicator} value={r.indicator}>{r.name} — {r.indicator}</option>)}
+        </select>
+        <p className="hint" id="default-resource-hint">
+          For apps that do not send a resource parameter, such as some AI agents: their tokens are for this API, with the
+          scopes the person granted. A third-party app must first be allowed one of its scopes under Permissions.
+        </p>
+        {resources.error && <p className="field-error">The API resources could not be loaded: {resources.error}</p>}
+        {errors['/default_resource'] && <p className="field-error">{errors['/default_resource']}</p>}
+      </div>
+      <Checkbox
+        label="Require DPoP"
+        checked={form.dpop_bound_access_tokens}
+        onChange={(e) => onChange('dpop_bound_access_tokens', e.target.checked)}
+        hint="Every token request must carry a DPoP proof (RFC 9449), so a stolen access token or refresh token is useless without the app's private key. Turn it on only once the app sends DPoP proofs."
+      />
+      {errors['/dpop_bound_access_tokens'] && <p className="field-error">{errors['/dpop_bound_access_tokens']}</p>}
+    </section>
   );
 }
 
