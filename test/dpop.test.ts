@@ -192,6 +192,14 @@ describe('an app that uses DPoP', () => {
     expect(forged.headers.get('www-authenticate')).toMatch(/use_dpop_nonce/);
   });
 
+  it('accepts a proof sent several times at once exactly once', async () => {
+    const keys = await key();
+    const { tokens } = await codeFlow(keys);
+    const once = await proof(keys, { htm: 'GET', htu: `${sesame.url}/oidc/me`, accessToken: tokens.access_token });
+    const statuses = await Promise.all(Array.from({ length: 4 }, async () => (await userinfo(tokens.access_token, once)).status));
+    expect(statuses.sort()).toEqual([200, 401, 401, 401]);
+  });
+
   it('refuses a code bound to a key at the authorization request (dpop_jkt) when redeemed with another', async () => {
     const keys = await key();
     await expect(codeFlow(await key(), { dpop_jkt: await thumbprint(keys) })).rejects.toMatchObject({ error: 'invalid_grant' });
