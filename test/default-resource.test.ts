@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliWith } from './support/cli.ts';
 import { allow, authorizeUntilConsent, consentOptions, decide, giveRole } from './support/consent.ts';
 import { apiClient, expectProblem, managementToken } from './support/management.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
@@ -115,6 +116,19 @@ describe('an app with a default resource', () => {
     expect(app.status, JSON.stringify(app.body)).toBe(201);
     expect((await api('DELETE', `/api/resources/${created.body.id}`)).status).toBe(204);
     expect((await api('GET', `/api/applications/${app.body.id}`)).body.default_resource).toBeNull();
+  });
+});
+
+describe('the CLI', () => {
+  it('sets and clears an app\'s default resource and DPoP requirement, and says why it refuses one', async () => {
+    const cli = cliWith(() => ({ ...sesame.database.env, SESAME_LOG_LEVEL: 'silent' }));
+    const clientId = await agentApp('CLI agent');
+    await cli.fails(/Default API resource .*Permissions/, 'apps', 'update', '--id', clientId, '--default-resource', tools.indicator);
+    await allow(sesame, clientId, [], [{ indicator: tools.indicator, scope: 'tools:call' }]);
+    const updated = await cli.json('apps', 'update', '--id', clientId, '--default-resource', tools.indicator, '--dpop-bound-access-tokens', 'true');
+    expect(updated).toMatchObject({ default_resource: tools.indicator, dpop_bound_access_tokens: true });
+    const cleared = await cli.json('apps', 'update', '--id', clientId, '--default-resource', '', '--dpop-bound-access-tokens', 'false');
+    expect(cleared).toMatchObject({ default_resource: null, dpop_bound_access_tokens: false });
   });
 });
 
