@@ -200,6 +200,19 @@ describe('an app that uses DPoP', () => {
     expect(statuses.sort()).toEqual([200, 401, 401, 401]);
   });
 
+  it('keeps a proof\'s jti as long as the proof could be accepted, even one dated in the future', async () => {
+    const keys = await key();
+    const { tokens } = await codeFlow(keys);
+    // The engine takes proofs dated up to five minutes either side of now, without a nonce.
+    const iat = Math.floor(Date.now() / 1000) + 280;
+    const jti = randomUUID();
+    expect((await userinfo(tokens.access_token, await proof(keys, { htm: 'GET', htu: `${sesame.url}/oidc/me`, accessToken: tokens.access_token, iat, jti }))).status).toBe(200);
+    const id = createHash('sha256').update(`${spa.client_id}${jti}`).digest('base64url');
+    const row = await sesame.sesame.db.selectFrom('oidc_models').select('expires_at')
+      .where('model', '=', 'ReplayDetection').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.expires_at!.getTime()).toBeGreaterThanOrEqual((iat + 300) * 1000);
+  });
+
   it('refuses a code bound to a key at the authorization request (dpop_jkt) when redeemed with another', async () => {
     const keys = await key();
     await expect(codeFlow(await key(), { dpop_jkt: await thumbprint(keys) })).rejects.toMatchObject({ error: 'invalid_grant' });

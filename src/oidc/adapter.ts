@@ -76,8 +76,10 @@ export class PostgresAdapter implements Adapter {
   }
 
   async #storeOnce(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    // oidc-provider asks to keep a jti for its acceptance window (5 minutes) from now, yet takes proofs whose iat is
+    // up to that window in the future: kept twice as long, no proof outlives its jti.
     const { rows: [stored] } = await this.#db.executeQuery(CompiledQuery.raw(storeOnceStatement, [
-      this.#model, id, readableJson(payload), typeof payload.iss === 'string' ? payload.iss : null, expiresIn || 1,
+      this.#model, id, readableJson(payload), typeof payload.iss === 'string' ? payload.iss : null, 2 * (expiresIn || 1),
     ]));
     if (!stored) throw replayError(Provider.ctx);
   }
