@@ -7,6 +7,7 @@ import { withRequestLog } from './http/request-log.ts';
 import { createCsrfTokens } from './interaction/csrf.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { deleteExpiredModels } from './oidc/adapter.ts';
+import { checkGlobalDefaultResource } from './oidc/resources.ts';
 import { ProviderHolder } from './oidc/provider-holder.ts';
 import type { Sealer } from './secrets/sealed.ts';
 import { openRuntime } from './runtime.ts';
@@ -128,6 +129,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     await ensureAccountClient(db, issuer, masterSecret);
     await ensureConsoleClient(db, issuer);
     await changes.start();
+    if (!options.worker) await checkGlobalDefaultResource({ db, directory, config, issuer }, (message) => logger.warn(message));
     const emailFrom = senderAddress(config, issuer);
     if (config.email.smtpUrl) {
       emailSender = new EmailSender({ db, sealer, transport: smtpTransport(config.email.smtpUrl), fromAddress: emailFrom, settings: config.email, logger });

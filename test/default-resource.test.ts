@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliWith } from './support/cli.ts';
 import { allow, authorizeUntilConsent, consentOptions, decide, giveRole } from './support/consent.ts';
 import { apiClient, expectProblem, managementToken } from './support/management.ts';
-import { startTestSesame, type TestSesame } from './support/sesame.ts';
+import { captureLogs, startTestSesame, type TestSesame } from './support/sesame.ts';
 import { UserAgent } from './support/user-agent.ts';
 
 /**
@@ -147,6 +147,13 @@ describe('the global default resource (SESAME_DEFAULT_RESOURCE)', () => {
     expect(offered).toEqual(['openid', 'profile']);
     expect(tokens.access_token.split('.')).toHaveLength(1);
     expect(tokens.scope?.split(' ').sort()).toEqual(['openid', 'profile']);
+  });
+
+  it('is named in a warning at start when it is no registered resource', async () => {
+    const logs = captureLogs();
+    const other = await startTestSesame({ SESAME_DEFAULT_RESOURCE: 'https://typo.example.com/', SESAME_LOG_LEVEL: 'warn' }, { logger: logs.logger });
+    await other.stop();
+    expect(logs.text()).toMatch(/SESAME_DEFAULT_RESOURCE https:\/\/typo\.example\.com\/ is no registered API resource/);
   });
 
   it('gives way to the app\'s own default resource', async () => {

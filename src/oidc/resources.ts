@@ -148,6 +148,14 @@ async function usesDefaultResource(deps: ResourceDeps, ctx: KoaContextWithOIDC, 
   return Boolean(ctx.oidc.entities.Grant?.getResourceScope(indicator));
 }
 
+/** Tells the operator at start when SESAME_DEFAULT_RESOURCE names no registered resource: it then serves no one. */
+export async function checkGlobalDefaultResource(deps: ResourceDeps, warn: (message: string) => void): Promise<void> {
+  const indicator = deps.config.defaultResource;
+  if (indicator && !(await deps.directory.resource(indicator))) {
+    warn(`SESAME_DEFAULT_RESOURCE ${indicator} is no registered API resource: it is ignored until one with that indicator is created`);
+  }
+}
+
 /** oidc-provider's `features.resourceIndicators`, backed by the resources above. */
 export function resourceIndicators(deps: ResourceDeps): NonNullable<NonNullable<Configuration['features']>['resourceIndicators']> {
   return {
