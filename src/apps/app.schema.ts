@@ -35,6 +35,10 @@ export const applicationFields = {
     title: 'Send the session ID (sid)',
     description: 'Logout tokens and ID tokens carry the session id `sid`, so the app can end just that session',
   }),
+  device_flow: z.boolean().meta({
+    title: 'Device flow',
+    description: 'May sign people in with the device authorization grant (RFC 8628): a CLI or TV shows a code the person enters at /oidc/device. Native and traditional web apps only',
+  }),
 };
 
 /** A client secret's name: where it is used, like "Production server". */
@@ -55,6 +59,7 @@ export const newApplicationSchema = z.strictObject({
   management_access: applicationFields.management_access.default(false),
   backchannel_logout_uri: applicationFields.backchannel_logout_uri.optional(),
   backchannel_logout_session_required: applicationFields.backchannel_logout_session_required.default(false),
+  device_flow: applicationFields.device_flow.default(false),
 });
 export type NewApplicationInput = z.input<typeof newApplicationSchema>;
 

@@ -80,8 +80,20 @@ export interface ApplicationsTable {
   /** OpenID Connect Back-Channel Logout 1.0: where logout tokens are posted, and whether they carry `sid`. */
   backchannel_logout_uri: string | null;
   backchannel_logout_session_required: Generated<boolean>;
+  /** May use the device authorization grant (RFC 8628). */
+  device_flow: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+/** When a device code was last polled, and the interval its device must keep (RFC 8628 §3.5 `slow_down`). */
+export interface DeviceCodePollsTable {
+  code_hash: string;
+  last_polled_at: Generated<Timestamp>;
+  interval_seconds: number;
+  /** Whether the last poll came too soon. */
+  slowed: Generated<boolean>;
+  expires_at: Timestamp;
 }
 
 export interface ApplicationSecretsTable {
@@ -379,6 +391,7 @@ export interface Database {
   webauthn_challenges: WebauthnChallengesTable;
   session_activity: SessionActivityTable;
   logout_notifications: LogoutNotificationsTable;
+  device_code_polls: DeviceCodePollsTable;
 }
 
 export type User = Selectable<UsersTable>;
