@@ -1,6 +1,8 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sesameCli } from './support/cli.ts';
 import { allow } from './support/consent.ts';
+import { apiClient, createManagementApp, expectProblem, managementToken } from './support/management.ts';
 import { relyingParty, type RelyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { isSignInPage, parseForm, UserAgent } from './support/user-agent.ts';
@@ -122,6 +124,9 @@ describe('device authorization grant', () => {
     const app = await sesame.createApp({ name: 'Plain native', type: 'native', redirect_uris: ['http://127.0.0.1/cb'] });
     const plain = await relyingParty(sesame, app, 'http://127.0.0.1/cb');
     await expect(client.initiateDeviceAuthorization(plain.config, { scope: 'openid' })).rejects.toMatchObject({ error: 'unauthorized_client' });
+    // Nor may it redeem another app's device code at the token endpoint.
+    const device = await client.initiateDeviceAuthorization(cli.config, { scope: 'openid' });
+    expect((await poll(app.clientId, device.device_code)).body.error).toBe('unauthorized_client');
   });
 
   it('keeps the grant to native and traditional web apps', async () => {
@@ -171,6 +176,39 @@ describe('device authorization grant', () => {
     const blocks = await sesame.sesame.db.selectFrom('audit_events').select('type').where('type', '=', 'user_code.throttled').execute();
     expect(blocks.length).toBeGreaterThan(0);
     await sesame.sesame.db.deleteFrom('throttle_blocks').where('policy', '=', 'user_code_ip').execute();
+  });
+});
+
+describe('the admin turns the device flow on', () => {
+  it('through the Management API, with the guide naming the endpoints; refused for a single-page app', async () => {
+    const api = apiClient(sesame, await managementToken(sesame, await createManagementApp(sesame)));
+    const created = await api('POST', '/api/applications', { name: 'Editor', type: 'native', redirect_uris: ['http://127.0.0.1/cb'] });
+    expect(created.status).toBe(201);
+    const id = created.body.client_id as string;
+    expect(created.body.device_flow).toBe(false);
+    const changed = await api('PATCH', `/api/applications/${id}`, { device_flow: true });
+    expect(changed.status).toBe(200);
+    expect(changed.body.device_flow).toBe(true);
+    const guide = await api('GET', `/api/applications/${id}/guide`);
+    expect(guide.body.flow.grant_types).toContain(deviceGrant);
+    expect(guide.body.endpoints).toContainEqual(expect.objectContaining({ label: 'Device authorization', value: `${sesame.url}/oidc/device/auth` }));
+    // The app signs in both ways now: its redirect URI still works, and the device flow too.
+    const editor = await relyingParty(sesame, { clientId: id }, 'http://127.0.0.1/cb');
+    expect((await client.initiateDeviceAuthorization(editor.config, { scope: 'openid' })).user_code).toBeTruthy();
+
+    const spa = await api('POST', '/api/applications', { name: 'Web', type: 'spa', redirect_uris: ['https://web.example.com/cb'] });
+    const refused = await api('PATCH', `/api/applications/${spa.body.client_id}`, { device_flow: true });
+    expectProblem(refused, 422, 'application.invalid');
+    expect(JSON.stringify(refused.body)).toContain('only native and traditional web apps may use the device flow');
+  });
+
+  it('with the CLI flag --device-flow', async () => {
+    const run = await sesameCli({ ...sesame.database.env }, 'apps', 'create', '--name', 'Terminal', '--type', 'native', '--device-flow', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const app = JSON.parse(run.stdout) as { client_id: string; device_flow: boolean };
+    expect(app.device_flow).toBe(true);
+    const terminal = await relyingParty(sesame, { clientId: app.client_id }, 'http://127.0.0.1/unused');
+    expect((await client.initiateDeviceAuthorization(terminal.config, { scope: 'openid' })).user_code).toBeTruthy();
   });
 });
 

@@ -6,7 +6,7 @@ import { Checkbox, FormError, TextArea, TextField } from '../ui/fields.tsx';
 import { useToast } from '../ui/toasts.tsx';
 import { useFormSubmit } from '../ui/use-form-submit.ts';
 import { UriListField } from '../ui/uri-list-field.tsx';
-import { isConfidential } from './app-types.ts';
+import { isConfidential, mayUseDeviceFlow } from './app-types.ts';
 
 interface Form {
   name: string;
@@ -18,6 +18,7 @@ interface Form {
   rotate_refresh_token: boolean;
   backchannel_logout_uri: string;
   backchannel_logout_session_required: boolean;
+  device_flow: boolean;
   management_access: boolean;
 }
 
@@ -34,6 +35,7 @@ function formOf(app: Application): Form {
     rotate_refresh_token: app.rotate_refresh_token,
     backchannel_logout_uri: app.backchannel_logout_uri ?? '',
     backchannel_logout_session_required: app.backchannel_logout_session_required,
+    device_flow: app.device_flow,
     management_access: app.management_access,
   };
 }
@@ -100,6 +102,7 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
       body.backchannel_logout_session_required = form.backchannel_logout_session_required;
     }
     if (browser) body.cors_origins = lists.cors_origins.values;
+    if (mayUseDeviceFlow(app.type)) body.device_flow = form.device_flow;
     if (!app.third_party) body.management_access = form.management_access;
     const saved = await api<Application>('PATCH', `/applications/${encodeURIComponent(app.id)}`, body);
     setForm(formOf(saved));
@@ -166,6 +169,18 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
             onChange={(e) => set('backchannel_logout_session_required', e.target.checked)}
             hint="ID tokens and logout tokens carry sid, so the app can end exactly the session that ended."
           />
+        </section>
+      )}
+      {mayUseDeviceFlow(app.type) && (
+        <section className="card" aria-labelledby="device-title">
+          <h2 id="device-title">Device flow</h2>
+          <Checkbox
+            label="Allow the device flow"
+            checked={form.device_flow}
+            onChange={(e) => set('device_flow', e.target.checked)}
+            hint="For a CLI or TV without a handy browser (RFC 8628): the app shows a short code, and the person enters it at /oidc/device on their phone or computer, then signs in (and consents, for a third-party app). Off unless the app needs it: a code can be phished by someone who sends it to a person to enter."
+          />
+          {errors['/device_flow'] && <p className="field-error" role="alert">{errors['/device_flow']}</p>}
         </section>
       )}
       {interactive && (
