@@ -27,7 +27,7 @@ import type { Throttle } from '../throttle/throttle.service.ts';
 import { deviceFlowFeature } from './device-flow.ts';
 import { userCodeThrottle } from './device-code-throttle.ts';
 import { devicePolling } from './device-polling.ts';
-import { deviceAuthorizationErrors } from './device-authorization-errors.ts';
+import { deviceGrantErrors } from './device-grant-errors.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -199,7 +199,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.use(clientAuth.recordFailures);
   provider.use(userCodeThrottle(deps.throttle, oidcRoutes.code_verification));
   provider.use(polling.announceInterval);
-  provider.use(deviceAuthorizationErrors(oidcRoutes.device_authorization));
+  provider.use(deviceGrantErrors({ deviceAuthorization: oidcRoutes.device_authorization, token: oidcRoutes.token }));
   provider.use(sessionActivity(deps.db, deps.logger));
   provider.use(jsonRevocationResponse(oidcRoutes.revocation));
   provider.use(corsPreflightGuard(deps.directory, [oidcRoutes.token, oidcRoutes.userinfo, oidcRoutes.revocation, oidcRoutes.introspection]));
