@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sesameCli } from './support/cli.ts';
 import { allow } from './support/consent.ts';
 import { apiClient, createManagementApp, expectProblem, managementToken } from './support/management.ts';
+import { enrolTotpOverHttp, submit, totpCode } from './support/mfa.ts';
 import { relyingParty, type RelyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { isSignInPage, parseForm, UserAgent } from './support/user-agent.ts';
@@ -98,6 +99,23 @@ describe('device authorization grant', () => {
     // The code works once.
     const again = await enterCode(new UserAgent(sesame.url), device.user_code);
     expect(again.page).toContain('This code was already used');
+  });
+
+  it('asks a person with an authenticator app for it, as every sign-in does, and the tokens say so (amr)', async () => {
+    const user = await sesame.createUser({ username: 'grace-device' });
+    const web = await sesame.createApp({ name: 'Enrolment', type: 'traditional', redirect_uris: ['https://enrol.example.com/cb'] });
+    const { key, usedCode } = await enrolTotpOverHttp(sesame.url, await relyingParty(sesame, web, 'https://enrol.example.com/cb'), user);
+    const device = await client.initiateDeviceAuthorization(cli.config, { scope: 'openid' });
+    const agent = new UserAgent(sesame.url);
+    const confirm = await enterCode(agent, device.user_code);
+    const signIn = await confirmDevice(agent, confirm.page, confirm.url, 'yes');
+    const second = await submit(agent, { html: signIn.page, url: signIn.url }, '/login', { login: user.username, password: user.password });
+    expect(new URL(second.url).pathname).toMatch(/\/second-factor$/);
+    const code = [totpCode(key), totpCode(key, 1)].find((c) => c !== usedCode)!;
+    const done = await submit(agent, second, '/second-factor/code', { code });
+    expect(done.html).toContain('Your device is signed in');
+    const tokens = await client.pollDeviceAuthorizationGrant(cli.config, device);
+    expect(tokens.claims()!.amr).toEqual(expect.arrayContaining(['pwd', 'otp']));
   });
 
   it('answers slow_down to a device that polls sooner than its interval, and the interval grows', async () => {
