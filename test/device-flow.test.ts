@@ -138,6 +138,25 @@ describe('device authorization grant', () => {
     await expect(client.pollDeviceAuthorizationGrant(cli.config, device)).rejects.toMatchObject({ error: 'access_denied' });
   });
 
+  it('refuses a code posted from another site (no xsrf value of this browser\'s page), and shows hostile input only as text', async () => {
+    const device = await client.initiateDeviceAuthorization(cli.config, { scope: 'openid' });
+    const agent = new UserAgent(sesame.url);
+    await agent.follow(`${sesame.url}/oidc/device`);
+    const forged = await agent.follow(`${sesame.url}/oidc/device`, { form: { user_code: device.user_code, confirm: 'yes' } });
+    const page = await forged.response.text();
+    expect(page).not.toContain('Is this the device');
+    expect(page).toContain('The sign-in could not be completed');
+    // The code was not used up: the person can still enter it.
+    expect((await enterCode(new UserAgent(sesame.url), device.user_code)).page).toContain('Is this the device you want to sign in?');
+
+    const hostile = await enterCode(new UserAgent(sesame.url), '"><script>alert(1)</script>');
+    expect(hostile.status).toBe(200);
+    expect(hostile.page).not.toContain('<script>alert(1)');
+    expect(hostile.page).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
+    expect(hostile.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(hostile.headers.get('x-frame-options')).toBe('DENY');
+  });
+
   it('refuses an app the admin did not allow the grant: unauthorized_client', async () => {
     const app = await sesame.createApp({ name: 'Plain native', type: 'native', redirect_uris: ['http://127.0.0.1/cb'] });
     const plain = await relyingParty(sesame, app, 'http://127.0.0.1/cb');
