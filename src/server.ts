@@ -8,6 +8,7 @@ import { createCsrfTokens } from './interaction/csrf.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { deleteExpiredModels } from './oidc/adapter.ts';
 import { checkGlobalDefaultResource } from './oidc/resources.ts';
+import { deleteExpiredDevicePolls } from './oidc/device-polls.repository.ts';
 import { ProviderHolder } from './oidc/provider-holder.ts';
 import type { Sealer } from './secrets/sealed.ts';
 import { openRuntime } from './runtime.ts';
@@ -156,6 +157,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     }, config.keyRefreshSeconds * 1000));
     timers.push(setInterval(() => {
       deleteExpiredModels(db).catch((error) => logger.error({ err: error }, 'expired artifact clean-up failed'));
+      deleteExpiredDevicePolls(db).catch((error) => logger.error({ err: error }, 'expired device polls clean-up failed'));
       deleteEndedBlocks(db).catch((error) => logger.error({ err: error }, 'ended throttle blocks clean-up failed'));
       deleteExpiredChallenges(db).catch((error) => logger.error({ err: error }, 'expired WebAuthn challenges clean-up failed'));
       deleteActivityOfEndedSessions(db).catch((error) => logger.error({ err: error }, 'ended sessions clean-up failed'));

@@ -13,3 +13,11 @@ export function isConfidential(type: AppType): boolean {
 export function mayBeThirdParty(type: AppType): boolean {
   return type !== 'm2m';
 }
+
+/**
+ * Types that may use the device authorization grant (RFC 8628): apps on a device with a screen but no handy browser
+ * (a CLI, a TV), public or confidential. A single-page app has a browser and m2m signs no one in.
+ */
+export function mayUseDeviceFlow(type: AppType): boolean {
+  return type === 'native' || type === 'traditional';
+}

@@ -43,6 +43,10 @@ export const applicationFields = {
     title: 'Default API resource',
     description: 'The API resource (its indicator) tokens are for when a request names no `resource` (RFC 8707), as some AI agents send none; it must be one the app may use; empty or null for the global default',
   }),
+  device_flow: z.boolean().meta({
+    title: 'Device flow',
+    description: 'May sign people in with the device authorization grant (RFC 8628): a CLI or TV shows a code the person enters at /oidc/device. Native and traditional web apps only',
+  }),
 };
 
 /** A client secret's name: where it is used, like "Production server". */
@@ -65,6 +69,7 @@ export const newApplicationSchema = z.strictObject({
   backchannel_logout_session_required: applicationFields.backchannel_logout_session_required.default(false),
   dpop_bound_access_tokens: applicationFields.dpop_bound_access_tokens.default(false),
   default_resource: applicationFields.default_resource.optional(),
+  device_flow: applicationFields.device_flow.default(false),
 });
 export type NewApplicationInput = z.input<typeof newApplicationSchema>;
 

@@ -5,7 +5,7 @@ import type { Application, ApplicationSecret, ApplicationUpdate } from '../db/ta
 import { assertThat, ServiceError, type FieldError } from '../errors.ts';
 import { newClientId, newId } from '../ids.ts';
 import type { PageRequest } from '../pagination.ts';
-import { isConfidential, mayBeThirdParty } from './app-types.ts';
+import { isConfidential, mayBeThirdParty, mayUseDeviceFlow } from './app-types.ts';
 import {
   applicationChangesSchema, fixedApplicationFields, newApplicationSchema, secretName, type ApplicationChanges, type NewApplicationInput,
 } from './app.schema.ts';
@@ -33,7 +33,7 @@ const notFound = (id: string) => new ServiceError('application.not_found', `no a
 
 /** The settings the rules below look at. */
 type AppShape = Pick<Application, 'type' | 'third_party' | 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins' | 'management_access'>
-  & { backchannel_logout_uri?: string | null };
+  & { backchannel_logout_uri?: string | null; device_flow?: boolean };
 
 /** Settings as the table stores them: lists in JSON columns. */
 function toColumns<T extends object>(settings: T): { [K in keyof T]: Exclude<T[K], undefined> extends readonly unknown[] ? string : T[K] } {
@@ -53,6 +53,8 @@ function applicationProblems(app: AppShape): FieldError[] {
       ? at('/redirect_uris', 'a machine-to-machine app has no redirect URIs: leave Redirect URIs empty') : undefined,
     app.type === 'm2m' && app.post_logout_redirect_uris.length
       ? at('/post_logout_redirect_uris', 'a machine-to-machine app signs no one out: leave Post sign-out redirect URIs empty') : undefined,
+    app.device_flow && !mayUseDeviceFlow(app.type)
+      ? at('/device_flow', `a ${app.type === 'spa' ? 'single-page app has a browser to sign in with' : 'machine-to-machine app signs no one in'}: only native and traditional web apps may use the device flow`) : undefined,
     ...app.redirect_uris.map((uri, i) => at(`/redirect_uris/${i}`, redirectUriProblem(uri, app.type))),
     ...app.post_logout_redirect_uris.map((uri, i) => at(`/post_logout_redirect_uris/${i}`, redirectUriProblem(uri, app.type, 'post-logout redirect'))),
     ...app.cors_origins.map((origin, i) => at(`/cors_origins/${i}`, corsOriginProblem(origin))),

@@ -3,6 +3,9 @@ import { isConfidential } from './app-types.ts';
 import { accountClientId } from './built-in.ts';
 import { canonicalUris } from './redirect-uri.ts';
 
+/** RFC 8628 §3.4: the grant type a device polls the token endpoint with. */
+export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
+
 /** oidc-provider client metadata for an application, derived from its type (DESIGN.md §3). */
 export function clientMetadata(
   app: Application,
@@ -11,6 +14,9 @@ export function clientMetadata(
   allowedUserScopes?: readonly string[],
 ) {
   const interactive = app.type !== 'm2m';
+  // A CLI or TV app that signs in only with the device flow has no redirect URIs, so no authorization code flow.
+  const codeFlow = interactive && !(app.device_flow && app.redirect_uris.length === 0);
+  const grantTypes = [...(codeFlow ? ['authorization_code'] : []), ...(interactive ? ['refresh_token'] : []), ...(app.device_flow ? [deviceCodeGrantType] : [])];
   return {
     client_id: app.id,
     client_name: app.display_name ?? app.name,
@@ -20,8 +26,8 @@ export function clientMetadata(
     ...(isConfidential(app.type) && clientSecret
       ? { client_secret: clientSecret.value, client_secret_expires_at: clientSecret.expiresAt }
       : {}),
-    grant_types: interactive ? ['authorization_code', 'refresh_token'] : ['client_credentials'],
-    response_types: interactive ? ['code'] : [],
+    grant_types: interactive ? grantTypes : ['client_credentials'],
+    response_types: codeFlow ? ['code'] : [],
     // The account page asks for a recent sign-in before changes to second factors: its ID tokens carry auth_time.
     ...(app.id === accountClientId ? { require_auth_time: true } : {}),
     // New lists (the row may be shared, src/cache/directory.ts, and the metadata is oidc-provider's to keep), in

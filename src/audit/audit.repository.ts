@@ -6,7 +6,7 @@ export const auditEventTypes = [
   'sign_in.succeeded', 'sign_in.failed', 'consent.granted', 'consent.revoked', 'sign_up.succeeded', 'setup.admin_created',
   // A block started (src/throttle/): once when it starts, not for each request it refuses.
   'sign_in.throttled', 'account.locked', 'client_auth.throttled', 'sign_up.throttled', 'setup.throttled',
-  'account.unlocked', 'recovery.throttled',
+  'account.unlocked', 'recovery.throttled', 'user_code.throttled',
   // Recovery and verification by email (src/recovery/).
   'password_reset.requested', 'password_reset.completed', 'password.changed',
   'email_verification.sent', 'email.verified', 'email.change_requested', 'email.changed',

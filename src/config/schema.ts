@@ -75,6 +75,7 @@ export const settings = {
     recentSignIn: setting('SESAME_RECENT_SIGN_IN_SECONDS', seconds(600, 'How recent a sign-in `/account` asks for before it adds or removes a second factor or passkey or shows new recovery codes; an older one signs in again first (password and second factor), so a stolen account-page session cannot add its own passkey')),
     passwordReset: setting('SESAME_PASSWORD_RESET_TTL', seconds(30 * 60, 'Lifetime of a password reset link sent by email; it works once. OWASP asks for a short life; 30 minutes leave time for a slow mail server')),
     emailVerification: setting('SESAME_EMAIL_VERIFICATION_TTL', seconds(24 * 3600, 'Lifetime of an email verification link and its code; each works once')),
+    deviceCode: setting('SESAME_DEVICE_CODE_TTL', seconds(600, 'Lifetime of a device code and its user code (RFC 8628 device flow): the time a person has to enter the code shown on a TV or in a terminal and sign in. RFC 8628 suggests 10 to 15 minutes')),
   },
   /** Sending email (src/email/). */
   email: {
@@ -112,6 +113,8 @@ export const settings = {
   },
   logoutRetrySeconds: setting('SESAME_LOGOUT_RETRY_SECONDS', z.coerce.number().int().min(1).max(3600).default(5)
     .describe('Back-channel logout tokens an app did not accept (an error status, or no answer within 2.5 s) are delivered again from a queue in the database, by any node, across restarts: first after this many seconds, then three times later each time, at most an hour apart, for a day; after that the delivery is given up and recorded as the audit event `logout.delivery_failed`.')),
+  devicePollInterval: setting('SESAME_DEVICE_POLL_INTERVAL', z.coerce.number().int().min(1).max(60).default(5)
+    .describe('Seconds a device waits between two polls of the token endpoint in the device flow (RFC 8628 `interval`, 5 by default); a device that polls sooner is answered `slow_down` and must wait 5 seconds longer from then on.')),
   deviceCookieTtl: setting('SESAME_DEVICE_COOKIE_TTL', seconds(365 * 24 * 3600, 'Lifetime of the device cookie a browser gets when it signs in, which exempts it from the per-account lock (OWASP "device cookies")')),
   defaultResource: setting('SESAME_DEFAULT_RESOURCE', z.url({ protocol: /^https?$/ }).optional()
     .describe('Indicator of a registered API resource that an authorization names when the app sends no `resource` (RFC 8707) and has no default resource of its own, so clients that never send one (some AI agents) still get an audience-bound JWT access token with the resource\'s scopes they were granted. The app\'s allowlist and the user\'s roles apply as for any resource; an app that may use none of its scopes, or requests none, is served as without it. Built-in apps (the console, the account page) never use it.')),

@@ -84,8 +84,20 @@ export interface ApplicationsTable {
   dpop_bound_access_tokens: Generated<boolean>;
   /** The API resource (its indicator) a request that names none is for. */
   default_resource: string | null;
+  /** May use the device authorization grant (RFC 8628). */
+  device_flow: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+/** When a device code was last polled, and the interval its device must keep (RFC 8628 §3.5 `slow_down`). */
+export interface DeviceCodePollsTable {
+  code_hash: string;
+  last_polled_at: Generated<Timestamp>;
+  interval_seconds: number;
+  /** Whether the last poll came too soon. */
+  slowed: Generated<boolean>;
+  expires_at: Timestamp;
 }
 
 export interface ApplicationSecretsTable {
@@ -383,6 +395,7 @@ export interface Database {
   webauthn_challenges: WebauthnChallengesTable;
   session_activity: SessionActivityTable;
   logout_notifications: LogoutNotificationsTable;
+  device_code_polls: DeviceCodePollsTable;
 }
 
 export type User = Selectable<UsersTable>;

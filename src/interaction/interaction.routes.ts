@@ -75,7 +75,8 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
     app: { name: app.display_name ?? app.name, logoUrl: app.logo_url, logoDarkUrl: app.logo_dark_url, termsUrl: app.terms_url, privacyUrl: app.privacy_url },
     user: user.name ? `${user.name} (${user.username})` : user.username,
     groups: await consentGroups(deps.db, { t, locale }, items),
-    destination: describeDestination(String(details.params.redirect_uri)),
+    // The device flow sends nobody anywhere: the device that showed the code gets the tokens.
+    destination: typeof details.params.redirect_uri === 'string' ? describeDestination(details.params.redirect_uri) : undefined,
   }));
 }
 

@@ -52,6 +52,16 @@ export const findByStatements = {
  * Consuming is a conditional UPDATE, so of two concurrent consumers exactly one wins; the loser's
  * grant is revoked, as for any reuse of a one-time artifact.
  */
+/**
+ * Device codes stay findable this long after they expire, so a device polling late hears `expired_token` (RFC 8628
+ * §3.5) and a person typing an old code is told it expired, not that it is wrong: oidc-provider checks the
+ * expiry written in the payload itself.
+ */
+const deviceCodeGraceSeconds = 3600;
+
+/** Called with each device code found by id: the device polling for it (src/oidc/device-polling.ts). */
+export type DeviceCodeFound = (id: string, payload: AdapterPayload) => Promise<void>;
+
 export class PostgresAdapter implements Adapter {
   readonly #db: Db;
   readonly #model: string;
@@ -71,7 +81,7 @@ export class PostgresAdapter implements Adapter {
       this.#model, id, readableJson(payload), payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null,
       owner.clientId, owner.accountId,
       // No lifetime: it never expires (now() + NULL is NULL).
-      expiresIn || null,
+      (this.#model === 'DeviceCode' && expiresIn ? expiresIn + deviceCodeGraceSeconds : expiresIn) || null,
     ]));
   }
 
@@ -191,8 +201,30 @@ export class ApplicationClientAdapter implements Adapter {
   async findByUserCode(): Promise<undefined> { return undefined; }
 }
 
-export function adapterFactory(db: Db, directory: Directory, beforeClientLoad?: (clientId: string) => Promise<void>) {
-  return (model: string): Adapter => (model === 'Client' ? new ApplicationClientAdapter(directory, beforeClientLoad) : new PostgresAdapter(db, model));
+/** Device codes, each find of one told to `found` (which may refuse the request by throwing). */
+class DeviceCodeAdapter extends PostgresAdapter {
+  readonly #found: DeviceCodeFound;
+
+  constructor(db: Db, found: DeviceCodeFound) {
+    super(db, 'DeviceCode');
+    this.#found = found;
+  }
+
+  override async find(id: string): Promise<AdapterPayload | undefined> {
+    const payload = await super.find(id);
+    if (payload) await this.#found(id, payload);
+    return payload;
+  }
+}
+
+export function adapterFactory(
+  db: Db, directory: Directory, hooks: { beforeClientLoad?: (clientId: string) => Promise<void>; deviceCodeFound?: DeviceCodeFound } = {},
+) {
+  return (model: string): Adapter => {
+    if (model === 'Client') return new ApplicationClientAdapter(directory, hooks.beforeClientLoad);
+    if (model === 'DeviceCode' && hooks.deviceCodeFound) return new DeviceCodeAdapter(db, hooks.deviceCodeFound);
+    return new PostgresAdapter(db, model);
+  };
 }
 
 /** Removes artifacts that expired; run periodically by one or many nodes. */

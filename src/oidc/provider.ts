@@ -25,6 +25,10 @@ import { sessionActivity } from './session-activity.ts';
 import { jsonRevocationResponse } from './revocation-response.ts';
 import { canonicalRedirectParams } from './canonical-redirect-params.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
+import { deviceFlowFeature } from './device-flow.ts';
+import { userCodeThrottle } from './device-code-throttle.ts';
+import { devicePolling } from './device-polling.ts';
+import { deviceGrantErrors } from './device-grant-errors.ts';
 
 export interface ProviderDeps {
   config: Config;
@@ -61,14 +65,20 @@ const checkedParams = 'sesame_checked_params';
 type ClientWithMetadata = { clientId: string; clientAuthMethod: string; [key: string]: unknown };
 
 /** The endpoints where a client authenticates, whose secret guessing is throttled. */
-const clientAuthEndpoints = [oidcRoutes.token, oidcRoutes.introspection, oidcRoutes.revocation];
+const clientAuthEndpoints = [oidcRoutes.token, oidcRoutes.introspection, oidcRoutes.revocation, oidcRoutes.device_authorization];
+
+/** Sesame's hooks into oidc-provider's storage: secret guessing throttled, device polls counted. */
+interface ProviderHooks {
+  clientAuth?: ReturnType<typeof clientAuthThrottle>;
+  polling?: ReturnType<typeof devicePolling>;
+}
 
 export function buildConfiguration(
   { config, db, directory, keys, issuer, masterSecret }: ProviderDeps,
-  clientAuth?: ReturnType<typeof clientAuthThrottle>,
+  { clientAuth, polling }: ProviderHooks = {},
 ): Configuration {
   return {
-    adapter: adapterFactory(db, directory, clientAuth?.beforeClientLoad),
+    adapter: adapterFactory(db, directory, { beforeClientLoad: clientAuth?.beforeClientLoad, deviceCodeFound: polling?.deviceCodeFound }),
     jwks: { keys: keys.jwks as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: keys.cookieKeys,
@@ -145,6 +155,8 @@ export function buildConfiguration(
       },
       // Apps that register a backchannel_logout_uri are told when a session they are part of ends (src/logout/).
       backchannelLogout: { enabled: true },
+      // RFC 8628 for apps an admin allowed it (src/apps/client-metadata.ts): pages in src/oidc/device-flow.ts.
+      deviceFlow: deviceFlowFeature({ directory }),
     },
     fetch: outgoingFetch(issuer),
     renderError: renderProviderError,
@@ -159,6 +171,7 @@ export function buildConfiguration(
       AuthorizationCode: config.ttl.code,
       AccessToken: config.ttl.accessToken,
       ClientCredentials: config.ttl.accessToken,
+      DeviceCode: config.ttl.deviceCode,
       IdToken: config.ttl.idToken,
       Grant: config.ttl.grant,
       RefreshToken(ctx, token, client) {
@@ -178,7 +191,8 @@ export function buildConfiguration(
 
 export function createProvider(deps: ProviderDeps): Provider {
   const clientAuth = clientAuthThrottle(deps.throttle, clientAuthEndpoints);
-  const provider = new Provider(deps.issuer, buildConfiguration(deps, clientAuth));
+  const polling = devicePolling(deps.db, { interval: deps.config.devicePollInterval, deviceAuthorizationPath: oidcRoutes.device_authorization });
+  const provider = new Provider(deps.issuer, buildConfiguration(deps, { clientAuth, polling }));
   provider.proxy = deps.config.trustProxy;
   issuerOrigin(deps.issuer).bind(provider);
   provider.use(refuseUnsafeQuery(oidcRoutes.authorization));
@@ -187,6 +201,9 @@ export function createProvider(deps: ProviderDeps): Provider {
   // Provider is a Koa application: its ctx.ip, like clientIp, takes only the nearest proxy's X-Forwarded-For entry.
   (provider as unknown as { maxIpsCount: number }).maxIpsCount = 1;
   provider.use(clientAuth.recordFailures);
+  provider.use(userCodeThrottle(deps.throttle, oidcRoutes.code_verification));
+  provider.use(polling.announceInterval);
+  provider.use(deviceGrantErrors({ deviceAuthorization: oidcRoutes.device_authorization, token: oidcRoutes.token }));
   provider.use(sessionActivity(deps.db, deps.logger));
   provider.use(jsonRevocationResponse(oidcRoutes.revocation));
   provider.use(corsPreflightGuard(deps.directory, [oidcRoutes.token, oidcRoutes.userinfo, oidcRoutes.revocation, oidcRoutes.introspection]));
@@ -204,6 +221,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.on('grant.error', clientAuth.onError);
   provider.on('introspection.error', clientAuth.onError);
   provider.on('revocation.error', clientAuth.onError);
+  provider.on('device_authorization.error', clientAuth.onError);
+  provider.on('device_authorization.error', log('device_authorization.error', 'info'));
   provider.on('end_session.error', log('end_session.error', 'info'));
   provider.on('introspection.error', log('introspection.error', 'info'));
   provider.on('revocation.error', log('revocation.error', 'info'));

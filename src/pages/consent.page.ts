@@ -26,7 +26,8 @@ export interface ConsentPageModel {
   app: { name: string; logoUrl?: string | null; logoDarkUrl?: string | null; termsUrl?: string | null; privacyUrl?: string | null };
   user: string;
   groups: ConsentGroup[];
-  destination: string;
+  /** Where the person is sent after; none in the device flow (RFC 8628), where the device gets the tokens. */
+  destination?: string;
   /** The sign-in experience (product name, logo, colour). */
   brand?: PageBrand;
 }
@@ -71,7 +72,7 @@ export function consentPage(model: ConsentPageModel): string {
     ${app.termsUrl ? html`<a href="${app.termsUrl}" target="_blank" rel="noopener noreferrer">${t('consent.terms')}</a>` : ''}
     ${app.termsUrl && app.privacyUrl ? ' · ' : ''}
     ${app.privacyUrl ? html`<a href="${app.privacyUrl}" target="_blank" rel="noopener noreferrer">${t('consent.privacy')}</a>` : ''}</p>` : ''}
-  <p class="muted destination">${t('consent.redirect', { destination: model.destination })}</p>
+  <p class="muted destination">${model.destination ? t('consent.redirect', { destination: model.destination }) : t('consent.device')}</p>
   <button type="submit">${t('consent.authorize')}</button>
 </form>
 <form method="post" action="${model.cancelAction}">

@@ -43,6 +43,7 @@ const startedEvent: Record<PolicyName, AuditEventType> = {
   sign_up_ip: 'sign_up.throttled',
   recovery_account: 'recovery.throttled',
   recovery_ip: 'recovery.throttled',
+  user_code_ip: 'user_code.throttled',
 };
 
 const hashOf = (subject: Subject) => createHash('sha256').update(subject.id).digest('hex').slice(0, 40);
@@ -166,6 +167,12 @@ export const resetOnSuccess = (subjects: Subject[]) => subjects.filter((s) => s.
 
 /** A client secret presented for `clientId` from `ip` (token, introspection, revocation). */
 export const clientAuthSubjects = (clientId: string, ip: string): Subject[] => [{ policy: 'client_ip', id: `${clientId}\n${ip}` }];
+
+/**
+ * A device-flow user code typed from `ip` that matched no device code. Per IP only: the person typing has not signed
+ * in yet, so no device cookie or account says who they are.
+ */
+export const userCodeSubjects = (ip: string): Subject[] => [{ policy: 'user_code_ip', id: ip }];
 
 /** A first-admin setup link presented from `ip`. */
 export const setupSubjects = (ip: string): Subject[] => [{ policy: 'setup_ip', id: ip }];

@@ -8,7 +8,7 @@ import { useToast } from '../ui/toasts.tsx';
 import { useFormSubmit } from '../ui/use-form-submit.ts';
 import { useLoad } from '../ui/use-load.ts';
 import { UriListField } from '../ui/uri-list-field.tsx';
-import { isConfidential } from './app-types.ts';
+import { isConfidential, mayUseDeviceFlow } from './app-types.ts';
 
 interface Form {
   name: string;
@@ -20,6 +20,7 @@ interface Form {
   rotate_refresh_token: boolean;
   backchannel_logout_uri: string;
   backchannel_logout_session_required: boolean;
+  device_flow: boolean;
   management_access: boolean;
   default_resource: string;
   dpop_bound_access_tokens: boolean;
@@ -38,6 +39,7 @@ function formOf(app: Application): Form {
     rotate_refresh_token: app.rotate_refresh_token,
     backchannel_logout_uri: app.backchannel_logout_uri ?? '',
     backchannel_logout_session_required: app.backchannel_logout_session_required,
+    device_flow: app.device_flow,
     management_access: app.management_access,
     default_resource: app.default_resource ?? '',
     dpop_bound_access_tokens: app.dpop_bound_access_tokens,
@@ -108,6 +110,7 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
     if (browser) body.cors_origins = lists.cors_origins.values;
     body.default_resource = form.default_resource || null;
     body.dpop_bound_access_tokens = form.dpop_bound_access_tokens;
+    if (mayUseDeviceFlow(app.type)) body.device_flow = form.device_flow;
     if (!app.third_party) body.management_access = form.management_access;
     const saved = await api<Application>('PATCH', `/applications/${encodeURIComponent(app.id)}`, body);
     setForm(formOf(saved));
@@ -174,6 +177,18 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
             onChange={(e) => set('backchannel_logout_session_required', e.target.checked)}
             hint="ID tokens and logout tokens carry sid, so the app can end exactly the session that ended."
           />
+        </section>
+      )}
+      {mayUseDeviceFlow(app.type) && (
+        <section className="card" aria-labelledby="device-title">
+          <h2 id="device-title">Device flow</h2>
+          <Checkbox
+            label="Allow the device flow"
+            checked={form.device_flow}
+            onChange={(e) => set('device_flow', e.target.checked)}
+            hint="For a CLI or TV without a handy browser (RFC 8628): the app shows a short code, and the person enters it at /oidc/device on their phone or computer, then signs in (and consents, for a third-party app). Off unless the app needs it: a code can be phished by someone who sends it to a person to enter."
+          />
+          {errors['/device_flow'] && <p className="field-error" role="alert">{errors['/device_flow']}</p>}
         </section>
       )}
       {interactive && (

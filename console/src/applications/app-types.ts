@@ -15,7 +15,7 @@ export const appTypeDescriptions: Record<AppType, string> = {
 };
 
 /** Whether an app holds client secrets: the server's own rule. */
-export { isConfidential } from '../../../src/apps/app-types.ts';
+export { isConfidential, mayUseDeviceFlow } from '../../../src/apps/app-types.ts';
 
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';

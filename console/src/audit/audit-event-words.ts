@@ -18,6 +18,7 @@ export const auditEventLabels: Record<AuditEventType, string> = {
   'setup.throttled': 'Setup link attempts slowed down',
   'client_auth.throttled': 'Client secret attempts slowed down',
   'recovery.throttled': 'Password reset and verification emails slowed down',
+  'user_code.throttled': 'Device code attempts slowed down',
   'password_reset.requested': 'Password reset requested',
   'password_reset.completed': 'Password reset by email',
   'password.changed': 'Password changed',
@@ -112,6 +113,7 @@ export function auditEventSummary(event: AuditEvent): string | undefined {
     case 'sign_up.throttled':
     case 'setup.throttled':
     case 'recovery.throttled':
+    case 'user_code.throttled':
       return [text(d.login) && `For “${text(d.login)}”`, typeof d.attempts === 'number' && `after ${d.attempts} attempts`, seconds(d.seconds) && `for ${seconds(d.seconds)}`]
         .filter(Boolean).join(' ') || undefined;
     case 'account.unlocked': {

@@ -19,6 +19,9 @@ export interface ProviderFacts {
     endSession: string;
     revocation: string;
     introspection: string;
+    /** The device flow's (RFC 8628): where a device asks for a code, where the person enters it. */
+    deviceAuthorization: string;
+    deviceVerification: string;
   };
   /** The algorithm of the app's ID tokens. */
   idTokenSigningAlg: string;

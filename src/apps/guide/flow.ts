@@ -1,8 +1,25 @@
 import type { Guide } from './guide.schema.ts';
 import type { GuideContext } from './context.ts';
+import { deviceCodeGrantType } from '../client-metadata.ts';
 
-/** Which OAuth flow an app's type uses, and what that asks of its code (DESIGN.md §3). */
-export function flowOf({ app }: GuideContext): Guide['flow'] {
+/** Which OAuth flow an app's type uses, and what that asks of its code (DESIGN.md §3), with the device flow when the admin allowed it. */
+export function flowOf(context: GuideContext): Guide['flow'] {
+  const flow = codeFlowOf(context);
+  if (!context.app.device_flow) return flow;
+  return {
+    ...flow,
+    grant_types: [...flow.grant_types, deviceCodeGrantType],
+    points: [...flow.points, deviceFlowPoint(context)],
+  };
+}
+
+/** RFC 8628 in one paragraph, with this Sesame's URLs. */
+function deviceFlowPoint({ app, facts }: GuideContext): string {
+  const auth = app.type === 'traditional' ? ' with its client secret' : ' with its `client_id`';
+  return `Device flow (RFC 8628), for a CLI or TV: the app posts to \`${facts.endpoints.deviceAuthorization}\`${auth} and \`scope\`, shows the person the \`user_code\` and \`verification_uri\` (\`${facts.endpoints.deviceVerification}\`, or \`verification_uri_complete\` as a link or QR code), then polls the token endpoint with \`grant_type=${deviceCodeGrantType}\` every \`interval\` seconds until it gets tokens; \`authorization_pending\` means wait, \`slow_down\` means wait 5 seconds longer from then on, \`access_denied\` and \`expired_token\` end it. openid-client does all of this with \`initiateDeviceAuthorization\` and \`pollDeviceAuthorizationGrant\`. The person confirms the device, signs in${app.third_party ? ' and consents' : ''} in their own browser.`;
+}
+
+function codeFlowOf({ app }: GuideContext): Guide['flow'] {
   const consent = app.third_party
     ? ['Users see a consent screen with the app\'s branding and decide what it gets; their decision is remembered per user and app until revoked, so they are asked again only for something new (or with `prompt=consent`).']
     : [];

@@ -49,6 +49,10 @@ export function buildGuide(context: GuideContext, managementIndicator: string): 
       { label: 'End session', value: facts.endpoints.endSession },
       { label: 'Revocation', value: facts.endpoints.revocation },
       { label: 'Introspection', value: facts.endpoints.introspection },
+      ...(app.device_flow ? [
+        { label: 'Device authorization', value: facts.endpoints.deviceAuthorization },
+        { label: 'Device verification', value: facts.endpoints.deviceVerification, note: 'Where people enter the code the device shows' },
+      ] : []),
     ],
     external_idp: externalIdpSection(context),
     warnings: redirectWarnings(app),

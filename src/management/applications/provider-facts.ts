@@ -15,6 +15,8 @@ export function providerFacts(issuer: string, idTokenSigningAlg: string): Provid
       endSession: `${issuer}${oidcRoutes.end_session}`,
       revocation: `${issuer}${oidcRoutes.revocation}`,
       introspection: `${issuer}${oidcRoutes.introspection}`,
+      deviceAuthorization: `${issuer}${oidcRoutes.device_authorization}`,
+      deviceVerification: `${issuer}${oidcRoutes.code_verification}`,
     },
     idTokenSigningAlg,
     claimsByScope,
