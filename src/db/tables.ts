@@ -353,6 +353,23 @@ export interface LogoutNotificationsTable {
   finished_at: NullableTimestamp;
 }
 
+/** What a user allowed a third-party app (src/consents/): oidc-provider's Grants are derived from it. */
+export interface ConsentsTable {
+  id: string;
+  user_id: string;
+  client_id: string;
+  /** Granted OpenID Connect scopes, space-separated. */
+  scopes: Generated<string>;
+  claims: DefaultedJson<string[]>;
+  /** Granted API resource scopes: indicator to space-separated scopes. */
+  resource_scopes: DefaultedJson<Record<string, string>>;
+  /** Who decided: the person on the consent screen, or an admin for everyone. */
+  source: Generated<'person' | 'admin'>;
+  granted_at: Timestamp;
+  updated_at: Timestamp;
+  expires_at: NullableTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   applications: ApplicationsTable;
@@ -379,6 +396,7 @@ export interface Database {
   webauthn_challenges: WebauthnChallengesTable;
   session_activity: SessionActivityTable;
   logout_notifications: LogoutNotificationsTable;
+  consents: ConsentsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -1,11 +1,13 @@
 import type { Provider } from 'oidc-provider';
-import { recordAuditEvent } from '../audit/audit.repository.ts';
+import { recordConsent } from '../consents/consent.service.ts';
 import type { Db } from '../db/database.ts';
 import { applyConsent, consentItems, itemValue, type ConsentItem, type MissingDetails } from './consent.ts';
 
 export interface ConsentDeps {
   db: Db;
   provider: () => Provider;
+  /** How long a decision is remembered (SESAME_GRANT_TTL). */
+  consentTtlSeconds: number;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -34,11 +36,12 @@ export async function consentAutomatically({ provider }: Pick<ConsentDeps, 'prov
 }
 
 /**
- * A person decides on a third-party app's consent screen: what they ticked is granted, the rest refused, and the
- * decision goes to the audit trail as `consent.granted`. Returns the grant's id.
+ * A person decides on a third-party app's consent screen: what they ticked is granted, the rest refused. The
+ * decision becomes the person's consent record (src/consents/), which outlives this grant and its tokens, and goes
+ * to the audit trail as `consent.granted`. Returns the grant's id.
  */
-export async function recordConsent(
-  { db, provider }: ConsentDeps,
+export async function decideConsent(
+  { db, provider, consentTtlSeconds }: ConsentDeps,
   details: Details,
   ticked: Set<string>,
   origin: { ip: string; userAgent: string },
@@ -48,9 +51,17 @@ export async function recordConsent(
   const missingClaims = (details.prompt.details as MissingDetails).missingOIDCClaims ?? [];
   const { accepted, refused } = applyConsent(grant, items, ticked, missingClaims);
   const grantId = await grant.save();
-  await recordAuditEvent(db, {
-    type: 'consent.granted', userId: details.session!.accountId, clientId: clientIdOf(details), ...origin,
-    details: { granted: accepted.map(itemValue), refused: refused.map(itemValue) },
-  });
+  const words = (scope: string | undefined) => (scope ?? '').split(' ').filter(Boolean);
+  await recordConsent(db, {
+    userId: details.session!.accountId,
+    clientId: clientIdOf(details),
+    content: {
+      scopes: words(grant.openid?.scope),
+      claims: [...(grant.openid?.claims ?? [])],
+      resourceScopes: Object.fromEntries(Object.entries(grant.resources ?? {}).map(([indicator, scope]) => [indicator, words(scope)])),
+    },
+    expiresAt: new Date(Date.now() + consentTtlSeconds * 1000),
+    decided: { granted: accepted.map(itemValue), refused: refused.map(itemValue) },
+  }, origin);
   return grantId;
 }

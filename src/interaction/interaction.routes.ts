@@ -11,7 +11,7 @@ import { signInPage } from '../pages/sign-in.page.ts';
 import { signUpPage } from '../pages/sign-up.page.ts';
 import { readNewAccountForm } from '../users/new-account-form.ts';
 import { consentGroups, describeDestination } from './consent.ts';
-import { consentAutomatically, permissionsToAsk, recordConsent } from './consent.service.ts';
+import { consentAutomatically, decideConsent, permissionsToAsk } from './consent.service.ts';
 import { redeemSetupSignIn, setupSignInCookie } from './setup-sign-in.service.ts';
 import { signInWithPassword } from './sign-in.service.ts';
 import { signUp } from './sign-up.service.ts';
@@ -186,7 +186,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const app = await deps.directory.application(clientIdOf(details));
     if (!app || !isThirdParty(app) || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     const ticked = new Set([body.grant].flat().filter((v): v is string => typeof v === 'string'));
-    const grantId = await recordConsent(deps, details, ticked, requestOrigin(ctx));
+    const grantId = await decideConsent(deps, details, ticked, requestOrigin(ctx));
     await finish(ctx, deps, { consent: { grantId } });
   });
 
