@@ -80,6 +80,10 @@ export interface ApplicationsTable {
   /** OpenID Connect Back-Channel Logout 1.0: where logout tokens are posted, and whether they carry `sid`. */
   backchannel_logout_uri: string | null;
   backchannel_logout_session_required: Generated<boolean>;
+  /** A third-party app's consent policy (src/consents/consent-policy.ts). */
+  consent_policy: Generated<'ask' | 'remember' | 'preapproved'>;
+  /** Permissions an admin pre-approved for every user, as consent-screen values (`profile`, `INDICATOR SCOPE`). */
+  preapproved_scopes: DefaultedJson<string[]>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
