@@ -86,6 +86,10 @@ export interface ApplicationsTable {
   default_resource: string | null;
   /** May use the device authorization grant (RFC 8628). */
   device_flow: Generated<boolean>;
+  /** A third-party app's consent policy (src/consents/consent-policy.ts). */
+  consent_policy: Generated<'ask' | 'remember' | 'preapproved'>;
+  /** Permissions an admin pre-approved for every user, as consent-screen values (`profile`, `INDICATOR SCOPE`). */
+  preapproved_scopes: DefaultedJson<string[]>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -369,6 +373,23 @@ export interface LogoutNotificationsTable {
   finished_at: NullableTimestamp;
 }
 
+/** What a user allowed a third-party app (src/consents/): oidc-provider's Grants are derived from it. */
+export interface ConsentsTable {
+  id: string;
+  user_id: string;
+  client_id: string;
+  /** Granted OpenID Connect scopes, space-separated. */
+  scopes: Generated<string>;
+  claims: DefaultedJson<string[]>;
+  /** Granted API resource scopes: indicator to space-separated scopes. */
+  resource_scopes: DefaultedJson<Record<string, string>>;
+  /** Who decided: the person on the consent screen, or an admin for everyone. */
+  source: Generated<'person' | 'admin'>;
+  granted_at: Timestamp;
+  updated_at: Timestamp;
+  expires_at: NullableTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   applications: ApplicationsTable;
@@ -396,6 +417,7 @@ export interface Database {
   session_activity: SessionActivityTable;
   logout_notifications: LogoutNotificationsTable;
   device_code_polls: DeviceCodePollsTable;
+  consents: ConsentsTable;
 }
 
 export type User = Selectable<UsersTable>;

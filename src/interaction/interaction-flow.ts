@@ -29,6 +29,8 @@ export interface InteractionDeps {
   steps: SignInSteps;
   /** Email and what is proved through it: *Forgot password?*, verification codes. */
   recovery: RecoveryDeps;
+  /** How long a person's consent is remembered (SESAME_GRANT_TTL). */
+  consentTtlSeconds: number;
 }
 
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;

@@ -11,7 +11,7 @@ import { signInPage } from '../pages/sign-in.page.ts';
 import { signUpPage } from '../pages/sign-up.page.ts';
 import { readNewAccountForm } from '../users/new-account-form.ts';
 import { consentGroups, describeDestination } from './consent.ts';
-import { consentAutomatically, permissionsToAsk, recordConsent } from './consent.service.ts';
+import { consentAutomatically, decideConsent, permissionsToAsk } from './consent.service.ts';
 import { redeemSetupSignIn, setupSignInCookie } from './setup-sign-in.service.ts';
 import { signInWithPassword } from './sign-in.service.ts';
 import { signUp } from './sign-up.service.ts';
@@ -63,7 +63,7 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
   const { locale, t, brand } = page;
   const [user, items] = await Promise.all([
     deps.directory.user(details.session!.accountId),
-    permissionsToAsk(deps, details),
+    permissionsToAsk(deps, details, app),
   ]);
   if (!user) return sendErrorPage(ctx, page, t('error.expired'), 400);
   sendPage(ctx, consentPage({
@@ -187,7 +187,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const app = await deps.directory.application(clientIdOf(details));
     if (!app || !isThirdParty(app) || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     const ticked = new Set([body.grant].flat().filter((v): v is string => typeof v === 'string'));
-    const grantId = await recordConsent(deps, details, ticked, requestOrigin(ctx));
+    const grantId = await decideConsent(deps, details, app, ticked, requestOrigin(ctx));
     await finish(ctx, deps, { consent: { grantId } });
   });
 

@@ -14,7 +14,7 @@ import { metadataCaching } from './metadata-caching.ts';
 import { issuerOrigin } from '../http/issuer-origin.ts';
 import { grantLoader } from './grants.ts';
 import { keepOfflineAccess, offlineAccessParam } from './offline-access.ts';
-import { requireAvailableAccount, requireRequestedAcr } from './interaction-policy.ts';
+import { applyConsentPolicy, requireAvailableAccount, requireRequestedAcr } from './interaction-policy.ts';
 import { acrValues } from '../mfa/strength.ts';
 import { renderLogoutSource, renderPostLogoutSuccess, renderProviderError } from './provider-pages.ts';
 import { managementTokenClaims, resourceIndicators } from './resources.ts';
@@ -73,6 +73,17 @@ interface ProviderHooks {
   polling?: ReturnType<typeof devicePolling>;
 }
 
+/**
+ * oidc-provider's `revokeGrantPolicy`: whether an app revoking a token (RFC 7009), replaying a refresh token or a
+ * code, or a sign-out ending a session also destroys the token's Grant. It does (but for an access token revoked on
+ * its own, as oidc-provider's default): a Grant is only a family of tokens, derived from the person's consent at
+ * each authorization (src/oidc/grants.ts), and the consent itself is Sesame's record (src/consents/), which no app
+ * can erase. The next sign-in derives a new grant, with no consent screen.
+ */
+function endTokenFamily(ctx: KoaContextWithOIDC): boolean {
+  return !(ctx.oidc.route === 'revocation' && ctx.oidc.entities.AccessToken);
+}
+
 export function buildConfiguration(
   { config, db, directory, keys, issuer, masterSecret }: ProviderDeps,
   { clientAuth, polling }: ProviderHooks = {},
@@ -111,6 +122,7 @@ export function buildConfiguration(
       properties: [
         'sesame/type', 'sesame/third_party', 'sesame/management_access', 'sesame/cors_origins',
         'sesame/refresh_token_ttl_days', 'sesame/rotate_refresh_token', 'sesame/default_resource',
+        'sesame/consent_policy', 'sesame/preapproved',
       ],
     },
     clientBasedCORS(_ctx, origin, client) {
@@ -127,10 +139,11 @@ export function buildConfiguration(
       };
     },
     loadExistingGrant: grantLoader(db) as Configuration['loadExistingGrant'],
+    revokeGrantPolicy: endTokenFamily,
     extraTokenClaims: managementTokenClaims(issuer),
     // The check of every parameter comes first (its name is only a slot: oidc-provider runs validators by name).
     extraParams: { [checkedParams]: refuseUnsafeAuthorizationParams as never, [offlineAccessParam]: keepOfflineAccess as never },
-    interactions: { policy: requireRequestedAcr(requireAvailableAccount(interactionPolicy.base())), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: applyConsentPolicy(requireRequestedAcr(requireAvailableAccount(interactionPolicy.base()))), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
       revocation: {

@@ -16,6 +16,8 @@ import * as sessionsAndLogout from './2026-12-01-0005-sessions-and-logout.ts';
 import * as secondFactors from './2026-12-01-0006-second-factors.ts';
 import * as deviceFlow from './2026-12-02-0300-device-flow.ts';
 import * as dpopAndDefaultResource from './2026-12-02-0400-dpop-and-default-resource.ts';
+import * as consents from './2026-12-02-0500-consents.ts';
+import * as consentPolicy from './2026-12-02-0501-consent-policy.ts';
 
 /** Every migration, by name; names sort by date. */
 export const migrations: Record<string, SesameMigration> = {
@@ -36,4 +38,6 @@ export const migrations: Record<string, SesameMigration> = {
   '2026-12-01-0006-second-factors': secondFactors,
   '2026-12-02-0300-device-flow': deviceFlow,
   '2026-12-02-0400-dpop-and-default-resource': dpopAndDefaultResource,
+  '2026-12-02-0500-consents': consents,
+  '2026-12-02-0501-consent-policy': consentPolicy,
 };
