@@ -72,6 +72,8 @@ export interface ScenarioResult {
   firstError?: string;
   total: number;
   peakRssMb: number;
+  /** The server process's CPU time per request or flow, in ms (the PostgreSQL server's own is not in it). */
+  cpuMsPer: number;
   rounds: number[];
 }
 
@@ -163,13 +165,25 @@ function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
-/** Samples the server's RSS while `work` runs; returns its result and the peak in MB. */
-async function withRssPeak<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
+/** CPU time (user + system) the process has used, in ms: what a request costs, whatever else loads the machine. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of proc(5), in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples the server's RSS while `work` runs; returns its result, the peak in MB and the CPU time it used. */
+async function withRssPeak<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakRssMb: number; cpuMs: number }> {
   let peak = readStatusKb(pid, 'VmRSS');
+  const cpuBefore = cpuMs(pid);
   const timer = setInterval(() => { peak = Math.max(peak, readStatusKb(pid, 'VmRSS')); }, 100);
   try {
     const result = await work();
-    return { result, peakRssMb: Math.round(peak / 1024) };
+    return { result, peakRssMb: Math.round(peak / 1024), cpuMs: cpuMs(pid) - cpuBefore };
   } finally {
     clearInterval(timer);
   }
@@ -270,9 +284,10 @@ type Measured = Omit<ScenarioResult, 'id' | 'name' | 'connections' | 'rounds'>;
 async function single(server: Server, r: SingleRequest, connections: number): Promise<Measured> {
   await checkOnce(server.base, r, server.target);
   if (warmup > 0) await cannon(server.base, r, connections, warmup);
-  const { result, peakRssMb } = await withRssPeak(server.child.pid!, () => cannon(server.base, r, connections, seconds));
+  const { result, peakRssMb, cpuMs: cpu } = await withRssPeak(server.child.pid!, () => cannon(server.base, r, connections, seconds));
   const errors = result.errors + result.timeouts + result.non2xx;
   return {
+    cpuMsPer: Math.round((cpu / (result.requests.total || 1)) * 100) / 100,
     unit: 'req', perSecond: Math.round((result.requests.total / (result.duration || seconds)) * 10) / 10,
     p50: result.latency.p50, p99: result.latency.p99, errors,
     firstError: errors ? `${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts` : undefined,
@@ -281,8 +296,12 @@ async function single(server: Server, r: SingleRequest, connections: number): Pr
 }
 
 async function flow(server: Server, name: FlowName, vus: number): Promise<Measured> {
-  const { result, peakRssMb } = await withRssPeak(server.child.pid!, () => runFlows(server.base, server.fixtures, name, { vus, seconds, warmupSeconds: warmup, maxFlows: Number(opts['max-requests']) }));
-  return { unit: 'flow', perSecond: result.perSecond, p50: result.p50, p99: result.p99, errors: result.errors, firstError: result.firstError, total: result.flows, peakRssMb };
+  // CPU time over the measured flows only: setting the virtual users up signs each in (a password hash).
+  const pid = server.child.pid!;
+  let cpu = 0;
+  const onMeasure = (phase: 'start' | 'end') => { cpu = phase === 'start' ? -cpuMs(pid) : cpu + cpuMs(pid); };
+  const { result, peakRssMb } = await withRssPeak(pid, () => runFlows(server.base, server.fixtures, name, { vus, seconds, warmupSeconds: warmup, maxFlows: Number(opts['max-requests']), onMeasure }));
+  return { cpuMsPer: Math.round((cpu / (result.flows || 1)) * 100) / 100, unit: 'flow', perSecond: result.perSecond, p50: result.p50, p99: result.p99, errors: result.errors, firstError: result.firstError, total: result.flows, peakRssMb };
 }
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
@@ -377,9 +396,9 @@ async function main() {
             process.stdout.write(`  c${connections} r${round} ${id} ${scenarioNames[id]} · ${server.target} … `);
             // A scenario that fails (a flow's set-up refused, a server gone) is reported as such; the others still run.
             const m = await runScenario(id, server, connections).catch((error: Error): Measured => ({
-              unit: 'req', perSecond: 0, p50: 0, p99: 0, errors: 1, firstError: `failed: ${error.message}`, total: 0, peakRssMb: 0,
+              unit: 'req', perSecond: 0, p50: 0, p99: 0, cpuMsPer: 0, errors: 1, firstError: `failed: ${error.message}`, total: 0, peakRssMb: 0,
             }));
-            console.log(`${m.perSecond}/s p50 ${m.p50} ms p99 ${m.p99} ms errors ${m.errors} rss ${m.peakRssMb} MB${m.firstError ? ` (${m.firstError})` : ''}`);
+            console.log(`${m.perSecond}/s p50 ${m.p50} ms p99 ${m.p99} ms cpu ${m.cpuMsPer} ms errors ${m.errors} rss ${m.peakRssMb} MB${m.firstError ? ` (${m.firstError})` : ''}`);
             const list = results.get(key) ?? [];
             list.push({ ...m, id, name: scenarioNames[id]!, connections, rounds: [m.perSecond] });
             results.set(key, list);
@@ -428,7 +447,7 @@ function combine(list: ScenarioResult[]): ScenarioResult {
   const mean = (pick: (r: ScenarioResult) => number) => Math.round((list.reduce((sum, r) => sum + pick(r), 0) / list.length) * 10) / 10;
   return {
     ...list[0]!,
-    perSecond: mean((r) => r.perSecond), p50: mean((r) => r.p50), p99: mean((r) => r.p99),
+    perSecond: mean((r) => r.perSecond), cpuMsPer: mean((r) => r.cpuMsPer), p50: mean((r) => r.p50), p99: mean((r) => r.p99),
     errors: list.reduce((sum, r) => sum + r.errors, 0), firstError: list.find((r) => r.firstError)?.firstError,
     total: list.reduce((sum, r) => sum + r.total, 0), peakRssMb: Math.max(...list.map((r) => r.peakRssMb)),
     rounds: list.map((r) => r.perSecond),
