@@ -1,7 +1,7 @@
 /** The markdown report of a benchmark run: the tables that go into bench/README.md. */
 import { explainTable, type ExplainedQuery } from './explain.ts';
 
-interface Scenario { id: string; name: string; unit: 'req' | 'flow'; connections: number; perSecond: number; p50: number; p99: number; errors: number; firstError?: string; peakRssMb: number; cpuMsPer?: number; rounds: number[] }
+interface Scenario { id: string; name: string; unit: 'req' | 'flow'; connections: number; perSecond: number; p50: number; p99: number; errors: number; firstError?: string; peakRssMb: number; cpuMsPer?: number; dbCpuMsPer?: number; rounds: number[] }
 interface Target { target: string; scenarios: Scenario[]; vmHwmMb: number; startHwmMb: number; startSeconds: number }
 export interface Report {
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; date: string; loadAverage: number[] };
@@ -59,13 +59,13 @@ export function renderReport(report: Report): string {
       const unit = any.unit === 'flow' ? ' flows' : '';
       lines.push(`| ${id} | ${any.name} | ${fmt(b?.perSecond)}${unit} | ${fmt(p?.perSecond)} | ${fmt(pr, 2)}× | ${fmt(l?.perSecond)} | ${fmt(lr, 2)}× | ${verdict} |`);
     }
-    lines.push('', `### ${c} connections: latency (ms, p50 / p99), server CPU per request or flow (ms; PostgreSQL's own processes not counted), errors, peak RSS during the scenario (MB)`, '');
+    lines.push('', `### ${c} connections: latency (ms, p50 / p99), CPU per request or flow (ms: Sesame's process; + PostgreSQL's server processes), errors, peak RSS during the scenario (MB)`, '');
     lines.push('| # | baseline | PostgreSQL | PGlite | CPU ms (baseline / PostgreSQL / PGlite) | errors (baseline / PostgreSQL / PGlite) | RSS (baseline / PostgreSQL / PGlite) |');
     lines.push('|---|---|---|---|---|---|---|');
     const lat = (s?: Scenario) => (s ? `${fmt(s.p50)} / ${fmt(s.p99)}` : '—');
     for (const id of ids) {
       const [b, p, l] = ['baseline', 'postgres', 'pglite'].map((t) => get(t, id, c));
-      lines.push(`| ${id} | ${lat(b)} | ${lat(p)} | ${lat(l)} | ${[b, p, l].map((s) => fmt(s?.cpuMsPer, 2)).join(' / ')} | ${[b, p, l].map((s) => (s ? s.errors : '—')).join(' / ')} | ${[b, p, l].map((s) => (s ? s.peakRssMb : '—')).join(' / ')} |`);
+      lines.push(`| ${id} | ${lat(b)} | ${lat(p)} | ${lat(l)} | ${fmt(b?.cpuMsPer, 2)} / ${fmt(p?.cpuMsPer, 2)}${p?.dbCpuMsPer === undefined ? '' : ` + ${fmt(p.dbCpuMsPer, 2)}`} / ${fmt(l?.cpuMsPer, 2)} | ${[b, p, l].map((s) => (s ? s.errors : '—')).join(' / ')} | ${[b, p, l].map((s) => (s ? s.peakRssMb : '—')).join(' / ')} |`);
     }
   }
 

@@ -74,6 +74,8 @@ export interface ScenarioResult {
   peakRssMb: number;
   /** The server process's CPU time per request or flow, in ms (the PostgreSQL server's own is not in it). */
   cpuMsPer: number;
+  /** The CPU time of the PostgreSQL server processes serving it, per request or flow (PostgreSQL targets). */
+  dbCpuMsPer?: number;
   rounds: number[];
 }
 
@@ -176,6 +178,24 @@ function cpuMs(pid: number): number {
   }
 }
 
+const dbAdmin = new pg.Pool({ connectionString: `${adminUrl}/postgres`, max: 1 });
+
+/**
+ * CPU time (ms) of the PostgreSQL server processes serving `database` (this machine's PostgreSQL), keyed by pid, so
+ * a scenario's share is the growth of the processes alive at both ends.
+ */
+async function databaseCpu(database: string | undefined): Promise<Map<number, number>> {
+  if (!database) return new Map();
+  const { rows } = await dbAdmin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
+  return new Map(rows.map((row) => [row.pid, cpuMs(row.pid)]));
+}
+
+function cpuGrowth(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, ms] of after) sum += ms - (before.get(pid) ?? 0);
+  return sum;
+}
+
 /** Samples the server's RSS while `work` runs; returns its result, the peak in MB and the CPU time it used. */
 async function withRssPeak<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakRssMb: number; cpuMs: number }> {
   let peak = readStatusKb(pid, 'VmRSS');
@@ -198,6 +218,8 @@ interface Server {
   startHwmMb: number;
   /** An opaque access token of the signed-in user, for introspection and userinfo. */
   accessToken?: string;
+  /** The PostgreSQL database it runs on, whose server processes' CPU time is measured too. */
+  database?: string;
   /** VmHWM just before it was stopped. */
   stopHwmMb?: number;
   cleanUp: () => Promise<void>;
@@ -213,7 +235,7 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
   }
 }
 
-async function startSesame(target: TargetName, env: Record<string, string>, cleanUp: () => Promise<void>): Promise<Server> {
+async function startSesame(target: TargetName, env: Record<string, string>, cleanUp: () => Promise<void>, database?: string): Promise<Server> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   // The environment of `npm start`; the log level is Sesame's default unless --log-level says otherwise.
@@ -224,7 +246,7 @@ async function startSesame(target: TargetName, env: Record<string, string>, clea
   const child = startProcess(`sesame-${target}`, [...sesameNodeFlags, 'src/main.ts', 'start'], fullEnv);
   await waitUntilUp(issuer, child);
   const startSeconds = Math.round((performance.now() - t0) / 100) / 10;
-  return { target, base: issuer, child, fixtures, startSeconds, startHwmMb: Math.round(readStatusKb(child.pid!, 'VmHWM') / 1024), cleanUp };
+  return { target, base: issuer, child, fixtures, startSeconds, startHwmMb: Math.round(readStatusKb(child.pid!, 'VmHWM') / 1024), cleanUp, database };
 }
 
 async function startPglite(): Promise<Server> {
@@ -237,7 +259,7 @@ async function startPostgres(): Promise<Server> {
   await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
   const drop = async () => { await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)); };
   try {
-    return await startSesame('postgres', { DATABASE_URL: `${adminUrl}/${name}`, SESAME_SECRET: randomBytes(32).toString('base64url') }, drop);
+    return await startSesame('postgres', { DATABASE_URL: `${adminUrl}/${name}`, SESAME_SECRET: randomBytes(32).toString('base64url') }, drop, name);
   } catch (error) {
     await drop();
     throw error;
@@ -247,7 +269,7 @@ async function startPostgres(): Promise<Server> {
 async function startLarge(): Promise<Server> {
   const exists = await withAdmin(async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [largeDatabaseName])).rowCount);
   if (!exists) throw new Error(`--large needs the seeded database ${largeDatabaseName}: run npm run bench:seed first`);
-  return startSesame('postgres-large', { DATABASE_URL: `${adminUrl}/${largeDatabaseName}`, SESAME_SECRET: readSeedSecret() }, async () => {});
+  return startSesame('postgres-large', { DATABASE_URL: `${adminUrl}/${largeDatabaseName}`, SESAME_SECRET: readSeedSecret() }, async () => {}, largeDatabaseName);
 }
 
 async function startBaseline(fixtures: Fixtures): Promise<Server> {
@@ -284,9 +306,12 @@ type Measured = Omit<ScenarioResult, 'id' | 'name' | 'connections' | 'rounds'>;
 async function single(server: Server, r: SingleRequest, connections: number): Promise<Measured> {
   await checkOnce(server.base, r, server.target);
   if (warmup > 0) await cannon(server.base, r, connections, warmup);
+  const dbBefore = await databaseCpu(server.database);
   const { result, peakRssMb, cpuMs: cpu } = await withRssPeak(server.child.pid!, () => cannon(server.base, r, connections, seconds));
+  const dbCpu = cpuGrowth(dbBefore, await databaseCpu(server.database));
   const errors = result.errors + result.timeouts + result.non2xx;
   return {
+    dbCpuMsPer: server.database ? Math.round((dbCpu / (result.requests.total || 1)) * 100) / 100 : undefined,
     cpuMsPer: Math.round((cpu / (result.requests.total || 1)) * 100) / 100,
     unit: 'req', perSecond: Math.round((result.requests.total / (result.duration || seconds)) * 10) / 10,
     p50: result.latency.p50, p99: result.latency.p99, errors,
@@ -299,9 +324,17 @@ async function flow(server: Server, name: FlowName, vus: number): Promise<Measur
   // CPU time over the measured flows only: setting the virtual users up signs each in (a password hash).
   const pid = server.child.pid!;
   let cpu = 0;
-  const onMeasure = (phase: 'start' | 'end') => { cpu = phase === 'start' ? -cpuMs(pid) : cpu + cpuMs(pid); };
+  const db: Promise<Map<number, number>>[] = [];
+  const onMeasure = (phase: 'start' | 'end') => {
+    cpu = phase === 'start' ? -cpuMs(pid) : cpu + cpuMs(pid);
+    db.push(databaseCpu(server.database));
+  };
   const { result, peakRssMb } = await withRssPeak(pid, () => runFlows(server.base, server.fixtures, name, { vus, seconds, warmupSeconds: warmup, maxFlows: Number(opts['max-requests']), onMeasure }));
-  return { cpuMsPer: Math.round((cpu / (result.flows || 1)) * 100) / 100, unit: 'flow', perSecond: result.perSecond, p50: result.p50, p99: result.p99, errors: result.errors, firstError: result.firstError, total: result.flows, peakRssMb };
+  const [dbBefore, dbAfter] = await Promise.all(db);
+  const dbCpu = dbBefore && dbAfter ? cpuGrowth(dbBefore, dbAfter) : 0;
+  return {
+    dbCpuMsPer: server.database ? Math.round((dbCpu / (result.flows || 1)) * 100) / 100 : undefined,
+    cpuMsPer: Math.round((cpu / (result.flows || 1)) * 100) / 100, unit: 'flow', perSecond: result.perSecond, p50: result.p50, p99: result.p99, errors: result.errors, firstError: result.firstError, total: result.flows, peakRssMb };
 }
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
@@ -398,7 +431,7 @@ async function main() {
             const m = await runScenario(id, server, connections).catch((error: Error): Measured => ({
               unit: 'req', perSecond: 0, p50: 0, p99: 0, cpuMsPer: 0, errors: 1, firstError: `failed: ${error.message}`, total: 0, peakRssMb: 0,
             }));
-            console.log(`${m.perSecond}/s p50 ${m.p50} ms p99 ${m.p99} ms cpu ${m.cpuMsPer} ms errors ${m.errors} rss ${m.peakRssMb} MB${m.firstError ? ` (${m.firstError})` : ''}`);
+            console.log(`${m.perSecond}/s p50 ${m.p50} ms p99 ${m.p99} ms cpu ${m.cpuMsPer}${m.dbCpuMsPer === undefined ? '' : ` + db ${m.dbCpuMsPer}`} ms errors ${m.errors} rss ${m.peakRssMb} MB${m.firstError ? ` (${m.firstError})` : ''}`);
             const list = results.get(key) ?? [];
             list.push({ ...m, id, name: scenarioNames[id]!, connections, rounds: [m.perSecond] });
             results.set(key, list);
@@ -417,6 +450,7 @@ async function main() {
       await stopProcess(s.child);
       await s.cleanUp();
     }
+    await dbAdmin.end();
   }
 
   const targetResults: TargetResult[] = servers.map((s) => ({
@@ -447,7 +481,8 @@ function combine(list: ScenarioResult[]): ScenarioResult {
   const mean = (pick: (r: ScenarioResult) => number) => Math.round((list.reduce((sum, r) => sum + pick(r), 0) / list.length) * 10) / 10;
   return {
     ...list[0]!,
-    perSecond: mean((r) => r.perSecond), cpuMsPer: mean((r) => r.cpuMsPer), p50: mean((r) => r.p50), p99: mean((r) => r.p99),
+    perSecond: mean((r) => r.perSecond), cpuMsPer: mean((r) => r.cpuMsPer),
+    dbCpuMsPer: list[0]!.dbCpuMsPer === undefined ? undefined : mean((r) => r.dbCpuMsPer ?? 0), p50: mean((r) => r.p50), p99: mean((r) => r.p99),
     errors: list.reduce((sum, r) => sum + r.errors, 0), firstError: list.find((r) => r.firstError)?.firstError,
     total: list.reduce((sum, r) => sum + r.total, 0), peakRssMb: Math.max(...list.map((r) => r.peakRssMb)),
     rounds: list.map((r) => r.perSecond),

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import { queryConfig } from './prepared-statements.ts';
 
 // INSERT INTO t, UPDATE t, DELETE FROM t anywhere in a statement (CTEs too), quoted or not, schema-qualified or not.
 const writtenTable = /\b(?:insert\s+into|update|delete\s+from)\s+(?:"?public"?\.)?"?([a-z_][a-z0-9_]*)"?/gi;
@@ -26,7 +27,8 @@ export function reportCommittedWrites(pool: pg.Pool, report: (tables: ReadonlySe
     const query = async (statement: unknown, parameters?: readonly unknown[]) => {
       // Cursors (streamed queries) are passed as objects; Sesame streams only reads.
       if (typeof statement !== 'string') return client.query(statement as never);
-      const result = await client.query(statement, parameters as unknown[]);
+      // Hot statements go as named (prepared) statements (src/db/prepared-statements.ts).
+      const result = await client.query(queryConfig(statement, parameters));
       const command = result.command?.toUpperCase();
       if (command === 'BEGIN' || command === 'START') inTransaction = true;
       else if (command === 'COMMIT' || command === 'ROLLBACK') {
