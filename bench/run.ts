@@ -244,7 +244,10 @@ async function startSesame(target: TargetName, env: Record<string, string>, clea
   const fixtures = await createFixtures(fullEnv, issuer);
   const t0 = performance.now();
   const child = startProcess(`sesame-${target}`, [...sesameNodeFlags, 'src/main.ts', 'start'], fullEnv);
-  await waitUntilUp(issuer, child);
+  await waitUntilUp(issuer, child).catch(async (error: unknown) => {
+    await stopProcess(child);
+    throw error;
+  });
   const startSeconds = Math.round((performance.now() - t0) / 100) / 10;
   return { target, base: issuer, child, fixtures, startSeconds, startHwmMb: Math.round(readStatusKb(child.pid!, 'VmHWM') / 1024), cleanUp, database };
 }
@@ -279,7 +282,10 @@ async function startBaseline(fixtures: Fixtures): Promise<Server> {
   writeFileSync(fixturesPath, JSON.stringify({ ...fixtures, issuer: base }, null, 2));
   const t0 = performance.now();
   const child = startProcess('baseline', ['bench/baseline-server.ts', fixturesPath, String(port)], {});
-  await waitUntilUp(base, child);
+  await waitUntilUp(base, child).catch(async (error: unknown) => {
+    await stopProcess(child);
+    throw error;
+  });
   const startSeconds = Math.round((performance.now() - t0) / 100) / 10;
   return { target: 'baseline', base, child, fixtures, startSeconds, startHwmMb: Math.round(readStatusKb(child.pid!, 'VmHWM') / 1024), cleanUp: async () => {} };
 }

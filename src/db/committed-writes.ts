@@ -18,7 +18,7 @@ type Client = pg.PoolClient;
  * every node the same through NOTIFY (src/db/change-feed.ts); this lets the node that made a change see it
  * without waiting for its own notification to come back.
  */
-export function reportCommittedWrites(pool: pg.Pool, report: (tables: ReadonlySet<string>) => void): PostgresPool {
+export function reportCommittedWrites(pool: pg.Pool, report: (tables: ReadonlySet<string>) => void, options: { prepare: boolean } = { prepare: true }): PostgresPool {
   const wrapped = new WeakMap<Client, PostgresPoolClient>();
 
   function wrap(client: Client): PostgresPoolClient {
@@ -27,8 +27,8 @@ export function reportCommittedWrites(pool: pg.Pool, report: (tables: ReadonlySe
     const query = async (statement: unknown, parameters?: readonly unknown[]) => {
       // Cursors (streamed queries) are passed as objects; Sesame streams only reads.
       if (typeof statement !== 'string') return client.query(statement as never);
-      // Hot statements go as named (prepared) statements (src/db/prepared-statements.ts).
-      const result = await client.query(queryConfig(statement, parameters));
+      // Hot statements go as named (prepared) statements (src/db/prepared-statements.ts), unless turned off.
+      const result = await client.query(options.prepare ? queryConfig(statement, parameters) : { text: statement, values: parameters as unknown[] });
       const command = result.command?.toUpperCase();
       if (command === 'BEGIN' || command === 'START') inTransaction = true;
       else if (command === 'COMMIT' || command === 'ROLLBACK') {
