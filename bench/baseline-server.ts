@@ -1,5 +1,6 @@
 /**
- * The benchmark's baseline: bare oidc-provider (the version Sesame installs) with its in-memory adapter, the same
+ * The benchmark's baseline: bare oidc-provider (the version Sesame installs) with an unbounded in-memory store
+ * (bench/map-adapter.ts; the engine's own MemoryAdapter is a 1,000-entry LRU that evicts under load), the same
  * routes, signing algorithm (RS256), clients and API resource as the Sesame under test, and an interaction that
  * finishes login and consent at once for a fixed account. What Sesame costs on top of the engine is the difference.
  *
@@ -11,6 +12,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { claimsByScope } from '../src/oidc/claims.ts';
 import type { Fixtures } from './fixtures.ts';
+import { MapAdapter } from './map-adapter.ts';
 
 const [fixturesPath, portArg] = process.argv.slice(2);
 const fixtures = JSON.parse(readFileSync(fixturesPath!, 'utf8')) as Fixtures;
@@ -30,6 +32,7 @@ async function signingKeys() {
 const account = { accountId: fixtures.user.id, claims: { sub: fixtures.user.id, name: 'Bench User', email: `${fixtures.user.login}@example.com`, email_verified: false } };
 
 const configuration: Configuration = {
+  adapter: MapAdapter,
   jwks: { keys: await signingKeys() } as Configuration['jwks'],
   cookies: { keys: ['baseline cookie key, fixed for the run'] },
   routes: {

@@ -159,6 +159,8 @@ export type FlowName = 'code' | 'sign-in' | 'refresh';
 
 export interface FlowResult {
   flows: number;
+  /** Flows finished during the warm-up (not measured). */
+  warmupFlows: number;
   errors: number;
   firstError?: string;
   seconds: number;
@@ -186,21 +188,26 @@ async function virtualUser(base: URL, fx: Fixtures, flow: FlowName): Promise<() 
 const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0);
 
 /** Runs `flow` with `vus` virtual users for `seconds` (after `warmupSeconds` unmeasured), at most `maxFlows` flows. */
-export async function runFlows(baseUrl: string, fx: Fixtures, flow: FlowName, options: { vus: number; seconds: number; warmupSeconds: number; maxFlows: number }): Promise<FlowResult> {
+export async function runFlows(baseUrl: string, fx: Fixtures, flow: FlowName, options: { vus: number; seconds: number; warmupSeconds: number; maxFlows: number; onMeasure?: (phase: 'start' | 'end') => void }): Promise<FlowResult> {
   const base = new URL(baseUrl);
   const users = await Promise.all(Array.from({ length: options.vus }, () => virtualUser(base, fx, flow)));
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
   let started = 0;
+  let warmupFlows = 0;
   const warmupEnd = performance.now() + options.warmupSeconds * 1000;
   let measureStart = 0;
   let deadline = 0;
 
   await Promise.all(users.map(async (runOnce) => {
     // Warm-up: the same flows, not counted.
-    while (performance.now() < warmupEnd) await runOnce().catch(() => {});
+    while (performance.now() < warmupEnd) {
+      await runOnce().catch(() => {});
+      warmupFlows++;
+    }
     if (!measureStart) {
+      options.onMeasure?.('start');
       measureStart = performance.now();
       deadline = measureStart + options.seconds * 1000;
     }
@@ -216,11 +223,13 @@ export async function runFlows(baseUrl: string, fx: Fixtures, flow: FlowName, op
       }
     }
   }));
+  options.onMeasure?.('end');
   const seconds = (performance.now() - measureStart) / 1000;
   const sorted = latencies.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
     flows: latencies.length,
+    warmupFlows,
     errors,
     firstError,
     seconds: round(seconds),

@@ -13,3 +13,26 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     redact: { paths: ['password', '*.password', 'client_secret', '*.client_secret', 'authorization', '*.authorization'], censor: '[redacted]' },
   }, destination);
 }
+
+type AsyncStdout = ReturnType<typeof pino.destination>;
+
+/**
+ * Standard output written asynchronously, for a serving process: a request does not wait for its log line to reach
+ * the pipe or file (written synchronously, the request log cost about half the throughput of the lightest
+ * endpoints). Lines queued while a write is under way go out together in the next. `endLog` writes out the rest.
+ */
+export function asyncStdout(): AsyncStdout {
+  return pino.destination({ dest: 1, sync: false });
+}
+
+/**
+ * Writes out every line still queued and closes the destination, for a graceful stop; nothing may be logged after.
+ * Lines already handed to the system are waited for, so none is lost or reordered by the exit that follows.
+ */
+export function endLog(destination: AsyncStdout): Promise<void> {
+  return new Promise((resolve) => {
+    destination.once('close', () => resolve());
+    destination.once('error', () => resolve());
+    destination.end();
+  });
+}

@@ -1,7 +1,7 @@
 import { loadConfig } from './config/config.ts';
 import { runCli } from './cli/cli.ts';
 import { exitCodeOf } from './cli/exit-code.ts';
-import { createLogger } from './logger.ts';
+import { asyncStdout, createLogger, endLog } from './logger.ts';
 import { startSesame } from './server.ts';
 import { isWorker, startPrimary, workerLogger } from './workers.ts';
 
@@ -17,7 +17,10 @@ async function start(): Promise<void> {
     announceRunning(primary.issuer, primary.workers);
     return;
   }
-  const logger = isWorker ? workerLogger(createLogger(config.logLevel)) : createLogger(config.logLevel);
+  // A serving process logs asynchronously (one line per request) and writes the rest out before it exits.
+  const destination = asyncStdout();
+  const base = createLogger(config.logLevel, destination);
+  const logger = isWorker ? workerLogger(base) : base;
   const sesame = await startSesame(config, logger, { worker: isWorker });
   if (!isWorker) announceRunning(sesame.issuer);
   let stopping = false;
@@ -25,9 +28,12 @@ async function start(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    sesame.close().then(() => process.exit(0), (error) => {
+    sesame.close().then(() => 0, (error) => {
       logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
+      return 1;
+    }).then(async (code) => {
+      await endLog(destination);
+      process.exit(code);
     });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -261,3 +261,38 @@ describe(`concurrent consumers of one code on ${testDatabaseKind}`, () => {
     expect(await rowCount({ grantId })).toBe(0);
   });
 });
+
+describe.runIf(testDatabaseKind === 'postgres')('prepared statements on PostgreSQL', () => {
+  /** The prepared statements of every connection of `target`'s pool, as PostgreSQL lists them. */
+  async function preparedNames(target: Db): Promise<string[]> {
+    return target.connection().execute(async (connection) => {
+      const { rows } = await sql<{ name: string }>`SELECT name FROM pg_prepared_statements`.execute(connection);
+      return rows.map((row) => row.name);
+    });
+  }
+
+  it('prepares the hot statements once per connection, and answers the same with them turned off', async () => {
+    const plain = (await openDatabase({ ...loadConfig(database.env), preparedStatements: false })).db;
+    try {
+      for (const [label, target] of [['prepared', db], ['plain', plain]] as const) {
+        // One connection at a time, so the statements run on the connection whose prepared statements are listed.
+        await target.connection().execute(async (connection) => {
+          const tokens = new PostgresAdapter(connection, 'AccessToken');
+          const id = newId();
+          const payload = { jti: id, kind: 'AccessToken', grantId: newId(), uid: `uid-${id}` };
+          await tokens.upsert(id, payload, 60);
+          expect(await tokens.find(id), label).toEqual(payload);
+          expect(await tokens.findByUid(`uid-${id}`), label).toMatchObject({ jti: id });
+          await tokens.consume(id);
+          expect((await tokens.find(id))?.consumed, label).toEqual(expect.any(Number));
+          const { rows } = await sql<{ name: string }>`SELECT name FROM pg_prepared_statements`.execute(connection);
+          if (label === 'prepared') expect(rows.map((row) => row.name).filter((name) => name.startsWith('sesame_')).length).toBeGreaterThanOrEqual(4);
+          else expect(rows).toEqual([]);
+        });
+      }
+      expect(await preparedNames(plain)).toEqual([]);
+    } finally {
+      await plain.destroy();
+    }
+  });
+});

@@ -52,6 +52,8 @@ export const settings = {
     .describe('Folder of the embedded database (PGlite) and, without `SESAME_SECRET`, of the generated master secret.')),
   databaseUrl: setting('DATABASE_URL', z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional()
     .describe('PostgreSQL server to use instead of the embedded database. Every node of a cluster points at the same one.')),
+  preparedStatements: setting('SESAME_DATABASE_PREPARED_STATEMENTS', z.enum(['true', 'false']).default('true').transform((v) => v === 'true')
+    .describe('Whether the statements every token request runs are prepared once per PostgreSQL connection (named statements), which spares the server parsing and planning them each time. Set `false` behind a connection pooler in transaction mode that does not keep prepared statements (PgBouncer before 1.21, or without `max_prepared_statements`).')),
   secret: setting('SESAME_SECRET', z.string().min(32, 'must be at least 32 characters (for example `openssl rand -base64 32`)').optional()
     .describe('Master secret that encrypts private keys at rest. Generated into the data folder for the embedded database; required with `DATABASE_URL` and shared by all nodes.')),
   /** Processes serving HTTP; `auto` is resolved once the whole config is read (see `configFromEnv`). */

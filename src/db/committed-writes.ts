@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import { queryConfig } from './prepared-statements.ts';
 
 // INSERT INTO t, UPDATE t, DELETE FROM t anywhere in a statement (CTEs too), quoted or not, schema-qualified or not.
 const writtenTable = /\b(?:insert\s+into|update|delete\s+from)\s+(?:"?public"?\.)?"?([a-z_][a-z0-9_]*)"?/gi;
@@ -17,7 +18,7 @@ type Client = pg.PoolClient;
  * every node the same through NOTIFY (src/db/change-feed.ts); this lets the node that made a change see it
  * without waiting for its own notification to come back.
  */
-export function reportCommittedWrites(pool: pg.Pool, report: (tables: ReadonlySet<string>) => void): PostgresPool {
+export function reportCommittedWrites(pool: pg.Pool, report: (tables: ReadonlySet<string>) => void, options: { prepare: boolean } = { prepare: true }): PostgresPool {
   const wrapped = new WeakMap<Client, PostgresPoolClient>();
 
   function wrap(client: Client): PostgresPoolClient {
@@ -26,7 +27,8 @@ export function reportCommittedWrites(pool: pg.Pool, report: (tables: ReadonlySe
     const query = async (statement: unknown, parameters?: readonly unknown[]) => {
       // Cursors (streamed queries) are passed as objects; Sesame streams only reads.
       if (typeof statement !== 'string') return client.query(statement as never);
-      const result = await client.query(statement, parameters as unknown[]);
+      // Hot statements go as named (prepared) statements (src/db/prepared-statements.ts), unless turned off.
+      const result = await client.query(options.prepare ? queryConfig(statement, parameters) : { text: statement, values: parameters as unknown[] });
       const command = result.command?.toUpperCase();
       if (command === 'BEGIN' || command === 'START') inTransaction = true;
       else if (command === 'COMMIT' || command === 'ROLLBACK') {

@@ -20,7 +20,7 @@ export interface OpenedDatabase {
 
 /** Opens the database the configuration names: a PostgreSQL server, or PGlite in the data folder. */
 export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'preparedStatements'>>,
   onChangeFeedError?: (error: unknown) => void,
 ): Promise<OpenedDatabase> {
   if (config.databaseUrl) {
@@ -28,7 +28,7 @@ export async function openDatabase(
     // An idle client that loses its server must not crash the process.
     pool.on('error', () => {});
     const changes = new PostgresChangeFeed(config.databaseUrl, onChangeFeedError);
-    const reporting = reportCommittedWrites(pool, (tables) => changes.reportLocalWrites(tables));
+    const reporting = reportCommittedWrites(pool, (tables) => changes.reportLocalWrites(tables), { prepare: config.preparedStatements ?? true });
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: reporting }) }), changes, pool };
   }
   const dir = path.join(config.dataDir, 'pgdata');

@@ -6,6 +6,7 @@ import { hashClientSecret } from '../apps/app.repository.ts';
 import { isThirdParty } from '../apps/third-party.ts';
 import type { Directory } from '../cache/directory.ts';
 import type { Db } from '../db/database.ts';
+import { prepared } from '../db/prepared-statements.ts';
 import { isStorableText, readableJson } from '../db/text.ts';
 import { revokeGrant } from '../grants/grant.repository.ts';
 import { artifactOwner } from './artifact-owner.ts';
@@ -19,31 +20,32 @@ const consumableLabels: Record<string, string> = {
   BackchannelAuthenticationRequest: 'backchannel authentication request',
 };
 
-// The statements every token request runs are written once, not built and compiled by Kysely each time.
-export const upsertStatement = `
+// The statements every token request runs are written once, not built and compiled by Kysely each time, and
+// prepared once per PostgreSQL connection.
+export const upsertStatement = prepared(`
   INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, client_id, account_id, expires_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9::double precision))
   ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
     user_code = excluded.user_code, client_id = excluded.client_id, account_id = excluded.account_id,
-    expires_at = excluded.expires_at`;
-export const consumeStatement = `
-  UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL RETURNING grant_id`;
+    expires_at = excluded.expires_at`);
+export const consumeStatement = prepared(`
+  UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL RETURNING grant_id`);
 /**
  * A proof's jti (DPoP, RFC 9449 §11.1) is stored only if no live entry holds it: of two nodes that see the same
  * proof at once, exactly one stores it. oidc-provider looks the jti up first, which alone would let both pass.
  */
-export const storeOnceStatement = `
+export const storeOnceStatement = prepared(`
   INSERT INTO oidc_models (model, id, payload, client_id, expires_at)
   VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::double precision))
   ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, client_id = excluded.client_id,
     expires_at = excluded.expires_at, consumed_at = NULL
   WHERE oidc_models.expires_at <= now()
-  RETURNING 1 AS stored`;
+  RETURNING 1 AS stored`);
 export const findByStatements = {
-  uid: `SELECT payload, consumed_at FROM oidc_models
-        WHERE model = $1 AND uid = $2 AND (expires_at IS NULL OR expires_at > now()) LIMIT 1`,
-  user_code: `SELECT payload, consumed_at FROM oidc_models
-              WHERE model = $1 AND user_code = $2 AND (expires_at IS NULL OR expires_at > now()) LIMIT 1`,
+  uid: prepared(`SELECT payload, consumed_at FROM oidc_models
+        WHERE model = $1 AND uid = $2 AND (expires_at IS NULL OR expires_at > now()) LIMIT 1`),
+  user_code: prepared(`SELECT payload, consumed_at FROM oidc_models
+              WHERE model = $1 AND user_code = $2 AND (expires_at IS NULL OR expires_at > now()) LIMIT 1`),
 };
 
 /**

@@ -1,6 +1,7 @@
 import { CompiledQuery } from 'kysely';
 import type { AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
+import { prepared } from '../db/prepared-statements.ts';
 
 interface Row {
   model: string;
@@ -24,12 +25,12 @@ const maxBatch = 100;
 
 // One text for any number of lookups (written once, not compiled per batch): live artifacts by model and id, each
 // with its live grant.
-export const findStatement = `
+export const findStatement = prepared(`
   SELECT t.model, t.id, t.payload, t.consumed_at, g.payload AS grant_payload
   FROM unnest($1::text[], $2::text[]) AS wanted(model, id)
   JOIN oidc_models t ON t.model = wanted.model AND t.id = wanted.id
   LEFT JOIN oidc_models g ON g.model = 'Grant' AND g.id = t.grant_id AND (g.expires_at IS NULL OR g.expires_at > now())
-  WHERE t.expires_at IS NULL OR t.expires_at > now()`;
+  WHERE t.expires_at IS NULL OR t.expires_at > now()`);
 
 /**
  * Finds oidc-provider's artifacts by id in as few round trips as possible:
