@@ -3,7 +3,7 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliWith } from './support/cli.ts';
 import { allow, authorizeUntilConsent, consentOptions, decide, giveRole } from './support/consent.ts';
-import { apiClient, expectProblem, managementToken } from './support/management.ts';
+import { apiClient, clientCredentials, expectProblem, managementToken } from './support/management.ts';
 import { captureLogs, startTestSesame, type TestSesame } from './support/sesame.ts';
 import { UserAgent } from './support/user-agent.ts';
 
@@ -147,6 +147,16 @@ describe('the global default resource (SESAME_DEFAULT_RESOURCE)', () => {
     expect(offered).toEqual(['openid', 'profile']);
     expect(tokens.access_token.split('.')).toHaveLength(1);
     expect(tokens.scope?.split(' ').sort()).toEqual(['openid', 'profile']);
+  });
+
+  it('leaves an m2m app\'s client credentials as they were', async () => {
+    const robot = await sesame.createApp({ name: 'Robot', type: 'm2m' });
+    await allow(sesame, robot.clientId, [], [{ indicator: globalApi.indicator, scope: 'everyone:read' }]);
+    const credentials = { clientId: robot.clientId, clientSecret: robot.clientSecret! };
+    const plain = await (await clientCredentials(sesame, credentials)).json() as { access_token: string; scope?: string };
+    expect(plain.access_token.split('.')).toHaveLength(1);
+    const named = await (await clientCredentials(sesame, credentials, { resource: globalApi.indicator, scope: 'everyone:read' })).json() as { access_token: string };
+    expect(decodeJwt(named.access_token)).toMatchObject({ aud: globalApi.indicator, scope: 'everyone:read' });
   });
 
   it('is named in a warning at start when it is no registered resource', async () => {

@@ -66,11 +66,13 @@ interface SesameClient {
 
 /**
  * The resource a request that names none is for (issue 14: some AI agents send no `resource`): the app's default
- * resource, else SESAME_DEFAULT_RESOURCE for apps other than Sesame's own, while it is a registered resource.
+ * resource, else SESAME_DEFAULT_RESOURCE for apps that sign people in other than Sesame's own (an m2m app's
+ * client credentials keep their meaning unless its admin chose a default), while it is a registered resource.
  */
 async function defaultIndicator(deps: ResourceDeps, client: SesameClient | undefined): Promise<string | undefined> {
   if (!client) return undefined;
-  const indicator = client['sesame/default_resource'] ?? (builtInAppIds.includes(client.clientId) ? undefined : deps.config.defaultResource);
+  const global = builtInAppIds.includes(client.clientId) || client['sesame/type'] === 'm2m' ? undefined : deps.config.defaultResource;
+  const indicator = client['sesame/default_resource'] ?? global;
   if (!indicator || indicator === managementApiIndicator(deps.issuer)) return undefined;
   return (await deps.directory.resource(indicator)) ? indicator : undefined;
 }
