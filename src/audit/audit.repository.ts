@@ -23,6 +23,9 @@ export const auditEventTypes = [
   'consent.expired', 'consent.narrowed',
   // An admin set a third-party app's consent policy or pre-approved permissions for everyone (admin consent).
   'consent.policy_changed',
+  // Apps that arrive by themselves (src/registration/): registered, decided by an admin, removed unused; the policy.
+  'app.registered', 'app.approved', 'app.denied', 'app.removed', 'registration.policy_changed', 'registration.throttled',
+  'registration.token_created',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

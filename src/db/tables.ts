@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { AppType } from '../apps/app-types.ts';
+import type { AppOrigin, AppStatus, AppType } from '../apps/app-types.ts';
+import type { RegistrationMode } from '../registration/registration-modes.ts';
 
 /** Set by the database on insert unless given. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -56,7 +57,7 @@ export interface UsersTable {
   updated_at: Timestamp;
 }
 
-export type { AppType };
+export type { AppOrigin, AppStatus, AppType };
 
 export interface ApplicationsTable {
   id: string;
@@ -90,6 +91,18 @@ export interface ApplicationsTable {
   consent_policy: Generated<'ask' | 'remember' | 'preapproved'>;
   /** Permissions an admin pre-approved for every user, as consent-screen values (`profile`, `INDICATOR SCOPE`). */
   preapproved_scopes: DefaultedJson<string[]>;
+  /** Who made it (src/registration/): an admin, dynamic registration (RFC 7591), or a client ID metadata document. */
+  origin: Generated<AppOrigin>;
+  /** Only an approved app signs anyone in; admin-made apps are approved. */
+  status: Generated<AppStatus>;
+  /** When it was last used (recorded at most hourly): unused dynamic apps are removed. */
+  last_used_at: NullableTimestamp;
+  /** The address a dynamic app registered from: what the per-address cap counts. */
+  registered_ip: string | null;
+  /** SHA-256 of the registered metadata: the same client registering again gets its entry back. */
+  metadata_fingerprint: string | null;
+  /** RFC 7591 `software_id`, as registered. */
+  software_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -102,6 +115,29 @@ export interface DeviceCodePollsTable {
   /** Whether the last poll came too soon. */
   slowed: Generated<boolean>;
   expires_at: Timestamp;
+}
+
+/** The admin's policy for apps that arrive by themselves (src/registration/); one row. */
+export interface RegistrationSettingsTable {
+  id: Generated<boolean>;
+  dcr: Generated<RegistrationMode>;
+  cimd: Generated<RegistrationMode>;
+  /** Domains (each with its subdomains) a dynamic app's redirect hosts or metadata URL must be on; empty: any. */
+  allowed_domains: DefaultedJson<string[]>;
+  initial_access_token_required: Generated<boolean>;
+  max_apps_per_ip: Generated<number>;
+  max_dynamic_apps: Generated<number>;
+  unused_app_days: Generated<number>;
+  updated_at: Timestamp;
+}
+
+/** Initial access tokens for dynamic registration (RFC 7591 §3); only the SHA-256 of each is kept. */
+export interface RegistrationTokensTable {
+  id: string;
+  token_hash: string;
+  name: string;
+  expires_at: NullableTimestamp;
+  created_at: Timestamp;
 }
 
 export interface ApplicationSecretsTable {
@@ -418,6 +454,8 @@ export interface Database {
   logout_notifications: LogoutNotificationsTable;
   device_code_polls: DeviceCodePollsTable;
   consents: ConsentsTable;
+  registration_settings: RegistrationSettingsTable;
+  registration_tokens: RegistrationTokensTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -12,6 +12,7 @@ import { revokeGrant } from '../grants/grant.repository.ts';
 import { artifactOwner } from './artifact-owner.ts';
 import { ArtifactReader } from './artifact-reader.ts';
 import { presentedClientSecret } from './presented-client-secret.ts';
+import type { ClientRegistrations } from './registered-clients.ts';
 
 const consumableLabels: Record<string, string> = {
   AuthorizationCode: 'authorization code',
@@ -162,6 +163,9 @@ function readerFor(db: Db): ArtifactReader {
 // Returned as the secret when the presented one matches none of the app's: it can never be guessed.
 const unmatchableSecret = randomBytes(32).toString('base64url');
 
+/** Whether a client's secret is the stand-in for "none presented" (never shown to a client). */
+export const isUnmatchableSecret = (secret: unknown): boolean => secret === unmatchableSecret;
+
 /**
  * Clients come from the applications table (through the node's directory cache). An app may hold several
  * secrets, stored hashed, so the client is described with the secret the request presents when its hash is one
@@ -170,11 +174,16 @@ const unmatchableSecret = randomBytes(32).toString('base64url');
 export class ApplicationClientAdapter implements Adapter {
   readonly #directory: Directory;
   readonly #beforeLoad: ((clientId: string) => Promise<void>) | undefined;
+  readonly #registrations: ClientRegistrations | undefined;
 
-  /** `beforeLoad` may refuse the request (client authentication throttling, src/oidc/client-auth-throttle.ts). */
-  constructor(directory: Directory, beforeLoad?: (clientId: string) => Promise<void>) {
+  /**
+   * `beforeLoad` may refuse the request (client authentication throttling, src/oidc/client-auth-throttle.ts);
+   * `registrations` stores what dynamic registration saves and deletes (src/oidc/registered-clients.ts).
+   */
+  constructor(directory: Directory, beforeLoad?: (clientId: string) => Promise<void>, registrations?: ClientRegistrations) {
     this.#directory = directory;
     this.#beforeLoad = beforeLoad;
+    this.#registrations = registrations;
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -192,11 +201,14 @@ export class ApplicationClientAdapter implements Adapter {
     return clientMetadata(app, secret, userScopes) as AdapterPayload;
   }
 
-  async upsert(): Promise<void> {
-    throw new Error('applications are managed by Sesame, not by dynamic registration');
+  async upsert(id: string, metadata: AdapterPayload): Promise<void> {
+    if (!this.#registrations) throw new Error('applications are managed by Sesame, not by dynamic registration');
+    await this.#registrations.save(id, metadata);
   }
 
-  async destroy(): Promise<void> {}
+  async destroy(id: string): Promise<void> {
+    await this.#registrations?.remove(id);
+  }
   async consume(): Promise<void> {}
   async revokeByGrantId(): Promise<void> {}
   async findByUid(): Promise<undefined> { return undefined; }
@@ -220,10 +232,10 @@ class DeviceCodeAdapter extends PostgresAdapter {
 }
 
 export function adapterFactory(
-  db: Db, directory: Directory, hooks: { beforeClientLoad?: (clientId: string) => Promise<void>; deviceCodeFound?: DeviceCodeFound } = {},
+  db: Db, directory: Directory, hooks: { beforeClientLoad?: (clientId: string) => Promise<void>; deviceCodeFound?: DeviceCodeFound; registrations?: ClientRegistrations } = {},
 ) {
   return (model: string): Adapter => {
-    if (model === 'Client') return new ApplicationClientAdapter(directory, hooks.beforeClientLoad);
+    if (model === 'Client') return new ApplicationClientAdapter(directory, hooks.beforeClientLoad, hooks.registrations);
     if (model === 'DeviceCode' && hooks.deviceCodeFound) return new DeviceCodeAdapter(db, hooks.deviceCodeFound);
     return new PostgresAdapter(db, model);
   };

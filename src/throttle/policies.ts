@@ -5,7 +5,7 @@ import type { ThrottleSettings } from '../config/config.ts';
  * seconds; from the `allowed`-th on, each one blocks the subject: for a growing time (`first`, doubled with
  * each further event, at most `max`), or for the rest of the window (a plain cap).
  */
-export const policyNames = ['account_ip', 'account', 'device', 'ip', 'client_ip', 'setup_ip', 'sign_up_ip', 'recovery_account', 'recovery_ip', 'user_code_ip'] as const;
+export const policyNames = ['account_ip', 'account', 'device', 'ip', 'client_ip', 'setup_ip', 'sign_up_ip', 'recovery_account', 'recovery_ip', 'user_code_ip', 'registration_ip'] as const;
 export type PolicyName = (typeof policyNames)[number];
 
 export interface Policy {
@@ -37,6 +37,8 @@ export function policiesFrom(s: ThrottleSettings): Record<PolicyName, Policy> {
     recovery_ip: { allowed: s.recoveryIp, block: 'rest_of_window', window: s.recoveryWindow },
     // Wrong device-flow user codes typed from one IP (src/oidc/device-code-throttle.ts): guessing someone's live code.
     user_code_ip: { allowed: s.failures, block: delay, window: s.memory },
+    // Dynamic client registrations from one IP.
+    registration_ip: { allowed: s.registrations, block: 'rest_of_window', window: s.registrationWindow },
   };
 }
 
