@@ -24,6 +24,10 @@ import { sessionActivity } from './session-activity.ts';
 import { jsonRevocationResponse } from './revocation-response.ts';
 import { canonicalRedirectParams } from './canonical-redirect-params.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
+import { safeFetch } from '../net/safe-fetch.ts';
+
+/** Outgoing requests to URLs clients name: bodies past 64 kB (key sets included) and answers slower than oidc-provider's own 2.5 s fail. */
+const fetchLimits = { maxBytes: 64 * 1024, timeoutMs: 2500 };
 
 export interface ProviderDeps {
   config: Config;
@@ -142,7 +146,7 @@ export function buildConfiguration(
       // Apps that register a backchannel_logout_uri are told when a session they are part of ends (src/logout/).
       backchannelLogout: { enabled: true },
     },
-    fetch: outgoingFetch(issuer),
+    fetch: outgoingFetch(issuer, safeFetch({ allowLoopback: config.allowLoopbackMetadata, maxBytes: fetchLimits.maxBytes, timeoutMs: fetchLimits.timeoutMs })),
     renderError: renderProviderError,
     rotateRefreshToken(ctx: KoaContextWithOIDC) {
       const client = ctx.oidc.client as unknown as ClientWithMetadata | undefined;
