@@ -32,7 +32,7 @@ const notFound = (id: string) => new ServiceError('application.not_found', `no a
 
 /** The settings the rules below look at. */
 type AppShape = Pick<Application, 'type' | 'third_party' | 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins' | 'management_access'>
-  & { backchannel_logout_uri?: string | null };
+  & { backchannel_logout_uri?: string | null; verified_domain?: string | null };
 
 /** Settings as the table stores them: lists in JSON columns. */
 function toColumns<T extends object>(settings: T): { [K in keyof T]: Exclude<T[K], undefined> extends readonly unknown[] ? string : T[K] } {
@@ -58,6 +58,8 @@ function applicationProblems(app: AppShape): FieldError[] {
     app.type === 'm2m' && app.backchannel_logout_uri
       ? at('/backchannel_logout_uri', 'a machine-to-machine app signs no one in, so it has no sessions to be signed out of: leave Back-channel logout URI empty')
       : at('/backchannel_logout_uri', app.backchannel_logout_uri ? backchannelLogoutUriProblem(app.backchannel_logout_uri) : undefined),
+    app.verified_domain && !app.third_party
+      ? at('/verified_domain', 'a first-party app shows no consent screen, so it has no Verified badge: leave Verified domain empty') : undefined,
   ];
   return problems.filter((p) => p !== undefined);
 }
@@ -89,9 +91,10 @@ function storedLists<T extends UriLists>(settings: T): T {
   };
 }
 
-/** An empty back-channel logout URI is none. */
-function withoutEmptyLogoutUri<T extends { backchannel_logout_uri?: string | null }>(settings: T): T {
-  return settings.backchannel_logout_uri?.trim() === '' ? { ...settings, backchannel_logout_uri: null } : settings;
+/** An empty back-channel logout URI or verified domain is none. */
+function withoutEmptyLogoutUri<T extends { backchannel_logout_uri?: string | null; verified_domain?: string | null }>(settings: T): T {
+  const emptied = settings.backchannel_logout_uri?.trim() === '' ? { ...settings, backchannel_logout_uri: null } : settings;
+  return emptied.verified_domain === '' ? { ...emptied, verified_domain: null } : emptied;
 }
 
 export async function createApplication(db: Db, input: NewApplicationInput): Promise<CreatedApplication> {

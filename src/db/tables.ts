@@ -80,6 +80,8 @@ export interface ApplicationsTable {
   /** OpenID Connect Back-Channel Logout 1.0: where logout tokens are posted, and whether they carry `sid`. */
   backchannel_logout_uri: string | null;
   backchannel_logout_session_required: Generated<boolean>;
+  /** The domain an admin checked belongs to the app's publisher: the consent screen's *Verified* badge. */
+  verified_domain: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
