@@ -25,6 +25,7 @@ import { jsonRevocationResponse } from './revocation-response.ts';
 import { canonicalRedirectParams } from './canonical-redirect-params.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
 import { safeFetch } from '../net/safe-fetch.ts';
+import { clientIdMetadataDocument } from './client-id-metadata-document.ts';
 
 /** Outgoing requests to URLs clients name: bodies past 64 kB (key sets included) and answers slower than oidc-provider's own 2.5 s fail. */
 const fetchLimits = { maxBytes: 64 * 1024, timeoutMs: 2500 };
@@ -145,6 +146,8 @@ export function buildConfiguration(
       },
       // Apps that register a backchannel_logout_uri are told when a session they are part of ends (src/logout/).
       backchannelLogout: { enabled: true },
+      // An app may name itself by the https URL of its metadata document, as the admin's policy allows.
+      clientIdMetadataDocument: clientIdMetadataDocument({ db, directory }, oidcRoutes.authorization) as never,
     },
     fetch: outgoingFetch(issuer, safeFetch({ allowLoopback: config.allowLoopbackMetadata, maxBytes: fetchLimits.maxBytes, timeoutMs: fetchLimits.timeoutMs })),
     renderError: renderProviderError,
