@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { en } from '../src/i18n/locales/en.ts';
+import { en, type Messages } from '../src/i18n/locales/en.ts';
 import { fr } from '../src/i18n/locales/fr.ts';
 import { launchBrowser, newPerson, screenshot, signInOnPage } from './support/browser.ts';
 import { MetadataHost } from './support/metadata-host.ts';
@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 /** Opens the app's authorization request in a fresh browser and signs in; returns the page at the consent screen. */
-async function consentScreen(app: { clientId: string; redirectUri: string }, params: Record<string, string> = {}, words = en): Promise<Page> {
+async function consentScreen(app: { clientId: string; redirectUri: string }, params: Record<string, string> = {}, words: Messages = en): Promise<Page> {
   const { page } = await newPerson(browser);
   const rp = await relyingParty(sesame, { clientId: app.clientId }, app.redirectUri);
   await page.goto((await authorizationRequest(rp, params)).url.toString());

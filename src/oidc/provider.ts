@@ -24,6 +24,7 @@ import { sessionActivity } from './session-activity.ts';
 import { jsonRevocationResponse } from './revocation-response.ts';
 import { canonicalRedirectParams } from './canonical-redirect-params.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
+import { holdUnapprovedApps } from './unapproved-app.ts';
 import { safeFetch } from '../net/safe-fetch.ts';
 import { clientIdMetadataDocument } from './client-id-metadata-document.ts';
 
@@ -185,6 +186,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = deps.config.trustProxy;
   issuerOrigin(deps.issuer).bind(provider);
   provider.use(refuseUnsafeQuery(oidcRoutes.authorization));
+  provider.use(holdUnapprovedApps(deps.directory, oidcRoutes.authorization));
   provider.use(canonicalRedirectParams({ authorization: oidcRoutes.authorization, token: oidcRoutes.token, endSession: oidcRoutes.end_session }));
   provider.use(metadataCaching({ discovery: '/.well-known/openid-configuration', jwks: oidcRoutes.jwks }, deps.config.keyRefreshSeconds));
   // Provider is a Koa application: its ctx.ip, like clientIp, takes only the nearest proxy's X-Forwarded-For entry.
