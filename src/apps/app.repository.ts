@@ -4,7 +4,7 @@ import type { Db } from '../db/database.ts';
 import { pageNewestFirst, type Page } from '../db/paging.ts';
 import { builtInAppIds } from './built-in.ts';
 import { likePattern, type PageRequest } from '../pagination.ts';
-import type { Application, ApplicationSecret, ApplicationUpdate, AppType, Database, NewApplication } from '../db/tables.ts';
+import type { Application, ApplicationSecret, ApplicationUpdate, AppStatus, AppType, Database, NewApplication } from '../db/tables.ts';
 
 export function hashClientSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -36,6 +36,9 @@ export async function insertSecret(
 export interface ApplicationFilter {
   thirdParty?: boolean;
   type?: AppType;
+  status?: AppStatus;
+  /** Apps that registered themselves (true), or that an admin created (false). */
+  dynamic?: boolean;
   /** Matched case-insensitively against name, description and client id. */
   search?: string;
 }
@@ -44,6 +47,8 @@ function filteredApplications(db: Db, filter: ApplicationFilter) {
   let query = db.selectFrom('applications').where('id', 'not in', builtInAppIds);
   if (filter.thirdParty !== undefined) query = query.where('third_party', '=', filter.thirdParty);
   if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.dynamic !== undefined) query = query.where('origin', filter.dynamic ? '<>' : '=', 'admin');
   if (filter.search) {
     const pattern = likePattern(filter.search);
     query = query.where((eb) => eb.or([

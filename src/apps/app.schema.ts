@@ -35,6 +35,12 @@ export const applicationFields = {
     title: 'Send the session ID (sid)',
     description: 'Logout tokens and ID tokens carry the session id `sid`, so the app can end just that session',
   }),
+  verified_domain: z.string().trim().toLowerCase().max(253)
+    .regex(/^$|^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]([a-z0-9-]*[a-z0-9])?$/, 'must be a domain name like example.com (no scheme, path or port)')
+    .nullable().meta({
+      title: 'Verified domain',
+      description: 'A domain you checked belongs to this third-party app\'s publisher, like example.com: the consent screen shows a Verified badge when the app sends people there (or names itself by a metadata document there); empty or null for none',
+    }),
 };
 
 /** A client secret's name: where it is used, like "Production server". */
@@ -55,6 +61,7 @@ export const newApplicationSchema = z.strictObject({
   management_access: applicationFields.management_access.default(false),
   backchannel_logout_uri: applicationFields.backchannel_logout_uri.optional(),
   backchannel_logout_session_required: applicationFields.backchannel_logout_session_required.default(false),
+  verified_domain: applicationFields.verified_domain.optional(),
 });
 export type NewApplicationInput = z.input<typeof newApplicationSchema>;
 

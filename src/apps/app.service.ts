@@ -5,7 +5,7 @@ import type { Application, ApplicationSecret, ApplicationUpdate } from '../db/ta
 import { assertThat, ServiceError, type FieldError } from '../errors.ts';
 import { newClientId, newId } from '../ids.ts';
 import type { PageRequest } from '../pagination.ts';
-import { isConfidential, mayBeThirdParty } from './app-types.ts';
+import { isConfidential, isDynamicOrigin, mayBeThirdParty, type AppOrigin } from './app-types.ts';
 import {
   applicationChangesSchema, fixedApplicationFields, newApplicationSchema, secretName, type ApplicationChanges, type NewApplicationInput,
 } from './app.schema.ts';
@@ -32,7 +32,7 @@ const notFound = (id: string) => new ServiceError('application.not_found', `no a
 
 /** The settings the rules below look at. */
 type AppShape = Pick<Application, 'type' | 'third_party' | 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins' | 'management_access'>
-  & { backchannel_logout_uri?: string | null };
+  & { backchannel_logout_uri?: string | null; origin?: AppOrigin; verified_domain?: string | null };
 
 /** Settings as the table stores them: lists in JSON columns. */
 function toColumns<T extends object>(settings: T): { [K in keyof T]: Exclude<T[K], undefined> extends readonly unknown[] ? string : T[K] } {
@@ -48,6 +48,9 @@ function applicationProblems(app: AppShape): FieldError[] {
       ? at('/third_party', 'a machine-to-machine app cannot be a third-party app') : undefined,
     app.third_party && app.management_access
       ? at('/management_access', 'a third-party app cannot be granted Management API access') : undefined,
+    // DESIGN.md §7: whatever its flags say, an app that arrived by itself never manages Sesame.
+    app.origin && isDynamicOrigin(app.origin) && app.management_access
+      ? at('/management_access', 'an app that registered itself cannot be granted Management API access') : undefined,
     app.type === 'm2m' && app.redirect_uris.length
       ? at('/redirect_uris', 'a machine-to-machine app has no redirect URIs: leave Redirect URIs empty') : undefined,
     app.type === 'm2m' && app.post_logout_redirect_uris.length
@@ -58,6 +61,8 @@ function applicationProblems(app: AppShape): FieldError[] {
     app.type === 'm2m' && app.backchannel_logout_uri
       ? at('/backchannel_logout_uri', 'a machine-to-machine app signs no one in, so it has no sessions to be signed out of: leave Back-channel logout URI empty')
       : at('/backchannel_logout_uri', app.backchannel_logout_uri ? backchannelLogoutUriProblem(app.backchannel_logout_uri) : undefined),
+    app.verified_domain && !app.third_party
+      ? at('/verified_domain', 'a first-party app shows no consent screen, so it has no Verified badge: leave Verified domain empty') : undefined,
   ];
   return problems.filter((p) => p !== undefined);
 }
@@ -89,9 +94,10 @@ function storedLists<T extends UriLists>(settings: T): T {
   };
 }
 
-/** An empty back-channel logout URI is none. */
-function withoutEmptyLogoutUri<T extends { backchannel_logout_uri?: string | null }>(settings: T): T {
-  return settings.backchannel_logout_uri?.trim() === '' ? { ...settings, backchannel_logout_uri: null } : settings;
+/** An empty back-channel logout URI or verified domain is none. */
+function withoutEmptyLogoutUri<T extends { backchannel_logout_uri?: string | null; verified_domain?: string | null }>(settings: T): T {
+  const emptied = settings.backchannel_logout_uri?.trim() === '' ? { ...settings, backchannel_logout_uri: null } : settings;
+  return emptied.verified_domain === '' ? { ...emptied, verified_domain: null } : emptied;
 }
 
 export async function createApplication(db: Db, input: NewApplicationInput): Promise<CreatedApplication> {

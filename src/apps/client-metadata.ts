@@ -1,5 +1,5 @@
 import type { Application } from '../db/tables.ts';
-import { isConfidential } from './app-types.ts';
+import { isConfidential, isDynamicOrigin } from './app-types.ts';
 import { accountClientId } from './built-in.ts';
 import { canonicalUris } from './redirect-uri.ts';
 
@@ -34,7 +34,8 @@ export function clientMetadata(
     'sesame/type': app.type,
     'sesame/third_party': app.third_party,
     'sesame/cors_origins': [...app.cors_origins],
-    'sesame/management_access': app.management_access,
+    // DESIGN.md §7: an app that arrived by itself never holds management access, whatever its row says.
+    'sesame/management_access': app.management_access && !isDynamicOrigin(app.origin),
     'sesame/refresh_token_ttl_days': app.refresh_token_ttl_days,
     'sesame/rotate_refresh_token': app.rotate_refresh_token,
   };

@@ -9,12 +9,13 @@ import { fields, table } from './output.ts';
 import { signInExperienceCommands } from './sign-in-experience-commands.ts';
 import { emailCommands } from './email-commands.ts';
 import { mfaCommands } from './mfa-commands.ts';
+import { registrationCommands } from './registration-commands.ts';
 import {
   createApplication, createSecret, deleteApplication, deleteSecret, getApplication, listApplications, listSecrets,
   updateApplication,
 } from '../apps/app.service.ts';
 import { applicationChangesSchema, newApplicationSchema } from '../apps/app.schema.ts';
-import { appTypes } from '../apps/app-types.ts';
+import { appStatuses, appTypes } from '../apps/app-types.ts';
 import type { Application, ApplicationSecret } from '../db/tables.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { listKeys, rotateKeys } from '../keys/key-store.ts';
@@ -79,26 +80,29 @@ export const commands = {
 
   'apps list': command({
     summary: 'List applications, newest first',
-    usage: 'apps list [--type T] [--third-party | --first-party] [--search TEXT] [--limit N] [--offset N]',
+    usage: 'apps list [--type T] [--third-party | --first-party] [--status pending|approved|denied] [--dynamic] [--search TEXT] [--limit N] [--offset N]',
     options: {
       type: { type: 'string' }, 'third-party': { type: 'boolean' }, 'first-party': { type: 'boolean' },
+      status: { type: 'string' }, dynamic: { type: 'boolean' },
       search: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' },
     },
     input: z.object({
       type: oneOf('--type', appTypes).optional(),
       'third-party': z.boolean().optional(),
       'first-party': z.boolean().optional(),
+      status: oneOf('--status', appStatuses).optional(),
+      dynamic: z.boolean().optional(),
       search: z.string().optional(),
       limit,
       offset,
     }),
     async run({ db }, input) {
       const thirdParty = input['third-party'] ? true : input['first-party'] ? false : undefined;
-      const page = await listApplications(db, { type: input.type, thirdParty, search: input.search }, { limit: input.limit, offset: input.offset });
+      const page = await listApplications(db, { type: input.type, thirdParty, status: input.status, dynamic: input.dynamic, search: input.search }, { limit: input.limit, offset: input.offset });
       return { total: page.total, applications: page.applications.map(appSummary) };
     },
     format: (r: { total: number; applications: Record<string, unknown>[] }) =>
-      `${table(r.applications.map(({ client_id, name, type, third_party, management_access }) => ({ client_id, name, type, third_party, management_access })))}\n(${r.applications.length} of ${r.total})`,
+      `${table(r.applications.map(({ client_id, name, type, third_party, management_access, origin, status }) => ({ client_id, name, type, third_party, management_access, origin, status })))}\n(${r.applications.length} of ${r.total})`,
   }),
 
   'apps show': command({
@@ -333,6 +337,7 @@ export const commands = {
   ...signInExperienceCommands,
   ...emailCommands,
   ...mfaCommands,
+  ...registrationCommands,
 } satisfies Record<string, Command<any>>;
 
 export type { Command, CommandContext };

@@ -112,6 +112,8 @@ export const settings = {
   },
   logoutRetrySeconds: setting('SESAME_LOGOUT_RETRY_SECONDS', z.coerce.number().int().min(1).max(3600).default(5)
     .describe('Back-channel logout tokens an app did not accept (an error status, or no answer within 2.5 s) are delivered again from a queue in the database, by any node, across restarts: first after this many seconds, then three times later each time, at most an hour apart, for a day; after that the delivery is given up and recorded as the audit event `logout.delivery_failed`.')),
+  allowLoopbackMetadata: setting('SESAME_ALLOW_LOOPBACK_METADATA', z.enum(['true', 'false']).default('false').transform((v) => v === 'true')
+    .describe('Let Sesame fetch URLs that strangers name (client ID metadata documents, key sets, logout endpoints) from loopback addresses (`127.0.0.0/8`, `::1`): for tests and local development only, and logged as a warning at start. Off, as it must be in production, those fetches reach only public addresses: never loopback, private networks, link-local (cloud metadata at 169.254.169.254), carrier-grade NAT or other special-use addresses, whatever the host name resolves to. A local Sesame (loopback issuer) still delivers back-channel logout tokens to apps on loopback hosts.')),
   deviceCookieTtl: setting('SESAME_DEVICE_COOKIE_TTL', seconds(365 * 24 * 3600, 'Lifetime of the device cookie a browser gets when it signs in, which exempts it from the per-account lock (OWASP "device cookies")')),
   /** The admin console's static build. */
   consoleDir: setting('SESAME_CONSOLE_DIR', z.string().min(1).optional()

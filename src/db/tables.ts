@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { AppType } from '../apps/app-types.ts';
+import type { AppOrigin, AppStatus, AppType } from '../apps/app-types.ts';
+import type { RegistrationMode } from '../registration/registration-modes.ts';
 
 /** Set by the database on insert unless given. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -56,7 +57,7 @@ export interface UsersTable {
   updated_at: Timestamp;
 }
 
-export type { AppType };
+export type { AppOrigin, AppStatus, AppType };
 
 export interface ApplicationsTable {
   id: string;
@@ -80,7 +81,35 @@ export interface ApplicationsTable {
   /** OpenID Connect Back-Channel Logout 1.0: where logout tokens are posted, and whether they carry `sid`. */
   backchannel_logout_uri: string | null;
   backchannel_logout_session_required: Generated<boolean>;
+  /** Who made it (src/registration/): an admin, dynamic registration (RFC 7591), or a client ID metadata document. */
+  origin: Generated<AppOrigin>;
+  /** Only an approved app signs anyone in; admin-made apps are approved. */
+  status: Generated<AppStatus>;
+  /** When it was last used (recorded at most hourly): unused dynamic apps are removed. */
+  last_used_at: NullableTimestamp;
+  /** The address a dynamic app registered from: what the per-address cap counts. */
+  registered_ip: string | null;
+  /** SHA-256 of the registered metadata: the same client registering again gets its entry back. */
+  metadata_fingerprint: string | null;
+  /** RFC 7591 `software_id`, as registered. */
+  software_id: string | null;
+  /** The domain an admin checked belongs to the app's publisher: the consent screen's *Verified* badge. */
+  verified_domain: string | null;
   created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** The admin's policy for apps that arrive by themselves (src/registration/); one row. */
+export interface RegistrationSettingsTable {
+  id: Generated<boolean>;
+  dcr: Generated<RegistrationMode>;
+  cimd: Generated<RegistrationMode>;
+  /** Domains (each with its subdomains) a dynamic app's redirect hosts or metadata URL must be on; empty: any. */
+  allowed_domains: DefaultedJson<string[]>;
+  initial_access_token_required: Generated<boolean>;
+  max_apps_per_ip: Generated<number>;
+  max_dynamic_apps: Generated<number>;
+  unused_app_days: Generated<number>;
   updated_at: Timestamp;
 }
 
@@ -379,6 +408,7 @@ export interface Database {
   webauthn_challenges: WebauthnChallengesTable;
   session_activity: SessionActivityTable;
   logout_notifications: LogoutNotificationsTable;
+  registration_settings: RegistrationSettingsTable;
 }
 
 export type User = Selectable<UsersTable>;

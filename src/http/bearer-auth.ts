@@ -92,7 +92,7 @@ function describeTokenError(error: unknown): ProblemError {
 async function currentPrincipal({ db, directory }: Omit<BearerAuthDeps, 'providers'>, payload: JWTPayload): Promise<Principal> {
   const clientId = String(payload.client_id);
   const app = await directory.application(clientId);
-  if (!app?.management_access || isThirdParty(app)) {
+  if (!app?.management_access || isThirdParty(app) || app.origin !== 'admin') {
     throw forbidden('auth.access_withdrawn', 'the application that obtained this token no longer has Management API access');
   }
   if (payload.sub === clientId && app.type === 'm2m') return { kind: 'application', clientId };

@@ -10,7 +10,7 @@ import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { signInPage } from '../pages/sign-in.page.ts';
 import { signUpPage } from '../pages/sign-up.page.ts';
 import { readNewAccountForm } from '../users/new-account-form.ts';
-import { consentGroups, describeDestination } from './consent.ts';
+import { consentGroups, consentTrust, describeDestination, trustWorthShowing } from './consent.ts';
 import { consentAutomatically, permissionsToAsk, recordConsent } from './consent.service.ts';
 import { redeemSetupSignIn, setupSignInCookie } from './setup-sign-in.service.ts';
 import { signInWithPassword } from './sign-in.service.ts';
@@ -58,6 +58,9 @@ async function renderSignUp(ctx: Context, deps: InteractionDeps, details: Detail
   }), status);
 }
 
+/** An app that arrived by itself (named by a client ID metadata document, whose URL is its client ID). */
+const selfRegistered = (app: Application) => URL.parse(app.id)?.protocol === 'https:';
+
 async function renderConsent(ctx: Context, deps: InteractionDeps, details: Details, app: Application) {
   const page = interactionPage(ctx, details);
   const { locale, t, brand } = page;
@@ -66,6 +69,7 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
     permissionsToAsk(deps, details),
   ]);
   if (!user) return sendErrorPage(ctx, page, t('error.expired'), 400);
+  const trust = consentTrust(app, String(details.params.redirect_uri), selfRegistered(app));
   sendPage(ctx, consentPage({
     t, locale, brand,
     action: `/interaction/${details.uid}/consent`,
@@ -76,6 +80,7 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
     user: user.name ? `${user.name} (${user.username})` : user.username,
     groups: await consentGroups(deps.db, { t, locale }, items),
     destination: describeDestination(String(details.params.redirect_uri)),
+    trust: trustWorthShowing(trust) ? trust : undefined,
   }));
 }
 

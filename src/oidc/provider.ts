@@ -24,6 +24,12 @@ import { sessionActivity } from './session-activity.ts';
 import { jsonRevocationResponse } from './revocation-response.ts';
 import { canonicalRedirectParams } from './canonical-redirect-params.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
+import { holdUnapprovedApps } from './unapproved-app.ts';
+import { safeFetch } from '../net/safe-fetch.ts';
+import { clientIdMetadataDocument } from './client-id-metadata-document.ts';
+
+/** Outgoing requests to URLs clients name: bodies past 64 kB (key sets included) and answers slower than oidc-provider's own 2.5 s fail. */
+const fetchLimits = { maxBytes: 64 * 1024, timeoutMs: 2500 };
 
 export interface ProviderDeps {
   config: Config;
@@ -141,8 +147,10 @@ export function buildConfiguration(
       },
       // Apps that register a backchannel_logout_uri are told when a session they are part of ends (src/logout/).
       backchannelLogout: { enabled: true },
+      // An app may name itself by the https URL of its metadata document, as the admin's policy allows.
+      clientIdMetadataDocument: clientIdMetadataDocument({ db, directory }, oidcRoutes.authorization) as never,
     },
-    fetch: outgoingFetch(issuer),
+    fetch: outgoingFetch(issuer, safeFetch({ allowLoopback: config.allowLoopbackMetadata, maxBytes: fetchLimits.maxBytes, timeoutMs: fetchLimits.timeoutMs })),
     renderError: renderProviderError,
     rotateRefreshToken(ctx: KoaContextWithOIDC) {
       const client = ctx.oidc.client as unknown as ClientWithMetadata | undefined;
@@ -178,6 +186,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = deps.config.trustProxy;
   issuerOrigin(deps.issuer).bind(provider);
   provider.use(refuseUnsafeQuery(oidcRoutes.authorization));
+  provider.use(holdUnapprovedApps(deps.directory, oidcRoutes.authorization));
   provider.use(canonicalRedirectParams({ authorization: oidcRoutes.authorization, token: oidcRoutes.token, endSession: oidcRoutes.end_session }));
   provider.use(metadataCaching({ discovery: '/.well-known/openid-configuration', jwks: oidcRoutes.jwks }, deps.config.keyRefreshSeconds));
   // Provider is a Koa application: its ctx.ip, like clientIp, takes only the nearest proxy's X-Forwarded-For entry.

@@ -76,6 +76,9 @@ function accountIdOf(ctx: KoaContextWithOIDC): string | undefined {
  */
 async function managementScopes(deps: ResourceDeps, ctx: KoaContextWithOIDC, resource: ApiResource, client: SesameClient): Promise<string[]> {
   if (isThirdParty(client) || client['sesame/management_access'] !== true) return [];
+  // Metadata can come from elsewhere than the applications table (a client ID metadata document): the row decides.
+  const app = await deps.directory.application(client.clientId);
+  if (!app?.management_access || app.origin !== 'admin' || isThirdParty(app)) return [];
   if (client['sesame/type'] === 'm2m') return ctx.oidc.params?.grant_type === 'client_credentials' ? [managementScope] : [];
   const accountId = accountIdOf(ctx);
   if (!accountId) return ctx.oidc.route === 'authorization' || ctx.oidc.route === 'resume' ? [managementScope] : [];

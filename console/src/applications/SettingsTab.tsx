@@ -19,6 +19,7 @@ interface Form {
   backchannel_logout_uri: string;
   backchannel_logout_session_required: boolean;
   management_access: boolean;
+  verified_domain: string;
 }
 
 type ListField = 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins';
@@ -35,6 +36,7 @@ function formOf(app: Application): Form {
     backchannel_logout_uri: app.backchannel_logout_uri ?? '',
     backchannel_logout_session_required: app.backchannel_logout_session_required,
     management_access: app.management_access,
+    verified_domain: app.verified_domain ?? '',
   };
 }
 
@@ -101,6 +103,7 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
     }
     if (browser) body.cors_origins = lists.cors_origins.values;
     if (!app.third_party) body.management_access = form.management_access;
+    if (app.third_party) body.verified_domain = form.verified_domain.trim() || null;
     const saved = await api<Application>('PATCH', `/applications/${encodeURIComponent(app.id)}`, body);
     setForm(formOf(saved));
     onSaved(saved);
@@ -189,6 +192,20 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
             hint={isConfidential(app.type)
               ? 'Each use returns a new refresh token; a replayed one revokes the whole grant.'
               : 'Public clients always rotate their refresh tokens.'}
+          />
+        </section>
+      )}
+      {app.third_party && (
+        <section className="card" aria-labelledby="trust-title">
+          <h2 id="trust-title">Publisher</h2>
+          <TextField
+            label="Verified domain"
+            maxLength={253}
+            placeholder="example.com"
+            value={form.verified_domain}
+            onChange={(e) => set('verified_domain', e.target.value)}
+            error={errors['/verified_domain']}
+            hint="A domain you checked belongs to this app's publisher. The consent screen then shows a Verified badge when the app sends people there (or names itself by a metadata document there); apps that registered themselves without one show a warning. Leave empty for none."
           />
         </section>
       )}

@@ -37,6 +37,11 @@ export const auditEventLabels: Record<AuditEventType, string> = {
   'sign_in.second_factor_failed': 'Second factor refused',
   'session.ended': 'Session ended',
   'logout.delivery_failed': 'Back-channel logout not delivered',
+  'app.registered': 'App registered itself',
+  'app.approved': 'App approved',
+  'app.denied': 'App denied',
+  'app.removed': 'Unused app removed',
+  'registration.policy_changed': 'App registration policy changed',
 };
 
 export const auditEventTypes = Object.keys(auditEventLabels) as AuditEventType[];

@@ -30,11 +30,13 @@ export function applicationRoutes({ db, issuer, idTokenSigningAlg }: Application
     defineRoute({
       method: 'get', path: '/applications', tag, operationId: 'listApplications',
       summary: 'List applications',
-      description: 'Newest first. Filter by `type`, `third_party` (the *My apps* / *Third-party apps* tabs) and text `q`; page with `limit` and `offset`, or `cursor`.',
+      description: 'Newest first. Filter by `type`, `third_party` (the *My apps* / *Third-party apps* tabs), `status` (`pending`: waiting for an admin), `dynamic` (registered themselves) and text `q`; page with `limit` and `offset`, or `cursor`.',
       query: applicationListQuery,
       response: applicationListSchema,
       async handle({ query }) {
-        const page = await listApplications(db, { type: query.type, thirdParty: query.third_party, search: query.q || undefined }, query);
+        const page = await listApplications(db, {
+          type: query.type, thirdParty: query.third_party, status: query.status, dynamic: query.dynamic, search: query.q || undefined,
+        }, query);
         return toApiPage(page.applications.map(toApiApplication), page, query);
       },
     }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { applicationChangesSchema, applicationFields, newApplicationSchema, secretName } from '../../apps/app.schema.ts';
+import { appOrigins, appStatuses } from '../../apps/app-types.ts';
 import type { Application, ApplicationSecret } from '../../db/tables.ts';
 import { booleanText, idParam, pageQuery, pageSchema, searchText, timestamp } from '../common.schema.ts';
 
@@ -10,13 +11,19 @@ export const applicationSchema = z.object({
   client_id: z.string(),
   ...applicationFields,
   description: applicationFields.description.nullable(),
+  origin: z.enum(appOrigins).describe('Who made it: an admin, dynamic registration (RFC 7591), or a client ID metadata document'),
+  status: z.enum(appStatuses).describe('Only an approved app signs people in; apps that registered themselves may wait for approval'),
+  last_used_at: timestamp.nullable().describe('When it was last used (recorded at most hourly); unused dynamic apps are removed'),
   created_at: timestamp,
   updated_at: timestamp,
 }).meta({ id: 'Application' });
 
 /** The response schema keeps the settings it declares and drops the rest of the row (branding, kept apart). */
 export function toApiApplication(app: Application): z.input<typeof applicationSchema> {
-  return { ...app, client_id: app.id, created_at: app.created_at.toISOString(), updated_at: app.updated_at.toISOString() };
+  return {
+    ...app, client_id: app.id, last_used_at: app.last_used_at?.toISOString() ?? null,
+    created_at: app.created_at.toISOString(), updated_at: app.updated_at.toISOString(),
+  };
 }
 
 export const applicationParams = z.object({ id: idParam('Client ID').describe('client_id') });
@@ -33,6 +40,8 @@ export const applicationListQuery = z.object({
   ...pageQuery,
   third_party: booleanText.meta({ title: 'Third-party app' }).optional(),
   type: applicationFields.type.optional(),
+  status: z.enum(appStatuses).meta({ title: 'Status', description: 'Only apps with this status (`pending`: waiting for an admin)' }).optional(),
+  dynamic: booleanText.meta({ title: 'Registered itself', description: 'Only apps that registered themselves (true) or that an admin created (false)' }).optional(),
   q: searchText('Substring of the name, description or client id (case-insensitive)'),
 });
 

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { approveApplication, denyApplication } from '../registration/dynamic-app.service.ts';
+import { registrationModes } from '../registration/registration-modes.ts';
+import { registrationPolicy, updateRegistrationPolicy, type RegistrationPolicy } from '../registration/registration-policy.service.ts';
+import type { Application } from '../db/tables.ts';
+import { command } from './command.ts';
+import { oneOf, yesNo } from './options.ts';
+import { fields } from './output.ts';
+
+/**
+ * CLI commands for apps that arrive by themselves (src/registration/): the admin's policy, and the decision on
+ * each pending app. The output has the Management API's field names.
+ */
+
+const count = (flag: string) => z.coerce.number({ error: `${flag} must be a whole number` }).int({ error: `${flag} must be a whole number` });
+
+const policyText = (p: RegistrationPolicy) => fields({ ...p, allowed_domains: p.allowed_domains.join(', ') || '(any)' });
+
+const decided = (app: Application) => ({ client_id: app.id, name: app.name, origin: app.origin, status: app.status });
+
+export const registrationCommands = {
+  'registration show': command({
+    summary: 'Show the policy for apps that register themselves (DCR) or are named by a client ID metadata document (CIMD)',
+    usage: 'registration show',
+    options: {},
+    input: z.object({}),
+    run: async ({ db }) => registrationPolicy(db),
+    format: policyText,
+  }),
+
+  'registration set': command({
+    summary: 'Change that policy; flags left out keep their value, --allowed-domain given (repeatable) replaces the list',
+    usage: 'registration set [--dcr off|approval|open] [--cimd off|approval|open] [--allowed-domain D]… [--no-allowed-domains] '
+      + '[--require-initial-access-token true|false] [--max-apps-per-ip N] [--max-dynamic-apps N] [--unused-app-days N]',
+    options: {
+      dcr: { type: 'string' }, cimd: { type: 'string' }, 'allowed-domain': { type: 'string', multiple: true },
+      'no-allowed-domains': { type: 'boolean' }, 'require-initial-access-token': { type: 'string' },
+      'max-apps-per-ip': { type: 'string' }, 'max-dynamic-apps': { type: 'string' }, 'unused-app-days': { type: 'string' },
+    },
+    input: z.object({
+      dcr: oneOf('--dcr', registrationModes).optional(),
+      cimd: oneOf('--cimd', registrationModes).optional(),
+      'allowed-domain': z.array(z.string()).optional(),
+      'no-allowed-domains': z.boolean().optional(),
+      'require-initial-access-token': yesNo('--require-initial-access-token').optional(),
+      'max-apps-per-ip': count('--max-apps-per-ip').optional(),
+      'max-dynamic-apps': count('--max-dynamic-apps').optional(),
+      'unused-app-days': count('--unused-app-days').optional(),
+    }).refine((i) => !(i['no-allowed-domains'] && i['allowed-domain']?.length), {
+      error: '--no-allowed-domains clears the list: give it or --allowed-domain, not both',
+    }),
+    run: async ({ db }, input) => updateRegistrationPolicy(db, {
+      dcr: input.dcr,
+      cimd: input.cimd,
+      allowed_domains: input['no-allowed-domains'] ? [] : input['allowed-domain'],
+      initial_access_token_required: input['require-initial-access-token'],
+      max_apps_per_ip: input['max-apps-per-ip'],
+      max_dynamic_apps: input['max-dynamic-apps'],
+      unused_app_days: input['unused-app-days'],
+    }, { by: 'cli' }),
+    format: (p: RegistrationPolicy) => `updated the registration policy\n${policyText(p)}`,
+  }),
+
+  'apps approve': command({
+    summary: 'Approve an app that registered itself: people can sign in to it',
+    usage: 'apps approve --id CLIENT_ID',
+    options: { id: { type: 'string' } },
+    input: z.object({ id: z.string({ error: '--id is required' }) }),
+    run: async ({ db }, input) => decided(await approveApplication(db, input.id, { by: 'cli' })),
+    format: (a: { client_id: string; name: string }) => `approved app ${a.name} (${a.client_id})`,
+  }),
+
+  'apps deny': command({
+    summary: 'Deny an app that registered itself: people see that it is not allowed, and what it was issued ends',
+    usage: 'apps deny --id CLIENT_ID',
+    options: { id: { type: 'string' } },
+    input: z.object({ id: z.string({ error: '--id is required' }) }),
+    run: async ({ db }, input) => decided(await denyApplication(db, input.id, { by: 'cli' })),
+    format: (a: { client_id: string; name: string }) => `denied app ${a.name} (${a.client_id})`,
+  }),
+};

@@ -1,0 +1,47 @@
+import type { Context, Middleware } from 'koa';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { Directory } from '../cache/directory.ts';
+import type { Application } from '../db/tables.ts';
+import { messagePage } from '../pages/message.page.ts';
+import { pageContentSecurityPolicyFor } from '../pages/layout.ts';
+import { pageContext } from '../pages/page-context.ts';
+
+/**
+ * provider.use: an app that arrived by itself signs no one in until an admin approved it (DESIGN.md §7). Instead of
+ * sign-in or consent, the person sees a page saying the app waits for the administrator, or that it was refused.
+ * Never an error redirect: the app's redirect URIs are exactly what nobody vouched for yet.
+ *
+ * A known app is stopped before oidc-provider runs, so nothing is stored for it. An app first seen during this very
+ * request (a client ID metadata document, fetched while oidc-provider loads the client) is stopped once its row
+ * exists: whatever oidc-provider answered (a redirect to the sign-in page) is replaced by the page.
+ */
+export function holdUnapprovedApps(directory: Directory, authorizationPath: string): Middleware {
+  return async function holdUnapprovedApp(ctx, next) {
+    if (ctx.path !== authorizationPath) return next();
+    const clientId = typeof ctx.query.client_id === 'string' ? ctx.query.client_id : undefined;
+    const known = clientId ? await directory.application(clientId) : undefined;
+    if (known && known.status !== 'approved') return showHeld(ctx, known);
+    await next();
+    if (known) return;
+    const loaded = (ctx as KoaContextWithOIDC).oidc?.client?.clientId;
+    const arrived = loaded ? await directory.application(loaded) : undefined;
+    if (arrived && arrived.status !== 'approved') showHeld(ctx, arrived);
+  };
+}
+
+function showHeld(ctx: Context, app: Application): void {
+  const { locale, t, brand } = pageContext(ctx, ctx.query.ui_locales);
+  const name = app.display_name ?? app.name;
+  const pending = app.status === 'pending';
+  ctx.remove('Location');
+  ctx.status = 403;
+  ctx.type = 'html';
+  ctx.set('Content-Security-Policy', pageContentSecurityPolicyFor(brand));
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = messagePage({
+    t, locale, brand,
+    title: t(pending ? 'appPending.title' : 'appDenied.title'),
+    text: t(pending ? 'appPending.text' : 'appDenied.text', { app: name }),
+    code: pending ? 'app_pending_approval' : 'app_denied',
+  });
+}

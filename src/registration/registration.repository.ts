@@ -1,0 +1,58 @@
+import { sql, type Selectable, type Updateable } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { Application, NewApplication, RegistrationSettingsTable } from '../db/tables.ts';
+
+export type RegistrationSettingsRow = Selectable<RegistrationSettingsTable>;
+
+/** The one row of the policy; the migration creates it, but a missing row reads as the defaults. */
+export async function findRegistrationSettings(db: Db): Promise<RegistrationSettingsRow | undefined> {
+  return db.selectFrom('registration_settings').selectAll().where('id', '=', true).executeTakeFirst();
+}
+
+export async function saveRegistrationSettings(db: Db, changes: Updateable<RegistrationSettingsTable>): Promise<RegistrationSettingsRow> {
+  return db.insertInto('registration_settings')
+    .values({ id: true, ...changes, updated_at: sql`now()` })
+    .onConflict((oc) => oc.column('id').doUpdateSet({ ...changes, updated_at: sql`now()` }))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** How many dynamic apps there are, in all and registered from one address. */
+export async function countDynamicApps(db: Db, ip: string | null): Promise<{ total: number; fromIp: number }> {
+  const row = await db.selectFrom('applications')
+    .where('origin', '<>', 'admin')
+    .select((eb) => [
+      eb.fn.countAll<string>().as('total'),
+      eb.fn.count<string>('id').filterWhere('registered_ip', '=', ip ?? '').as('from_ip'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { total: Number(row.total), fromIp: ip ? Number(row.from_ip) : 0 };
+}
+
+/** A dynamic app registered with the same metadata, from the same address or by the same software. */
+export async function findDynamicAppByFingerprint(
+  db: Db,
+  origin: 'dcr' | 'cimd',
+  fingerprint: string,
+  from: { ip: string | null; softwareId: string | null },
+): Promise<Application | undefined> {
+  if (!from.ip && !from.softwareId) return undefined;
+  return db.selectFrom('applications').selectAll()
+    .where('origin', '=', origin)
+    .where('metadata_fingerprint', '=', fingerprint)
+    .where((eb) => eb.or([
+      ...(from.ip ? [eb('registered_ip', '=', from.ip)] : []),
+      ...(from.softwareId ? [eb('software_id', '=', from.softwareId)] : []),
+    ]))
+    .orderBy('created_at', 'asc')
+    .executeTakeFirst();
+}
+
+/** Locks the policy row: registrations that check the caps and insert run one at a time, so no two both slip under them. */
+export async function lockRegistrationSettings(db: Db): Promise<void> {
+  await sql`SELECT 1 FROM registration_settings WHERE id FOR UPDATE`.execute(db);
+}
+
+export async function insertDynamicApplication(db: Db, app: NewApplication): Promise<Application> {
+  return db.insertInto('applications').values(app).returningAll().executeTakeFirstOrThrow();
+}

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admitCimdApp } from '../src/registration/dynamic-app.service.ts';
+import { cliWith } from './support/cli.ts';
+import { startTestSesame, type TestSesame } from './support/sesame.ts';
+
+/**
+ * Apps that arrive by themselves wait for an admin (DESIGN.md §7): the person sees a page saying so, never a
+ * redirect to the app; an admin approves or denies with the CLI; such apps never get management access.
+ */
+
+let sesame: TestSesame;
+const { json, fails } = cliWith(() => ({ ...sesame.database.env, SESAME_LOG_LEVEL: 'silent' }));
+
+beforeAll(async () => {
+  sesame = await startTestSesame();
+});
+afterAll(async () => sesame?.stop());
+
+let counter = 0;
+/** A public app named by a metadata document, as the document loader admits it on first sight. */
+async function arrivingApp(name: string) {
+  const clientId = `https://agent${++counter}.example.com/client.json`;
+  const admission = await admitCimdApp(sesame.sesame.db, {
+    clientId,
+    metadata: { client_name: name, redirect_uris: ['http://127.0.0.1:33418/callback'], application_type: 'native', token_endpoint_auth_method: 'none' },
+    ip: '203.0.113.7',
+  });
+  if (!admission.admitted) throw new Error(admission.detail);
+  return admission.application;
+}
+
+function authorizationUrl(clientId: string, params: Record<string, string> = {}): string {
+  const url = new URL('/oidc/auth', sesame.url);
+  for (const [name, value] of Object.entries({
+    client_id: clientId, response_type: 'code', scope: 'openid', redirect_uri: 'http://127.0.0.1:33418/callback',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGUSsfw-cM', code_challenge_method: 'S256', state: 's1', ...params,
+  })) url.searchParams.set(name, value);
+  return url.toString();
+}
+
+const open = (url: string, language = 'en') => fetch(url, { redirect: 'manual', headers: { accept: 'text/html', 'accept-language': language } });
+
+describe('apps that arrive by themselves', () => {
+  it('are refused while the policy is off, and wait for approval in approval mode', async () => {
+    await json('registration', 'set', '--cimd', 'off');
+    const refused = await admitCimdApp(sesame.sesame.db, {
+      clientId: 'https://refused.example.com/client.json', metadata: { redirect_uris: ['https://refused.example.com/cb'], token_endpoint_auth_method: 'none' }, ip: null,
+    });
+    expect(refused).toMatchObject({ admitted: false, reason: 'off' });
+
+    const policy = await json('registration', 'set', '--cimd', 'approval');
+    expect(policy).toMatchObject({ cimd: 'approval', dcr: 'off' });
+    const app = await arrivingApp('Helpful Agent');
+    expect(app).toMatchObject({ origin: 'cimd', status: 'pending', third_party: true, management_access: false, type: 'native' });
+  });
+
+  it('shows a pending app\'s person a page saying it waits for the administrator, in their language, not a redirect', async () => {
+    const app = await arrivingApp('Pending <Agent>');
+    const english = await open(authorizationUrl(app.id));
+    expect(english.status).toBe(403);
+    expect(english.headers.get('location')).toBeNull();
+    const page = await english.text();
+    expect(page).toContain('Waiting for the administrator');
+    expect(page).toContain('Pending &lt;Agent&gt;');
+    expect(page).not.toContain('<Agent>');
+
+    const french = await (await open(authorizationUrl(app.id, { ui_locales: 'fr' }))).text();
+    expect(french).toContain('En attente de l&#39;administrateur');
+    const japanese = await (await open(authorizationUrl(app.id), 'ja')).text();
+    expect(japanese).toContain('管理者の承認待ちです');
+  });
+
+  it('lets an approved app sign people in, and shows a denied app\'s person a refusal', async () => {
+    const app = await arrivingApp('Soon Approved');
+    const listed = await json('apps', 'list', '--status', 'pending', '--dynamic');
+    expect(listed.applications.map((a: { client_id: string }) => a.client_id)).toContain(app.id);
+
+    expect(await json('apps', 'approve', '--id', app.id)).toMatchObject({ client_id: app.id, status: 'approved' });
+    const approved = await open(authorizationUrl(app.id));
+    expect(approved.status).toBe(303);
+    expect(approved.headers.get('location')).toMatch(/\/interaction\//);
+
+    expect(await json('apps', 'deny', '--id', app.id)).toMatchObject({ status: 'denied' });
+    const denied = await open(authorizationUrl(app.id, { ui_locales: 'ko' }));
+    expect(denied.status).toBe(403);
+    expect(await denied.text()).toContain('허용되지 않은 앱입니다');
+    expect((await open(authorizationUrl(app.id))).headers.get('location')).toBeNull();
+  });
+
+  it('never holds management access, and an admin-made app is not approved or denied', async () => {
+    const app = await arrivingApp('Ambitious Agent');
+    await fails(/Management API access/, 'apps', 'update', '--id', app.id, '--management-access', 'true');
+    const made = await sesame.createApp({ name: 'Admin made', type: 'spa', third_party: true, redirect_uris: ['https://made.example.com/cb'] });
+    await fails(/only apps that registered themselves/, 'apps', 'deny', '--id', made.clientId);
+  });
+});
