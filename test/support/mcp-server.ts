@@ -22,10 +22,15 @@ export interface TestMcpServer {
   close(): Promise<void>;
 }
 
-/** The scope an access token must carry to call the tools. */
+/** The scope a token must carry to call the tools, unless the server is started to ask for none. */
 export const mcpScope = 'mcp:tools';
 
-export async function startMcpServer(issuer: string): Promise<TestMcpServer> {
+/**
+ * `scope`: what the server asks of a token and advertises (RFC 9728 scopes_supported, the challenge's scope), or
+ * null for a server that asks for none and relies on the token's audience alone, as many MCP servers do.
+ */
+export async function startMcpServer(issuer: string, options: { scope?: string | null } = {}): Promise<TestMcpServer> {
+  const scope = options.scope === undefined ? mcpScope : options.scope;
   const discovery = await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json() as { jwks_uri: string };
   const keys = createRemoteJWKSet(new URL(discovery.jwks_uri));
   const accepted: JWTPayload[] = [];
@@ -48,7 +53,7 @@ export async function startMcpServer(issuer: string): Promise<TestMcpServer> {
 
   /** RFC 6750 §3 with RFC 9728 §5.1: where a client finds out which authorization server to ask. */
   function challenge(res: ServerResponse, status: 401 | 403, error?: string): void {
-    const params = [error && `error="${error}"`, `scope="${mcpScope}"`, `resource_metadata="${metadataUrl}"`].filter(Boolean);
+    const params = [error && `error="${error}"`, scope && `scope="${scope}"`, `resource_metadata="${metadataUrl}"`].filter(Boolean);
     res.writeHead(status, { 'www-authenticate': `Bearer ${params.join(', ')}`, 'content-type': 'application/json' })
       .end(JSON.stringify({ error: error ?? 'invalid_token', error_description: 'a bearer token from Sesame is required' }));
   }
@@ -62,7 +67,7 @@ export async function startMcpServer(issuer: string): Promise<TestMcpServer> {
     } catch {
       return challenge(res, 401, 'invalid_token');
     }
-    if (!req.auth.scopes.includes(mcpScope)) return challenge(res, 403, 'insufficient_scope');
+    if (scope && !req.auth.scopes.includes(scope)) return challenge(res, 403, 'insufficient_scope');
     // Stateless: a server and transport per request, as the SDK's stateless example does.
     const server = new McpServer({ name: 'sesame-test-mcp', version: '1.0.0' });
     server.registerTool('whoami', { description: 'Who the access token speaks for' }, async (extra) => ({
@@ -80,7 +85,7 @@ export async function startMcpServer(issuer: string): Promise<TestMcpServer> {
       const metadata: OAuthProtectedResourceMetadata = {
         resource,
         authorization_servers: [issuer],
-        scopes_supported: [mcpScope],
+        ...(scope ? { scopes_supported: [scope] } : {}),
         bearer_methods_supported: ['header'],
         resource_name: 'Sesame test MCP server',
       };
