@@ -58,7 +58,8 @@ describe('client ID metadata documents', () => {
   });
 
   it('sign a person in to an app that named itself by its document: consent, code, PKCE, tokens', async () => {
-    const clientId = host.document(freshPath(), { client_name: 'Agent One', redirect_uris: [callback], grant_types: ['authorization_code', 'refresh_token'] }, { 'cache-control': 'max-age=300' });
+    const path = freshPath();
+    const clientId = host.document(path, { client_name: 'Agent One', redirect_uris: [callback], grant_types: ['authorization_code', 'refresh_token'] }, { 'cache-control': 'max-age=300' });
     const rp = await agentApp(clientId);
     const agent = new UserAgent(sesame.url);
     const request = await authorizationRequest(rp, { scope: 'openid offline_access' });
@@ -71,6 +72,8 @@ describe('client ID metadata documents', () => {
     expect(tokens.access_token).toBeTruthy();
     expect(tokens.claims()?.aud).toBe(clientId);
     expect(tokens.refresh_token).toBeTruthy();
+    // Authorization, consent and the token request all knew the client from one fetch: the document said max-age=300.
+    expect(host.requests.filter((requested) => requested === path)).toHaveLength(1);
 
     // The app is Sesame's own record from now on: a third-party app made by its document.
     const app = await sesame.sesame.db.selectFrom('applications').selectAll().where('id', '=', clientId).executeTakeFirstOrThrow();
