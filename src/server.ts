@@ -7,6 +7,7 @@ import { withRequestLog } from './http/request-log.ts';
 import { createCsrfTokens } from './interaction/csrf.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { deleteExpiredModels } from './oidc/adapter.ts';
+import { removeUnusedDynamicApps } from './registration/dynamic-app-lifecycle.service.ts';
 import { ProviderHolder } from './oidc/provider-holder.ts';
 import type { Sealer } from './secrets/sealed.ts';
 import { openRuntime } from './runtime.ts';
@@ -161,6 +162,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
       deleteFinishedNotifications(db, logoutKeepDays).catch((error) => logger.error({ err: error }, 'finished logout notifications clean-up failed'));
       deleteOldEmails(db, emailKeepDays).catch((error) => logger.error({ err: error }, 'old emails clean-up failed'));
       deleteEndedEmailTokens(db).catch((error) => logger.error({ err: error }, 'ended email links clean-up failed'));
+      removeUnusedDynamicApps(db).catch((error) => logger.error({ err: error }, 'unused dynamic apps clean-up failed'));
     }, 10 * 60 * 1000));
     for (const timer of timers) timer.unref();
 

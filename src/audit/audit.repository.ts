@@ -20,7 +20,8 @@ export const auditEventTypes = [
   // A Sesame session ended (src/sessions/); a back-channel logout token an app never accepted (src/logout/).
   'session.ended', 'logout.delivery_failed',
   // Apps that arrive by themselves (src/registration/): registered, decided by an admin, removed unused; the policy.
-  'app.registered', 'app.approved', 'app.denied', 'app.removed', 'registration.policy_changed',
+  'app.registered', 'app.approved', 'app.denied', 'app.removed', 'registration.policy_changed', 'registration.throttled',
+  'registration.token_created',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { approveApplication, denyApplication } from '../registration/dynamic-app.service.ts';
+import { removeUnusedDynamicApps } from '../registration/dynamic-app-lifecycle.service.ts';
+import { createRegistrationToken } from '../registration/registration-token.service.ts';
 import { registrationModes } from '../registration/registration-modes.ts';
 import { registrationPolicy, updateRegistrationPolicy, type RegistrationPolicy } from '../registration/registration-policy.service.ts';
 import type { Application } from '../db/tables.ts';
@@ -59,6 +61,34 @@ export const registrationCommands = {
       unused_app_days: input['unused-app-days'],
     }, { by: 'cli' }),
     format: (p: RegistrationPolicy) => `updated the registration policy\n${policyText(p)}`,
+  }),
+
+  'registration token create': command({
+    summary: 'Create an initial access token for dynamic registration (shown once), for when the policy requires one',
+    usage: 'registration token create --name N [--expires-in-days N | --never-expires]',
+    options: { name: { type: 'string' }, 'expires-in-days': { type: 'string' }, 'never-expires': { type: 'boolean' } },
+    input: z.object({
+      name: z.string({ error: '--name is required' }),
+      'expires-in-days': count('--expires-in-days').optional(),
+      'never-expires': z.boolean().optional(),
+    }),
+    run: async ({ db }, input) => createRegistrationToken(db, {
+      name: input.name, expires_in_days: input['never-expires'] ? null : input['expires-in-days'],
+    }, { by: 'cli' }),
+    format: (t: { name: string; token: string; expires_at: Date | null }) => [
+      `created initial access token ${t.name}${t.expires_at ? `, expires ${t.expires_at.toISOString()}` : ', never expires'}`,
+      `token: ${t.token}`,
+      '(shown only now; registrations send it as Authorization: Bearer <token>)',
+    ].join('\n'),
+  }),
+
+  'registration sweep': command({
+    summary: 'Remove now the apps that registered themselves and were unused for the policy\'s days (running servers do it every 10 minutes)',
+    usage: 'registration sweep',
+    options: {},
+    input: z.object({}),
+    run: async ({ db }) => ({ removed: await removeUnusedDynamicApps(db) }),
+    format: (r: { removed: number }) => `removed ${r.removed} unused app${r.removed === 1 ? '' : 's'}`,
   }),
 
   'apps approve': command({

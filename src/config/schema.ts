@@ -91,7 +91,7 @@ export const settings = {
     giveUpAfter: setting('SESAME_EMAIL_GIVE_UP_AFTER', seconds(3 * 24 * 3600, 'How long Sesame keeps trying to send a message before it marks it failed (admins can send it again from the console or with `outbox retry`)')),
   },
   settingsCacheSeconds: setting('SESAME_SETTINGS_CACHE_SECONDS', z.coerce.number().int().min(0).max(3600).default(5)
-    .describe('How long a node keeps the sign-in experience settings before reading them again (seconds); a change shows on every node within this time.')),
+    .describe('How long a node keeps the sign-in experience settings, and whether dynamic registration is on (for discovery), before reading them again (seconds); a change shows on every node within this time.')),
   /** Limits on guessing secrets (src/throttle/); durations in seconds. */
   throttle: {
     failures: setting('SESAME_THROTTLE_FAILURES', count(5, 'Failed attempts at one secret from one client IP before Sesame makes that IP wait: a password for one account key (what was typed, whether or not the account exists), a client secret for one `client_id`, the setup link. After that each failure makes it wait `SESAME_THROTTLE_DELAY` seconds, doubling up to `SESAME_THROTTLE_MAX_DELAY`; a success starts again from zero. OWASP asks for a growing delay rather than a hard lock; Keycloak waits 1 minute more per failure up to 15 minutes. Five lets a person make a few typos without waiting at all.')),
@@ -105,6 +105,8 @@ export const settings = {
     clientFailures: setting('SESAME_THROTTLE_CLIENT_FAILURES', count(10, 'Failed client secrets for one `client_id` from one IP at the token, introspection and revocation endpoints before that IP waits for that client, growing as `SESAME_THROTTLE_DELAY` says (the right secret is refused too while it waits; other IPs are not held back). Generated secrets cannot be guessed, so this only stops hammering; machines retry, so it is more generous than for passwords.')),
     signUps: setting('SESAME_THROTTLE_SIGN_UPS', count(10, 'Self-registrations one client IP may submit per `SESAME_THROTTLE_SIGN_UP_WINDOW`; more get 429 until the window ends. A person signs up once; ten leave room for a classroom behind one address.')),
     signUpWindow: setting('SESAME_THROTTLE_SIGN_UP_WINDOW', seconds(3600, 'Window of `SESAME_THROTTLE_SIGN_UPS`')),
+    registrations: setting('SESAME_THROTTLE_REGISTRATIONS', count(20, 'Dynamic client registrations (RFC 7591, `/oidc/reg`) one client IP may submit per `SESAME_THROTTLE_REGISTRATION_WINDOW`; more get 429 until the window ends. A client that registers again with the same metadata gets its entry back, so an agent that registers on every connect stays well below it.')),
+    registrationWindow: setting('SESAME_THROTTLE_REGISTRATION_WINDOW', seconds(3600, 'Window of `SESAME_THROTTLE_REGISTRATIONS`')),
     recoveryEmails: setting('SESAME_THROTTLE_RECOVERY_EMAILS', count(5, 'Emails one account key (what was typed, whether or not the account exists) may be sent per `SESAME_THROTTLE_RECOVERY_WINDOW`: password reset links and verification codes. More get 429 until the window ends, which keeps anyone from flooding a person\'s inbox.')),
     recoveryIp: setting('SESAME_THROTTLE_RECOVERY_IP', count(20, 'Password resets and verification emails one client IP may ask for per `SESAME_THROTTLE_RECOVERY_WINDOW`, whatever the accounts; more get 429 until the window ends.')),
     recoveryWindow: setting('SESAME_THROTTLE_RECOVERY_WINDOW', seconds(3600, 'Window of `SESAME_THROTTLE_RECOVERY_EMAILS` and `SESAME_THROTTLE_RECOVERY_IP`')),

@@ -113,6 +113,15 @@ export interface RegistrationSettingsTable {
   updated_at: Timestamp;
 }
 
+/** Initial access tokens for dynamic registration (RFC 7591 §3); only the SHA-256 of each is kept. */
+export interface RegistrationTokensTable {
+  id: string;
+  token_hash: string;
+  name: string;
+  expires_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
 export interface ApplicationSecretsTable {
   id: string;
   application_id: string;
@@ -409,6 +418,7 @@ export interface Database {
   session_activity: SessionActivityTable;
   logout_notifications: LogoutNotificationsTable;
   registration_settings: RegistrationSettingsTable;
+  registration_tokens: RegistrationTokensTable;
 }
 
 export type User = Selectable<UsersTable>;

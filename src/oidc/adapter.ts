@@ -11,6 +11,7 @@ import { revokeGrant } from '../grants/grant.repository.ts';
 import { artifactOwner } from './artifact-owner.ts';
 import { ArtifactReader } from './artifact-reader.ts';
 import { presentedClientSecret } from './presented-client-secret.ts';
+import type { ClientRegistrations } from './registered-clients.ts';
 
 const consumableLabels: Record<string, string> = {
   AuthorizationCode: 'authorization code',
@@ -118,6 +119,9 @@ function readerFor(db: Db): ArtifactReader {
 // Returned as the secret when the presented one matches none of the app's: it can never be guessed.
 const unmatchableSecret = randomBytes(32).toString('base64url');
 
+/** Whether a client's secret is the stand-in for "none presented" (never shown to a client). */
+export const isUnmatchableSecret = (secret: unknown): boolean => secret === unmatchableSecret;
+
 /**
  * Clients come from the applications table (through the node's directory cache). An app may hold several
  * secrets, stored hashed, so the client is described with the secret the request presents when its hash is one
@@ -126,11 +130,16 @@ const unmatchableSecret = randomBytes(32).toString('base64url');
 export class ApplicationClientAdapter implements Adapter {
   readonly #directory: Directory;
   readonly #beforeLoad: ((clientId: string) => Promise<void>) | undefined;
+  readonly #registrations: ClientRegistrations | undefined;
 
-  /** `beforeLoad` may refuse the request (client authentication throttling, src/oidc/client-auth-throttle.ts). */
-  constructor(directory: Directory, beforeLoad?: (clientId: string) => Promise<void>) {
+  /**
+   * `beforeLoad` may refuse the request (client authentication throttling, src/oidc/client-auth-throttle.ts);
+   * `registrations` stores what dynamic registration saves and deletes (src/oidc/registered-clients.ts).
+   */
+  constructor(directory: Directory, beforeLoad?: (clientId: string) => Promise<void>, registrations?: ClientRegistrations) {
     this.#directory = directory;
     this.#beforeLoad = beforeLoad;
+    this.#registrations = registrations;
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -150,19 +159,24 @@ export class ApplicationClientAdapter implements Adapter {
     return clientMetadata(app, secret, userScopes) as AdapterPayload;
   }
 
-  async upsert(): Promise<void> {
-    throw new Error('applications are managed by Sesame, not by dynamic registration');
+  async upsert(id: string, metadata: AdapterPayload): Promise<void> {
+    if (!this.#registrations) throw new Error('applications are managed by Sesame, not by dynamic registration');
+    await this.#registrations.save(id, metadata);
   }
 
-  async destroy(): Promise<void> {}
+  async destroy(id: string): Promise<void> {
+    await this.#registrations?.remove(id);
+  }
   async consume(): Promise<void> {}
   async revokeByGrantId(): Promise<void> {}
   async findByUid(): Promise<undefined> { return undefined; }
   async findByUserCode(): Promise<undefined> { return undefined; }
 }
 
-export function adapterFactory(db: Db, directory: Directory, beforeClientLoad?: (clientId: string) => Promise<void>) {
-  return (model: string): Adapter => (model === 'Client' ? new ApplicationClientAdapter(directory, beforeClientLoad) : new PostgresAdapter(db, model));
+export function adapterFactory(db: Db, directory: Directory, beforeClientLoad?: (clientId: string) => Promise<void>, registrations?: ClientRegistrations) {
+  return (model: string): Adapter => (model === 'Client'
+    ? new ApplicationClientAdapter(directory, beforeClientLoad, registrations)
+    : new PostgresAdapter(db, model));
 }
 
 /** Removes artifacts that expired; run periodically by one or many nodes. */

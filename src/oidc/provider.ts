@@ -1,4 +1,4 @@
-import { interactionPolicy, Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, interactionPolicy, Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { allowedCorsOrigins } from '../apps/redirect-uri.ts';
 import type { Directory } from '../cache/directory.ts';
@@ -6,7 +6,12 @@ import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
 import type { LoadedKeys } from '../keys/key-store.ts';
 import { roleNamesOfUser } from '../permissions/permission.repository.ts';
-import { adapterFactory } from './adapter.ts';
+import { adapterFactory, isUnmatchableSecret } from './adapter.ts';
+import { clientRegistrations, shapeRegistrationResponses } from './registered-clients.ts';
+import { registrationGate } from './registration-gate.ts';
+import { generateClientSecret } from '../apps/app.service.ts';
+import { newClientId } from '../ids.ts';
+import { appUseRecorder } from '../registration/dynamic-app-lifecycle.service.ts';
 import { claimsByScope, oidcScopes, userClaims } from './claims.ts';
 import { corsPreflightGuard } from './cors-preflight.ts';
 import { metadataCaching } from './metadata-caching.ts';
@@ -71,7 +76,7 @@ export function buildConfiguration(
   clientAuth?: ReturnType<typeof clientAuthThrottle>,
 ): Configuration {
   return {
-    adapter: adapterFactory(db, directory, clientAuth?.beforeClientLoad),
+    adapter: adapterFactory(db, directory, clientAuth?.beforeClientLoad, clientRegistrations(db)),
     jwks: { keys: keys.jwks as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: keys.cookieKeys,
@@ -105,6 +110,11 @@ export function buildConfiguration(
         'sesame/type', 'sesame/third_party', 'sesame/management_access', 'sesame/cors_origins',
         'sesame/refresh_token_ttl_days', 'sesame/rotate_refresh_token',
       ],
+      // Sesame's own metadata comes from the applications table, never from a client registering itself.
+      validator(ctx, key, value) {
+        const body = (ctx as KoaContextWithOIDC | undefined)?.oidc?.body as Record<string, unknown> | undefined;
+        if (value !== undefined && body && key in body) throw new errors.InvalidClientMetadata(`${key} is set by the administrator, not registered`);
+      },
     },
     clientBasedCORS(_ctx, origin, client) {
       const c = client as unknown as ClientWithMetadata & { redirectUris?: string[] };
@@ -149,6 +159,16 @@ export function buildConfiguration(
       backchannelLogout: { enabled: true },
       // An app may name itself by the https URL of its metadata document, as the admin's policy allows.
       clientIdMetadataDocument: clientIdMetadataDocument({ db, directory }, oidcRoutes.authorization) as never,
+      // RFC 7591 and RFC 7592, under the admin's policy (src/oidc/registration-gate.ts, src/oidc/registered-clients.ts).
+      // The initial access token is Sesame's (the policy turns it on at run time), not the engine's fixed option.
+      registration: {
+        enabled: true,
+        initialAccessToken: false,
+        idFactory: () => newClientId(),
+        secretFactory: async () => generateClientSecret(),
+        issueRegistrationAccessToken: true,
+      },
+      registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
     },
     fetch: outgoingFetch(issuer, safeFetch({ allowLoopback: config.allowLoopbackMetadata, maxBytes: fetchLimits.maxBytes, timeoutMs: fetchLimits.timeoutMs })),
     renderError: renderProviderError,
@@ -187,6 +207,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   issuerOrigin(deps.issuer).bind(provider);
   provider.use(refuseUnsafeQuery(oidcRoutes.authorization));
   provider.use(holdUnapprovedApps(deps.directory, oidcRoutes.authorization));
+  provider.use(registrationGate(deps, { registration: oidcRoutes.registration, discovery: '/.well-known/openid-configuration' }));
+  provider.use(shapeRegistrationResponses(oidcRoutes.registration, isUnmatchableSecret));
   provider.use(canonicalRedirectParams({ authorization: oidcRoutes.authorization, token: oidcRoutes.token, endSession: oidcRoutes.end_session }));
   provider.use(metadataCaching({ discovery: '/.well-known/openid-configuration', jwks: oidcRoutes.jwks }, deps.config.keyRefreshSeconds));
   // Provider is a Koa application: its ctx.ip, like clientIp, takes only the nearest proxy's X-Forwarded-For entry.
@@ -213,6 +235,10 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.on('introspection.error', log('introspection.error', 'info'));
   provider.on('revocation.error', log('revocation.error', 'info'));
   provider.on('userinfo.error', log('userinfo.error', 'info'));
+  // When an app was last used: unused dynamic apps are removed (src/registration/dynamic-app-lifecycle.service.ts).
+  const recordUse = appUseRecorder(deps.db, (error) => deps.logger.error({ err: error }, 'recording app use failed'));
+  provider.on('grant.success', (ctx) => { if (ctx.oidc.client) recordUse(ctx.oidc.client.clientId); });
+  provider.on('authorization.success', (ctx) => { if (ctx.oidc.client) recordUse(ctx.oidc.client.clientId); });
   backchannelLogoutEvents(provider, { db: deps.db, logger: deps.logger, retrySeconds: deps.config.logoutRetrySeconds });
   return provider;
 }

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { recordAuditEvent, type RequestOrigin } from '../audit/audit.repository.ts';
 import { isDynamicOrigin, type AppType } from '../apps/app-types.ts';
-import { getApplication } from '../apps/app.service.ts';
+import { getApplication, maxSecretsPerApp } from '../apps/app.service.ts';
+import { deleteSecretRow, insertSecret, listSecretRows } from '../apps/app.repository.ts';
+import { newId } from '../ids.ts';
 import { brandingUrlProblem } from '../apps/branding.service.ts';
 import { canonicalUris, redirectUriProblem } from '../apps/redirect-uri.ts';
 import type { Db } from '../db/database.ts';
@@ -11,7 +13,7 @@ import { assertThat, ServiceError } from '../errors.ts';
 import {
   countDynamicApps, findDynamicAppByFingerprint, insertDynamicApplication, lockRegistrationSettings,
 } from './registration.repository.ts';
-import { decideNewDynamicApp, registrationPolicy, type RegistrationPolicy } from './registration-policy.service.ts';
+import { decideNewDynamicApp, domainRefusal, registrationPolicy, type RegistrationPolicy } from './registration-policy.service.ts';
 import type { DynamicOrigin } from './registration-modes.ts';
 
 /**
@@ -37,6 +39,9 @@ export interface DynamicClientMetadata {
 
 export type DynamicAppRefusal = { admitted: false; reason: 'off' | 'domain' | 'cap' | 'invalid_metadata' | 'conflict'; detail: string };
 export type DynamicAppAdmission = { admitted: true; application: Application; created: boolean } | DynamicAppRefusal;
+
+/** What an app that registered itself may use: it acts for people, never for itself. */
+const dynamicGrantTypes = new Set(['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code']);
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
@@ -68,6 +73,8 @@ export function dynamicAppFields(metadata: DynamicClientMetadata, fallbackName: 
   const postLogout = strings(metadata.post_logout_redirect_uris);
   const problems = [
     ...(redirectUris.length ? [] : ['an app that signs people in needs at least one redirect URI']),
+    ...strings(metadata.grant_types).filter((grant) => !dynamicGrantTypes.has(grant))
+      .map((grant) => `the grant type ${grant} is not for apps that register themselves: they act for the people who sign in (an admin creates machine-to-machine apps)`),
     ...redirectUris.map((uri) => redirectUriProblem(uri, type)),
     ...postLogout.map((uri) => redirectUriProblem(uri, type, 'post-logout redirect')),
   ].filter((p) => p !== undefined);
@@ -248,5 +255,82 @@ async function decideApplication(db: Db, id: string, status: 'approved' | 'denie
       ip: actor.ip, userAgent: actor.userAgent, details: { by: actor.by, origin: current.origin, previous_status: current.status },
     });
     return updated;
+  });
+}
+
+/** The hosts of redirect URIs, as the allowlist reads them (undefined for a custom scheme, which has none). */
+export function redirectHosts(metadata: DynamicClientMetadata): (string | undefined)[] {
+  return strings(metadata.redirect_uris).map((uri) => {
+    const url = URL.parse(uri);
+    return url && (url.protocol === 'https:' || url.protocol === 'http:') ? url.hostname : undefined;
+  });
+}
+
+/**
+ * A client registered again with the metadata of an app it registered before: the app is its entry again. A
+ * confidential one gets the newly made secret as one more of the app's secrets (its older copies keep theirs);
+ * past the most an app holds, the oldest registered one goes.
+ */
+export async function registerAgain(db: Db, app: Application, clientSecret: string | undefined): Promise<void> {
+  if (!clientSecret || app.type !== 'traditional') return;
+  await db.transaction().execute(async (trx) => {
+    const secrets = await listSecretRows(trx, app.id);
+    const excess = secrets.length - (maxSecretsPerApp - 1);
+    // Newest first: the oldest are at the end.
+    for (const old of excess > 0 ? secrets.slice(-excess) : []) await deleteSecretRow(trx, app.id, old.id);
+    await insertSecret(trx, { id: newId('sec_'), applicationId: app.id, name: 'Registered again', value: clientSecret, expiresAt: null });
+  });
+}
+
+export type DynamicAppUpdate = { updated: true; application: Application } | DynamicAppRefusal;
+
+/**
+ * RFC 7592 update of a registered app by the client itself: its name, redirect URIs and branding follow the
+ * metadata, under the same rules as at registration and the allowlist now in force. Its type cannot change (a public
+ * client does not become confidential). In approval mode, new redirect URIs send an approved app back to pending:
+ * the admin approved where it sends people.
+ */
+export async function updateRegisteredApp(db: Db, id: string, metadata: DynamicClientMetadata): Promise<DynamicAppUpdate> {
+  const current = await getApplication(db, id);
+  if (current.origin !== 'dcr') return { admitted: false, reason: 'conflict', detail: 'only a client that registered itself manages its registration' };
+  const policy = await registrationPolicy(db);
+  const outside = domainRefusal(policy, redirectHosts(metadata));
+  if (outside) return { admitted: false, reason: 'domain', detail: outside };
+  const { problems, fields } = dynamicAppFields(metadata, current.name);
+  if (fields.type !== current.type) problems.push(`a registered ${current.type} client stays one: register a new client to change token_endpoint_auth_method or application_type`);
+  if (problems.length) return { admitted: false, reason: 'invalid_metadata', detail: problems.join('; ') };
+  const { type: _type, ...changes } = fields;
+  const movedRedirects = changes.redirect_uris !== JSON.stringify(current.redirect_uris);
+  const status = movedRedirects && current.status === 'approved' && policy.dcr === 'approval' ? 'pending' : current.status;
+  const updated = await db.updateTable('applications')
+    .set({ ...changes, status, metadata_fingerprint: metadataFingerprint(metadata), updated_at: sql`now()` })
+    .where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return { updated: true, application: updated };
+}
+
+/**
+ * Removes a dynamic app and everything issued to it; recorded as `app.removed` with why. The row is claimed with
+ * FOR UPDATE SKIP LOCKED (another node removing it passes over it), and for `unused` only while it still is.
+ */
+export async function removeDynamicApp(
+  db: Db,
+  id: string,
+  reason: 'deleted_by_client' | 'unused',
+  origin: RequestOrigin = {},
+  unusedDays?: number,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    let claim = trx.selectFrom('applications').select(['id', 'name', 'origin', 'last_used_at'])
+      .where('id', '=', id).where('origin', '<>', 'admin');
+    if (unusedDays !== undefined) claim = claim.where(sql<boolean>`coalesce(last_used_at, created_at) < now() - make_interval(days => ${unusedDays})`);
+    const app = await claim.forUpdate().skipLocked().executeTakeFirst();
+    if (!app) return false;
+    await trx.deleteFrom('oidc_models').where('client_id', '=', id).execute();
+    await trx.deleteFrom('applications').where('id', '=', id).execute();
+    await recordAuditEvent(trx, {
+      type: 'app.removed', clientId: id, ip: origin.ip, userAgent: origin.userAgent,
+      details: { reason, origin: app.origin, name: app.name, last_used_at: app.last_used_at?.toISOString() ?? null },
+    });
+    return true;
   });
 }

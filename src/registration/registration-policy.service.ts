@@ -128,12 +128,16 @@ export function decideNewDynamicApp(policy: RegistrationPolicy, origin: DynamicO
   const mode = policy[origin];
   const kind = origin === 'dcr' ? 'dynamic registration' : 'client ID metadata documents';
   if (mode === 'off') return { admitted: false, reason: 'off', detail: `this server does not accept ${kind}` };
-  if (policy.allowed_domains.length) {
-    const outside = hosts.findIndex((host) => !host || !policy.allowed_domains.some((d) => hostIsUnder(host, d)));
-    if (outside !== -1 || !hosts.length) {
-      const host = hosts[outside];
-      return { admitted: false, reason: 'domain', detail: `${host ? `the host ${host}` : 'an app without a host name'} is not on this server's list of allowed domains` };
-    }
-  }
+  const outside = domainRefusal(policy, hosts);
+  if (outside) return { admitted: false, reason: 'domain', detail: outside };
   return { admitted: true, status: mode === 'open' ? 'approved' : 'pending' };
+}
+
+/** Why these hosts break the domain allowlist, or undefined when they keep it (or there is none). */
+export function domainRefusal(policy: RegistrationPolicy, hosts: readonly (string | undefined)[]): string | undefined {
+  if (!policy.allowed_domains.length) return undefined;
+  const outside = hosts.findIndex((host) => !host || !policy.allowed_domains.some((d) => hostIsUnder(host, d)));
+  if (outside === -1 && hosts.length) return undefined;
+  const host = hosts[outside];
+  return `${host ? `the host ${host}` : 'an app without a host name'} is not on this server's list of allowed domains`;
 }

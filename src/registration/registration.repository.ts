@@ -56,3 +56,18 @@ export async function lockRegistrationSettings(db: Db): Promise<void> {
 export async function insertDynamicApplication(db: Db, app: NewApplication): Promise<Application> {
   return db.insertInto('applications').values(app).returningAll().executeTakeFirstOrThrow();
 }
+
+export async function insertRegistrationToken(db: Db, token: { id: string; tokenHash: string; name: string; expiresAt: Date | null }): Promise<void> {
+  await db.insertInto('registration_tokens')
+    .values({ id: token.id, token_hash: token.tokenHash, name: token.name, expires_at: token.expiresAt })
+    .execute();
+}
+
+/** Whether a token with this hash exists and has not expired. */
+export async function registrationTokenIsLive(db: Db, tokenHash: string): Promise<boolean> {
+  const row = await db.selectFrom('registration_tokens').select('id')
+    .where('token_hash', '=', tokenHash)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
+    .executeTakeFirst();
+  return Boolean(row);
+}

@@ -5,7 +5,7 @@ import type { ThrottleSettings } from '../config/config.ts';
  * seconds; from the `allowed`-th on, each one blocks the subject: for a growing time (`first`, doubled with
  * each further event, at most `max`), or for the rest of the window (a plain cap).
  */
-export const policyNames = ['account_ip', 'account', 'device', 'ip', 'client_ip', 'setup_ip', 'sign_up_ip', 'recovery_account', 'recovery_ip'] as const;
+export const policyNames = ['account_ip', 'account', 'device', 'ip', 'client_ip', 'setup_ip', 'sign_up_ip', 'recovery_account', 'recovery_ip', 'registration_ip'] as const;
 export type PolicyName = (typeof policyNames)[number];
 
 export interface Policy {
@@ -35,6 +35,8 @@ export function policiesFrom(s: ThrottleSettings): Record<PolicyName, Policy> {
     recovery_account: { allowed: s.recoveryEmails, block: 'rest_of_window', window: s.recoveryWindow },
     // Emails asked for from one IP, whatever the accounts.
     recovery_ip: { allowed: s.recoveryIp, block: 'rest_of_window', window: s.recoveryWindow },
+    // Dynamic client registrations from one IP.
+    registration_ip: { allowed: s.registrations, block: 'rest_of_window', window: s.registrationWindow },
   };
 }
 

@@ -43,6 +43,7 @@ const startedEvent: Record<PolicyName, AuditEventType> = {
   sign_up_ip: 'sign_up.throttled',
   recovery_account: 'recovery.throttled',
   recovery_ip: 'recovery.throttled',
+  registration_ip: 'registration.throttled',
 };
 
 const hashOf = (subject: Subject) => createHash('sha256').update(subject.id).digest('hex').slice(0, 40);
@@ -172,6 +173,9 @@ export const setupSubjects = (ip: string): Subject[] => [{ policy: 'setup_ip', i
 
 /** A self-registration submitted from `ip`. */
 export const signUpSubjects = (ip: string): Subject[] => [{ policy: 'sign_up_ip', id: ip }];
+
+/** Dynamic client registrations (RFC 7591), each counted, from one IP. */
+export const registrationSubjects = (ip: string): Subject[] => [{ policy: 'registration_ip', id: ip }];
 
 /**
  * An email asked for from `ip` for what was typed as `login` (a password reset) or an account's own login (a new

@@ -42,6 +42,8 @@ export const auditEventLabels: Record<AuditEventType, string> = {
   'app.denied': 'App denied',
   'app.removed': 'Unused app removed',
   'registration.policy_changed': 'App registration policy changed',
+  'registration.throttled': 'App registrations slowed down',
+  'registration.token_created': 'Initial access token created',
 };
 
 export const auditEventTypes = Object.keys(auditEventLabels) as AuditEventType[];

@@ -15,6 +15,7 @@ import * as emailAndRecovery from './2026-12-01-0004-email-and-recovery.ts';
 import * as sessionsAndLogout from './2026-12-01-0005-sessions-and-logout.ts';
 import * as secondFactors from './2026-12-01-0006-second-factors.ts';
 import * as dynamicApps from './2026-12-02-0100-dynamic-apps.ts';
+import * as registrationTokens from './2026-12-02-0101-registration-tokens.ts';
 import * as appVerifiedDomain from './2026-12-02-0200-app-verified-domain.ts';
 
 /** Every migration, by name; names sort by date. */
@@ -35,5 +36,6 @@ export const migrations: Record<string, SesameMigration> = {
   '2026-12-01-0005-sessions-and-logout': sessionsAndLogout,
   '2026-12-01-0006-second-factors': secondFactors,
   '2026-12-02-0100-dynamic-apps': dynamicApps,
+  '2026-12-02-0101-registration-tokens': registrationTokens,
   '2026-12-02-0200-app-verified-domain': appVerifiedDomain,
 };
