@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { consoleClientId } from '../apps/built-in.ts';
+import { isDynamicOrigin } from '../apps/app-types.ts';
 import { isThirdParty } from '../apps/third-party.ts';
 import type { Application } from '../db/tables.ts';
 import { requestOrigin } from '../http/request-origin.ts';
@@ -58,9 +59,6 @@ async function renderSignUp(ctx: Context, deps: InteractionDeps, details: Detail
   }), status);
 }
 
-/** An app that arrived by itself (named by a client ID metadata document, whose URL is its client ID). */
-const selfRegistered = (app: Application) => URL.parse(app.id)?.protocol === 'https:';
-
 async function renderConsent(ctx: Context, deps: InteractionDeps, details: Details, app: Application) {
   const page = interactionPage(ctx, details);
   const { locale, t, brand } = page;
@@ -69,7 +67,7 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
     permissionsToAsk(deps, details),
   ]);
   if (!user) return sendErrorPage(ctx, page, t('error.expired'), 400);
-  const trust = consentTrust(app, String(details.params.redirect_uri), selfRegistered(app));
+  const trust = consentTrust(app, String(details.params.redirect_uri), isDynamicOrigin(app.origin));
   sendPage(ctx, consentPage({
     t, locale, brand,
     action: `/interaction/${details.uid}/consent`,

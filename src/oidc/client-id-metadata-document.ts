@@ -98,7 +98,6 @@ export function documentProblem(metadata: DocumentMetadata, client: Client): str
   if (metadata.token_endpoint_auth_method !== 'none') {
     return 'a client ID metadata document must describe a public client: token_endpoint_auth_method "none" (with PKCE S256)';
   }
-  if (!metadata.redirect_uris.length) return 'a client ID metadata document must list its redirect_uris';
   const type = metadata.application_type === 'native' ? 'native' : 'spa';
   const uris: [string, UriKind][] = [
     ...metadata.redirect_uris.map((uri): [string, UriKind] => [uri, 'redirect']),

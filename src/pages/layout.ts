@@ -39,7 +39,7 @@ label.permission input{margin-top:4px;width:18px;height:18px;accent-color:var(--
 .legal,.destination{margin-top:16px}
 .trust{margin-top:16px}
 .answer-host{margin:0;font-size:15px;overflow-wrap:anywhere}
-.answer-host strong{font-size:18px}
+.answer-host strong{font-size:18px;color:var(--text)}
 .warning{background:var(--danger-bg);color:var(--danger);border-radius:10px;padding:10px 12px;margin:10px 0 0;font-size:14px}
 form+form button{margin-top:10px}
 .notice{background:var(--line);color:var(--text);border-radius:10px;padding:10px 12px}
