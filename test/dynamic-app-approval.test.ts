@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admitCimdApp } from '../src/registration/dynamic-app.service.ts';
 import { cliWith } from './support/cli.ts';
+import { apiClient, expectProblem, managementToken } from './support/management.ts';
 import { MetadataHost } from './support/metadata-host.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 
@@ -99,5 +100,29 @@ describe('apps that arrive by themselves', () => {
     await fails(/Management API access/, 'apps', 'update', '--id', app.id, '--management-access', 'true');
     const made = await sesame.createApp({ name: 'Admin made', type: 'spa', third_party: true, redirect_uris: ['https://made.example.com/cb'] });
     await fails(/only apps that registered themselves/, 'apps', 'deny', '--id', made.clientId);
+  });
+
+  it('are decided and governed through the Management API too', async () => {
+    const api = apiClient(sesame, await managementToken(sesame));
+    const put = await api('PUT', '/api/registration', { dcr: 'approval', cimd: 'open', allowed_domains: ['Example.COM', '*.tools.example.org'] });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(put.body).toMatchObject({ dcr: 'approval', cimd: 'open', allowed_domains: ['example.com', 'tools.example.org'] });
+    expect((await api('GET', '/api/registration')).body).toMatchObject({ dcr: 'approval', cimd: 'open' });
+    expectProblem(await api('PUT', '/api/registration', { dcr: 'sometimes' }), 400, 'request.invalid');
+    expectProblem(await api('PUT', '/api/registration', { allowed_domains: ['not a domain/'] }), 400, 'request.invalid');
+    // Partial update: what is not given keeps its value.
+    expect((await api('PUT', '/api/registration', { unused_app_days: 7 })).body).toMatchObject({ dcr: 'approval', allowed_domains: ['example.com', 'tools.example.org'], unused_app_days: 7 });
+    await api('PUT', '/api/registration', { cimd: 'approval', allowed_domains: [] });
+
+    const app = await arrivingApp('Via the API');
+    const pending = await api('GET', '/api/applications?status=pending&dynamic=true');
+    expect(pending.body.data.map((a: { id: string }) => a.id)).toContain(app.id);
+    expect(pending.body.data.find((a: { id: string }) => a.id === app.id)).toMatchObject({ origin: 'cimd', status: 'pending' });
+    expect((await api('POST', `/api/applications/${encodeURIComponent(app.id)}/approve`)).body).toMatchObject({ status: 'approved' });
+    expect((await api('POST', `/api/applications/${encodeURIComponent(app.id)}/deny`)).body).toMatchObject({ status: 'denied' });
+    expectProblem(await api('PATCH', `/api/applications/${encodeURIComponent(app.id)}`, { management_access: true }), 422, 'application.invalid');
+    expectProblem(await api('POST', '/api/applications/nope/approve'), 404, 'application.not_found');
+    const events = await api('GET', `/api/audit-events?client_id=${encodeURIComponent(app.id)}`);
+    expect(events.body.data.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['app.registered', 'app.approved', 'app.denied']));
   });
 });

@@ -26,6 +26,7 @@ import { signInExperienceRoutes } from './sign-in-experience/sign-in-experience.
 import { userRoutes } from './users/user.routes.ts';
 import { userFactorRoutes } from './users/user-factors.routes.ts';
 import { sessionRoutes } from './sessions/session.routes.ts';
+import { registrationRoutes } from './registration/registration.routes.ts';
 
 export interface ManagementDeps {
   db: Db;
@@ -57,6 +58,7 @@ export function managementOperations(deps: ManagementDeps): Route[] {
     ...lockoutRoutes({ db: deps.db, throttle: deps.throttle }),
     ...signInExperienceRoutes({ db: deps.db, signInExperience: deps.signInExperience, canSendEmail: deps.recovery.mailer.available }),
     ...emailRoutes({ recovery: deps.recovery, fromAddress: deps.emailFrom }),
+    ...registrationRoutes({ db: deps.db }),
   ];
 }
 

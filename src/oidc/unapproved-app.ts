@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Directory } from '../cache/directory.ts';
 import type { Application } from '../db/tables.ts';
+import { isStorableText } from '../db/text.ts';
 import { messagePage } from '../pages/message.page.ts';
 import { pageContentSecurityPolicyFor } from '../pages/layout.ts';
 import { pageContext } from '../pages/page-context.ts';
@@ -18,7 +19,8 @@ import { pageContext } from '../pages/page-context.ts';
 export function holdUnapprovedApps(directory: Directory, authorizationPath: string): Middleware {
   return async function holdUnapprovedApp(ctx, next) {
     if (ctx.path !== authorizationPath) return next();
-    const clientId = typeof ctx.query.client_id === 'string' ? ctx.query.client_id : undefined;
+    // What no row could hold (NUL, lone surrogates) names no app; oidc-provider refuses it as it does any unknown one.
+    const clientId = typeof ctx.query.client_id === 'string' && isStorableText(ctx.query.client_id) ? ctx.query.client_id : undefined;
     const known = clientId ? await directory.application(clientId) : undefined;
     if (known && known.status !== 'approved') return showHeld(ctx, known);
     await next();
