@@ -13,6 +13,7 @@ import type { brandingSchema, permissionsSchema } from '../../../src/management/
 import type { resourceSchema, resourceScopeSchema, scopeWithResourceSchema } from '../../../src/management/resources/resource.schema.ts';
 import type { roleMemberSchema, roleSchema, userRoleSchema } from '../../../src/management/roles/role.schema.ts';
 import type { signInExperienceSchema } from '../../../src/management/sign-in-experience/sign-in-experience.schema.ts';
+import type { registrationPolicySchema } from '../../../src/management/registration/registration.schema.ts';
 import type { emailDeliverySchema, emailSchema, emailWithContentSchema } from '../../../src/management/emails/email.schema.ts';
 import type { userSchema } from '../../../src/management/users/user.schema.ts';
 import type { userFactorsSchema } from '../../../src/management/users/user-factors.schema.ts';
@@ -30,6 +31,8 @@ export type { AppType };
 export type Page<T> = { data: T[] } & Api<z.ZodObject<typeof pageSchema>>;
 
 export type Application = Api<typeof applicationSchema>;
+/** The policy for apps that register themselves (src/registration/). */
+export type RegistrationPolicy = Api<typeof registrationPolicySchema>;
 export type CreatedApplication = Api<typeof createdApplicationSchema>;
 export type ClientSecret = Api<typeof secretSchema>;
 export type CreatedSecret = Api<typeof createdSecretSchema>;

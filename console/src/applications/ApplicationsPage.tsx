@@ -11,6 +11,8 @@ import { TabPanel, Tabs } from '../ui/tabs.tsx';
 import { useLoad } from '../ui/use-load.ts';
 import { appTypeLabels, formatDate } from './app-types.ts';
 import { CreateApplicationDialog } from './CreateApplicationDialog.tsx';
+import { AppBadges, AppDecision, statusFilters } from './AppDecision.tsx';
+import { RegistrationPanel } from './RegistrationPanel.tsx';
 
 const limit = 20;
 const tabs = [{ id: 'mine', label: 'My apps' }, { id: 'third-party', label: 'Third-party apps' }];
@@ -20,15 +22,19 @@ export function ApplicationsPage() {
   const tab = useQueryParam('tab') === 'third-party' ? 'third-party' : 'mine';
   const q = useQueryParam('q') ?? '';
   const offset = Number(useQueryParam('offset') ?? 0) || 0;
+  const statusParam = useQueryParam('status');
+  const status = tab === 'third-party' && statusFilters.some((f) => f.value === statusParam) ? statusParam! : '';
   const [creating, setCreating] = useState(false);
   const apps = useLoad(
-    () => api<Page<Application>>('GET', `/applications${query({ third_party: tab === 'third-party', q, limit, offset })}`),
-    [tab, q, offset],
+    () => api<Page<Application>>('GET', `/applications${query({ third_party: tab === 'third-party', status: status || undefined, q, limit, offset })}`),
+    [tab, q, offset, status],
   );
-  const go = useCallback((next: { tab?: string; q?: string; offset?: number }) => {
-    const params = { tab: next.tab ?? tab, q: next.q ?? q, offset: next.offset ?? 0 };
-    navigate(`/applications${query({ tab: params.tab === 'mine' ? undefined : params.tab, q: params.q, offset: params.offset || undefined })}`, { replace: true });
-  }, [tab, q]);
+  const go = useCallback((next: { tab?: string; q?: string; offset?: number; status?: string }) => {
+    const params = { tab: next.tab ?? tab, q: next.q ?? q, offset: next.offset ?? 0, status: next.status ?? (next.tab ? '' : status) };
+    navigate(`/applications${query({
+      tab: params.tab === 'mine' ? undefined : params.tab, status: params.status || undefined, q: params.q, offset: params.offset || undefined,
+    })}`, { replace: true });
+  }, [tab, q, status]);
   const onSearch = useCallback((text: string) => go({ q: text }), [go]);
 
   return (
@@ -40,25 +46,37 @@ export function ApplicationsPage() {
       <TabPanel idPrefix="apps" selected={tab}>
         <div className="toolbar">
           <SearchBox key={tab} label="Search applications" value={q} onSearch={onSearch} />
+          {tab === 'third-party' && (
+            <label className="inline-field">
+              Status{' '}
+              <select value={status} onChange={(e) => go({ status: e.target.value })}>
+                {statusFilters.map((f) => <option key={f.value} value={f.value}>{f.label}</option>)}
+              </select>
+            </label>
+          )}
         </div>
         {apps.loading && !apps.data ? <Loading /> : apps.error ? <ErrorState message={apps.error} onRetry={apps.reload} /> : apps.data && apps.data.data.length === 0 ? (
-          q ? <EmptyState title={`No application matches “${q}”`} /> : <NoApps tab={tab} onCreate={() => setCreating(true)} />
+          q ? <EmptyState title={`No application matches “${q}”`} />
+            : status ? <EmptyState title={`No ${statusFilters.find((f) => f.value === status)!.label.toLowerCase()} apps`} />
+              : <NoApps tab={tab} onCreate={() => setCreating(true)} />
         ) : apps.data && (
           <>
             <div className="table-wrap">
               <table>
                 <caption className="visually-hidden">{tab === 'mine' ? 'My apps' : 'Third-party apps'}</caption>
-                <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col" className="hide-narrow">Client ID</th><th scope="col" className="hide-narrow">Created</th></tr></thead>
+                <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col" className="hide-narrow">Client ID</th><th scope="col" className="hide-narrow">Created</th>{tab === 'third-party' && <th scope="col"><span className="visually-hidden">Decision</span></th>}</tr></thead>
                 <tbody>
                   {apps.data.data.map((app) => (
                     <tr key={app.id}>
                       <td>
                         <Link to={`/applications/${encodeURIComponent(app.id)}`}>{app.name}</Link>
+                        <AppBadges app={app} />
                         {app.description && <div className="muted small-text">{app.description}</div>}
                       </td>
                       <td className="nowrap">{appTypeLabels[app.type]}</td>
                       <td className="mono hide-narrow id-cell">{app.client_id}</td>
                       <td className="hide-narrow nowrap">{formatDate(app.created_at)}</td>
+                      {tab === 'third-party' && <td className="nowrap"><AppDecision app={app} onDecided={apps.reload} /></td>}
                     </tr>
                   ))}
                 </tbody>
@@ -67,6 +85,7 @@ export function ApplicationsPage() {
             <Pagination offset={offset} limit={limit} total={apps.data.total} onChange={(o) => go({ offset: o })} label="Applications" />
           </>
         )}
+        {tab === 'third-party' && <RegistrationPanel />}
       </TabPanel>
       <CreateApplicationDialog open={creating} onClose={() => setCreating(false)} initialThirdParty={tab === 'third-party'} />
     </section>
