@@ -153,6 +153,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     logoutDelivery.start();
     emailSender?.start();
     announceEmailDelivery(config, logger);
+    if (config.allowLoopbackMetadata) logger.warn({ allowLoopbackMetadata: true }, 'SESAME_ALLOW_LOOPBACK_METADATA is on: Sesame fetches client metadata documents and other URLs from loopback addresses; never use this in production');
 
     timers.push(setInterval(() => {
       providers.refresh().catch((error) => logger.error({ err: error }, 'key refresh failed'));

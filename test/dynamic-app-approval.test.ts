@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admitCimdApp } from '../src/registration/dynamic-app.service.ts';
 import { cliWith } from './support/cli.ts';
 import { apiClient, expectProblem, managementToken } from './support/management.ts';
+import { MetadataHost } from './support/metadata-host.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 
 /**
@@ -10,20 +11,26 @@ import { startTestSesame, type TestSesame } from './support/sesame.ts';
  */
 
 let sesame: TestSesame;
+/** Where the apps' metadata documents are served: oidc-provider reads an approved app's client from its document. */
+let host: MetadataHost;
 const { json, fails } = cliWith(() => ({ ...sesame.database.env, SESAME_LOG_LEVEL: 'silent' }));
 
 beforeAll(async () => {
-  sesame = await startTestSesame();
+  [sesame, host] = await Promise.all([startTestSesame({ SESAME_ALLOW_LOOPBACK_METADATA: 'true' }), new MetadataHost().start()]);
 });
-afterAll(async () => sesame?.stop());
+afterAll(async () => {
+  await sesame?.stop();
+  await host?.stop();
+});
 
 let counter = 0;
 /** A public app named by a metadata document, as the document loader admits it on first sight. */
 async function arrivingApp(name: string) {
-  const clientId = `https://agent${++counter}.example.com/client.json`;
+  const metadata = { client_name: name, redirect_uris: ['http://127.0.0.1:33418/callback'], application_type: 'native', token_endpoint_auth_method: 'none' };
+  const clientId = host.document(`/agent${++counter}/client.json`, metadata);
   const admission = await admitCimdApp(sesame.sesame.db, {
     clientId,
-    metadata: { client_name: name, redirect_uris: ['http://127.0.0.1:33418/callback'], application_type: 'native', token_endpoint_auth_method: 'none' },
+    metadata,
     ip: '203.0.113.7',
   });
   if (!admission.admitted) throw new Error(admission.detail);

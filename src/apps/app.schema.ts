@@ -47,6 +47,12 @@ export const applicationFields = {
     title: 'Device flow',
     description: 'May sign people in with the device authorization grant (RFC 8628): a CLI or TV shows a code the person enters at /oidc/device. Native and traditional web apps only',
   }),
+  verified_domain: z.string().trim().toLowerCase().max(253)
+    .regex(/^$|^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]([a-z0-9-]*[a-z0-9])?$/, 'must be a domain name like example.com (no scheme, path or port)')
+    .nullable().meta({
+      title: 'Verified domain',
+      description: 'A domain you checked belongs to this third-party app\'s publisher, like example.com: the consent screen shows a Verified badge when the app sends people there (or names itself by a metadata document there); empty or null for none',
+    }),
 };
 
 /** A client secret's name: where it is used, like "Production server". */
@@ -70,6 +76,7 @@ export const newApplicationSchema = z.strictObject({
   dpop_bound_access_tokens: applicationFields.dpop_bound_access_tokens.default(false),
   default_resource: applicationFields.default_resource.optional(),
   device_flow: applicationFields.device_flow.default(false),
+  verified_domain: applicationFields.verified_domain.optional(),
 });
 export type NewApplicationInput = z.input<typeof newApplicationSchema>;
 

@@ -33,7 +33,7 @@ const notFound = (id: string) => new ServiceError('application.not_found', `no a
 
 /** The settings the rules below look at. */
 type AppShape = Pick<Application, 'type' | 'third_party' | 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins' | 'management_access'>
-  & { backchannel_logout_uri?: string | null; device_flow?: boolean; origin?: AppOrigin };
+  & { backchannel_logout_uri?: string | null; device_flow?: boolean; origin?: AppOrigin; verified_domain?: string | null };
 
 /** Settings as the table stores them: lists in JSON columns. */
 function toColumns<T extends object>(settings: T): { [K in keyof T]: Exclude<T[K], undefined> extends readonly unknown[] ? string : T[K] } {
@@ -64,6 +64,8 @@ function applicationProblems(app: AppShape): FieldError[] {
     app.type === 'm2m' && app.backchannel_logout_uri
       ? at('/backchannel_logout_uri', 'a machine-to-machine app signs no one in, so it has no sessions to be signed out of: leave Back-channel logout URI empty')
       : at('/backchannel_logout_uri', app.backchannel_logout_uri ? backchannelLogoutUriProblem(app.backchannel_logout_uri) : undefined),
+    app.verified_domain && !app.third_party
+      ? at('/verified_domain', 'a first-party app shows no consent screen, so it has no Verified badge: leave Verified domain empty') : undefined,
   ];
   return problems.filter((p) => p !== undefined);
 }
@@ -95,12 +97,13 @@ function storedLists<T extends UriLists>(settings: T): T {
   };
 }
 
-/** An empty back-channel logout URI or default resource is none. */
-function withoutEmptyLogoutUri<T extends { backchannel_logout_uri?: string | null; default_resource?: string | null }>(settings: T): T {
+/** An empty back-channel logout URI, default resource or verified domain is none. */
+function withoutEmptyLogoutUri<T extends { backchannel_logout_uri?: string | null; default_resource?: string | null; verified_domain?: string | null }>(settings: T): T {
   return {
     ...settings,
     ...(settings.backchannel_logout_uri?.trim() === '' ? { backchannel_logout_uri: null } : {}),
     ...(settings.default_resource?.trim() === '' ? { default_resource: null } : {}),
+    ...(settings.verified_domain === '' ? { verified_domain: null } : {}),
   };
 }
 

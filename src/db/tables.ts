@@ -103,6 +103,8 @@ export interface ApplicationsTable {
   metadata_fingerprint: string | null;
   /** RFC 7591 `software_id`, as registered. */
   software_id: string | null;
+  /** The domain an admin checked belongs to the app's publisher: the consent screen's *Verified* badge. */
+  verified_domain: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

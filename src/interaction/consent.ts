@@ -5,6 +5,7 @@ import { oidcScopes } from '../oidc/claims.ts';
 import { describeResourceScopes } from '../permissions/permission.repository.ts';
 import type { ConsentGroup } from '../pages/consent.page.ts';
 import { consentPolicyAsk } from '../oidc/interaction-policy.ts';
+import { loopbackHosts } from '../apps/redirect-uri.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 type Grant = InstanceType<Provider['Grant']>;
@@ -137,4 +138,39 @@ export function describeDestination(redirectUri: string): string {
   } catch {
     return redirectUri;
   }
+}
+
+/** What the consent screen says about where the answer goes and who the app is (MCP authorization, issue 14). */
+export interface ConsentTrust {
+  /** The redirect URI's host (with its port), or the whole URI of a custom scheme: shown prominently. */
+  host: string;
+  /** The redirect goes to a loopback host: the app runs on a device, and anyone there could be it. */
+  loopback: boolean;
+  /** The domain an admin verified for the app, when the app sends people there or names itself there. */
+  verifiedDomain?: string;
+  /** The app arrived by itself (dynamic registration or a metadata document) and nobody verified its domain. */
+  unverified: boolean;
+}
+
+const isOnDomain = (host: string, domain: string) => host === domain || host.endsWith(`.${domain}`);
+
+export function consentTrust(
+  app: { id: string; verified_domain: string | null },
+  redirectUri: string,
+  selfRegistered: boolean,
+): ConsentTrust {
+  const url = URL.parse(redirectUri);
+  const web = url?.protocol === 'https:' || url?.protocol === 'http:';
+  const host = web ? url.host : redirectUri;
+  const loopback = web && (loopbackHosts.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname));
+  // A metadata document's URL is the app's name, so its host vouches for the app as much as the redirect's does.
+  const namedAt = URL.parse(app.id)?.protocol === 'https:' ? URL.parse(app.id)!.hostname : undefined;
+  const domain = app.verified_domain ?? undefined;
+  const verified = domain !== undefined && [web && !loopback ? url.hostname : undefined, namedAt].some((h) => h !== undefined && isOnDomain(h, domain));
+  return { host, loopback, ...(verified ? { verifiedDomain: domain } : {}), unverified: selfRegistered && !verified };
+}
+
+/** Only what needs saying changes the screen: an admin's own app sending people to its site looks as it always did. */
+export function trustWorthShowing(trust: ConsentTrust): boolean {
+  return trust.loopback || trust.unverified || trust.verifiedDomain !== undefined;
 }

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { consoleClientId } from '../apps/built-in.ts';
+import { isDynamicOrigin } from '../apps/app-types.ts';
 import { isThirdParty } from '../apps/third-party.ts';
 import type { Application } from '../db/tables.ts';
 import { requestOrigin } from '../http/request-origin.ts';
@@ -10,7 +11,7 @@ import { sendErrorPage, sendPage } from '../pages/send-page.ts';
 import { signInPage } from '../pages/sign-in.page.ts';
 import { signUpPage } from '../pages/sign-up.page.ts';
 import { readNewAccountForm } from '../users/new-account-form.ts';
-import { consentGroups, describeDestination } from './consent.ts';
+import { consentGroups, consentTrust, describeDestination, trustWorthShowing } from './consent.ts';
 import { consentAutomatically, decideConsent, permissionsToAsk } from './consent.service.ts';
 import { redeemSetupSignIn, setupSignInCookie } from './setup-sign-in.service.ts';
 import { signInWithPassword } from './sign-in.service.ts';
@@ -66,6 +67,9 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
     permissionsToAsk(deps, details, app),
   ]);
   if (!user) return sendErrorPage(ctx, page, t('error.expired'), 400);
+  // The device flow (RFC 8628) sends nobody anywhere, so there is no redirect host to vouch for.
+  const redirectUri = typeof details.params.redirect_uri === 'string' ? details.params.redirect_uri : undefined;
+  const trust = redirectUri === undefined ? undefined : consentTrust(app, redirectUri, isDynamicOrigin(app.origin));
   sendPage(ctx, consentPage({
     t, locale, brand,
     action: `/interaction/${details.uid}/consent`,
@@ -77,6 +81,7 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
     groups: await consentGroups(deps.db, { t, locale }, items),
     // The device flow sends nobody anywhere: the device that showed the code gets the tokens.
     destination: typeof details.params.redirect_uri === 'string' ? describeDestination(details.params.redirect_uri) : undefined,
+    trust: trust && trustWorthShowing(trust) ? trust : undefined,
   }));
 }
 

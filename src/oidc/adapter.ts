@@ -190,7 +190,9 @@ export class ApplicationClientAdapter implements Adapter {
     await this.#beforeLoad?.(id);
     if (!isStorableText(id)) return undefined;
     const app = await this.#directory.application(id);
-    if (!app) return undefined;
+    // An app named by a metadata document is described by that document, which oidc-provider fetches and keeps
+    // as its HTTP caching headers say (src/oidc/client-id-metadata-document.ts); its row holds the admin's part.
+    if (!app || app.origin === 'cimd') return undefined;
     const presented = presentedClientSecret(Provider.ctx);
     const presentedHash = presented ? hashClientSecret(presented) : undefined;
     const match = presentedHash ? (await this.#directory.secretHashes(id)).find((s) => s.secret_hash === presentedHash) : undefined;

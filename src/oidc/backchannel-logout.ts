@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import { describeFailure } from '../logout/logout-delivery.ts';
 import { enqueueLogoutNotifications } from '../logout/logout-notification.repository.ts';
 import { retryDelay } from '../logout/retry-schedule.ts';
+import type { SafeFetch } from '../net/safe-fetch.ts';
 import { deleteSession } from '../sessions/session.repository.ts';
 
 /**
@@ -43,18 +44,19 @@ export function backchannelLogoutEvents(provider: Provider, deps: { db: Db; logg
 }
 
 /**
- * oidc-provider's `fetch` (used for logout tokens): its default refuses loopback and private addresses (SSRF).
- * A Sesame whose own issuer is on a loopback host runs on a developer's machine, where the apps are too; there,
- * and only for literal loopback hosts, the request goes out without that guard.
+ * oidc-provider's `fetch`, for every URL a client names (client ID metadata documents, key sets, logout
+ * endpoints): the SSRF-safe fetch (src/net/safe-fetch.ts). A Sesame whose own issuer is on a loopback host runs
+ * on a developer's machine, where the apps are too; there, and only to post logout tokens to literal loopback
+ * hosts, the request goes out without that guard.
  */
-export function outgoingFetch(issuer: string) {
+export function outgoingFetch(issuer: string, safe: SafeFetch) {
   const local = loopbackHosts.has(new URL(issuer).hostname);
   return (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const target = new URL(url instanceof Request ? url.url : url);
-    if (local && loopbackHosts.has(target.hostname) && init) {
+    if (local && loopbackHosts.has(target.hostname) && init?.method?.toUpperCase() === 'POST') {
       const { dispatcher: _guard, ...unguarded } = init as RequestInit & { dispatcher?: unknown };
       return fetch(url, unguarded);
     }
-    return fetch(url, init);
+    return safe(target, init);
   };
 }

@@ -35,6 +35,11 @@ import { userCodeThrottle } from './device-code-throttle.ts';
 import { devicePolling } from './device-polling.ts';
 import { deviceGrantErrors } from './device-grant-errors.ts';
 import { holdUnapprovedApps } from './unapproved-app.ts';
+import { safeFetch } from '../net/safe-fetch.ts';
+import { clientIdMetadataDocument } from './client-id-metadata-document.ts';
+
+/** Outgoing requests to URLs clients name: bodies past 64 kB (key sets included) and answers slower than oidc-provider's own 2.5 s fail. */
+const fetchLimits = { maxBytes: 64 * 1024, timeoutMs: 2500 };
 
 export interface ProviderDeps {
   config: Config;
@@ -183,6 +188,8 @@ export function buildConfiguration(
       backchannelLogout: { enabled: true },
       // RFC 8628 for apps an admin allowed it (src/apps/client-metadata.ts): pages in src/oidc/device-flow.ts.
       deviceFlow: deviceFlowFeature({ directory }),
+      // An app may name itself by the https URL of its metadata document, as the admin's policy allows.
+      clientIdMetadataDocument: clientIdMetadataDocument({ db, directory }, oidcRoutes.authorization) as never,
       // RFC 7591 and RFC 7592, under the admin's policy (src/oidc/registration-gate.ts, src/oidc/registered-clients.ts).
       // The initial access token is Sesame's (the policy turns it on at run time), not the engine's fixed option.
       registration: {
@@ -194,7 +201,7 @@ export function buildConfiguration(
       },
       registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
     },
-    fetch: outgoingFetch(issuer),
+    fetch: outgoingFetch(issuer, safeFetch({ allowLoopback: config.allowLoopbackMetadata, maxBytes: fetchLimits.maxBytes, timeoutMs: fetchLimits.timeoutMs })),
     renderError: renderProviderError,
     rotateRefreshToken(ctx: KoaContextWithOIDC) {
       const client = ctx.oidc.client as unknown as ClientWithMetadata | undefined;

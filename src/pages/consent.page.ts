@@ -30,6 +30,8 @@ export interface ConsentPageModel {
   groups: ConsentGroup[];
   /** Where the person is sent after; none in the device flow (RFC 8628), where the device gets the tokens. */
   destination?: string;
+  /** Where the answer goes and who the app is, when there is something to say (src/interaction/consent.ts). */
+  trust?: { host: string; loopback: boolean; verifiedDomain?: string; unverified: boolean };
   /** The sign-in experience (product name, logo, colour). */
   brand?: PageBrand;
 }
@@ -46,6 +48,21 @@ function idpLogo(brand: PageBrand) {
   return logo({ url: brand.logoUrl, darkUrl: brand.logoDarkUrl, name: brand.productName, alt: brand.productName, size: 48, tileClass: 'logo-idp' });
 }
 
+/**
+ * The redirect's host, large, with the *Verified* badge or the warnings a person needs before trusting an app that
+ * runs on a device or added itself (MCP authorization: show the redirect host, warn when it is only localhost).
+ */
+function trustBlock({ t, app, trust }: ConsentPageModel) {
+  if (!trust) return '';
+  return html`
+<div class="trust">
+  <p class="answer-host"><span class="muted">${t('consent.answerGoesTo')}</span> <strong>${trust.host}</strong>${trust.verifiedDomain
+    ? html` <span class="badge verified" title="${t('consent.verifiedTitle', { domain: trust.verifiedDomain })}">✓ ${t('consent.verified')}</span>` : ''}</p>
+  ${trust.loopback ? html`<p class="warning" role="note">${t('consent.loopbackWarning')}</p>` : ''}
+  ${trust.unverified ? html`<p class="warning" role="note">${t('consent.unverifiedWarning', { app: app.name })}</p>` : ''}
+</div>`;
+}
+
 /** The consent screen of a third-party app (DESIGN.md §4): its branding, the permissions, Authorize or Cancel. */
 export function consentPage(model: ConsentPageModel): string {
   const { t, locale, app } = model;
@@ -58,6 +75,7 @@ export function consentPage(model: ConsentPageModel): string {
 <div class="logos">${appLogo(model)}<span class="link-dots" aria-hidden="true">⋯</span>${idpLogo(model.brand ?? defaultPageBrand)}</div>
 <h1>${t('consent.title', { app: app.name })}</h1>
 <p class="user">${t('consent.signedInAs', { user: model.user })} · <a href="${model.switchAccount}">${t('consent.notYou')}</a></p>
+${trustBlock(model)}
 <form method="post" action="${model.action}" id="consent">
   <input type="hidden" name="csrf" value="${model.csrf}">
   ${model.groups.map((group) => html`

@@ -37,6 +37,10 @@ fieldset.permissions legend{font-weight:600;font-size:14px;padding:0 6px}
 label.permission{display:flex;gap:10px;align-items:flex-start;font-weight:400;font-size:15px;margin:10px 0 0}
 label.permission input{margin-top:4px;width:18px;height:18px;accent-color:var(--accent);flex:none}
 .legal,.destination{margin-top:16px}
+.trust{margin-top:16px}
+.answer-host{margin:0;font-size:15px;overflow-wrap:anywhere}
+.answer-host strong{font-size:18px;color:var(--text)}
+.warning{background:var(--danger-bg);color:var(--danger);border-radius:10px;padding:10px 12px;margin:10px 0 0;font-size:14px}
 form+form button{margin-top:10px}
 .notice{background:var(--line);color:var(--text);border-radius:10px;padding:10px 12px}
 dl.profile{display:grid;grid-template-columns:max-content 1fr;gap:6px 16px;margin:0}

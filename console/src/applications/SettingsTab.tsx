@@ -24,6 +24,7 @@ interface Form {
   management_access: boolean;
   default_resource: string;
   dpop_bound_access_tokens: boolean;
+  verified_domain: string;
 }
 
 type ListField = 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins';
@@ -43,6 +44,7 @@ function formOf(app: Application): Form {
     management_access: app.management_access,
     default_resource: app.default_resource ?? '',
     dpop_bound_access_tokens: app.dpop_bound_access_tokens,
+    verified_domain: app.verified_domain ?? '',
   };
 }
 
@@ -112,6 +114,7 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
     body.dpop_bound_access_tokens = form.dpop_bound_access_tokens;
     if (mayUseDeviceFlow(app.type)) body.device_flow = form.device_flow;
     if (!app.third_party) body.management_access = form.management_access;
+    if (app.third_party) body.verified_domain = form.verified_domain.trim() || null;
     const saved = await api<Application>('PATCH', `/applications/${encodeURIComponent(app.id)}`, body);
     setForm(formOf(saved));
     onSaved(saved);
@@ -220,6 +223,20 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
         onChange={(key, value) => set(key, value)}
         errors={errors}
       />
+      {app.third_party && (
+        <section className="card" aria-labelledby="trust-title">
+          <h2 id="trust-title">Publisher</h2>
+          <TextField
+            label="Verified domain"
+            maxLength={253}
+            placeholder="example.com"
+            value={form.verified_domain}
+            onChange={(e) => set('verified_domain', e.target.value)}
+            error={errors['/verified_domain']}
+            hint="A domain you checked belongs to this app's publisher. The consent screen then shows a Verified badge when the app sends people there (or names itself by a metadata document there); apps that registered themselves without one show a warning. Leave empty for none."
+          />
+        </section>
+      )}
       {!app.third_party && (
         <ManagementAccess app={app} checked={form.management_access} onChange={(on) => set('management_access', on)} error={errors['/management_access']} />
       )}

@@ -20,6 +20,7 @@ import * as consents from './2026-12-02-0500-consents.ts';
 import * as consentPolicy from './2026-12-02-0501-consent-policy.ts';
 import * as dynamicApps from './2026-12-02-0100-dynamic-apps.ts';
 import * as registrationTokens from './2026-12-02-0101-registration-tokens.ts';
+import * as appVerifiedDomain from './2026-12-02-0200-app-verified-domain.ts';
 
 /** Every migration, by name; names sort by date. */
 export const migrations: Record<string, SesameMigration> = {
@@ -44,4 +45,5 @@ export const migrations: Record<string, SesameMigration> = {
   '2026-12-02-0501-consent-policy': consentPolicy,
   '2026-12-02-0100-dynamic-apps': dynamicApps,
   '2026-12-02-0101-registration-tokens': registrationTokens,
+  '2026-12-02-0200-app-verified-domain': appVerifiedDomain,
 };

@@ -1,0 +1,121 @@
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthClientMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { en } from '../src/i18n/locales/en.ts';
+import { launchBrowser, loopbackListener, newPerson, screenshot, signInOnPage } from './support/browser.ts';
+import { cliWith } from './support/cli.ts';
+import { giveRole } from './support/consent.ts';
+import { AgentAuth, agentConnection, whoami } from './support/mcp-client.ts';
+import { mcpScope, startMcpServer, type TestMcpServer } from './support/mcp-server.ts';
+import { startTestSesame, type TestSesame } from './support/sesame.ts';
+
+/**
+ * The official MCP SDK registering its client with Sesame by dynamic client registration (RFC 7591), as MCP
+ * clients do when the authorization server offers no client ID metadata documents: in open mode the agent is in at
+ * once; in approval mode the person meets the waiting page until the admin approves it with the CLI. Either way
+ * the agent ends by calling a tool with a token bound to the MCP server.
+ *
+ * This MCP server advertises no scope and relies on the token's audience. One that advertises scopes (RFC 9728
+ * scopes_supported, as test/mcp-cimd.test.ts's does) makes the SDK register with `scope: "mcp:tools"`, which
+ * oidc-provider's client metadata check refuses today (only its own OpenID scopes are known to it).
+ */
+const file = import.meta.filename;
+
+let browser: Browser;
+let sesame: TestSesame;
+let mcp: TestMcpServer;
+let listener: Awaited<ReturnType<typeof loopbackListener>>;
+let ada: { id: string; login: string; password: string };
+const cli = cliWith(() => ({ ...sesame.database.env, SESAME_LOG_LEVEL: 'silent' }));
+
+beforeAll(async () => {
+  [browser, sesame, listener] = await Promise.all([launchBrowser(), startTestSesame(), loopbackListener()]);
+  // A server that advertises no scope: the SDK then registers none (see the module comment).
+  mcp = await startMcpServer(sesame.url, { scope: null });
+  const a = await sesame.createUser({ username: 'ada', name: 'Ada Lovelace' });
+  ada = { id: a.id, login: a.username, password: a.password };
+  await giveRole(sesame, ada.id, { name: 'Test MCP server', indicator: mcp.url, scopes: [mcpScope] }, [mcpScope]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await listener?.close();
+  await mcp?.close();
+  await sesame?.stop();
+});
+
+/** What an MCP client registers: a public client with its loopback redirect (the SDK adds the scope it will ask). */
+const agentMetadata = (name: string): OAuthClientMetadata => ({
+  client_name: name,
+  redirect_uris: [listener.redirectUri],
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'none',
+  // What it asks for when the MCP server names no scope: an OpenID sign-in (the SDK's fallback is this metadata's scope).
+  scope: 'openid',
+});
+
+/** An agent with nothing stored: its first connection registers it and sends the person's browser to Sesame. */
+async function firstConnection(name: string, page: Page) {
+  const visits: Promise<unknown>[] = [];
+  const auth = new AgentAuth({ redirectUrl: listener.redirectUri, metadata: agentMetadata(name), openBrowser: (url) => { visits.push(page.goto(url.href)); } });
+  const connection = agentConnection(mcp.url, auth);
+  await expect(connection.client.connect(connection.transport)).rejects.toBeInstanceOf(UnauthorizedError);
+  const registration = connection.sent.find((r) => r.method === 'POST' && r.url === `${sesame.url}/oidc/reg`);
+  expect(registration, 'the SDK registered at Sesame\'s registration endpoint').toBeTruthy();
+  const clientId = (auth.clientInformation() as { client_id: string }).client_id;
+  expect(auth.authorizationUrls[0]!.searchParams.get('client_id')).toBe(clientId);
+  expect(auth.authorizationUrls[0]!.searchParams.get('resource')).toBe(mcp.url);
+  await Promise.all(visits);
+  return { auth, connection, clientId };
+}
+
+/** The person signs in and authorizes; the agent finishes with the code and calls the tool as them. */
+async function consentAndCallTool(page: Page, name: string, agent: Awaited<ReturnType<typeof firstConnection>>, shot: string) {
+  await signInOnPage(page, ada);
+  await page.getByRole('button', { name: 'Authorize', exact: true }).waitFor();
+  expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(`${name} wants to access your account`);
+  expect(await page.getByRole('note').allTextContents()).toContain(en['consent.loopbackWarning']);
+  await screenshot(page, file, shot);
+  await page.getByRole('button', { name: 'Authorize', exact: true }).click();
+  const callback = await listener.next();
+  expect(callback.searchParams.get('iss')).toBe(sesame.url);
+  await agent.connection.transport.finishAuth(callback.searchParams.get('code')!);
+
+  const again = agentConnection(mcp.url, agent.auth);
+  await again.client.connect(again.transport);
+  expect(await whoami(again.client)).toEqual({ sub: ada.id, client_id: agent.clientId });
+  expect(mcp.accepted.at(-1)).toMatchObject({ iss: sesame.url, aud: mcp.url, sub: ada.id, client_id: agent.clientId });
+  await again.client.close();
+}
+
+describe('an MCP client (official SDK) that registers itself (RFC 7591)', () => {
+  it('in open mode: registers, the person consents, and it calls a tool', async () => {
+    await cli.json('registration', 'set', '--dcr', 'open', '--cimd', 'off');
+    const { context, page } = await newPerson(browser);
+    const agent = await firstConnection('Open Agent', page);
+    expect(await cli.json('apps', 'list', '--dynamic')).toMatchObject({
+      applications: expect.arrayContaining([expect.objectContaining({ client_id: agent.clientId, origin: 'dcr', status: 'approved' })]),
+    });
+    await consentAndCallTool(page, 'Open Agent', agent, 'open-consent');
+    await context.close();
+  });
+
+  it('in approval mode: the person waits for the administrator, who approves with the CLI; then it calls a tool', async () => {
+    await cli.json('registration', 'set', '--dcr', 'approval', '--cimd', 'off');
+    const { context, page } = await newPerson(browser);
+    const agent = await firstConnection('Careful Agent', page);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(en['appPending.title']);
+    expect(await page.getByText(en['appPending.text'].replace('{app}', 'Careful Agent')).isVisible()).toBe(true);
+    await screenshot(page, file, 'waiting-for-the-administrator');
+
+    const pending = await cli.json<{ applications: { client_id: string; origin: string }[] }>('apps', 'list', '--status', 'pending');
+    expect(pending.applications).toEqual([expect.objectContaining({ client_id: agent.clientId, origin: 'dcr' })]);
+    expect(await cli.json('apps', 'approve', '--id', agent.clientId)).toMatchObject({ client_id: agent.clientId, status: 'approved' });
+
+    await page.reload();
+    await consentAndCallTool(page, 'Careful Agent', agent, 'approval-consent');
+    await context.close();
+  });
+});
