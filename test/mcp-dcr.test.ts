@@ -30,7 +30,9 @@ let ada: { id: string; login: string; password: string };
 const cli = cliWith(() => ({ ...sesame.database.env, SESAME_LOG_LEVEL: 'silent' }));
 
 beforeAll(async () => {
-  [browser, sesame, listener] = await Promise.all([launchBrowser(), startTestSesame(), loopbackListener()]);
+  // Discovery names the registration endpoint as the policy stood up to SESAME_SETTINGS_CACHE_SECONDS ago: with the
+  // default 5 s, an agent connecting right after `registration set --dcr open` may still find none.
+  [browser, sesame, listener] = await Promise.all([launchBrowser(), startTestSesame({ SESAME_SETTINGS_CACHE_SECONDS: '0' }), loopbackListener()]);
   // A server that advertises no scope: the SDK then registers none (see the module comment).
   mcp = await startMcpServer(sesame.url, { scope: null });
   const a = await sesame.createUser({ username: 'ada', name: 'Ada Lovelace' });

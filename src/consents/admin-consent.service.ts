@@ -26,7 +26,7 @@ export interface ConsentSettings {
 
 export const consentSettingsSchema = z.object({
   policy: z.enum(consentPolicies).meta({ title: 'Consent policy' }),
-  preapproved: z.array(z.string().min(1).max(2200)).max(500).default([]).meta({ title: 'Pre-approved permissions' }),
+  preapproved: z.array(z.string().min(1).max(2200).meta({ title: 'Pre-approved permission' })).max(500).default([]).meta({ title: 'Pre-approved permissions' }),
 });
 
 const what = 'a consent policy';
