@@ -35,6 +35,8 @@ import { recoveryInteractionRoutes } from './interaction/recovery.routes.ts';
 import { credentialsRoutes } from './account/credentials.routes.ts';
 import { emailLinkRoutes } from './account/email-link.routes.ts';
 
+import type { AccessTokenDefaults } from './apps/access-token-lifetime.ts';
+
 export interface AppDeps {
   db: Db;
   /** This node's cache of apps, resources and users, kept in step with the database. */
@@ -60,6 +62,8 @@ export interface AppDeps {
   recovery: RecoveryDeps;
   /** The address Sesame's email comes from. */
   emailFrom: string;
+  /** SESAME_ACCESS_TOKEN_TTL and SESAME_THIRD_PARTY_ACCESS_TOKEN_TTL: how soon revoking an app bites. */
+  accessTokenDefaults: AccessTokenDefaults;
 }
 
 function operationsRoutes({ db, providers }: AppDeps): Router {

@@ -139,6 +139,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
       db, directory, providers, csrf: createCsrfTokens(masterSecret), logger, issuer, internalUrl, masterSecret,
       consoleDir: config.consoleDir, throttle, trustProxy: config.trustProxy, recovery, emailFrom,
       recentSignInSeconds: config.ttl.recentSignIn,
+      accessTokenDefaults: config.ttl,
       devices: createDeviceCookies(masterSecret, { secure: issuer.startsWith('https:'), ttlSeconds: config.deviceCookieTtl }),
       signInExperience: cachedSignInExperience(db, config.settingsCacheSeconds * 1000),
     });

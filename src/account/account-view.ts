@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import type { AccessTokenDefaults } from '../apps/access-token-lifetime.ts';
 import { findApplication } from '../apps/app.repository.ts';
 import type { Db } from '../db/database.ts';
 import { isStorableText } from '../db/text.ts';
@@ -17,6 +18,8 @@ import { connectedApps } from './connected-apps.ts';
 
 export interface AccountViewDeps {
   db: Db;
+  /** How soon revoking an app bites (src/grants/revocation-bound.ts). */
+  accessTokenDefaults: AccessTokenDefaults;
   csrf: CsrfTokens;
   /** Whether Sesame can send email: changing and verifying an address need it. */
   canEmail: boolean;
@@ -49,7 +52,7 @@ export async function renderAccountPage(ctx: Context, deps: AccountViewDeps, cur
   const { locale, t, brand } = page;
   const csrf = deps.csrf.issue(accountCsrfSubject(current));
   const [apps, pendingEmail, sessions, notice, security] = await Promise.all([
-    connectedApps(deps.db, user.id, { t, locale }),
+    connectedApps(deps, user.id, { t, locale }),
     findPendingEmailChange(deps.db, user.id),
     listAccountSessions(deps.db, user.id, current.sessionUid),
     state.notice ?? noticeOf(ctx, deps.db, page, user),

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
+import type { AccessTokenDefaults } from '../apps/access-token-lifetime.ts';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { requestOrigin } from '../http/request-origin.ts';
 import type { Db } from '../db/database.ts';
@@ -44,6 +45,8 @@ export interface AccountDeps {
   canEmail: boolean;
   /** The node's provider: the account page is signed in only while this browser's Sesame session is. */
   provider: () => Provider;
+  /** How soon revoking an app bites (src/grants/revocation-bound.ts). */
+  accessTokenDefaults: AccessTokenDefaults;
 }
 
 interface SignInFlow { state: string; nonce: string; verifier: string }
@@ -68,7 +71,7 @@ export function accountRoutes(deps: AccountDeps): Router {
       setCookie(ctx, sessionCookie, null);
       return ctx.redirect('/account/login');
     }
-    await renderAccountPage(ctx, { db: deps.db, csrf: deps.csrf, canEmail: deps.canEmail, factors: factorDeps }, current, user);
+    await renderAccountPage(ctx, { db: deps.db, accessTokenDefaults: deps.accessTokenDefaults, csrf: deps.csrf, canEmail: deps.canEmail, factors: factorDeps }, current, user);
   });
 
   router.get('/login', async function startSignIn(ctx) {
@@ -137,7 +140,7 @@ export function accountRoutes(deps: AccountDeps): Router {
     const user = current && await findUserById(deps.db, current.sub);
     if (!current || !user || user.suspended) return ctx.redirect('/account/login');
     const { locale, t, brand } = accountPageContext(ctx);
-    const app = (await connectedApps(deps.db, user.id, { t, locale })).find((a) => a.clientId === ctx.params.clientId);
+    const app = (await connectedApps(deps, user.id, { t, locale })).find((a) => a.clientId === ctx.params.clientId);
     if (!app) return ctx.redirect('/account');
     sendPage(ctx, revokeAccessPage({ t, locale, brand, app, csrf: deps.csrf.issue(csrfSubject(current)) }));
   });

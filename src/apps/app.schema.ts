@@ -22,6 +22,10 @@ export const applicationFields = {
   post_logout_redirect_uris: uris('Post sign-out redirect URIs', 'Post sign-out redirect URI', 'Where RP-initiated logout may return'),
   cors_origins: uris('CORS allowed origins', 'CORS allowed origin', 'Extra origins allowed for browser calls, besides those of the redirect URIs'),
   refresh_token_ttl_days: z.number().int().min(1).max(3650).meta({ title: 'Refresh token lifetime (days)' }),
+  access_token_ttl: z.number().int().min(60).max(86_400).nullable().meta({
+    title: 'Access token lifetime (seconds)',
+    description: 'How long its access tokens live, and so how long Revoke access may take to stop a JWT an API checks on its own; null for the default (SESAME_THIRD_PARTY_ACCESS_TOKEN_TTL for a third-party app, else SESAME_ACCESS_TOKEN_TTL). An API resource\'s shorter lifetime wins',
+  }),
   rotate_refresh_token: z.boolean().meta({ title: 'Rotate refresh tokens', description: 'Public clients always rotate, whatever this says' }),
   management_access: z.boolean().meta({
     title: 'Management API access',
@@ -53,6 +57,7 @@ export const newApplicationSchema = z.strictObject({
   post_logout_redirect_uris: applicationFields.post_logout_redirect_uris.default([]),
   cors_origins: applicationFields.cors_origins.default([]),
   management_access: applicationFields.management_access.default(false),
+  access_token_ttl: applicationFields.access_token_ttl.optional(),
   backchannel_logout_uri: applicationFields.backchannel_logout_uri.optional(),
   backchannel_logout_session_required: applicationFields.backchannel_logout_session_required.default(false),
 });

@@ -37,5 +37,6 @@ export function clientMetadata(
     'sesame/management_access': app.management_access,
     'sesame/refresh_token_ttl_days': app.refresh_token_ttl_days,
     'sesame/rotate_refresh_token': app.rotate_refresh_token,
+    'sesame/access_token_ttl': app.access_token_ttl,
   };
 }

@@ -80,6 +80,8 @@ export interface ApplicationsTable {
   /** OpenID Connect Back-Channel Logout 1.0: where logout tokens are posted, and whether they carry `sid`. */
   backchannel_logout_uri: string | null;
   backchannel_logout_session_required: Generated<boolean>;
+  /** Its access tokens' lifetime (seconds); null for the default (SESAME_THIRD_PARTY_ACCESS_TOKEN_TTL or SESAME_ACCESS_TOKEN_TTL). */
+  access_token_ttl: number | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -127,9 +129,13 @@ export interface ApiResourcesTable {
   /** RFC 8707 resource indicator: an absolute URI, the `aud` of its access tokens. */
   indicator: string;
   access_token_ttl: number | null;
+  /** `jwt`: checked by the resource server alone until it expires; `opaque`: checked at introspection, ends at revocation. */
+  access_token_format: Generated<AccessTokenFormat>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
+
+export type AccessTokenFormat = 'jwt' | 'opaque';
 
 export interface ApiResourceScopesTable {
   id: string;
@@ -353,6 +359,14 @@ export interface LogoutNotificationsTable {
   finished_at: NullableTimestamp;
 }
 
+/** When an app last used a person's access (token issued or refreshed, userinfo read), and the APIs it asked for. */
+export interface AppAccessUsesTable {
+  user_id: string;
+  client_id: string;
+  last_used_at: Timestamp;
+  resources: DefaultedJson<string[]>;
+}
+
 export interface Database {
   users: UsersTable;
   applications: ApplicationsTable;
@@ -379,6 +393,7 @@ export interface Database {
   webauthn_challenges: WebauthnChallengesTable;
   session_activity: SessionActivityTable;
   logout_notifications: LogoutNotificationsTable;
+  app_access_uses: AppAccessUsesTable;
 }
 
 export type User = Selectable<UsersTable>;

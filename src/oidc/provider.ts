@@ -21,8 +21,12 @@ import { refuseUnsafeAuthorizationParams, refuseUnsafeQuery } from './unsafe-par
 import { clientAuthThrottle } from './client-auth-throttle.ts';
 import { backchannelLogoutEvents, outgoingFetch } from './backchannel-logout.ts';
 import { sessionActivity } from './session-activity.ts';
+import { accessUse } from './access-use.ts';
 import { jsonRevocationResponse } from './revocation-response.ts';
 import { canonicalRedirectParams } from './canonical-redirect-params.ts';
+import { accessTokenLifetime } from '../apps/access-token-lifetime.ts';
+import { lifetimeOf } from './client-lifetime.ts';
+import { introspectionPolicy } from './introspection-policy.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
 
 export interface ProviderDeps {
@@ -97,7 +101,7 @@ export function buildConfiguration(
     extraClientMetadata: {
       properties: [
         'sesame/type', 'sesame/third_party', 'sesame/management_access', 'sesame/cors_origins',
-        'sesame/refresh_token_ttl_days', 'sesame/rotate_refresh_token',
+        'sesame/refresh_token_ttl_days', 'sesame/rotate_refresh_token', 'sesame/access_token_ttl',
       ],
     },
     clientBasedCORS(_ctx, origin, client) {
@@ -126,12 +130,7 @@ export function buildConfiguration(
         // so the endpoint never tells another app whether a token exists.
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
-      introspection: {
-        enabled: true,
-        // Until resource servers are clients of their own, an app may introspect only its own tokens:
-        // another app must not learn whom a token belongs to or what it grants.
-        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
-      },
+      introspection: { enabled: true, allowedPolicy: introspectionPolicy(directory) },
       clientCredentials: { enabled: true },
       resourceIndicators: resourceIndicators({ db, directory, config, issuer }),
       rpInitiatedLogout: {
@@ -153,8 +152,10 @@ export function buildConfiguration(
       Session: config.ttl.session,
       Interaction: config.ttl.interaction,
       AuthorizationCode: config.ttl.code,
-      AccessToken: config.ttl.accessToken,
-      ClientCredentials: config.ttl.accessToken,
+      // A resource's token carries the lifetime getResourceServerInfo worked out (src/oidc/resources.ts); a
+      // userinfo token follows the app's (src/apps/access-token-lifetime.ts).
+      AccessToken: (_ctx, token, client) => token.resourceServer?.accessTokenTTL ?? accessTokenLifetime(config.ttl, lifetimeOf(client)),
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken,
       IdToken: config.ttl.idToken,
       Grant: config.ttl.grant,
       RefreshToken(ctx, token, client) {
@@ -184,6 +185,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   (provider as unknown as { maxIpsCount: number }).maxIpsCount = 1;
   provider.use(clientAuth.recordFailures);
   provider.use(sessionActivity(deps.db, deps.logger));
+  provider.use(accessUse(deps.db, deps.logger));
   provider.use(jsonRevocationResponse(oidcRoutes.revocation));
   provider.use(corsPreflightGuard(deps.directory, [oidcRoutes.token, oidcRoutes.userinfo, oidcRoutes.revocation, oidcRoutes.introspection]));
   const log = (event: string, level: 'error' | 'info') => (ctx: KoaContextWithOIDC | undefined, error: { name?: string; message?: string; error?: string; error_description?: string }) => {
