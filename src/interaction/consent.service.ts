@@ -1,11 +1,27 @@
 import type { Provider } from 'oidc-provider';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import type { Db } from '../db/database.ts';
-import { applyConsent, consentItems, itemValue, type ConsentItem, type MissingDetails } from './consent.ts';
+import { appConnectedEmail } from '../email/compose.ts';
+import type { EmailBrand } from '../email/email-layout.ts';
+import { findGrantOfUserForApp } from '../grants/grant.repository.ts';
+import type { Translate } from '../i18n/locale.ts';
+import type { RecoveryDeps } from '../recovery/recovery-deps.ts';
+import { findUserById } from '../users/user.repository.ts';
+import { applyConsent, consentGroups, consentItems, itemValue, type ConsentItem, type MissingDetails } from './consent.ts';
 
 export interface ConsentDeps {
   db: Db;
   provider: () => Provider;
+  /** Email: the notice of a new app connected to the account. */
+  recovery: Pick<RecoveryDeps, 'mailer' | 'issuer'>;
+}
+
+/** The page the person decided on: its language and look, which the notice email takes, and the app's name. */
+export interface ConsentLetter {
+  locale: string;
+  t: Translate;
+  brand: EmailBrand;
+  appName: string;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -35,22 +51,44 @@ export async function consentAutomatically({ provider }: Pick<ConsentDeps, 'prov
 
 /**
  * A person decides on a third-party app's consent screen: what they ticked is granted, the rest refused, and the
- * decision goes to the audit trail as `consent.granted`. Returns the grant's id.
+ * decision goes to the audit trail as `consent.granted`. When the person had no live consent for the app (their
+ * first, or the first since they revoked it), the app is new to the account: they are told by email, with a link to
+ * revoke it (issue 15 §3). Returns the grant's id.
  */
 export async function recordConsent(
-  { db, provider }: ConsentDeps,
+  { db, provider, recovery }: ConsentDeps,
   details: Details,
   ticked: Set<string>,
   origin: { ip: string; userAgent: string },
+  letter: ConsentLetter,
 ): Promise<string> {
+  const userId = details.session!.accountId;
+  const clientId = clientIdOf(details);
+  const connected = Boolean(details.grantId) || Boolean(await findGrantOfUserForApp(db, userId, clientId));
   const grant = await grantFor(provider(), details);
   const items = consentItems(details, grant);
   const missingClaims = (details.prompt.details as MissingDetails).missingOIDCClaims ?? [];
   const { accepted, refused } = applyConsent(grant, items, ticked, missingClaims);
   const grantId = await grant.save();
   await recordAuditEvent(db, {
-    type: 'consent.granted', userId: details.session!.accountId, clientId: clientIdOf(details), ...origin,
-    details: { granted: accepted.map(itemValue), refused: refused.map(itemValue) },
+    type: 'consent.granted', userId, clientId, ...origin,
+    details: { granted: accepted.map(itemValue), refused: refused.map(itemValue), ...(connected ? {} : { new_app: true }) },
   });
+  if (!connected) await noticeNewApp({ db, recovery }, userId, accepted, letter);
   return grantId;
+}
+
+/** "A new app was connected to your account", when the person has an address and Sesame can send email. */
+async function noticeNewApp({ db, recovery }: Pick<ConsentDeps, 'db' | 'recovery'>, userId: string, accepted: ConsentItem[], letter: ConsentLetter): Promise<void> {
+  if (!recovery.mailer.available) return;
+  const user = await findUserById(db, userId);
+  if (!user?.email) return;
+  const groups = await consentGroups(db, letter, accepted);
+  const permissions = groups.flatMap((g) => g.permissions.map((p) => p.label));
+  const notice = appConnectedEmail({ locale: letter.locale, brand: letter.brand, username: user.username }, {
+    app: letter.appName,
+    permissions,
+    link: `${recovery.issuer}/account`,
+  });
+  await recovery.mailer.send({ ...notice, kind: 'app_connected', to: user.email, locale: letter.locale, userId, productName: letter.brand.productName });
 }

@@ -186,7 +186,9 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const app = await deps.directory.application(clientIdOf(details));
     if (!app || !isThirdParty(app) || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     const ticked = new Set([body.grant].flat().filter((v): v is string => typeof v === 'string'));
-    const grantId = await recordConsent(deps, details, ticked, requestOrigin(ctx));
+    const grantId = await recordConsent(deps, details, ticked, requestOrigin(ctx), {
+      locale: page.locale, t: page.t, brand: page.brand, appName: app.display_name ?? app.name,
+    });
     await finish(ctx, deps, { consent: { grantId } });
   });
 
