@@ -56,6 +56,10 @@ export interface AppDeps {
   devices: DeviceCookies;
   /** SESAME_RECENT_SIGN_IN_SECONDS: how recent a sign-in /account asks for before changes to second factors. */
   recentSignInSeconds: number;
+  /** SESAME_GRANT_TTL: how long a person's consent is remembered. */
+  consentTtlSeconds: number;
+  /** SESAME_CONSENT_DURATIONS (src/interaction/consent-duration.ts). */
+  consentDurations: boolean;
   /** SESAME_TRUST_PROXY: the client IP is the one the proxy appended to X-Forwarded-For (src/http/client-ip.ts). */
   trustProxy: boolean;
   /** Email, and what is proved through it (src/email/, src/recovery/). */
@@ -172,6 +176,8 @@ export function createApp(appDeps: AppDeps): Koa {
   const interaction = {
     db: deps.db, directory: deps.directory, provider: () => deps.providers.provider, csrf: deps.csrf, throttle: deps.throttle, devices: deps.devices,
     recovery: deps.recovery,
+    consentTtlSeconds: deps.consentTtlSeconds,
+    consentDurations: deps.consentDurations,
     mfaSecrets: createMfaSecrets(deps.masterSecret),
     relyingParty: relyingPartyOf(deps.issuer, 'Sesame'),
     steps: createSignInSteps(deps.masterSecret, { secure: deps.issuer.startsWith('https:') }),

@@ -16,6 +16,7 @@ import { findUserById } from '../users/user.repository.ts';
 import { accountClientId, accountClientSecret, accountRedirectUri } from './account-client.ts';
 import type { SignedValues } from '../secrets/signed-cookie.ts';
 import { revokeAppAccess } from '../grants/grant.service.ts';
+import { removeConsentPermission } from '../consents/consent-permission.ts';
 import type { Provider } from 'oidc-provider';
 import {
   accountCookie, accountCsrfSubject, accountPageContext, readAccountSession, sessionCookie, sessionTtl, setAccountCookie as setCookie,
@@ -156,6 +157,21 @@ export function accountRoutes(deps: AccountDeps): Router {
     await revokeAppAccess(deps.db, current.sub, clientId, 'user', requestOrigin(ctx));
     ctx.status = 303;
     ctx.redirect(`/account?revoked=${encodeURIComponent(clientId)}`);
+  });
+
+  // One permission taken back from an app (issue 15 §3): the consent narrows, the app's tokens end.
+  router.post('/apps/:clientId/permissions', form, async function removePermission(ctx) {
+    const current = await session(ctx);
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    if (!current || !deps.csrf.verify(csrfSubject(current), body.csrf)) {
+      const page = accountPageContext(ctx);
+      return sendErrorPage(ctx, page, page.t('error.forbidden'), 403);
+    }
+    const clientId = ctx.params.clientId!;
+    const permission = typeof body.permission === 'string' ? body.permission.slice(0, 2200) : '';
+    const removed = await removeConsentPermission(deps.db, current.sub, clientId, permission, requestOrigin(ctx));
+    ctx.status = 303;
+    ctx.redirect(removed ? `/account?${new URLSearchParams({ narrowed: clientId, permission })}` : '/account');
   });
 
   mountAccountSessionRoutes(router, { db: deps.db, csrf: deps.csrf, signedIn: session, forget: (ctx) => setCookie(ctx, sessionCookie, null) });

@@ -26,6 +26,10 @@ export const applicationFields = {
     title: 'Access token lifetime (seconds)',
     description: 'How long its access tokens live, and so how long Revoke access may take to stop a JWT an API checks on its own; null for the default (SESAME_THIRD_PARTY_ACCESS_TOKEN_TTL for a third-party app, else SESAME_ACCESS_TOKEN_TTL). An API resource\'s shorter lifetime wins',
   }),
+  consent_durations: z.boolean().nullable().meta({
+    title: 'Let people choose how long consent lasts',
+    description: 'A third-party app\'s consent screen offers for this time only, for 30 days, or until I revoke (the default choice); null to follow SESAME_CONSENT_DURATIONS',
+  }),
   rotate_refresh_token: z.boolean().meta({ title: 'Rotate refresh tokens', description: 'Public clients always rotate, whatever this says' }),
   management_access: z.boolean().meta({
     title: 'Management API access',
@@ -58,6 +62,7 @@ export const newApplicationSchema = z.strictObject({
   cors_origins: applicationFields.cors_origins.default([]),
   management_access: applicationFields.management_access.default(false),
   access_token_ttl: applicationFields.access_token_ttl.optional(),
+  consent_durations: applicationFields.consent_durations.optional(),
   backchannel_logout_uri: applicationFields.backchannel_logout_uri.optional(),
   backchannel_logout_session_required: applicationFields.backchannel_logout_session_required.default(false),
 });

@@ -19,6 +19,8 @@ export const auditEventTypes = [
   'sign_in.second_factor_failed',
   // A Sesame session ended (src/sessions/); a back-channel logout token an app never accepted (src/logout/).
   'session.ended', 'logout.delivery_failed',
+  // A consent ended by its expiry, or kept narrower after the app's allowlist shrank (src/consents/).
+  'consent.expired', 'consent.narrowed',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

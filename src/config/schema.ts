@@ -91,6 +91,8 @@ export const settings = {
     maxRetryDelay: setting('SESAME_EMAIL_MAX_RETRY_DELAY', seconds(3600, 'Longest wait between two tries of a message')),
     giveUpAfter: setting('SESAME_EMAIL_GIVE_UP_AFTER', seconds(3 * 24 * 3600, 'How long Sesame keeps trying to send a message before it marks it failed (admins can send it again from the console or with `outbox retry`)')),
   },
+  consentDurations: setting('SESAME_CONSENT_DURATIONS', z.enum(['true', 'false']).default('false').transform((v) => v === 'true')
+    .describe('Whether consent screens let the person choose how long their decision lasts: *for this time only* (nothing is remembered and the next sign-in asks again; no refresh token), *for 30 days*, or *until I revoke* (the default choice). Each app may say otherwise (`consent_durations`). Without the choice, a decision lasts `SESAME_GRANT_TTL`.')),
   settingsCacheSeconds: setting('SESAME_SETTINGS_CACHE_SECONDS', z.coerce.number().int().min(0).max(3600).default(5)
     .describe('How long a node keeps the sign-in experience settings before reading them again (seconds); a change shows on every node within this time.')),
   /** Limits on guessing secrets (src/throttle/); durations in seconds. */

@@ -82,6 +82,8 @@ export interface ApplicationsTable {
   backchannel_logout_session_required: Generated<boolean>;
   /** Its access tokens' lifetime (seconds); null for the default (SESAME_THIRD_PARTY_ACCESS_TOKEN_TTL or SESAME_ACCESS_TOKEN_TTL). */
   access_token_ttl: number | null;
+  /** Whether its consent screen offers *for this time only*, *for 30 days*, *until I revoke*; null: SESAME_CONSENT_DURATIONS. */
+  consent_durations: boolean | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -367,6 +369,23 @@ export interface AppAccessUsesTable {
   resources: DefaultedJson<string[]>;
 }
 
+/** What a user allowed a third-party app (src/consents/): oidc-provider's Grants are derived from it. */
+export interface ConsentsTable {
+  id: string;
+  user_id: string;
+  client_id: string;
+  /** Granted OpenID Connect scopes, space-separated. */
+  scopes: Generated<string>;
+  claims: DefaultedJson<string[]>;
+  /** Granted API resource scopes: indicator to space-separated scopes. */
+  resource_scopes: DefaultedJson<Record<string, string>>;
+  /** Who decided: the person on the consent screen, or an admin for everyone. */
+  source: Generated<'person' | 'admin'>;
+  granted_at: Timestamp;
+  updated_at: Timestamp;
+  expires_at: NullableTimestamp;
+}
+
 export interface Database {
   users: UsersTable;
   applications: ApplicationsTable;
@@ -394,6 +413,7 @@ export interface Database {
   session_activity: SessionActivityTable;
   logout_notifications: LogoutNotificationsTable;
   app_access_uses: AppAccessUsesTable;
+  consents: ConsentsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -1,10 +1,12 @@
-import { recordAuditEvent } from '../audit/audit.repository.ts';
+import { listConsentsOfUser, revokeConsent, type Actor } from '../consents/consent.service.ts';
 import type { Db } from '../db/database.ts';
 import { assertThat, ServiceError } from '../errors.ts';
 import { getUser } from '../users/user.service.ts';
 import type { AccessTokenDefaults } from '../apps/access-token-lifetime.ts';
 import { revocationBounds } from './revocation-bound.ts';
-import { findGrantsOfUser, revokeGrantsOfUserForApp, type GrantPayload } from './grant.repository.ts';
+import { findGrantsOfUser, type GrantPayload } from './grant.repository.ts';
+
+export type { Actor };
 
 /** What a user granted one app, merged over the app's live grants (a native app may hold several). */
 export interface UserGrant {
@@ -50,9 +52,21 @@ export function mergeGrantsPerApp(grants: GrantPayload[]): MergedGrant[] {
   });
 }
 
+/**
+ * What a user allowed apps: a third-party app's consent record (src/consents/), and a first-party app's live
+ * grants (consented automatically, they have no record). One entry per app, newest first.
+ */
 export async function listUserGrants(db: Db, defaults: AccessTokenDefaults, userId: string): Promise<UserGrant[]> {
   await getUser(db, userId);
-  const merged = mergeGrantsPerApp(await findGrantsOfUser(db, userId));
+  const consents = await listConsentsOfUser(db, userId);
+  const merged: MergedGrant[] = consents.map((c) => ({
+    clientId: c.clientId,
+    userScopes: new Set(c.scopes),
+    resourceScopes: new Map(Object.entries(c.resourceScopes).map(([indicator, scopes]) => [indicator, new Set(scopes)])),
+    grantedAt: c.grantedAt,
+  }));
+  const thirdPartyIds = new Set((await db.selectFrom('applications').select('id').where('third_party', '=', true).execute()).map((a) => a.id));
+  merged.push(...mergeGrantsPerApp(await findGrantsOfUser(db, userId)).filter((m) => !thirdPartyIds.has(m.clientId)));
   if (!merged.length) return [];
   const apps = await db.selectFrom('applications').select(['id', 'name', 'display_name', 'third_party'])
     .where('id', 'in', merged.map((m) => m.clientId)).execute();
@@ -71,39 +85,18 @@ export async function listUserGrants(db: Db, defaults: AccessTokenDefaults, user
   });
 }
 
-export interface Actor {
-  ip?: string;
-  userAgent?: string;
-  /** Who acted through the Management API: an admin user, or an m2m app. */
-  principal?: { kind: 'user'; userId: string; clientId: string } | { kind: 'application'; clientId: string };
-}
-
 /**
- * Ends a user's access for an app, whoever asks (the person on /account, an admin through the API or the CLI):
- * its refresh tokens, opaque access tokens and codes die at once, and the next sign-in asks for consent again.
- * Recorded as `consent.revoked` when there was something to revoke. Returns how many grants ended.
+ * Ends a user's access for an app, whoever asks (the person on /account, an admin through the API or the CLI): the
+ * consent, and its refresh tokens, opaque access tokens and codes at once; the next sign-in asks for consent again.
+ * Recorded as `consent.revoked` when there was something to revoke. Answers whether there was.
  */
-export async function revokeAppAccess(db: Db, userId: string, clientId: string, by: 'user' | 'admin', actor: Actor = {}): Promise<number> {
-  const revoked = await revokeGrantsOfUserForApp(db, userId, clientId);
-  if (revoked === 0) return 0;
-  const principal = actor.principal;
-  await recordAuditEvent(db, {
-    type: 'consent.revoked',
-    userId,
-    clientId,
-    ip: actor.ip,
-    userAgent: actor.userAgent,
-    details: {
-      by,
-      ...(principal ? { actor: principal.kind === 'user' ? { user_id: principal.userId, client_id: principal.clientId } : { client_id: principal.clientId } } : {}),
-    },
-  });
-  return revoked;
+export async function revokeAppAccess(db: Db, userId: string, clientId: string, by: 'user' | 'admin', actor: Actor = {}): Promise<boolean> {
+  return revokeConsent(db, userId, clientId, { by, reason: 'revoked', actor });
 }
 
 /** An admin ends a user's grant for an app; a user or grant that does not exist is a 404. */
 export async function revokeUserGrant(db: Db, userId: string, clientId: string, actor: Actor = {}): Promise<void> {
   await getUser(db, userId);
   const revoked = await revokeAppAccess(db, userId, clientId, 'admin', actor);
-  assertThat(revoked > 0, () => new ServiceError('grant.not_found', `user ${userId} has no grant for the app ${JSON.stringify(clientId)}`, 404));
+  assertThat(revoked, () => new ServiceError('grant.not_found', `user ${userId} has no grant for the app ${JSON.stringify(clientId)}`, 404));
 }

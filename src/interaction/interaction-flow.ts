@@ -29,6 +29,10 @@ export interface InteractionDeps {
   steps: SignInSteps;
   /** Email and what is proved through it: *Forgot password?*, verification codes. */
   recovery: RecoveryDeps;
+  /** How long a person's consent is remembered (SESAME_GRANT_TTL). */
+  consentTtlSeconds: number;
+  /** SESAME_CONSENT_DURATIONS: whether consent screens offer a choice of how long, unless the app says otherwise. */
+  consentDurations: boolean;
 }
 
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;

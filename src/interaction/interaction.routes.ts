@@ -11,7 +11,8 @@ import { signInPage } from '../pages/sign-in.page.ts';
 import { signUpPage } from '../pages/sign-up.page.ts';
 import { readNewAccountForm } from '../users/new-account-form.ts';
 import { consentGroups, describeDestination } from './consent.ts';
-import { consentAutomatically, permissionsToAsk, recordConsent } from './consent.service.ts';
+import { consentAutomatically, decideConsent, permissionsToAsk } from './consent.service.ts';
+import { offersConsentDurations, parseConsentDuration } from './consent-duration.ts';
 import { redeemSetupSignIn, setupSignInCookie } from './setup-sign-in.service.ts';
 import { signInWithPassword } from './sign-in.service.ts';
 import { signUp } from './sign-up.service.ts';
@@ -75,6 +76,7 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
     app: { name: app.display_name ?? app.name, logoUrl: app.logo_url, logoDarkUrl: app.logo_dark_url, termsUrl: app.terms_url, privacyUrl: app.privacy_url },
     user: user.name ? `${user.name} (${user.username})` : user.username,
     groups: await consentGroups(deps.db, { t, locale }, items),
+    durations: offersConsentDurations(app, deps.consentDurations),
     destination: describeDestination(String(details.params.redirect_uri)),
   }));
 }
@@ -186,7 +188,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const app = await deps.directory.application(clientIdOf(details));
     if (!app || !isThirdParty(app) || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     const ticked = new Set([body.grant].flat().filter((v): v is string => typeof v === 'string'));
-    const grantId = await recordConsent(deps, details, ticked, requestOrigin(ctx), {
+    const duration = offersConsentDurations(app, deps.consentDurations) ? parseConsentDuration(body.duration) ?? 'until_revoked' : undefined;
+    const grantId = await decideConsent(deps, details, { ticked, duration }, requestOrigin(ctx), {
       locale: page.locale, t: page.t, brand: page.brand, appName: app.display_name ?? app.name,
     });
     await finish(ctx, deps, { consent: { grantId } });

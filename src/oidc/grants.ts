@@ -1,15 +1,17 @@
 import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
 import { isThirdParty } from '../apps/third-party.ts';
+import { findConsent, type Consent } from '../consents/consent.service.ts';
 import { findGrantOfUserForApp } from '../grants/grant.repository.ts';
 
 /**
  * oidc-provider's `loadExistingGrant`.
  * - A first-party app's grant is the browser session's, extended with everything the request asks for:
  *   no consent screen.
- * - A third-party app's consent is remembered per user and app, not per browser session (DESIGN.md §4): the
- *   session's grant, else the user's newest one for the app. It outlives sign-out, and scopes the person
- *   once refused are asked about again on a new request.
+ * - A third-party app's grant is derived from the person's consent (src/consents/, DESIGN.md §7): the session's
+ *   grant, else the user's newest one for the app, else a new one, made to hold exactly what the consent allows.
+ *   An app that revoked or lost its tokens (and with them its grant) gets a new grant, not a consent screen; no
+ *   consent, no grant, and the screen asks. Scopes the person once refused are asked about again on a new request.
  * - A grant the person has just decided on is used as it is.
  */
 export function grantLoader(db: Db) {
@@ -21,21 +23,26 @@ export function grantLoader(db: Db) {
     const decided = ctx.oidc.result?.consent?.grantId;
     const grantId = decided || session.grantIdFor(client.clientId)
       || (thirdParty && accountId ? (await findGrantOfUserForApp(db, accountId, client.clientId))?.jti : undefined);
-    const existing = grantId ? await provider.Grant.find(grantId) : undefined;
-    if (existing && existing.accountId !== accountId) return undefined;
-    // Remembered consent is not the browser session's to end: signing out leaves it in place. The container
-    // must exist first: on a session with no authorizations yet, authorizationFor returns a detached object.
-    if (thirdParty && existing) {
+    const found = grantId ? await provider.Grant.find(grantId) : undefined;
+    const existing = found && found.accountId === accountId && found.clientId === client.clientId ? found : undefined;
+    // Offline access and remembered consent are not the browser session's to end: signing out leaves them. The
+    // container must exist first: on a session with no authorizations yet, authorizationFor returns a detached object.
+    if (thirdParty && accountId) {
       session.ensureClientContainer(client.clientId);
       session.authorizationFor(client.clientId).persistsLogout = true;
     }
     if (decided) return existing;
+    if (!accountId) return thirdParty ? undefined : existing;
 
     if (thirdParty) {
-      if (existing) delete (existing as { rejected?: unknown }).rejected;
-      return existing;
+      const consent = await findConsent(db, accountId, client.clientId);
+      if (!consent) return undefined;
+      const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId });
+      const before = existing && grantedSoFar(existing);
+      holdExactly(grant, consent);
+      if (!existing || grantedSoFar(grant) !== before) await grant.save();
+      return grant;
     }
-    if (!accountId) return existing;
     const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId });
     const before = existing && grantedSoFar(existing);
     grant.addOIDCScope([...ctx.oidc.requestParamOIDCScopes].join(' '));
@@ -48,6 +55,16 @@ export function grantLoader(db: Db) {
     if (!existing || grantedSoFar(grant) !== before) await grant.save();
     return grant;
   };
+}
+
+type GrantFields = Grant & { openid?: { scope?: string; claims?: string[] }; resources?: Record<string, string>; rejected?: unknown };
+
+/** Makes the grant hold what the consent allows, no more and no less; nothing stays rejected, so new asks are asked. */
+function holdExactly(grant: Grant, consent: Consent): void {
+  const g = grant as GrantFields;
+  delete g.rejected;
+  g.openid = { scope: consent.scopes.join(' '), claims: [...consent.claims] };
+  g.resources = Object.fromEntries(Object.entries(consent.resourceScopes).map(([indicator, scopes]) => [indicator, scopes.join(' ')]));
 }
 
 /** What a grant holds, comparable before and after adding to it. */

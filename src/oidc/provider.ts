@@ -64,6 +64,17 @@ type ClientWithMetadata = { clientId: string; clientAuthMethod: string; [key: st
 /** The endpoints where a client authenticates, whose secret guessing is throttled. */
 const clientAuthEndpoints = [oidcRoutes.token, oidcRoutes.introspection, oidcRoutes.revocation];
 
+/**
+ * oidc-provider's `revokeGrantPolicy`: whether an app revoking a token (RFC 7009), replaying a refresh token or a
+ * code, or a sign-out ending a session also destroys the token's Grant. It does (but for an access token revoked on
+ * its own, as oidc-provider's default): a Grant is only a family of tokens, derived from the person's consent at
+ * each authorization (src/oidc/grants.ts), and the consent itself is Sesame's record (src/consents/), which no app
+ * can erase. The next sign-in derives a new grant, with no consent screen.
+ */
+function endTokenFamily(ctx: KoaContextWithOIDC): boolean {
+  return !(ctx.oidc.route === 'revocation' && ctx.oidc.entities.AccessToken);
+}
+
 export function buildConfiguration(
   { config, db, directory, keys, issuer }: ProviderDeps,
   clientAuth?: ReturnType<typeof clientAuthThrottle>,
@@ -118,6 +129,7 @@ export function buildConfiguration(
       };
     },
     loadExistingGrant: grantLoader(db) as Configuration['loadExistingGrant'],
+    revokeGrantPolicy: endTokenFamily,
     extraTokenClaims: managementTokenClaims(issuer),
     // The check of every parameter comes first (its name is only a slot: oidc-provider runs validators by name).
     extraParams: { [checkedParams]: refuseUnsafeAuthorizationParams as never, [offlineAccessParam]: keepOfflineAccess as never },

@@ -13,6 +13,8 @@ export interface ConnectedApp {
   /** What it may do, in the person's language; `value` names the permission (a scope, or `INDICATOR SCOPE`). */
   permissions: { value: string; label: string }[];
   grantedAt: Date | undefined;
+  /** When the consent ends by itself; undefined: when the person revokes it. */
+  expiresAt?: Date;
   /** When it last used its access (a token issued or refreshed, userinfo read), and the APIs it asked for. */
   lastUsedAt: Date | undefined;
   apis: string[];
@@ -31,6 +33,8 @@ export interface AccountPageModel {
   user: { username: string; name: string | null; email: string | null; email_verified?: boolean };
   apps: ConnectedApp[];
   notice?: string;
+  /** Of the forms that take one permission back from an app. */
+  csrf: string;
   brand?: PageBrand;
   /** More sections after the profile (password and email, src/pages/account-credentials.page.ts; two-step verification, src/pages/account-security.page.ts). */
   sections?: SafeHtml[];
@@ -46,7 +50,7 @@ function appLogo(t: Translate, app: ConnectedApp) {
 }
 
 /** The end user's own page: profile, and the third-party apps they let in, each revocable (after a confirmation page). */
-export function accountPage({ t, locale, user, apps, notice, brand, sections = [], scripts = false }: AccountPageModel): string {
+export function accountPage({ t, locale, user, apps, notice, csrf, brand, sections = [], scripts = false }: AccountPageModel): string {
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long' });
   const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short' });
   return layout({
@@ -77,7 +81,13 @@ ${sections}
         ${app.grantedAt ? html`<p class="muted">${t('account.granted', { date: date.format(app.grantedAt) })}</p>` : ''}
         <p class="muted">${app.lastUsedAt ? t('account.lastUsed', { date: dateTime.format(app.lastUsedAt) }) : t('account.notUsedYet')}</p>
         <p class="muted">${t('account.canAccess')}</p>
-        <ul class="scopes">${app.permissions.map((p) => html`<li>${p.label}</li>`)}</ul>
+        ${app.expiresAt ? html`<p class="muted">${t('account.until', { date: date.format(app.expiresAt) })}</p>` : ''}
+        <ul class="scopes">${app.permissions.map((p) => html`<li>${p.label}
+          <form method="post" action="/account/apps/${encodeURIComponent(app.clientId)}/permissions" class="inline">
+            <input type="hidden" name="csrf" value="${csrf}">
+            <input type="hidden" name="permission" value="${p.value}">
+            <button type="submit" class="link small" aria-label="${t('account.removePermissionLabel', { permission: p.label, app: app.name })}">${t('account.removePermission')}</button>
+          </form></li>`)}</ul>
         ${app.apis.length ? html`<p class="muted">${t('account.apis')}</p><ul class="scopes apis">${app.apis.map((api) => html`<li>${api}</li>`)}</ul>` : ''}
         <form method="get" action="/account/apps/${encodeURIComponent(app.clientId)}/revoke">
           <button type="submit" class="danger" aria-label="${t('account.revoke')}: ${app.name}">${t('account.revoke')}</button>

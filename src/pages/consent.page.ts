@@ -27,6 +27,8 @@ export interface ConsentPageModel {
   user: string;
   groups: ConsentGroup[];
   destination: string;
+  /** Whether the person chooses how long the decision lasts (src/interaction/consent-duration.ts). */
+  durations?: boolean;
   /** The sign-in experience (product name, logo, colour). */
   brand?: PageBrand;
 }
@@ -71,6 +73,13 @@ export function consentPage(model: ConsentPageModel): string {
     ${app.termsUrl ? html`<a href="${app.termsUrl}" target="_blank" rel="noopener noreferrer">${t('consent.terms')}</a>` : ''}
     ${app.termsUrl && app.privacyUrl ? ' · ' : ''}
     ${app.privacyUrl ? html`<a href="${app.privacyUrl}" target="_blank" rel="noopener noreferrer">${t('consent.privacy')}</a>` : ''}</p>` : ''}
+  ${model.durations ? html`
+  <fieldset class="permissions durations">
+    <legend>${t('consent.duration')}</legend>
+    <label class="permission"><input type="radio" name="duration" value="until_revoked" checked><span>${t('consent.duration.untilRevoked')}</span></label>
+    <label class="permission"><input type="radio" name="duration" value="30_days"><span>${t('consent.duration.30days')}</span></label>
+    <label class="permission"><input type="radio" name="duration" value="once"><span>${t('consent.duration.once')}</span></label>
+  </fieldset>` : ''}
   <p class="muted destination">${t('consent.redirect', { destination: model.destination })}</p>
   <button type="submit">${t('consent.authorize')}</button>
 </form>

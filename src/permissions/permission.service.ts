@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { getApplication } from '../apps/app.service.ts';
 import { isThirdParty } from '../apps/third-party.ts';
+import { narrowConsent, type Actor } from '../consents/consent.service.ts';
 import type { Db } from '../db/database.ts';
 import type { Application, UserDataScope } from '../db/tables.ts';
 import { isStorableText } from '../db/text.ts';
@@ -119,8 +120,23 @@ async function resolveResourceScopes(db: Db, issuer: string, application: Applic
 
 const dataScopesOnly = (scopes: readonly string[]) => [...new Set(scopes.filter((s): s is UserDataScope => (userDataScopes as readonly string[]).includes(s)))];
 
-/** Replaces the whole allowlist at once. */
-export async function setPermissions(db: Db, issuer: string, applicationId: string, input: AllowlistInput): Promise<Permissions> {
+/**
+ * A narrower allowlist narrows what users consented to (issue 15 §1): each consent keeps only what is still allowed,
+ * with no new screen for it, and the tokens issued under the wider one end. Decided so rather than asking everyone
+ * again: what stays allowed is what the person chose, and taking something away needs no new decision from them.
+ */
+async function keepConsentsWithinAllowlist(db: Db, application: Application, actor: Actor): Promise<void> {
+  if (!isThirdParty(application)) return;
+  const permissions = await getPermissions(db, application.id);
+  const userScopes = new Set<string>(permissions.userScopes);
+  await narrowConsent(db, application.id, {
+    userScopes,
+    resourceScopes: new Set(permissions.resourceScopes.map((s) => `${s.indicator} ${s.name}`)),
+  }, actor);
+}
+
+/** Replaces the whole allowlist at once; consents keep only what it still allows. */
+export async function setPermissions(db: Db, issuer: string, applicationId: string, input: AllowlistInput, actor: Actor = {}): Promise<Permissions> {
   const data = parseInput(allowlistSchema, input);
   const application = await getApplicationWithAllowlist(db, applicationId);
   assertNoUserScopesForMachine(application, data.userScopes);
@@ -129,6 +145,7 @@ export async function setPermissions(db: Db, issuer: string, applicationId: stri
     await clearAllowlist(trx, applicationId);
     await insertAllowlistEntries(trx, applicationId, dataScopesOnly(data.userScopes), scopeIds);
   });
+  await keepConsentsWithinAllowlist(db, application, actor);
   return getPermissions(db, applicationId);
 }
 
@@ -142,16 +159,18 @@ export async function addPermissions(db: Db, issuer: string, applicationId: stri
   return getPermissions(db, applicationId);
 }
 
-export async function removeUserScopePermission(db: Db, applicationId: string, scope: string): Promise<void> {
-  await getApplicationWithAllowlist(db, applicationId);
+export async function removeUserScopePermission(db: Db, applicationId: string, scope: string, actor: Actor = {}): Promise<void> {
+  const application = await getApplicationWithAllowlist(db, applicationId);
   assertThat(await deleteAllowedUserScope(db, applicationId, scope), () => new ServiceError(
     'permission.not_found', `the app's allowlist has no user data scope ${JSON.stringify(scope)}`, 404,
   ));
+  await keepConsentsWithinAllowlist(db, application, actor);
 }
 
-export async function removeResourceScopePermission(db: Db, applicationId: string, scopeId: string): Promise<void> {
-  await getApplicationWithAllowlist(db, applicationId);
+export async function removeResourceScopePermission(db: Db, applicationId: string, scopeId: string, actor: Actor = {}): Promise<void> {
+  const application = await getApplicationWithAllowlist(db, applicationId);
   assertThat(isStorableText(scopeId) && await deleteAllowedResourceScope(db, applicationId, scopeId), () => new ServiceError(
     'permission.not_found', `the app's allowlist has no API resource scope ${JSON.stringify(scopeId)}`, 404,
   ));
+  await keepConsentsWithinAllowlist(db, application, actor);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { endConsentsOfUser } from '../consents/consent.service.ts';
 import type { Db } from '../db/database.ts';
 import type { User, UserUpdate } from '../db/tables.ts';
 import { newId } from '../ids.ts';
@@ -173,6 +174,7 @@ export async function suspendUser(db: Db, id: string): Promise<User> {
   await assertNotLastAdmin(db, user, 'suspend');
   const updated = await db.transaction().execute(async (trx) => {
     await endAccountSessions(trx, id, { reason: 'suspended', by: 'admin' });
+    await endConsentsOfUser(trx, id, { by: 'admin', reason: 'suspended' });
     await revokeUserArtifacts(trx, id);
     return updateUser(trx, id, { suspended: true });
   });
@@ -192,6 +194,7 @@ export async function deleteUser(db: Db, id: string): Promise<void> {
   await assertNotLastAdmin(db, user, 'delete');
   const deleted = await db.transaction().execute(async (trx) => {
     await endAccountSessions(trx, id, { reason: 'deleted', by: 'admin' });
+    await endConsentsOfUser(trx, id, { by: 'admin', reason: 'deleted' });
     await revokeUserArtifacts(trx, id);
     return deleteUserRow(trx, id);
   });

@@ -12,6 +12,8 @@ export const auditEventLabels: Record<AuditEventType, string> = {
   'account.unlocked': 'Account unlocked',
   'consent.granted': 'Consent given',
   'consent.revoked': 'Access revoked',
+  'consent.expired': 'Consent expired',
+  'consent.narrowed': 'Consent narrowed to the app\'s permissions',
   'sign_up.succeeded': 'Signed up',
   'sign_up.throttled': 'Sign-ups slowed down',
   'setup.admin_created': 'First admin created',
@@ -104,8 +106,12 @@ export function auditEventSummary(event: AuditEvent): string | undefined {
       const refused = list(d.refused);
       return [`Allowed ${list(d.granted).join(', ') || 'nothing'}`, refused.length ? `refused ${refused.join(', ')}` : ''].filter(Boolean).join('; ');
     }
-    case 'consent.revoked':
-      return d.by === 'admin' ? 'By an admin' : d.by === 'user' ? 'By the user, on their account page' : undefined;
+    case 'consent.revoked': {
+      const why = d.reason === 'suspended' ? ', who suspended the account' : d.reason === 'deleted' ? ', who deleted the account' : '';
+      return d.by === 'admin' ? `By an admin${why}` : d.by === 'user' ? 'By the user, on their account page' : undefined;
+    }
+    case 'consent.narrowed':
+      return `By an admin, who took away ${list(d.removed).join(', ') || 'permissions'} from the app`;
     case 'sign_in.throttled':
     case 'account.locked':
     case 'client_auth.throttled':

@@ -1,6 +1,7 @@
 import { getBranding, updateBranding } from '../../apps/branding.service.ts';
 import type { Db } from '../../db/database.ts';
 import { defineRoute, type Route } from '../../http/route.ts';
+import { managementActor } from '../../http/management-actor.ts';
 import {
   addPermissions, getPermissions, removeResourceScopePermission, removeUserScopePermission, setPermissions,
 } from '../../permissions/permission.service.ts';
@@ -38,9 +39,9 @@ export function permissionRoutes({ db, issuer }: PermissionRouteDeps): Route[] {
       body: permissionsBody,
       response: permissionsSchema,
       problems: [404, 422],
-      handle: async ({ params, body }) => toApiPermissions(await setPermissions(db, issuer(), params.id, {
+      handle: async ({ params, body, ctx }) => toApiPermissions(await setPermissions(db, issuer(), params.id, {
         userScopes: body.user_scopes, resourceScopes: body.resource_scopes,
-      })),
+      }, managementActor(ctx))),
     }),
     defineRoute({
       method: 'post', path: '/applications/:id/permissions', tag, operationId: 'addApplicationPermissions',
@@ -59,14 +60,14 @@ export function permissionRoutes({ db, issuer }: PermissionRouteDeps): Route[] {
       summary: 'Take a user data scope off an allowlist',
       params: userScopePermissionParams,
       problems: [404, 422],
-      handle: async ({ params }) => removeUserScopePermission(db, params.id, params.scope),
+      handle: async ({ params, ctx }) => removeUserScopePermission(db, params.id, params.scope, managementActor(ctx)),
     }),
     defineRoute({
       method: 'delete', path: '/applications/:id/permissions/resource-scopes/:scopeId', tag, operationId: 'removeApplicationResourceScope',
       summary: 'Take an API resource scope off an allowlist',
       params: resourceScopePermissionParams,
       problems: [404, 422],
-      handle: async ({ params }) => removeResourceScopePermission(db, params.id, params.scopeId),
+      handle: async ({ params, ctx }) => removeResourceScopePermission(db, params.id, params.scopeId, managementActor(ctx)),
     }),
     defineRoute({
       method: 'get', path: '/applications/:id/branding', tag, operationId: 'getApplicationBranding',
