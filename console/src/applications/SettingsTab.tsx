@@ -19,6 +19,8 @@ interface Form {
   backchannel_logout_uri: string;
   backchannel_logout_session_required: boolean;
   management_access: boolean;
+  access_token_ttl: string;
+  consent_durations: 'default' | 'on' | 'off';
 }
 
 type ListField = 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins';
@@ -35,6 +37,8 @@ function formOf(app: Application): Form {
     backchannel_logout_uri: app.backchannel_logout_uri ?? '',
     backchannel_logout_session_required: app.backchannel_logout_session_required,
     management_access: app.management_access,
+    access_token_ttl: app.access_token_ttl === null ? '' : String(app.access_token_ttl),
+    consent_durations: app.consent_durations === null ? 'default' : app.consent_durations ? 'on' : 'off',
   };
 }
 
@@ -91,7 +95,9 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
       name: form.name,
       description: form.description.trim() ? form.description : null,
       refresh_token_ttl_days: Number(form.refresh_token_ttl_days),
+      access_token_ttl: form.access_token_ttl.trim() ? Number(form.access_token_ttl) : null,
     };
+    if (app.third_party) body.consent_durations = form.consent_durations === 'default' ? null : form.consent_durations === 'on';
     if (interactive) {
       body.redirect_uris = lists.redirect_uris.values;
       body.post_logout_redirect_uris = lists.post_logout_redirect_uris.values;
@@ -192,6 +198,32 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
           />
         </section>
       )}
+      <section className="card" aria-labelledby="access-tokens-title">
+        <h2 id="access-tokens-title">Access tokens</h2>
+        <TextField
+          label="Access token lifetime (seconds)"
+          type="number"
+          min={60}
+          max={86400}
+          value={form.access_token_ttl}
+          onChange={(e) => set('access_token_ttl', e.target.value)}
+          error={errors['/access_token_ttl']}
+          hint={app.third_party
+            ? 'Empty for Sesame’s default for third-party apps (5 minutes unless SESAME_THIRD_PARTY_ACCESS_TOKEN_TTL says otherwise). An API checks a JWT access token on its own until it expires, so this is how long Revoke access may take to stop this app; an API resource with a shorter lifetime wins.'
+            : 'Empty for Sesame’s default (SESAME_ACCESS_TOKEN_TTL, or the API resource’s). The shorter of this and the API resource’s lifetime applies.'}
+        />
+        {app.third_party && (
+          <div className="field">
+            <label htmlFor="consent-durations">How long consent lasts</label>
+            <select id="consent-durations" value={form.consent_durations} onChange={(e) => set('consent_durations', e.target.value as Form['consent_durations'])}>
+              <option value="default">Sesame’s default (SESAME_CONSENT_DURATIONS)</option>
+              <option value="on">People choose: this time only, 30 days, or until they revoke</option>
+              <option value="off">Remembered until revoked or SESAME_GRANT_TTL ends it</option>
+            </select>
+            <p className="hint">On the consent screen, “for this time only” authorizes once and asks again next time (no refresh token).</p>
+          </div>
+        )}
+      </section>
       {!app.third_party && (
         <ManagementAccess app={app} checked={form.management_access} onChange={(on) => set('management_access', on)} error={errors['/management_access']} />
       )}
