@@ -289,7 +289,7 @@ describe('consent in a browser', () => {
     await page.goto(`${sesame.url}/account`);
     await page.getByRole('heading', { name: 'Connected apps' }).waitFor();
     const entry = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'Partner Notes' }) });
-    expect(await entry.getByRole('listitem').allTextContents()).toEqual(expect.arrayContaining([en['scope.profile'], en['scope.offline_access'], 'Can read notes']));
+    expect(await entry.locator('.permission-label').allTextContents()).toEqual(expect.arrayContaining([en['scope.profile'], en['scope.offline_access'], 'Can read notes']));
     await screenshot(page, file, 'account');
 
     // Refresh tokens rotate: the app holds the newest one, which works until access is revoked.

@@ -200,7 +200,7 @@ describe('when each app last used its access', () => {
       expect(entry).toMatch(/Last used on [A-Z][a-z]+ \d+, \d{4} at /);
       expect(entry).toContain('APIs it asked for:');
       expect(entry).toContain('<li>Notes API</li>');
-      expect(entry).toContain('<li>Can read notes');
+      expect(entry).toContain('<span class="permission-label">Can read notes</span>');
     } finally {
       await allow(sesame, choosing.clientId, ['profile', 'email']);
     }

@@ -82,7 +82,7 @@ ${sections}
         <p class="muted">${app.lastUsedAt ? t('account.lastUsed', { date: dateTime.format(app.lastUsedAt) }) : t('account.notUsedYet')}</p>
         <p class="muted">${t('account.canAccess')}</p>
         ${app.expiresAt ? html`<p class="muted">${t('account.until', { date: date.format(app.expiresAt) })}</p>` : ''}
-        <ul class="scopes">${app.permissions.map((p) => html`<li>${p.label}
+        <ul class="scopes">${app.permissions.map((p) => html`<li><span class="permission-label">${p.label}</span>
           <form method="post" action="/account/apps/${encodeURIComponent(app.clientId)}/permissions" class="inline">
             <input type="hidden" name="csrf" value="${csrf}">
             <input type="hidden" name="permission" value="${p.value}">
