@@ -46,7 +46,10 @@ describe('consent choices in a browser', () => {
     await page.getByRole('radio', { name: 'For 30 days' }).check();
     await screenshot(page, file, 'consent-durations');
     await authorize.click();
-    const tokens = await exchangeCode(partner, request, await app.next());
+    const callback = await app.next();
+    // The app's page loads before the person goes on to /account in the same tab.
+    await page.waitForURL((url) => url.href.startsWith(redirectUri));
+    const tokens = await exchangeCode(partner, request, callback);
     expect((await client.fetchUserInfo(partner.config, tokens.access_token, person.id)).email).toBe('iris@example.com');
 
     await page.goto(`${sesame.url}/account`);

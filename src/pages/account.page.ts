@@ -80,8 +80,8 @@ ${sections}
         <h3>${app.name}</h3>
         ${app.grantedAt ? html`<p class="muted">${t('account.granted', { date: date.format(app.grantedAt) })}</p>` : ''}
         <p class="muted">${app.lastUsedAt ? t('account.lastUsed', { date: dateTime.format(app.lastUsedAt) }) : t('account.notUsedYet')}</p>
-        <p class="muted">${t('account.canAccess')}</p>
         ${app.expiresAt ? html`<p class="muted">${t('account.until', { date: date.format(app.expiresAt) })}</p>` : ''}
+        <p class="muted">${t('account.canAccess')}</p>
         <ul class="scopes">${app.permissions.map((p) => html`<li><span class="permission-label">${p.label}</span>
           <form method="post" action="/account/apps/${encodeURIComponent(app.clientId)}/permissions" class="inline">
             <input type="hidden" name="csrf" value="${csrf}">
