@@ -142,6 +142,8 @@ describe('consent in a browser', () => {
     await page.getByRole('checkbox', { name: en['scope.email'], exact: true }).uncheck();
     await authorizeButton(page).click();
     const callback = await app.next();
+    // The app's page loads before the next test navigates this same tab (on a loaded machine it was still loading).
+    await page.waitForURL((url) => url.href.startsWith(partnerRedirect));
     const tokens = await exchangeCode(partner, request, callback);
     expect(tokens.scope?.split(' ')).toEqual(expect.arrayContaining(['openid', 'profile']));
     expect(tokens.scope?.split(' ')).not.toContain('email');
