@@ -1,4 +1,5 @@
 import type { AccessTokenDefaults } from '../apps/access-token-lifetime.ts';
+import { isPreapproved } from '../consents/consent-policy.ts';
 import { listConsentsOfUser } from '../consents/consent.service.ts';
 import type { Db } from '../db/database.ts';
 import { findAccessUses } from '../grants/access-use.repository.ts';
@@ -28,7 +29,7 @@ export async function connectedApps({ db, accessTokenDefaults }: ConnectedAppsDe
   if (!merged.length) return [];
   const [apps, uses, bounds] = await Promise.all([
     db.selectFrom('applications')
-      .select(['id', 'name', 'display_name', 'logo_url', 'logo_dark_url'])
+      .select(['id', 'name', 'display_name', 'logo_url', 'logo_dark_url', 'consent_policy', 'preapproved_scopes'])
       .where('id', 'in', merged.map((m) => m.clientId)).where('third_party', '=', true).execute(),
     findAccessUses(db, userId),
     revocationBounds(db, accessTokenDefaults, merged.map((m) => ({ clientId: m.clientId, resources: m.resourceScopes.map(([indicator]) => indicator) }))),
@@ -39,10 +40,12 @@ export async function connectedApps({ db, accessTokenDefaults }: ConnectedAppsDe
   return apps.map((app) => {
     const { userScopes, resourceScopes, grantedAt, expiresAt } = merged.find((m) => m.clientId === app.id)!;
     // `openid` is implied by any access at all; the page lists what it reaches.
-    const userData = [...userScopes].filter((s) => s !== 'openid').map((s) => ({ value: s, label: scopeLabel(t, s) }));
+    const preapproved = (value: string) => isPreapproved(app, value);
+    const userData = [...userScopes].filter((s) => s !== 'openid').map((s) => ({ value: s, label: scopeLabel(t, s), preapproved: preapproved(s) }));
     const resourceData = [...resourceScopes].flatMap(([indicator, scopes]) => [...scopes].map((s) => ({
       value: `${indicator} ${s}`,
       label: resources.get(indicator)?.scopes.get(s) ?? `${resources.get(indicator)?.name ?? indicator}: ${s}`,
+      preapproved: preapproved(`${indicator} ${s}`),
     })));
     // Use recorded before this connection (access revoked, then allowed again) is not this connection's.
     const use = used.get(app.id);

@@ -21,6 +21,8 @@ export const auditEventTypes = [
   'session.ended', 'logout.delivery_failed',
   // A consent ended by its expiry, or kept narrower after the app's allowlist shrank (src/consents/).
   'consent.expired', 'consent.narrowed',
+  // An admin set a third-party app's consent policy or pre-approved permissions for everyone (admin consent).
+  'consent.policy_changed',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { accessCommands } from './access-commands.ts';
 import { sessionCommands } from './session-commands.ts';
+import { consentCommands } from './consent-commands.ts';
 import { appSettingsInput } from './app-flags.ts';
 import { command, type Command, type CommandContext } from './command.ts';
 import { inFlagTerms, parseOptions } from './flag-errors.ts';
@@ -330,6 +331,7 @@ export const commands = {
 
   ...accessCommands,
   ...sessionCommands,
+  ...consentCommands,
   ...signInExperienceCommands,
   ...emailCommands,
   ...mfaCommands,

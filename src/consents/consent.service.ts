@@ -1,6 +1,7 @@
 import { recordAuditEvent, type AuditEventType } from '../audit/audit.repository.ts';
 import type { Db } from '../db/database.ts';
 import { revokeGrantsOfUserForApp } from '../grants/grant.repository.ts';
+import { contentValues } from './consent-policy.ts';
 import {
   deleteConsentRow, findConsentRow, findConsentRowsOfApp, findConsentRowsOfUser, updateConsentContent, upsertConsentRow,
   type ConsentContent, type ConsentRow,
@@ -118,7 +119,21 @@ export async function recordConsent(
   actor: Actor = {},
 ): Promise<void> {
   await upsertConsentRow(db, { ...decision, source: decision.source ?? 'person' });
-  await audit(db, 'consent.granted', { user_id: decision.userId, client_id: decision.clientId }, actor, decision.decided);
+  await audit(db, 'consent.granted', { user_id: decision.userId, client_id: decision.clientId }, actor, {
+    ...decision.decided, ...(decision.source === 'admin' ? { by: 'admin' } : {}),
+  });
+}
+
+/**
+ * An admin's pre-approval let the user in with no screen: the app is connected by the admin's decision (source
+ * `admin`), holding what was pre-approved, until the person revokes it or the admin withdraws it.
+ */
+export async function recordAdminConsent(db: Db, userId: string, clientId: string, content: ConsentContent): Promise<Consent> {
+  await recordConsent(db, {
+    userId, clientId, content, expiresAt: null, source: 'admin',
+    decided: { granted: contentValues(content), refused: [] },
+  });
+  return toConsent((await findConsentRow(db, userId, clientId))!);
 }
 
 /**

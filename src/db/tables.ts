@@ -84,6 +84,10 @@ export interface ApplicationsTable {
   access_token_ttl: number | null;
   /** Whether its consent screen offers *for this time only*, *for 30 days*, *until I revoke*; null: SESAME_CONSENT_DURATIONS. */
   consent_durations: boolean | null;
+  /** A third-party app's consent policy (src/consents/consent-policy.ts). */
+  consent_policy: Generated<'ask' | 'remember' | 'preapproved'>;
+  /** Permissions an admin pre-approved for every user, as consent-screen values (`profile`, `INDICATOR SCOPE`). */
+  preapproved_scopes: DefaultedJson<string[]>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -19,7 +19,12 @@ export function consentExpiry(duration: Exclude<ConsentDuration, 'once'> | undef
   return new Date(now + (duration === '30_days' ? thirtyDays : defaultTtlSeconds) * 1000);
 }
 
-/** Whether the consent screen offers the choice: the app's own setting, else SESAME_CONSENT_DURATIONS. */
-export function offersConsentDurations(app: { consent_durations: boolean | null }, byDefault: boolean): boolean {
+/**
+ * Whether the consent screen offers the choice: the app's own setting, else SESAME_CONSENT_DURATIONS. Never under the
+ * `ask` consent policy (src/consents/consent-policy.ts): the screen comes back at every sign-in whatever was chosen,
+ * so a choice of how long would promise what it cannot keep.
+ */
+export function offersConsentDurations(app: { consent_durations: boolean | null; consent_policy: string }, byDefault: boolean): boolean {
+  if (app.consent_policy === 'ask') return false;
   return app.consent_durations ?? byDefault;
 }

@@ -2,6 +2,7 @@ import type { Provider } from 'oidc-provider';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { findConsent, recordConsent } from '../consents/consent.service.ts';
 import type { Db } from '../db/database.ts';
+import type { Application } from '../db/tables.ts';
 import { appConnectedEmail } from '../email/compose.ts';
 import type { EmailBrand } from '../email/email-layout.ts';
 import type { Translate } from '../i18n/locale.ts';
@@ -37,9 +38,17 @@ async function grantFor(provider: Provider, details: Details) {
     || new provider.Grant({ accountId: details.session!.accountId, clientId: clientIdOf(details) });
 }
 
+/** What an admin pre-approved of this request, as consent-screen values (src/consents/consent-policy.ts). */
+export function preapprovedValues(app: Pick<Application, 'consent_policy' | 'preapproved_scopes'>, details: Details): Set<string> {
+  if (app.consent_policy !== 'preapproved') return new Set(app.preapproved_scopes);
+  const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
+  const resources = [details.params.resource].flat().filter((r): r is string => typeof r === 'string');
+  return new Set([...requested, ...resources.flatMap((indicator) => requested.map((s) => `${indicator} ${s}`))]);
+}
+
 /** What the consent screen asks a person about (see consentItems). */
-export async function permissionsToAsk({ provider }: Pick<ConsentDeps, 'provider'>, details: Details): Promise<ConsentItem[]> {
-  return consentItems(details, await grantFor(provider(), details));
+export async function permissionsToAsk({ provider }: Pick<ConsentDeps, 'provider'>, details: Details, app: Application): Promise<ConsentItem[]> {
+  return consentItems(details, await grantFor(provider(), details), preapprovedValues(app, details));
 }
 
 /** First-party apps are consented automatically: grants what the prompt says is missing. Returns the grant's id. */
@@ -63,6 +72,7 @@ export async function consentAutomatically({ provider }: Pick<ConsentDeps, 'prov
 export async function decideConsent(
   { db, provider, consentTtlSeconds, recovery }: ConsentDeps,
   details: Details,
+  app: Application,
   decision: { ticked: Set<string>; duration: ConsentDuration | undefined },
   origin: { ip: string; userAgent: string },
   letter: ConsentLetter,
@@ -71,7 +81,8 @@ export async function decideConsent(
   const clientId = clientIdOf(details);
   const known = await findConsent(db, userId, clientId);
   const grant = await grantFor(provider(), details);
-  const items = consentItems(details, grant);
+  const preapproved = preapprovedValues(app, details);
+  const items = consentItems(details, grant, preapproved);
   const missingClaims = (details.prompt.details as MissingDetails).missingOIDCClaims ?? [];
   // Staying connected outlasts "this time": it is not granted for a decision that is not remembered.
   const ticked = decision.duration === 'once' ? new Set([...decision.ticked].filter((v) => v !== 'offline_access')) : decision.ticked;
@@ -82,13 +93,17 @@ export async function decideConsent(
   if (decision.duration === 'once') {
     await recordAuditEvent(db, { type: 'consent.granted', userId, clientId, ...origin, details: { ...decided, duration: 'once' } });
   } else {
+    // The person's record holds what they decided; what an admin pre-approved is added at each sign-in while it
+    // lasts, so withdrawing it asks them again.
+    const notPreapproved = (scope: string, indicator?: string) => !preapproved.has(indicator === undefined ? scope : `${indicator} ${scope}`);
     await recordConsent(db, {
       userId,
       clientId,
       content: {
-        scopes: words(grant.openid?.scope),
+        scopes: words(grant.openid?.scope).filter((s) => s === 'openid' || notPreapproved(s)),
         claims: [...(grant.openid?.claims ?? [])],
-        resourceScopes: Object.fromEntries(Object.entries(grant.resources ?? {}).map(([indicator, scope]) => [indicator, words(scope)])),
+        resourceScopes: Object.fromEntries(Object.entries(grant.resources ?? {})
+          .map(([indicator, scope]) => [indicator, words(scope).filter((s) => notPreapproved(s, indicator))])),
       },
       expiresAt: consentExpiry(decision.duration, consentTtlSeconds),
       decided,

@@ -4,14 +4,18 @@ import { scopeLabel, type Translate } from '../i18n/locale.ts';
 import { oidcScopes } from '../oidc/claims.ts';
 import { describeResourceScopes } from '../permissions/permission.repository.ts';
 import type { ConsentGroup } from '../pages/consent.page.ts';
+import { consentPolicyAsk } from '../oidc/interaction-policy.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 type Grant = InstanceType<Provider['Grant']>;
 
 const isOidcScope = (scope: string) => (oidcScopes as readonly string[]).includes(scope);
 
-/** One permission on the consent screen: a user data scope, or a scope of an API resource. */
-export type ConsentItem = { kind: 'oidc'; scope: string } | { kind: 'resource'; indicator: string; scope: string };
+/**
+ * One permission on the consent screen: a user data scope, or a scope of an API resource. `preapproved`: an admin
+ * approved it for every user, so it is shown marked and cannot be unticked.
+ */
+export type ConsentItem = ({ kind: 'oidc'; scope: string } | { kind: 'resource'; indicator: string; scope: string }) & { preapproved?: boolean };
 
 export function itemValue(item: ConsentItem): string {
   return item.kind === 'oidc' ? item.scope : `${item.indicator} ${item.scope}`;
@@ -26,30 +30,36 @@ export interface MissingDetails {
 
 /**
  * What the screen asks for. Normally only what the app was not yet granted; for a native app (asked every
- * time, RFC 8252 §8.6) and with prompt=consent, everything the request asks for.
+ * time, RFC 8252 §8.6), with the app's policy `ask`, and with prompt=consent, everything the request asks for.
+ * What an admin pre-approved (`preapproved`, consent-screen values) and the request asks for is shown too, marked.
  */
-export function consentItems(details: Details, grant: Grant | undefined): ConsentItem[] {
+export function consentItems(details: Details, grant: Grant | undefined, preapproved: ReadonlySet<string> = new Set()): ConsentItem[] {
   const missing = details.prompt.details as MissingDetails;
-  const everything = details.prompt.reasons.includes('native_client_prompt') || details.prompt.reasons.includes('consent_prompt');
+  const reasons = details.prompt.reasons;
+  const everything = reasons.includes('native_client_prompt') || reasons.includes('consent_prompt') || reasons.includes(consentPolicyAsk);
   const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
   const granted = new Set(grant?.getOIDCScope().split(' ') ?? []);
   const missingOidc = new Set(missing.missingOIDCScope ?? []);
+  const isPreapproved = (value: string) => preapproved.has(value);
 
-  const oidc = requested.filter((s) => isOidcScope(s) && (s === 'openid' || missingOidc.has(s) || (everything && granted.has(s))));
+  const oidc = requested.filter((s) => isOidcScope(s)
+    && (s === 'openid' || missingOidc.has(s) || ((everything || isPreapproved(s)) && granted.has(s))));
 
   const resources = new Map<string, Set<string>>();
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) resources.set(indicator, new Set(scopes));
-  if (everything && grant) {
+  if (grant) {
     const wanted = new Set(requested.filter((s) => !isOidcScope(s)));
     for (const indicator of [details.params.resource].flat().filter((r): r is string => typeof r === 'string')) {
-      const held = grant.getResourceScope(indicator).split(' ').filter((s) => wanted.has(s));
+      const held = grant.getResourceScope(indicator).split(' ')
+        .filter((s) => wanted.has(s) && (everything || isPreapproved(`${indicator} ${s}`)));
       if (held.length) resources.set(indicator, new Set([...(resources.get(indicator) ?? []), ...held]));
     }
   }
-  return [
+  const items: ConsentItem[] = [
     ...oidc.map((scope): ConsentItem => ({ kind: 'oidc', scope })),
     ...[...resources].flatMap(([indicator, scopes]) => [...scopes].sort().map((scope): ConsentItem => ({ kind: 'resource', indicator, scope }))),
   ];
+  return items.map((item) => (item.kind === 'oidc' && item.scope === 'openid') || !isPreapproved(itemValue(item)) ? item : { ...item, preapproved: true });
 }
 
 /**
@@ -69,6 +79,7 @@ export async function consentGroups(db: Db, { t, locale }: { t: Translate; local
         value: itemValue(item),
         label: scopeLabel(t, item.scope),
         required: item.scope === 'openid',
+        preapproved: item.preapproved,
       })),
     });
   }
@@ -76,7 +87,7 @@ export async function consentGroups(db: Db, { t, locale }: { t: Translate; local
     const resource = described.get(indicator);
     groups.push({
       title: t('consent.resource', { resource: resource?.name ?? indicator }),
-      permissions: resourceItems.map((item) => ({ value: itemValue(item), label: resource?.scopes.get(item.scope) ?? item.scope })),
+      permissions: resourceItems.map((item) => ({ value: itemValue(item), label: resource?.scopes.get(item.scope) ?? item.scope, preapproved: item.preapproved })),
     });
   }
   return groups;
@@ -93,7 +104,7 @@ function without(scope: string | undefined, removed: Set<string>): string {
  */
 export function applyConsent(grant: Grant, items: ConsentItem[], ticked: Set<string>, claims: string[] = []): { accepted: ConsentItem[]; refused: ConsentItem[] } {
   const g = grant as Grant & { openid?: { scope?: string }; resources?: Record<string, string>; rejected?: { openid?: { scope?: string }; resources?: Record<string, string> } };
-  const accepted = items.filter((i) => (i.kind === 'oidc' && i.scope === 'openid') || ticked.has(itemValue(i)));
+  const accepted = items.filter((i) => (i.kind === 'oidc' && i.scope === 'openid') || i.preapproved || ticked.has(itemValue(i)));
   const refused = items.filter((i) => !accepted.includes(i));
   const scopesOf = (list: ConsentItem[], indicator?: string) => new Set(list
     .filter((i) => (indicator === undefined ? i.kind === 'oidc' : i.kind === 'resource' && i.indicator === indicator))

@@ -64,7 +64,7 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
   const { locale, t, brand } = page;
   const [user, items] = await Promise.all([
     deps.directory.user(details.session!.accountId),
-    permissionsToAsk(deps, details),
+    permissionsToAsk(deps, details, app),
   ]);
   if (!user) return sendErrorPage(ctx, page, t('error.expired'), 400);
   sendPage(ctx, consentPage({
@@ -189,7 +189,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (!app || !isThirdParty(app) || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     const ticked = new Set([body.grant].flat().filter((v): v is string => typeof v === 'string'));
     const duration = offersConsentDurations(app, deps.consentDurations) ? parseConsentDuration(body.duration) ?? 'until_revoked' : undefined;
-    const grantId = await decideConsent(deps, details, { ticked, duration }, requestOrigin(ctx), {
+    const grantId = await decideConsent(deps, details, app, { ticked, duration }, requestOrigin(ctx), {
       locale: page.locale, t: page.t, brand: page.brand, appName: app.display_name ?? app.name,
     });
     await finish(ctx, deps, { consent: { grantId } });

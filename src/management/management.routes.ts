@@ -16,6 +16,7 @@ import { applicationRoutes } from './applications/application.routes.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { emailRoutes } from './emails/email.routes.ts';
 import type { RecoveryDeps } from '../recovery/recovery-deps.ts';
+import { consentRoutes } from './consents/consent.routes.ts';
 import { grantRoutes } from './grants/grant.routes.ts';
 import { lockoutRoutes } from './lockouts/lockout.routes.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
@@ -54,6 +55,7 @@ export function managementOperations(deps: ManagementDeps): Route[] {
     ...userRoutes({ db: deps.db }),
     ...userFactorRoutes({ db: deps.db }),
     ...grantRoutes({ db: deps.db, accessTokenDefaults: deps.accessTokenDefaults }),
+    ...consentRoutes({ db: deps.db }),
     ...sessionRoutes({ db: deps.db }),
     ...resourceRoutes({ db: deps.db, issuer }),
     ...roleRoutes({ db: deps.db }),

@@ -1,7 +1,8 @@
 import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
 import { isThirdParty } from '../apps/third-party.ts';
-import { findConsent, type Consent } from '../consents/consent.service.ts';
+import { coversAll, isEmpty, preapprovedPart, union, type ConsentPolicyOfClient, type Requested } from '../consents/consent-policy.ts';
+import { findConsent, recordAdminConsent, type ConsentContent } from '../consents/consent.service.ts';
 import { findGrantOfUserForApp } from '../grants/grant.repository.ts';
 
 /**
@@ -35,11 +36,15 @@ export function grantLoader(db: Db) {
     if (!accountId) return thirdParty ? undefined : existing;
 
     if (thirdParty) {
-      const consent = await findConsent(db, accountId, client.clientId);
-      if (!consent) return undefined;
+      const requested = requestedBy(ctx);
+      const preapproved = preapprovedPart(client as unknown as ConsentPolicyOfClient, requested);
+      let consent: ConsentContent | undefined = await findConsent(db, accountId, client.clientId);
+      if (!consent && isEmpty(preapproved)) return undefined;
+      // Everything asked for is pre-approved: no screen, and the app is connected by the admin's decision.
+      if (!consent && coversAll(preapproved, requested)) consent = await recordAdminConsent(db, accountId, client.clientId, preapproved);
       const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId });
       const before = existing && grantedSoFar(existing);
-      holdExactly(grant, consent);
+      holdExactly(grant, union(consent ?? { scopes: [], claims: [], resourceScopes: {} }, preapproved));
       if (!existing || grantedSoFar(grant) !== before) await grant.save();
       return grant;
     }
@@ -59,8 +64,17 @@ export function grantLoader(db: Db) {
 
 type GrantFields = Grant & { openid?: { scope?: string; claims?: string[] }; resources?: Record<string, string>; rejected?: unknown };
 
+/** What the request asks for: its OpenID Connect scopes, and the resource scopes oidc-provider found it may get. */
+export function requestedBy(ctx: KoaContextWithOIDC): Requested {
+  return {
+    scopes: [...ctx.oidc.requestParamOIDCScopes],
+    resourceScopes: Object.fromEntries(Object.entries(ctx.oidc.resourceServers ?? {})
+      .map(([indicator, server]) => [indicator, (server.scope ?? '').split(' ').filter(Boolean)])),
+  };
+}
+
 /** Makes the grant hold what the consent allows, no more and no less; nothing stays rejected, so new asks are asked. */
-function holdExactly(grant: Grant, consent: Consent): void {
+function holdExactly(grant: Grant, consent: ConsentContent): void {
   const g = grant as GrantFields;
   delete g.rejected;
   g.openid = { scope: consent.scopes.join(' '), claims: [...consent.claims] };

@@ -1,5 +1,8 @@
-import { interactionPolicy } from 'oidc-provider';
+import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import { isThirdParty } from '../apps/third-party.ts';
+import { coversAll, policyOf, preapprovedPart, type ConsentPolicyOfClient } from '../consents/consent-policy.ts';
 import { meetsAcrValues } from '../mfa/strength.ts';
+import { requestedBy } from './grants.ts';
 
 const { Check } = interactionPolicy;
 
@@ -40,3 +43,30 @@ export function requireRequestedAcr<P extends interactionPolicy.DefaultPolicy>(p
   ));
   return policy;
 }
+
+/**
+ * Replaces oidc-provider's native-client check of the consent prompt with the app's consent policy
+ * (src/consents/consent-policy.ts): a native app is still asked every time (RFC 8252 §8.6), unless everything it
+ * asks for is pre-approved; a third-party app whose policy is `ask` is asked every time too. A decision just made
+ * in this interaction is never asked again.
+ */
+export function applyConsentPolicy<P extends interactionPolicy.DefaultPolicy>(policy: P): P {
+  const checks = policy.get('consent')!.checks;
+  checks.remove('native_client_prompt');
+  const undecided = (ctx: KoaContextWithOIDC) => !ctx.oidc.result?.consent && ctx.oidc.params?.response_type !== 'none';
+  const metadata = (ctx: KoaContextWithOIDC) => ctx.oidc.client as unknown as ConsentPolicyOfClient;
+  checks.add(new Check('native_client_prompt', 'native clients require End-User interaction', 'interaction_required', (ctx) => {
+    if (!undecided(ctx) || ctx.oidc.client?.applicationType !== 'native') return Check.NO_NEED_TO_PROMPT;
+    if (!isThirdParty(ctx.oidc.client)) return Check.REQUEST_PROMPT;
+    const requested = requestedBy(ctx);
+    return coversAll(preapprovedPart(metadata(ctx), requested), requested) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+  }), 0);
+  checks.add(new Check(consentPolicyAsk, 'the app\'s consent policy asks every time', 'interaction_required', (ctx) => (
+    undecided(ctx) && ctx.oidc.client && isThirdParty(ctx.oidc.client) && policyOf(metadata(ctx)) === 'ask'
+      ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT
+  )), 0);
+  return policy;
+}
+
+/** The reason the consent prompt gives when the app's policy is to ask every time. */
+export const consentPolicyAsk = 'consent_policy_ask';

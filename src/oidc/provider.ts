@@ -13,7 +13,7 @@ import { metadataCaching } from './metadata-caching.ts';
 import { issuerOrigin } from '../http/issuer-origin.ts';
 import { grantLoader } from './grants.ts';
 import { keepOfflineAccess, offlineAccessParam } from './offline-access.ts';
-import { requireAvailableAccount, requireRequestedAcr } from './interaction-policy.ts';
+import { applyConsentPolicy, requireAvailableAccount, requireRequestedAcr } from './interaction-policy.ts';
 import { acrValues } from '../mfa/strength.ts';
 import { renderLogoutSource, renderPostLogoutSuccess, renderProviderError } from './provider-pages.ts';
 import { managementTokenClaims, resourceIndicators } from './resources.ts';
@@ -113,6 +113,7 @@ export function buildConfiguration(
       properties: [
         'sesame/type', 'sesame/third_party', 'sesame/management_access', 'sesame/cors_origins',
         'sesame/refresh_token_ttl_days', 'sesame/rotate_refresh_token', 'sesame/access_token_ttl',
+        'sesame/consent_policy', 'sesame/preapproved',
       ],
     },
     clientBasedCORS(_ctx, origin, client) {
@@ -133,7 +134,7 @@ export function buildConfiguration(
     extraTokenClaims: managementTokenClaims(issuer),
     // The check of every parameter comes first (its name is only a slot: oidc-provider runs validators by name).
     extraParams: { [checkedParams]: refuseUnsafeAuthorizationParams as never, [offlineAccessParam]: keepOfflineAccess as never },
-    interactions: { policy: requireRequestedAcr(requireAvailableAccount(interactionPolicy.base())), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: applyConsentPolicy(requireRequestedAcr(requireAvailableAccount(interactionPolicy.base()))), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
       revocation: {

@@ -10,8 +10,11 @@ export interface ConnectedApp {
   name: string;
   logoUrl: string | null;
   logoDarkUrl: string | null;
-  /** What it may do, in the person's language; `value` names the permission (a scope, or `INDICATOR SCOPE`). */
-  permissions: { value: string; label: string }[];
+  /**
+   * What it may do, in the person's language; `value` names the permission (a scope, or `INDICATOR SCOPE`).
+   * `preapproved`: the admin approved it for everyone (src/consents/consent-policy.ts): not the person's to remove.
+   */
+  permissions: { value: string; label: string; preapproved?: boolean }[];
   grantedAt: Date | undefined;
   /** When the consent ends by itself; undefined: when the person revokes it. */
   expiresAt?: Date;
@@ -82,7 +85,9 @@ ${sections}
         <p class="muted">${app.lastUsedAt ? t('account.lastUsed', { date: dateTime.format(app.lastUsedAt) }) : t('account.notUsedYet')}</p>
         ${app.expiresAt ? html`<p class="muted">${t('account.until', { date: date.format(app.expiresAt) })}</p>` : ''}
         <p class="muted">${t('account.canAccess')}</p>
-        <ul class="scopes">${app.permissions.map((p) => html`<li><span class="permission-label">${p.label}</span>
+        <ul class="scopes">${app.permissions.map((p) => p.preapproved
+          ? html`<li><span class="permission-label">${p.label}</span> <span class="muted preapproved">(${t('consent.preapproved')})</span></li>`
+          : html`<li><span class="permission-label">${p.label}</span>
           <form method="post" action="/account/apps/${encodeURIComponent(app.clientId)}/permissions" class="inline">
             <input type="hidden" name="csrf" value="${csrf}">
             <input type="hidden" name="permission" value="${p.value}">

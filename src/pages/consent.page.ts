@@ -9,6 +9,8 @@ export interface ConsentPermission {
   label: string;
   /** Cannot be unticked (openid). */
   required?: boolean;
+  /** An admin approved it for every user: shown ticked, marked, and cannot be unticked. */
+  preapproved?: boolean;
 }
 
 export interface ConsentGroup {
@@ -64,8 +66,8 @@ export function consentPage(model: ConsentPageModel): string {
     <legend>${group.title}</legend>
     ${group.permissions.map((permission) => html`
     <label class="permission">
-      <input type="checkbox" name="grant" value="${permission.value}" checked ${permission.required ? 'disabled' : ''}>
-      <span>${permission.label}${permission.required ? html` <span class="muted">(${t('consent.required')})</span>` : ''}</span>
+      <input type="checkbox" name="grant" value="${permission.value}" checked ${permission.required || permission.preapproved ? 'disabled' : ''}>
+      <span>${permission.label}${permission.required ? html` <span class="muted">(${t('consent.required')})</span>` : ''}${permission.preapproved ? html` <span class="muted preapproved">(${t('consent.preapproved')})</span>` : ''}</span>
     </label>
     ${permission.required ? html`<input type="hidden" name="grant" value="${permission.value}">` : ''}`)}
   </fieldset>`)}

@@ -56,7 +56,8 @@ export function createApi(baseUrl: string, handlers: ApiHandlers): Api {
     } catch {
       json = undefined;
     }
-    if (response.ok) return json as T;
+    // A body that is not JSON (the consent report's CSV) comes back as its text.
+    if (response.ok) return (json === undefined && text ? text : json) as T;
     const code = typeof json?.code === 'string' ? json.code : `http.${response.status}`;
     const detail = typeof json?.detail === 'string' ? json.detail : `The request failed (HTTP ${response.status}).`;
     if (response.status === 401) handlers.onUnauthorized();

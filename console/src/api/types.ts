@@ -65,3 +65,14 @@ export type { AuditEventType };
 export type Email = Api<typeof emailSchema>;
 export type EmailWithContent = Api<typeof emailWithContentSchema>;
 export type EmailDelivery = Api<typeof emailDeliverySchema>;
+
+/** A third-party app's consent policy and admin consent (GET /applications/{id}/consent). */
+export type ConsentPolicy = 'ask' | 'remember' | 'preapproved';
+export interface ConsentSettings { policy: ConsentPolicy; preapproved: string[] }
+export interface ConsentReport {
+  client_id: string;
+  name: string;
+  policy: ConsentPolicy;
+  users: number;
+  permissions: { permission: string; resource: string | null; scope: string; description: string | null; users: number; preapproved: boolean }[];
+}

@@ -10,6 +10,7 @@ import { TabPanel, Tabs } from '../ui/tabs.tsx';
 import { useLoad } from '../ui/use-load.ts';
 import { appTypeLabels } from './app-types.ts';
 import { BrandingTab } from './BrandingTab.tsx';
+import { ConsentTab } from './ConsentTab.tsx';
 import { DeleteApplicationDialog } from './DeleteApplicationDialog.tsx';
 import { EndpointsTab } from './EndpointsTab.tsx';
 import { GuideTab } from './guide/GuideTab.tsx';
@@ -40,7 +41,7 @@ export function ApplicationDetailsPage({ id, tab }: { id: string; tab?: string }
     { id: 'endpoints', label: 'Endpoints & credentials' },
     // A machine-to-machine app has an allowlist too: the API resource scopes it may obtain for itself.
     ...(current.third_party || current.type === 'm2m' ? [{ id: 'permissions', label: 'Permissions' }] : []),
-    ...(current.third_party ? [{ id: 'branding', label: 'Branding' }] : []),
+    ...(current.third_party ? [{ id: 'branding', label: 'Branding' }, { id: 'consent', label: 'Consent' }] : []),
   ];
   const selected = tabs.some((t) => t.id === tab) ? tab! : 'settings';
   const base = `/applications/${encodeURIComponent(current.id)}`;
@@ -82,6 +83,7 @@ export function ApplicationDetailsPage({ id, tab }: { id: string; tab?: string }
         {selected === 'endpoints' && <EndpointsTab app={current} />}
         {selected === 'permissions' && <PermissionsTab app={current} />}
         {selected === 'branding' && <BrandingTab app={current} />}
+        {selected === 'consent' && <ConsentTab app={current} />}
       </TabPanel>
       <DeleteApplicationDialog app={current} open={deleting} onClose={() => setDeleting(false)} />
     </section>

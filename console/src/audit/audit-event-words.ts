@@ -14,6 +14,7 @@ export const auditEventLabels: Record<AuditEventType, string> = {
   'consent.revoked': 'Access revoked',
   'consent.expired': 'Consent expired',
   'consent.narrowed': 'Consent narrowed to the app\'s permissions',
+  'consent.policy_changed': 'Consent policy or admin consent changed',
   'sign_up.succeeded': 'Signed up',
   'sign_up.throttled': 'Sign-ups slowed down',
   'setup.admin_created': 'First admin created',
@@ -107,8 +108,13 @@ export function auditEventSummary(event: AuditEvent): string | undefined {
       return [`Allowed ${list(d.granted).join(', ') || 'nothing'}`, refused.length ? `refused ${refused.join(', ')}` : ''].filter(Boolean).join('; ');
     }
     case 'consent.revoked': {
-      const why = d.reason === 'suspended' ? ', who suspended the account' : d.reason === 'deleted' ? ', who deleted the account' : '';
+      const why = d.reason === 'suspended' ? ', who suspended the account' : d.reason === 'deleted' ? ', who deleted the account'
+        : d.reason === 'admin_consent_withdrawn' ? ', who withdrew the pre-approval' : '';
       return d.by === 'admin' ? `By an admin${why}` : d.by === 'user' ? 'By the user, on their account page' : undefined;
+    }
+    case 'consent.policy_changed': {
+      const withdrawn = list(d.withdrawn);
+      return [`Policy “${text(d.policy) ?? 'remember'}”`, `pre-approved ${list(d.preapproved).join(', ') || 'nothing'}`, withdrawn.length ? `withdrew ${withdrawn.join(', ')}` : ''].filter(Boolean).join('; ');
     }
     case 'consent.narrowed':
       return `By an admin, who took away ${list(d.removed).join(', ') || 'permissions'} from the app`;

@@ -15,6 +15,7 @@ import * as emailAndRecovery from './2026-12-01-0004-email-and-recovery.ts';
 import * as sessionsAndLogout from './2026-12-01-0005-sessions-and-logout.ts';
 import * as secondFactors from './2026-12-01-0006-second-factors.ts';
 import * as consents from './2026-12-02-0500-consents.ts';
+import * as consentPolicy from './2026-12-02-0501-consent-policy.ts';
 import * as revocationBound from './2026-12-02-0600-revocation-bound.ts';
 import * as appAccessUses from './2026-12-02-0601-app-access-uses.ts';
 import * as consentDurations from './2026-12-02-0602-consent-durations.ts';
@@ -37,6 +38,7 @@ export const migrations: Record<string, SesameMigration> = {
   '2026-12-01-0005-sessions-and-logout': sessionsAndLogout,
   '2026-12-01-0006-second-factors': secondFactors,
   '2026-12-02-0500-consents': consents,
+  '2026-12-02-0501-consent-policy': consentPolicy,
   '2026-12-02-0600-revocation-bound': revocationBound,
   '2026-12-02-0601-app-access-uses': appAccessUses,
   '2026-12-02-0602-consent-durations': consentDurations,

@@ -94,6 +94,7 @@ export const en = {
   'consent.userData': 'Your information',
   'consent.resource': 'Access to {resource}',
   'consent.required': 'required',
+  'consent.preapproved': 'approved by your organization',
   'consent.redirect': 'You will be sent to {destination}.',
   'consent.legal': 'Before you allow access, read how {app} uses your data:',
   'consent.terms': 'Terms of use',

@@ -95,6 +95,7 @@ export const fr: Messages = {
   'consent.userData': 'Vos informations',
   'consent.resource': 'Accès à {resource}',
   'consent.required': 'obligatoire',
+  'consent.preapproved': 'approuvé par votre organisation',
   'consent.redirect': 'Vous serez redirigé vers {destination}.',
   'consent.legal': "Avant d'autoriser l'accès, lisez comment {app} utilise vos données :",
   'consent.terms': "Conditions d'utilisation",

@@ -95,6 +95,7 @@ export const ja: Messages = {
   'consent.userData': 'あなたの情報',
   'consent.resource': '{resource} へのアクセス',
   'consent.required': '必須',
+  'consent.preapproved': '組織により承認済み',
   'consent.redirect': '{destination} に移動します。',
   'consent.legal': 'アクセスを許可する前に、{app} によるデータの取り扱いをご確認ください：',
   'consent.terms': '利用規約',

@@ -95,6 +95,7 @@ export const ko: Messages = {
   'consent.userData': '내 정보',
   'consent.resource': '{resource}에 대한 접근',
   'consent.required': '필수',
+  'consent.preapproved': '조직에서 승인함',
   'consent.redirect': '{destination}(으)로 이동합니다.',
   'consent.legal': '접근을 허용하기 전에 {app}의 데이터 사용 방식을 확인하세요:',
   'consent.terms': '이용 약관',

@@ -95,6 +95,7 @@ export const ru: Messages = {
   'consent.userData': 'Ваши данные',
   'consent.resource': 'Доступ к {resource}',
   'consent.required': 'обязательно',
+  'consent.preapproved': 'одобрено вашей организацией',
   'consent.redirect': 'Вы будете перенаправлены на {destination}.',
   'consent.legal': 'Прежде чем разрешить доступ, узнайте, как {app} использует ваши данные:',
   'consent.terms': 'Условия использования',
