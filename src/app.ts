@@ -35,6 +35,8 @@ import { recoveryInteractionRoutes } from './interaction/recovery.routes.ts';
 import { credentialsRoutes } from './account/credentials.routes.ts';
 import { emailLinkRoutes } from './account/email-link.routes.ts';
 
+import type { AccessTokenDefaults } from './apps/access-token-lifetime.ts';
+
 export interface AppDeps {
   db: Db;
   /** This node's cache of apps, resources and users, kept in step with the database. */
@@ -56,12 +58,16 @@ export interface AppDeps {
   recentSignInSeconds: number;
   /** SESAME_GRANT_TTL: how long a person's consent is remembered. */
   consentTtlSeconds: number;
+  /** SESAME_CONSENT_DURATIONS (src/interaction/consent-duration.ts). */
+  consentDurations: boolean;
   /** SESAME_TRUST_PROXY: the client IP is the one the proxy appended to X-Forwarded-For (src/http/client-ip.ts). */
   trustProxy: boolean;
   /** Email, and what is proved through it (src/email/, src/recovery/). */
   recovery: RecoveryDeps;
   /** The address Sesame's email comes from. */
   emailFrom: string;
+  /** SESAME_ACCESS_TOKEN_TTL and SESAME_THIRD_PARTY_ACCESS_TOKEN_TTL: how soon revoking an app bites. */
+  accessTokenDefaults: AccessTokenDefaults;
 }
 
 function operationsRoutes({ db, providers }: AppDeps): Router {
@@ -171,6 +177,7 @@ export function createApp(appDeps: AppDeps): Koa {
     db: deps.db, directory: deps.directory, provider: () => deps.providers.provider, csrf: deps.csrf, throttle: deps.throttle, devices: deps.devices,
     recovery: deps.recovery,
     consentTtlSeconds: deps.consentTtlSeconds,
+    consentDurations: deps.consentDurations,
     mfaSecrets: createMfaSecrets(deps.masterSecret),
     relyingParty: relyingPartyOf(deps.issuer, 'Sesame'),
     steps: createSignInSteps(deps.masterSecret, { secure: deps.issuer.startsWith('https:') }),

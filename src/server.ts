@@ -144,6 +144,8 @@ export async function startSesame(config: Config, logger = createLogger(config.l
       consoleDir: config.consoleDir, throttle, trustProxy: config.trustProxy, recovery, emailFrom,
       recentSignInSeconds: config.ttl.recentSignIn,
       consentTtlSeconds: config.ttl.grant,
+      consentDurations: config.consentDurations,
+      accessTokenDefaults: config.ttl,
       devices: createDeviceCookies(masterSecret, { secure: issuer.startsWith('https:'), ttlSeconds: config.deviceCookieTtl }),
       signInExperience: cachedSignInExperience(db, config.settingsCacheSeconds * 1000),
     });

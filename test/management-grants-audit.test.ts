@@ -47,6 +47,8 @@ describe('grants', () => {
       user_scopes: expect.arrayContaining(['openid', 'profile', 'offline_access']),
       resource_scopes: [],
       granted_at: expect.any(String),
+      // It holds no JWT for an API: revoking it stops everything it holds at once.
+      revocation_bound_seconds: 0,
     });
     expect(Date.parse(byApp[web.clientId].granted_at) / 1000).toBeGreaterThanOrEqual(before);
   });

@@ -21,7 +21,7 @@ describe('OpenAPI document', () => {
     expect(doc.servers).toEqual([{ url: sesame.url }]);
     expect(doc.components.securitySchemes.oauth2.flows.clientCredentials.tokenUrl).toBe(`${sesame.url}/oidc/token`);
 
-    const operations = managementOperations({ db: sesame.sesame.db, directory: sesame.sesame.directory, providers: sesame.sesame.providers, logger: sesame.sesame.logger, throttle: sesame.sesame.throttle, recovery: sesame.sesame.recovery, emailFrom: sesame.sesame.emailFrom });
+    const operations = managementOperations({ db: sesame.sesame.db, directory: sesame.sesame.directory, providers: sesame.sesame.providers, logger: sesame.sesame.logger, throttle: sesame.sesame.throttle, recovery: sesame.sesame.recovery, emailFrom: sesame.sesame.emailFrom, accessTokenDefaults: sesame.sesame.config.ttl });
     const listed = Object.entries(doc.paths as Record<string, Record<string, { operationId: string }>>)
       .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`));
     for (const route of operations) {

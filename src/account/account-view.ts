@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import type { AccessTokenDefaults } from '../apps/access-token-lifetime.ts';
 import { findApplication } from '../apps/app.repository.ts';
 import type { Db } from '../db/database.ts';
 import { isStorableText } from '../db/text.ts';
@@ -13,10 +14,12 @@ import { findPendingEmailChange } from '../recovery/email-token.repository.ts';
 import { listAccountSessions } from '../sessions/session.service.ts';
 import { accountCsrfSubject, accountPageContext, type LiveAccountSession } from './account-session.ts';
 import { accountSecurity, factorNotice, type AccountFactorDeps } from './account-factors.routes.ts';
-import { connectedApps } from './connected-apps.ts';
+import { connectedApps, permissionLabel } from './connected-apps.ts';
 
 export interface AccountViewDeps {
   db: Db;
+  /** How soon revoking an app bites (src/grants/revocation-bound.ts). */
+  accessTokenDefaults: AccessTokenDefaults;
   csrf: CsrfTokens;
   /** Whether Sesame can send email: changing and verifying an address need it. */
   canEmail: boolean;
@@ -38,6 +41,11 @@ async function noticeOf(ctx: Context, db: Db, page: PageContext, user: User): Pr
   if (factorChange) return factorChange;
   const { sessions } = ctx.query;
   if (typeof sessions === 'string' && Object.hasOwn(sessionsNotices, sessions)) return t(sessionsNotices[sessions as keyof typeof sessionsNotices]);
+  const { narrowed, permission } = ctx.query;
+  if (typeof narrowed === 'string' && typeof permission === 'string' && isStorableText(narrowed) && isStorableText(permission)) {
+    const [app, label] = await Promise.all([findApplication(db, narrowed), permissionLabel(db, page, permission)]);
+    if (app && label) return t('account.permissionRemoved', { app: app.display_name ?? app.name, permission: label });
+  }
   const revoked = typeof ctx.query.revoked === 'string' && isStorableText(ctx.query.revoked)
     ? await findApplication(db, ctx.query.revoked) : undefined;
   return revoked ? t('account.revoked', { app: revoked.display_name ?? revoked.name }) : undefined;
@@ -49,7 +57,7 @@ export async function renderAccountPage(ctx: Context, deps: AccountViewDeps, cur
   const { locale, t, brand } = page;
   const csrf = deps.csrf.issue(accountCsrfSubject(current));
   const [apps, pendingEmail, sessions, notice, security] = await Promise.all([
-    connectedApps(deps.db, user.id, { t, locale }),
+    connectedApps(deps, user.id, { t, locale }),
     findPendingEmailChange(deps.db, user.id),
     listAccountSessions(deps.db, user.id, current.sessionUid),
     state.notice ?? noticeOf(ctx, deps.db, page, user),
@@ -60,7 +68,7 @@ export async function renderAccountPage(ctx: Context, deps: AccountViewDeps, cur
     passwordError: state.passwordError, emailError: state.emailError, newEmail: state.newEmail,
   });
   sendPage(ctx, accountPage({
-    t, locale, brand, user, apps, notice,
+    t, locale, brand, user, apps, notice, csrf,
     sections: [credentials, ...(security ? [security] : []), accountSessionsSection({ t, locale, sessions, csrf })],
     scripts: security !== undefined,
   }), status, { scripts: security !== undefined });

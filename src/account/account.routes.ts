@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
+import type { AccessTokenDefaults } from '../apps/access-token-lifetime.ts';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { requestOrigin } from '../http/request-origin.ts';
 import type { Db } from '../db/database.ts';
@@ -15,6 +16,7 @@ import { findUserById } from '../users/user.repository.ts';
 import { accountClientId, accountClientSecret, accountRedirectUri } from './account-client.ts';
 import type { SignedValues } from '../secrets/signed-cookie.ts';
 import { revokeAppAccess } from '../grants/grant.service.ts';
+import { removeConsentPermission } from '../consents/consent-permission.ts';
 import type { Provider } from 'oidc-provider';
 import {
   accountCookie, accountCsrfSubject, accountPageContext, readAccountSession, sessionCookie, sessionTtl, setAccountCookie as setCookie,
@@ -44,6 +46,8 @@ export interface AccountDeps {
   canEmail: boolean;
   /** The node's provider: the account page is signed in only while this browser's Sesame session is. */
   provider: () => Provider;
+  /** How soon revoking an app bites (src/grants/revocation-bound.ts). */
+  accessTokenDefaults: AccessTokenDefaults;
 }
 
 interface SignInFlow { state: string; nonce: string; verifier: string }
@@ -68,7 +72,7 @@ export function accountRoutes(deps: AccountDeps): Router {
       setCookie(ctx, sessionCookie, null);
       return ctx.redirect('/account/login');
     }
-    await renderAccountPage(ctx, { db: deps.db, csrf: deps.csrf, canEmail: deps.canEmail, factors: factorDeps }, current, user);
+    await renderAccountPage(ctx, { db: deps.db, accessTokenDefaults: deps.accessTokenDefaults, csrf: deps.csrf, canEmail: deps.canEmail, factors: factorDeps }, current, user);
   });
 
   router.get('/login', async function startSignIn(ctx) {
@@ -137,7 +141,7 @@ export function accountRoutes(deps: AccountDeps): Router {
     const user = current && await findUserById(deps.db, current.sub);
     if (!current || !user || user.suspended) return ctx.redirect('/account/login');
     const { locale, t, brand } = accountPageContext(ctx);
-    const app = (await connectedApps(deps.db, user.id, { t, locale })).find((a) => a.clientId === ctx.params.clientId);
+    const app = (await connectedApps(deps, user.id, { t, locale })).find((a) => a.clientId === ctx.params.clientId);
     if (!app) return ctx.redirect('/account');
     sendPage(ctx, revokeAccessPage({ t, locale, brand, app, csrf: deps.csrf.issue(csrfSubject(current)) }));
   });
@@ -153,6 +157,21 @@ export function accountRoutes(deps: AccountDeps): Router {
     await revokeAppAccess(deps.db, current.sub, clientId, 'user', requestOrigin(ctx));
     ctx.status = 303;
     ctx.redirect(`/account?revoked=${encodeURIComponent(clientId)}`);
+  });
+
+  // One permission taken back from an app (issue 15 §3): the consent narrows, the app's tokens end.
+  router.post('/apps/:clientId/permissions', form, async function removePermission(ctx) {
+    const current = await session(ctx);
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    if (!current || !deps.csrf.verify(csrfSubject(current), body.csrf)) {
+      const page = accountPageContext(ctx);
+      return sendErrorPage(ctx, page, page.t('error.forbidden'), 403);
+    }
+    const clientId = ctx.params.clientId!;
+    const permission = typeof body.permission === 'string' ? body.permission.slice(0, 2200) : '';
+    const removed = await removeConsentPermission(deps.db, current.sub, clientId, permission, requestOrigin(ctx));
+    ctx.status = 303;
+    ctx.redirect(removed ? `/account?${new URLSearchParams({ narrowed: clientId, permission })}` : '/account');
   });
 
   mountAccountSessionRoutes(router, { db: deps.db, csrf: deps.csrf, signedIn: session, forget: (ctx) => setCookie(ctx, sessionCookie, null) });

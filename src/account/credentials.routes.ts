@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
+import type { AccessTokenDefaults } from '../apps/access-token-lifetime.ts';
 import type { Provider } from 'oidc-provider';
 import type { Db } from '../db/database.ts';
 import type { User } from '../db/tables.ts';
@@ -32,6 +33,8 @@ export interface CredentialsRouteDeps {
   relyingParty: RelyingParty;
   throttle: Throttle;
   recentSignInSeconds: number;
+  /** How soon revoking an app bites (src/grants/revocation-bound.ts). */
+  accessTokenDefaults: AccessTokenDefaults;
   /** The node's provider: the account page is signed in only while this browser's Sesame session is. */
   provider: () => Provider;
 }
@@ -42,7 +45,7 @@ const text = (body: Record<string, unknown>, name: string, max: number) => (type
 export function credentialsRoutes(deps: CredentialsRouteDeps): Router {
   const router = new Router({ prefix: '/account' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
-  const view = { db: deps.db, csrf: deps.csrf, canEmail: deps.recovery.mailer.available, factors: accountFactorDepsOf(deps) };
+  const view = { db: deps.db, accessTokenDefaults: deps.accessTokenDefaults, csrf: deps.csrf, canEmail: deps.recovery.mailer.available, factors: accountFactorDepsOf(deps) };
 
   /** The signed-in person submitting one of the page's forms, with its CSRF token checked. */
   async function submitter(ctx: Context): Promise<{ current: LiveAccountSession; user: User; body: Record<string, unknown> } | undefined> {

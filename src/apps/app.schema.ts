@@ -22,6 +22,14 @@ export const applicationFields = {
   post_logout_redirect_uris: uris('Post sign-out redirect URIs', 'Post sign-out redirect URI', 'Where RP-initiated logout may return'),
   cors_origins: uris('CORS allowed origins', 'CORS allowed origin', 'Extra origins allowed for browser calls, besides those of the redirect URIs'),
   refresh_token_ttl_days: z.number().int().min(1).max(3650).meta({ title: 'Refresh token lifetime (days)' }),
+  access_token_ttl: z.number().int().min(60).max(86_400).nullable().meta({
+    title: 'Access token lifetime (seconds)',
+    description: 'How long its access tokens live, and so how long Revoke access may take to stop a JWT an API checks on its own; null for the default (SESAME_THIRD_PARTY_ACCESS_TOKEN_TTL for a third-party app, else SESAME_ACCESS_TOKEN_TTL). An API resource\'s shorter lifetime wins',
+  }),
+  consent_durations: z.boolean().nullable().meta({
+    title: 'Let people choose how long consent lasts',
+    description: 'A third-party app\'s consent screen offers for this time only, for 30 days, or until I revoke (the default choice); null to follow SESAME_CONSENT_DURATIONS',
+  }),
   rotate_refresh_token: z.boolean().meta({ title: 'Rotate refresh tokens', description: 'Public clients always rotate, whatever this says' }),
   management_access: z.boolean().meta({
     title: 'Management API access',
@@ -71,6 +79,8 @@ export const newApplicationSchema = z.strictObject({
   post_logout_redirect_uris: applicationFields.post_logout_redirect_uris.default([]),
   cors_origins: applicationFields.cors_origins.default([]),
   management_access: applicationFields.management_access.default(false),
+  access_token_ttl: applicationFields.access_token_ttl.optional(),
+  consent_durations: applicationFields.consent_durations.optional(),
   backchannel_logout_uri: applicationFields.backchannel_logout_uri.optional(),
   backchannel_logout_session_required: applicationFields.backchannel_logout_session_required.default(false),
   dpop_bound_access_tokens: applicationFields.dpop_bound_access_tokens.default(false),

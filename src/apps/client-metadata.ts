@@ -47,6 +47,7 @@ export function clientMetadata(
     'sesame/refresh_token_ttl_days': app.refresh_token_ttl_days,
     'sesame/rotate_refresh_token': app.rotate_refresh_token,
     ...(app.default_resource ? { 'sesame/default_resource': app.default_resource } : {}),
+    'sesame/access_token_ttl': app.access_token_ttl,
     'sesame/consent_policy': app.consent_policy,
     'sesame/preapproved': [...app.preapproved_scopes],
   };

@@ -43,7 +43,7 @@ const scopeSummary = (s: ApiResource['scopes'][number]) => ({
 });
 
 const resourceSummary = (r: ApiResource) => ({
-  id: r.id, name: r.name, indicator: r.indicator, access_token_ttl: r.access_token_ttl,
+  id: r.id, name: r.name, indicator: r.indicator, access_token_ttl: r.access_token_ttl, access_token_format: r.access_token_format,
   scopes: r.scopes.map(scopeSummary),
   created_at: r.created_at,
 });
@@ -68,6 +68,7 @@ const formatResource = (r: ReturnType<typeof resourceSummary>) => [
   `${r.name} (id ${r.id})`,
   `indicator: ${r.indicator}`,
   `access_token_ttl: ${r.access_token_ttl ?? 'default'}`,
+  `access_token_format: ${r.access_token_format}`,
   ...(r.scopes.length ? ['scopes:', ...r.scopes.map(formatScope)] : ['scopes: none']),
 ].join('\n');
 
@@ -92,17 +93,18 @@ function parseResourceScope(value: string, i: number, ctx: z.RefinementCtx): Res
 export const accessCommands = {
   'resources create': command({
     summary: 'Register an API resource (RFC 8707); each --scope is a name, optionally followed by a space and its description',
-    usage: 'resources create --name N --indicator URI [--access-token-ttl SECONDS] [--scope "NAME [DESCRIPTION]"]...',
-    options: { name: { type: 'string' }, indicator: { type: 'string' }, 'access-token-ttl': { type: 'string' }, scope: { type: 'string', multiple: true } },
+    usage: 'resources create --name N --indicator URI [--access-token-ttl SECONDS] [--access-token-format jwt|opaque] [--scope "NAME [DESCRIPTION]"]...',
+    options: { name: { type: 'string' }, indicator: { type: 'string' }, 'access-token-ttl': { type: 'string' }, 'access-token-format': { type: 'string' }, scope: { type: 'string', multiple: true } },
     input: z.object({
       name: z.string({ error: '--name is required' }),
       indicator: z.string({ error: '--indicator is required' }),
       'access-token-ttl': z.coerce.number({ error: '--access-token-ttl must be a number of seconds' }).int().optional(),
+      'access-token-format': z.enum(['jwt', 'opaque'], { error: '--access-token-format must be jwt or opaque' }).optional(),
       scope: z.array(z.string()).default([]),
     }),
     async run(ctx, input) {
       return resourceSummary(await createResource(ctx.db, issuerOf(ctx), {
-        name: input.name, indicator: input.indicator, accessTokenTtl: input['access-token-ttl'], scopes: input.scope.map(parseScopeOption),
+        name: input.name, indicator: input.indicator, accessTokenTtl: input['access-token-ttl'], accessTokenFormat: input['access-token-format'], scopes: input.scope.map(parseScopeOption),
       }));
     },
     format: (r: ReturnType<typeof resourceSummary>) => `created API resource ${formatResource(r)}`,
@@ -345,7 +347,7 @@ export const accessCommands = {
     usage: 'users grants list --id USER_ID',
     options: { id: { type: 'string' } },
     input: z.object({ id: id() }),
-    run: async ({ db }, input) => listUserGrants(db, input.id),
+    run: async ({ db, config }, input) => listUserGrants(db, config.ttl, input.id),
     format: (grants: UserGrant[]) => (grants.length
       ? table(grants.map((g) => ({
         client_id: g.clientId,

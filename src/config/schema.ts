@@ -69,7 +69,8 @@ export const settings = {
     session: setting('SESAME_SESSION_TTL', seconds(14 * 24 * 3600, 'Lifetime of a sign-in session')),
     interaction: setting('SESAME_INTERACTION_TTL', seconds(3600, 'Time a user has to finish a sign-in page')),
     code: setting('SESAME_CODE_TTL', seconds(60, 'Lifetime of an authorization code')),
-    accessToken: setting('SESAME_ACCESS_TOKEN_TTL', seconds(3600, 'Lifetime of an access token')),
+    accessToken: setting('SESAME_ACCESS_TOKEN_TTL', seconds(3600, 'Lifetime of an access token of a first-party app, and of a machine-to-machine token; an API resource may set its own')),
+    thirdPartyAccessToken: setting('SESAME_THIRD_PARTY_ACCESS_TOKEN_TTL', seconds(300, 'Lifetime of an access token of a third-party app, unless the app or the API resource sets a shorter one (the shortest wins). An API checks a JWT access token on its own until it expires, so this is how long *Revoke access* may take to stop such an app; opaque tokens (an API resource\'s choice) and userinfo tokens stop at once')),
     idToken: setting('SESAME_ID_TOKEN_TTL', seconds(3600, 'Lifetime of an ID token')),
     refreshToken: setting('SESAME_REFRESH_TOKEN_TTL', seconds(14 * 24 * 3600, 'Default lifetime of a refresh token')),
     grant: setting('SESAME_GRANT_TTL', seconds(180 * 24 * 3600, 'Lifetime of a remembered grant (consent)')),
@@ -93,6 +94,8 @@ export const settings = {
     maxRetryDelay: setting('SESAME_EMAIL_MAX_RETRY_DELAY', seconds(3600, 'Longest wait between two tries of a message')),
     giveUpAfter: setting('SESAME_EMAIL_GIVE_UP_AFTER', seconds(3 * 24 * 3600, 'How long Sesame keeps trying to send a message before it marks it failed (admins can send it again from the console or with `outbox retry`)')),
   },
+  consentDurations: setting('SESAME_CONSENT_DURATIONS', z.enum(['true', 'false']).default('false').transform((v) => v === 'true')
+    .describe('Whether consent screens let the person choose how long their decision lasts: *for this time only* (nothing is remembered and the next sign-in asks again; no refresh token), *for 30 days*, or *until I revoke* (the default choice). Each app may say otherwise (`consent_durations`). Without the choice, a decision lasts `SESAME_GRANT_TTL`.')),
   settingsCacheSeconds: setting('SESAME_SETTINGS_CACHE_SECONDS', z.coerce.number().int().min(0).max(3600).default(5)
     .describe('How long a node keeps the sign-in experience settings, and whether dynamic registration is on (for discovery), before reading them again (seconds); a change shows on every node within this time.')),
   /** Limits on guessing secrets (src/throttle/); durations in seconds. */

@@ -47,6 +47,15 @@ export function preapprovedPart(client: ConsentPolicyOfClient, requested: Reques
   };
 }
 
+/**
+ * Whether an admin approved a permission (a consent-screen value) of the app for everyone: under `preapproved`, all
+ * it may ask. Such a permission is the admin's decision, not the person's: /account shows it marked and offers no
+ * *Remove* for it (it would come back at the next sign-in); *Revoke access* still ends the whole connection.
+ */
+export function isPreapproved(app: { consent_policy: string; preapproved_scopes: readonly string[] }, value: string): boolean {
+  return app.consent_policy === 'preapproved' || app.preapproved_scopes.includes(value);
+}
+
 /** Whether `part` holds everything `requested` asks for. */
 export function coversAll(part: ConsentContent, requested: Requested): boolean {
   return requested.scopes.every((s) => part.scopes.includes(s))

@@ -87,6 +87,10 @@ export interface ApplicationsTable {
   default_resource: string | null;
   /** May use the device authorization grant (RFC 8628). */
   device_flow: Generated<boolean>;
+  /** Its access tokens' lifetime (seconds); null for the default (SESAME_THIRD_PARTY_ACCESS_TOKEN_TTL or SESAME_ACCESS_TOKEN_TTL). */
+  access_token_ttl: number | null;
+  /** Whether its consent screen offers *for this time only*, *for 30 days*, *until I revoke*; null: SESAME_CONSENT_DURATIONS. */
+  consent_durations: boolean | null;
   /** A third-party app's consent policy (src/consents/consent-policy.ts). */
   consent_policy: Generated<'ask' | 'remember' | 'preapproved'>;
   /** Permissions an admin pre-approved for every user, as consent-screen values (`profile`, `INDICATOR SCOPE`). */
@@ -185,9 +189,13 @@ export interface ApiResourcesTable {
   /** RFC 8707 resource indicator: an absolute URI, the `aud` of its access tokens. */
   indicator: string;
   access_token_ttl: number | null;
+  /** `jwt`: checked by the resource server alone until it expires; `opaque`: checked at introspection, ends at revocation. */
+  access_token_format: Generated<AccessTokenFormat>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
+
+export type AccessTokenFormat = 'jwt' | 'opaque';
 
 export interface ApiResourceScopesTable {
   id: string;
@@ -411,6 +419,14 @@ export interface LogoutNotificationsTable {
   finished_at: NullableTimestamp;
 }
 
+/** When an app last used a person's access (token issued or refreshed, userinfo read), and the APIs it asked for. */
+export interface AppAccessUsesTable {
+  user_id: string;
+  client_id: string;
+  last_used_at: Timestamp;
+  resources: DefaultedJson<string[]>;
+}
+
 /** What a user allowed a third-party app (src/consents/): oidc-provider's Grants are derived from it. */
 export interface ConsentsTable {
   id: string;
@@ -455,6 +471,7 @@ export interface Database {
   session_activity: SessionActivityTable;
   logout_notifications: LogoutNotificationsTable;
   device_code_polls: DeviceCodePollsTable;
+  app_access_uses: AppAccessUsesTable;
   consents: ConsentsTable;
   registration_settings: RegistrationSettingsTable;
   registration_tokens: RegistrationTokensTable;

@@ -62,3 +62,16 @@ export function passwordChangedEmail(head: Letterhead): ComposedEmail {
     outro: [t('passwordChanged.notYou')],
   });
 }
+
+/** A person's first consent to a third-party app (issue 15 §3): what it may do, and where to revoke it. */
+export function appConnectedEmail(head: Letterhead, { app, permissions, link }: { app: string; permissions: string[]; link: string }): ComposedEmail {
+  const { t, product, common } = start(head);
+  return renderEmail({
+    ...common,
+    subject: t('appConnected.subject', { product }),
+    heading: t('appConnected.heading'),
+    intro: [t('appConnected.text', { app, product, username: head.username, permissions: permissions.join(', ') })],
+    action: { label: t('appConnected.action'), url: link, fallback: t('common.linkFallback') },
+    outro: [t('appConnected.notYou', { app })],
+  });
+}

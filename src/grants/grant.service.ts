@@ -2,6 +2,8 @@ import { listConsentsOfUser, revokeConsent, type Actor } from '../consents/conse
 import type { Db } from '../db/database.ts';
 import { assertThat, ServiceError } from '../errors.ts';
 import { getUser } from '../users/user.service.ts';
+import type { AccessTokenDefaults } from '../apps/access-token-lifetime.ts';
+import { revocationBounds } from './revocation-bound.ts';
 import { findGrantsOfUser, type GrantPayload } from './grant.repository.ts';
 
 export type { Actor };
@@ -15,6 +17,8 @@ export interface UserGrant {
   resourceScopes: { resource: string; scopes: string[] }[];
   /** The earliest grant's `iat`. */
   grantedAt: Date | null;
+  /** Seconds *Revoke access* may take to stop the app (a JWT access token for an API lives on until it expires); 0: at once. */
+  revocationBound: number;
 }
 
 const split = (scope: string | undefined) => (scope ?? '').split(' ').filter(Boolean);
@@ -52,7 +56,7 @@ export function mergeGrantsPerApp(grants: GrantPayload[]): MergedGrant[] {
  * What a user allowed apps: a third-party app's consent record (src/consents/), and a first-party app's live
  * grants (consented automatically, they have no record). One entry per app, newest first.
  */
-export async function listUserGrants(db: Db, userId: string): Promise<UserGrant[]> {
+export async function listUserGrants(db: Db, defaults: AccessTokenDefaults, userId: string): Promise<UserGrant[]> {
   await getUser(db, userId);
   const consents = await listConsentsOfUser(db, userId);
   const merged: MergedGrant[] = consents.map((c) => ({
@@ -66,6 +70,7 @@ export async function listUserGrants(db: Db, userId: string): Promise<UserGrant[
   if (!merged.length) return [];
   const apps = await db.selectFrom('applications').select(['id', 'name', 'display_name', 'third_party'])
     .where('id', 'in', merged.map((m) => m.clientId)).execute();
+  const bounds = await revocationBounds(db, defaults, merged.map((m) => ({ clientId: m.clientId, resources: [...m.resourceScopes.keys()] })));
   return merged.map(({ clientId, userScopes, resourceScopes, grantedAt }) => {
     const app = apps.find((a) => a.id === clientId);
     return {
@@ -75,6 +80,7 @@ export async function listUserGrants(db: Db, userId: string): Promise<UserGrant[
       userScopes: [...userScopes].sort(),
       resourceScopes: [...resourceScopes].map(([resource, scopes]) => ({ resource, scopes: [...scopes].sort() })),
       grantedAt: grantedAt ?? null,
+      revocationBound: bounds.get(clientId) ?? 0,
     };
   });
 }

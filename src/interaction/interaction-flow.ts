@@ -31,6 +31,8 @@ export interface InteractionDeps {
   recovery: RecoveryDeps;
   /** How long a person's consent is remembered (SESAME_GRANT_TTL). */
   consentTtlSeconds: number;
+  /** SESAME_CONSENT_DURATIONS: whether consent screens offer a choice of how long, unless the app says otherwise. */
+  consentDurations: boolean;
 }
 
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;

@@ -13,6 +13,7 @@ import { signUpPage } from '../pages/sign-up.page.ts';
 import { readNewAccountForm } from '../users/new-account-form.ts';
 import { consentGroups, consentTrust, describeDestination, trustWorthShowing } from './consent.ts';
 import { consentAutomatically, decideConsent, permissionsToAsk } from './consent.service.ts';
+import { offersConsentDurations, parseConsentDuration } from './consent-duration.ts';
 import { redeemSetupSignIn, setupSignInCookie } from './setup-sign-in.service.ts';
 import { signInWithPassword } from './sign-in.service.ts';
 import { signUp } from './sign-up.service.ts';
@@ -79,6 +80,7 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
     app: { name: app.display_name ?? app.name, logoUrl: app.logo_url, logoDarkUrl: app.logo_dark_url, termsUrl: app.terms_url, privacyUrl: app.privacy_url },
     user: user.name ? `${user.name} (${user.username})` : user.username,
     groups: await consentGroups(deps.db, { t, locale }, items),
+    durations: offersConsentDurations(app, deps.consentDurations),
     // The device flow sends nobody anywhere: the device that showed the code gets the tokens.
     destination: typeof details.params.redirect_uri === 'string' ? describeDestination(details.params.redirect_uri) : undefined,
     trust: trust && trustWorthShowing(trust) ? trust : undefined,
@@ -192,7 +194,10 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const app = await deps.directory.application(clientIdOf(details));
     if (!app || !isThirdParty(app) || !details.session?.accountId) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
     const ticked = new Set([body.grant].flat().filter((v): v is string => typeof v === 'string'));
-    const grantId = await decideConsent(deps, details, app, ticked, requestOrigin(ctx));
+    const duration = offersConsentDurations(app, deps.consentDurations) ? parseConsentDuration(body.duration) ?? 'until_revoked' : undefined;
+    const grantId = await decideConsent(deps, details, app, { ticked, duration }, requestOrigin(ctx), {
+      locale: page.locale, t: page.t, brand: page.brand, appName: app.display_name ?? app.name,
+    });
     await finish(ctx, deps, { consent: { grantId } });
   });
 

@@ -29,6 +29,8 @@ import { userFactorRoutes } from './users/user-factors.routes.ts';
 import { sessionRoutes } from './sessions/session.routes.ts';
 import { registrationRoutes } from './registration/registration.routes.ts';
 
+import type { AccessTokenDefaults } from '../apps/access-token-lifetime.ts';
+
 export interface ManagementDeps {
   db: Db;
   directory: Directory;
@@ -41,6 +43,8 @@ export interface ManagementDeps {
   recovery: RecoveryDeps;
   /** The address Sesame's email comes from. */
   emailFrom: string;
+  /** Access token lifetimes by default, which say how soon revoking an app bites (src/grants/revocation-bound.ts). */
+  accessTokenDefaults: AccessTokenDefaults;
 }
 
 /** Every Management API operation, by domain; the OpenAPI document lists exactly these. */
@@ -51,7 +55,7 @@ export function managementOperations(deps: ManagementDeps): Route[] {
     ...permissionRoutes({ db: deps.db, issuer }),
     ...userRoutes({ db: deps.db }),
     ...userFactorRoutes({ db: deps.db }),
-    ...grantRoutes({ db: deps.db }),
+    ...grantRoutes({ db: deps.db, accessTokenDefaults: deps.accessTokenDefaults }),
     ...consentRoutes({ db: deps.db }),
     ...sessionRoutes({ db: deps.db }),
     ...resourceRoutes({ db: deps.db, issuer }),

@@ -27,8 +27,12 @@ import { refuseUnsafeAuthorizationParams, refuseUnsafeQuery } from './unsafe-par
 import { clientAuthThrottle } from './client-auth-throttle.ts';
 import { backchannelLogoutEvents, outgoingFetch } from './backchannel-logout.ts';
 import { sessionActivity } from './session-activity.ts';
+import { accessUse } from './access-use.ts';
 import { jsonRevocationResponse } from './revocation-response.ts';
 import { canonicalRedirectParams } from './canonical-redirect-params.ts';
+import { accessTokenLifetime } from '../apps/access-token-lifetime.ts';
+import { lifetimeOf } from './client-lifetime.ts';
+import { introspectionPolicy } from './introspection-policy.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
 import { deviceFlowFeature } from './device-flow.ts';
 import { userCodeThrottle } from './device-code-throttle.ts';
@@ -134,7 +138,7 @@ export function buildConfiguration(
     extraClientMetadata: {
       properties: [
         'sesame/type', 'sesame/third_party', 'sesame/management_access', 'sesame/cors_origins',
-        'sesame/refresh_token_ttl_days', 'sesame/rotate_refresh_token', 'sesame/default_resource',
+        'sesame/refresh_token_ttl_days', 'sesame/rotate_refresh_token', 'sesame/default_resource', 'sesame/access_token_ttl',
         'sesame/consent_policy', 'sesame/preapproved',
       ],
       // Sesame's own metadata comes from the applications table, never from a client registering itself.
@@ -170,12 +174,7 @@ export function buildConfiguration(
         // so the endpoint never tells another app whether a token exists.
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
-      introspection: {
-        enabled: true,
-        // Until resource servers are clients of their own, an app may introspect only its own tokens:
-        // another app must not learn whom a token belongs to or what it grants.
-        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
-      },
+      introspection: { enabled: true, allowedPolicy: introspectionPolicy(directory) },
       clientCredentials: { enabled: true },
       dPoP: dpopFeature(config, masterSecret),
       resourceIndicators: resourceIndicators({ db, directory, config, issuer }),
@@ -212,8 +211,10 @@ export function buildConfiguration(
       Session: config.ttl.session,
       Interaction: config.ttl.interaction,
       AuthorizationCode: config.ttl.code,
-      AccessToken: config.ttl.accessToken,
-      ClientCredentials: config.ttl.accessToken,
+      // A resource's token carries the lifetime getResourceServerInfo worked out (src/oidc/resources.ts); a
+      // userinfo token follows the app's (src/apps/access-token-lifetime.ts).
+      AccessToken: (_ctx, token, client) => token.resourceServer?.accessTokenTTL ?? accessTokenLifetime(config.ttl, lifetimeOf(client)),
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken,
       DeviceCode: config.ttl.deviceCode,
       IdToken: config.ttl.idToken,
       Grant: config.ttl.grant,
@@ -251,6 +252,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.use(polling.announceInterval);
   provider.use(deviceGrantErrors({ deviceAuthorization: oidcRoutes.device_authorization, token: oidcRoutes.token }));
   provider.use(sessionActivity(deps.db, deps.logger));
+  provider.use(accessUse(deps.db, deps.logger));
   provider.use(jsonRevocationResponse(oidcRoutes.revocation));
   provider.use(corsPreflightGuard(deps.directory, [oidcRoutes.token, oidcRoutes.userinfo, oidcRoutes.revocation, oidcRoutes.introspection]));
   const log = (event: string, level: 'error' | 'info') => (ctx: KoaContextWithOIDC | undefined, error: { name?: string; message?: string; error?: string; error_description?: string }) => {

@@ -1,6 +1,8 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { builtInAppIds } from '../apps/built-in.ts';
+import { accessTokenLifetime } from '../apps/access-token-lifetime.ts';
 import { isThirdParty } from '../apps/third-party.ts';
+import { lifetimeOf } from './client-lifetime.ts';
 import type { Directory } from '../cache/directory.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
@@ -27,6 +29,8 @@ export interface ApiResource {
   scopes: string[];
   /** Lifetime of its access tokens in seconds; the configured default when absent. */
   accessTokenTtl?: number;
+  /** `opaque` tokens are checked at introspection, so revoking the grant stops them at once. */
+  accessTokenFormat: 'jwt' | 'opaque';
   builtIn: boolean;
 }
 
@@ -43,7 +47,7 @@ export interface ResourceDeps {
  */
 export async function findApiResource({ directory, issuer }: ResourceDeps, indicator: string): Promise<ApiResource | undefined> {
   if (indicator === managementApiIndicator(issuer)) {
-    return { indicator, name: 'Sesame Management API', scopes: [managementScope], builtIn: true };
+    return { indicator, name: 'Sesame Management API', scopes: [managementScope], accessTokenFormat: 'jwt', builtIn: true };
   }
   const registered = await directory.resource(indicator);
   if (!registered) return undefined;
@@ -52,6 +56,7 @@ export async function findApiResource({ directory, issuer }: ResourceDeps, indic
     name: registered.name,
     scopes: registered.scopes.map((s) => s.name),
     accessTokenTtl: registered.access_token_ttl ?? undefined,
+    accessTokenFormat: registered.access_token_format,
     builtIn: false,
   };
 }
@@ -195,9 +200,10 @@ export function resourceIndicators(deps: ResourceDeps): NonNullable<NonNullable<
       return {
         scope: scopes.join(' '),
         audience: resource.indicator,
-        accessTokenFormat: 'jwt',
-        accessTokenTTL: resource.accessTokenTtl ?? deps.config.ttl.accessToken,
-        jwt: { sign: { alg: deps.config.signingAlg } },
+        accessTokenFormat: resource.accessTokenFormat,
+        // The shorter of the app's and the resource's: how long revoking the app may take to stop a JWT.
+        accessTokenTTL: accessTokenLifetime(deps.config.ttl, lifetimeOf(client), resource.accessTokenTtl),
+        ...(resource.accessTokenFormat === 'jwt' ? { jwt: { sign: { alg: deps.config.signingAlg } } } : {}),
       };
     },
   };

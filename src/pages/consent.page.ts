@@ -32,6 +32,8 @@ export interface ConsentPageModel {
   destination?: string;
   /** Where the answer goes and who the app is, when there is something to say (src/interaction/consent.ts). */
   trust?: { host: string; loopback: boolean; verifiedDomain?: string; unverified: boolean };
+  /** Whether the person chooses how long the decision lasts (src/interaction/consent-duration.ts). */
+  durations?: boolean;
   /** The sign-in experience (product name, logo, colour). */
   brand?: PageBrand;
 }
@@ -92,6 +94,13 @@ ${trustBlock(model)}
     ${app.termsUrl ? html`<a href="${app.termsUrl}" target="_blank" rel="noopener noreferrer">${t('consent.terms')}</a>` : ''}
     ${app.termsUrl && app.privacyUrl ? ' · ' : ''}
     ${app.privacyUrl ? html`<a href="${app.privacyUrl}" target="_blank" rel="noopener noreferrer">${t('consent.privacy')}</a>` : ''}</p>` : ''}
+  ${model.durations ? html`
+  <fieldset class="permissions durations">
+    <legend>${t('consent.duration')}</legend>
+    <label class="permission"><input type="radio" name="duration" value="until_revoked" checked><span>${t('consent.duration.untilRevoked')}</span></label>
+    <label class="permission"><input type="radio" name="duration" value="30_days"><span>${t('consent.duration.30days')}</span></label>
+    <label class="permission"><input type="radio" name="duration" value="once"><span>${t('consent.duration.once')}</span></label>
+  </fieldset>` : ''}
   <p class="muted destination">${model.destination ? t('consent.redirect', { destination: model.destination }) : t('consent.device')}</p>
   <button type="submit">${t('consent.authorize')}</button>
 </form>

@@ -64,6 +64,8 @@ li.factor{display:flex;align-items:center;justify-content:space-between;gap:12px
 li.factor p{margin:0}
 li.factor form button{margin-top:0}
 button.inline{width:auto;margin-top:8px;padding:8px 14px}
+form.inline{display:inline;margin-left:8px}
+form.inline button.link{width:auto;margin:0;padding:0;background:none;color:var(--accent);font-weight:400;font-size:13px;text-decoration:underline}
 section[aria-labelledby=two-step] h3{margin:22px 0 6px}
 ul.sessions{list-style:none;padding:0;margin:0}
 li.session{padding:14px 0;border-top:1px solid var(--line)}

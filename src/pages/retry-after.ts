@@ -1,14 +1,10 @@
 import type { Context } from 'koa';
 import type { Translate } from '../i18n/locale.ts';
+import { durationWords } from './duration.ts';
 
 /** "Too many attempts. Try again in 4 minutes.", in the page's language; rounded up, so never too early. */
 export function tooManyAttempts(t: Translate, seconds: number): string {
-  const minutes = Math.max(1, Math.ceil(seconds / 60));
-  const hours = Math.ceil(minutes / 60);
-  const wait = minutes < 60
-    ? (minutes === 1 ? t('throttle.minute') : t('throttle.minutes', { n: String(minutes) }))
-    : (hours === 1 ? t('throttle.hour') : t('throttle.hours', { n: String(hours) }));
-  return t('throttle.tooMany', { wait });
+  return t('throttle.tooMany', { wait: durationWords(t, seconds) });
 }
 
 /** The header every throttled answer carries (RFC 9110 §10.2.3), in whole seconds. */

@@ -1,5 +1,5 @@
 import type { Translate } from '../i18n/locale.ts';
-import type { ConnectedApp } from './account.page.ts';
+import { revocationNote, type ConnectedApp } from './account.page.ts';
 import { html } from './html.ts';
 import { layout, type PageBrand } from './layout.ts';
 import { logo } from './logo.ts';
@@ -29,7 +29,8 @@ export function revokeAccessPage({ t, locale, app, csrf, brand }: RevokeAccessPa
   })}</div>
 <h1>${title}</h1>
 <p>${t('account.revokeConfirm.text', { app: app.name })}</p>
-<ul class="scopes">${app.permissions.map((p) => html`<li>${p}</li>`)}</ul>
+<ul class="scopes">${app.permissions.map((p) => html`<li>${p.label}</li>`)}</ul>
+<p class="muted">${revocationNote(t, app)}</p>
 <form method="post" action="/account/apps/${encodeURIComponent(app.clientId)}/revoke">
   <input type="hidden" name="csrf" value="${csrf}">
   <button type="submit">${t('account.revoke')}</button>

@@ -47,6 +47,8 @@ export const resourceFields = {
   indicator: z.string().max(2048).meta({ title: 'API identifier' }),
   /** Seconds: from a minute to a day. Absent means the configured default (SESAME_ACCESS_TOKEN_TTL). */
   access_token_ttl: z.number().int().min(60).max(86_400).meta({ title: 'Access token lifetime (seconds)' }),
+  /** `opaque` tokens are checked at the introspection endpoint, so *Revoke access* stops them at once. */
+  access_token_format: z.enum(['jwt', 'opaque']).meta({ title: 'Access token format' }),
   scopes: z.array(newScopeSchema).max(200).meta({ title: 'Scopes' }),
 };
 
@@ -54,6 +56,7 @@ export const newResourceSchema = z.object({
   name: resourceFields.name,
   indicator: resourceFields.indicator,
   accessTokenTtl: resourceFields.access_token_ttl.nullable().optional(),
+  accessTokenFormat: resourceFields.access_token_format.default('jwt'),
   scopes: resourceFields.scopes.default([]),
 });
 export type NewResourceInput = z.input<typeof newResourceSchema>;
@@ -61,6 +64,7 @@ export type NewResourceInput = z.input<typeof newResourceSchema>;
 export const resourceChangesSchema = z.object({
   name: resourceFields.name.optional(),
   accessTokenTtl: resourceFields.access_token_ttl.nullable().optional(),
+  accessTokenFormat: resourceFields.access_token_format.optional(),
 });
 export type ResourceChanges = z.input<typeof resourceChangesSchema>;
 
@@ -150,6 +154,7 @@ export async function createResource(db: Db, issuer: string, input: NewResourceI
         name: data.name,
         indicator: data.indicator,
         access_token_ttl: data.accessTokenTtl ?? null,
+        access_token_format: data.accessTokenFormat,
       });
       const scopes = await insertScopes(trx, data.scopes.map((s) => ({
         id: newId('scp_'), resource_id: resource.id, name: s.name, description: s.description, description_translations: JSON.stringify(s.description_translations),
@@ -193,13 +198,14 @@ export async function listResources(db: Db, search: string | undefined, page: Pa
   };
 }
 
-/** Changes the name or token lifetime; the indicator is fixed, since tokens already issued carry it as `aud`. */
+/** Changes the name, token lifetime or token format; the indicator is fixed, since tokens already issued carry it as `aud`. */
 export async function updateResource(db: Db, id: string, input: ResourceChanges): Promise<ApiResource> {
   const changes = parseInput(resourceChangesSchema, input);
   await resourceRow(db, id);
   const updated = await updateResourceRow(db, id, {
     ...(changes.name !== undefined ? { name: changes.name } : {}),
     ...(changes.accessTokenTtl !== undefined ? { access_token_ttl: changes.accessTokenTtl } : {}),
+    ...(changes.accessTokenFormat !== undefined ? { access_token_format: changes.accessTokenFormat } : {}),
   });
   assertThat(updated, () => notFound(id));
   return { ...updated, scopes: await scopesOfResources(db, [id]) };

@@ -79,7 +79,8 @@ export async function allow(sesame: TestSesame, appId: string, userScopes: strin
  * whose form revokes. `page` is the account page; answers the response to that form.
  */
 export async function revokeOnAccountPage(agent: UserAgent, issuer: string, page: string, appName?: string) {
-  const entries = [...page.matchAll(/<h3>([^<]*)<\/h3>[\s\S]*?<form method="get" action="(\/account\/apps\/[^"]+\/revoke)">/g)];
+  // An app's heading, then its button before any other heading (the page has other sections with headings).
+  const entries = [...page.matchAll(/<h3>([^<]*)<\/h3>(?:(?!<h3>)[\s\S])*?<form method="get" action="(\/account\/apps\/[^"]+\/revoke)">/g)];
   const entry = appName ? entries.find((m) => m[1] === appName) : entries[0];
   if (!entry) throw new Error(`no Revoke access button${appName ? ` for ${appName}` : ''} on the account page`);
   const confirm = await agent.follow(`${issuer}${entry[2]}`);

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { query } from '../api/client.ts';
 import type { ApiResource, Application, Page } from '../api/types.ts';
 import { useApi, useSession } from '../auth/session.tsx';
@@ -25,6 +25,8 @@ interface Form {
   default_resource: string;
   dpop_bound_access_tokens: boolean;
   verified_domain: string;
+  access_token_ttl: string;
+  consent_durations: 'default' | 'on' | 'off';
 }
 
 type ListField = 'redirect_uris' | 'post_logout_redirect_uris' | 'cors_origins';
@@ -45,6 +47,8 @@ function formOf(app: Application): Form {
     default_resource: app.default_resource ?? '',
     dpop_bound_access_tokens: app.dpop_bound_access_tokens,
     verified_domain: app.verified_domain ?? '',
+    access_token_ttl: app.access_token_ttl === null ? '' : String(app.access_token_ttl),
+    consent_durations: app.consent_durations === null ? 'default' : app.consent_durations ? 'on' : 'off',
   };
 }
 
@@ -101,7 +105,9 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
       name: form.name,
       description: form.description.trim() ? form.description : null,
       refresh_token_ttl_days: Number(form.refresh_token_ttl_days),
+      access_token_ttl: form.access_token_ttl.trim() ? Number(form.access_token_ttl) : null,
     };
+    if (app.third_party) body.consent_durations = form.consent_durations === 'default' ? null : form.consent_durations === 'on';
     if (interactive) {
       body.redirect_uris = lists.redirect_uris.values;
       body.post_logout_redirect_uris = lists.post_logout_redirect_uris.values;
@@ -222,7 +228,31 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
         form={form}
         onChange={(key, value) => set(key, value)}
         errors={errors}
-      />
+      >
+        <TextField
+          label="Access token lifetime (seconds)"
+          type="number"
+          min={60}
+          max={86400}
+          value={form.access_token_ttl}
+          onChange={(e) => set('access_token_ttl', e.target.value)}
+          error={errors['/access_token_ttl']}
+          hint={app.third_party
+            ? 'Empty for Sesame’s default for third-party apps (5 minutes unless SESAME_THIRD_PARTY_ACCESS_TOKEN_TTL says otherwise). An API checks a JWT access token on its own until it expires, so this is how long Revoke access may take to stop this app; an API resource with a shorter lifetime wins.'
+            : 'Empty for Sesame’s default (SESAME_ACCESS_TOKEN_TTL, or the API resource’s). The shorter of this and the API resource’s lifetime applies.'}
+        />
+        {app.third_party && (
+          <div className="field">
+            <label htmlFor="consent-durations">How long consent lasts</label>
+            <select id="consent-durations" value={form.consent_durations} onChange={(e) => set('consent_durations', e.target.value as Form['consent_durations'])}>
+              <option value="default">Sesame’s default (SESAME_CONSENT_DURATIONS)</option>
+              <option value="on">People choose: this time only, 30 days, or until they revoke</option>
+              <option value="off">Remembered until revoked or SESAME_GRANT_TTL ends it</option>
+            </select>
+            <p className="hint">On the consent screen, “for this time only” authorizes once and asks again next time (no refresh token).</p>
+          </div>
+        )}
+      </AccessTokens>
       {app.third_party && (
         <section className="card" aria-labelledby="trust-title">
           <h2 id="trust-title">Publisher</h2>
@@ -254,8 +284,10 @@ export function SettingsTab({ app, onSaved }: { app: Application; onSaved: (app:
  * What the app's access tokens are for when it names no API (RFC 8707 `resource`), and whether they must be bound to
  * its key (DPoP). The list offers every registered API; the server refuses one the app may not use, and says why.
  */
-function AccessTokens({ form, onChange, errors }: {
+function AccessTokens({ form, onChange, errors, children }: {
   form: Form;
+  /** The lifetime and consent fields, set by the tab itself. */
+  children?: ReactNode;
   onChange: <K extends 'default_resource' | 'dpop_bound_access_tokens'>(key: K, value: Form[K]) => void;
   errors: Record<string, string>;
 }) {
@@ -268,6 +300,7 @@ function AccessTokens({ form, onChange, errors }: {
   return (
     <section className="card" aria-labelledby="access-tokens-title">
       <h2 id="access-tokens-title">Access tokens</h2>
+      {children}
       <div className="field">
         <label htmlFor="default-resource">Default API resource</label>
         <select

@@ -23,6 +23,7 @@ export const kindLabels: Record<Email['kind'], string> = {
   email_verification: 'Email verification',
   email_changed: 'Email changed notice',
   password_changed: 'Password changed notice',
+  app_connected: 'New app connected notice',
 };
 
 export function StatusBadge({ status }: { status: Email['status'] }) {

@@ -28,6 +28,7 @@ export function ResourceDetailsPage({ id }: { id: string }) {
   const [deletingScope, setDeletingScope] = useState<ResourceScope>();
   const [name, setName] = useState<string>();
   const [ttl, setTtl] = useState<string>();
+  const [format, setFormat] = useState<ApiResource['access_token_format']>();
   const [errors, setErrors] = useState<Record<string, string>>({});
 
   if (resource.loading && !resource.data) return <Loading />;
@@ -41,10 +42,12 @@ export function ResourceDetailsPage({ id }: { id: string }) {
       const saved = await api<ApiResource>('PATCH', path, {
         name: name ?? current.name,
         access_token_ttl: (ttl ?? String(current.access_token_ttl ?? '')).trim() ? Number(ttl ?? current.access_token_ttl) : null,
+        access_token_format: format ?? current.access_token_format,
       });
       resource.set(saved);
       setName(undefined);
       setTtl(undefined);
+      setFormat(undefined);
       toast('API resource saved');
     } catch (e) {
       if (e instanceof ApiError && e.fields.length) setErrors(e.fieldErrors());
@@ -70,9 +73,17 @@ export function ResourceDetailsPage({ id }: { id: string }) {
         <h2 id="resource-general">General</h2>
         <CopyField label="API identifier" value={current.indicator} />
         <TextField label="API name" value={name ?? current.name} onChange={(e) => setName(e.target.value)} error={errors['/name']} />
-        <TextField label="Access token lifetime (seconds)" type="number" min={60} max={86400} value={ttl ?? String(current.access_token_ttl ?? '')} onChange={(e) => setTtl(e.target.value)} error={errors['/access_token_ttl']} hint="Empty for Sesame’s default." />
+        <TextField label="Access token lifetime (seconds)" type="number" min={60} max={86400} value={ttl ?? String(current.access_token_ttl ?? '')} onChange={(e) => setTtl(e.target.value)} error={errors['/access_token_ttl']} hint="Empty for Sesame’s default. For third-party apps the shorter of this and the app’s lifetime (5 minutes by default) applies." />
+        <div className="field">
+          <label htmlFor="access-token-format">Access token format</label>
+          <select id="access-token-format" value={format ?? current.access_token_format} onChange={(e) => setFormat(e.target.value as ApiResource['access_token_format'])}>
+            <option value="jwt">JWT (RFC 9068): the API checks it on its own</option>
+            <option value="opaque">Opaque: the API checks it at the introspection endpoint</option>
+          </select>
+          <p className="hint">An API checks a JWT on its own, so Revoke access stops it only when it expires. An opaque token stops at once: the API asks Sesame’s introspection endpoint, authenticating as a machine-to-machine app allowed a scope of this API.</p>
+        </div>
         <div className="form-actions">
-          <button type="submit" disabled={name === undefined && ttl === undefined}>Save changes</button>
+          <button type="submit" disabled={name === undefined && ttl === undefined && format === undefined}>Save changes</button>
         </div>
       </form>
       <section className="card" aria-labelledby="scopes-title">

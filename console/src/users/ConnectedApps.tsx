@@ -7,6 +7,14 @@ import { EmptyState, ErrorState, Loading } from '../ui/states.tsx';
 import { useToast } from '../ui/toasts.tsx';
 import { useLoad } from '../ui/use-load.ts';
 
+/** How soon revoking bites: a JWT access token an API checks on its own lives until it expires. */
+function boundWords(seconds: number): string {
+  if (seconds <= 0) return 'Takes effect at once.';
+  const minutes = Math.ceil(seconds / 60);
+  const wait = seconds < 60 ? `${seconds} seconds` : minutes < 60 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${Math.ceil(minutes / 60)} hours`;
+  return `Takes effect within ${wait}: JWT access tokens for APIs it already holds work until they expire.`;
+}
+
 /** The third-party apps a user allowed on a consent screen, each revocable by the admin. */
 export function ConnectedApps({ userId }: { userId: string }) {
   const api = useApi();
@@ -39,16 +47,20 @@ export function ConnectedApps({ userId }: { userId: string }) {
                   {grant.resource_scopes.map((r) => <li key={r.resource}>{r.resource}: {r.scopes.join(', ')}</li>)}
                 </ul>
               </div>
-              <button type="button" className="secondary small" onClick={() => setRevoking(grant)} aria-label={`Revoke access of ${nameOf(grant)}`}>Revoke access</button>
+              <div className="grant-actions">
+                <button type="button" className="secondary small" onClick={() => setRevoking(grant)} aria-label={`Revoke access of ${nameOf(grant)}`}>Revoke access</button>
+                <div className="muted small-text">{boundWords(grant.revocation_bound_seconds)}</div>
+              </div>
             </li>
           ))}
         </ul>
       )}
       <ConfirmDialog title="Revoke access" open={!!revoking} onClose={() => setRevoking(undefined)} onConfirm={() => revoke(revoking!)} confirmLabel="Revoke access">
         <p>
-          <strong>{revoking && nameOf(revoking)}</strong> loses access to this user’s account: its refresh tokens stop
-          working at once (access tokens for your APIs when they expire), and it must ask the user for consent again.
+          <strong>{revoking && nameOf(revoking)}</strong> loses access to this user’s account: its refresh tokens and
+          opaque access tokens stop working at once, and it must ask the user for consent again.
         </p>
+        {revoking && <p>{boundWords(revoking.revocation_bound_seconds)}</p>}
       </ConfirmDialog>
     </section>
   );

@@ -21,6 +21,9 @@ import * as consentPolicy from './2026-12-02-0501-consent-policy.ts';
 import * as dynamicApps from './2026-12-02-0100-dynamic-apps.ts';
 import * as registrationTokens from './2026-12-02-0101-registration-tokens.ts';
 import * as appVerifiedDomain from './2026-12-02-0200-app-verified-domain.ts';
+import * as revocationBound from './2026-12-02-0600-revocation-bound.ts';
+import * as appAccessUses from './2026-12-02-0601-app-access-uses.ts';
+import * as consentDurations from './2026-12-02-0602-consent-durations.ts';
 
 /** Every migration, by name; names sort by date. */
 export const migrations: Record<string, SesameMigration> = {
@@ -46,4 +49,7 @@ export const migrations: Record<string, SesameMigration> = {
   '2026-12-02-0100-dynamic-apps': dynamicApps,
   '2026-12-02-0101-registration-tokens': registrationTokens,
   '2026-12-02-0200-app-verified-domain': appVerifiedDomain,
+  '2026-12-02-0600-revocation-bound': revocationBound,
+  '2026-12-02-0601-app-access-uses': appAccessUses,
+  '2026-12-02-0602-consent-durations': consentDurations,
 };

@@ -23,6 +23,11 @@ export const en = {
   'passwordChanged.heading': 'Your password was changed',
   'passwordChanged.text': 'The password of your {product} account {username} was changed, and every session of the account was signed out.',
   'passwordChanged.notYou': 'If you did not make this change, reset your password from the sign-in page at once, or contact your administrator.',
+  'appConnected.subject': "A new app was connected to your {product} account",
+  'appConnected.heading': "A new app was connected to your account",
+  'appConnected.text': "{app} can now use your {product} account {username}. You allowed it: {permissions}.",
+  'appConnected.action': "Review connected apps",
+  'appConnected.notYou': "If you did not allow this, open your account page and press Revoke access next to {app}, then change your password.",
 } as const;
 
 export type EmailMessageKey = keyof typeof en;

@@ -24,4 +24,9 @@ export const fr: EmailMessages = {
   'passwordChanged.heading': 'Votre mot de passe a été modifié',
   'passwordChanged.text': 'Le mot de passe de votre compte {product} {username} a été modifié et toutes les sessions du compte ont été déconnectées.',
   'passwordChanged.notYou': "Si vous n'êtes pas à l'origine de ce changement, réinitialisez immédiatement votre mot de passe depuis la page de connexion, ou contactez votre administrateur.",
+  'appConnected.subject': "Une nouvelle application a été connectée à votre compte {product}",
+  'appConnected.heading': "Une nouvelle application a été connectée à votre compte",
+  'appConnected.text': "{app} peut désormais utiliser votre compte {product} {username}. Vous lui avez autorisé : {permissions}.",
+  'appConnected.action': "Voir les applications connectées",
+  'appConnected.notYou': "Si vous ne l'avez pas autorisé, ouvrez la page de votre compte et appuyez sur « Révoquer l'accès » à côté de {app}, puis changez votre mot de passe.",
 };

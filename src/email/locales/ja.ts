@@ -24,4 +24,9 @@ export const ja: EmailMessages = {
   'passwordChanged.heading': 'パスワードが変更されました',
   'passwordChanged.text': '{product} アカウント {username} のパスワードが変更され、アカウントのすべてのセッションがサインアウトされました。',
   'passwordChanged.notYou': 'この変更に心当たりがない場合は、すぐにサインインページからパスワードを再設定するか、管理者に連絡してください。',
+  'appConnected.subject': "{product} アカウントに新しいアプリが接続されました",
+  'appConnected.heading': "アカウントに新しいアプリが接続されました",
+  'appConnected.text': "{app} が {product} アカウント {username} を使えるようになりました。許可した内容：{permissions}。",
+  'appConnected.action': "接続済みのアプリを確認",
+  'appConnected.notYou': "許可した覚えがない場合は、アカウントページを開いて {app} の「アクセスを取り消す」を押し、パスワードを変更してください。",
 };

@@ -24,4 +24,9 @@ export const ko: EmailMessages = {
   'passwordChanged.heading': '비밀번호가 변경되었습니다',
   'passwordChanged.text': '{product} 계정 {username}의 비밀번호가 변경되었고, 계정의 모든 세션이 로그아웃되었습니다.',
   'passwordChanged.notYou': '직접 변경하지 않았다면 즉시 로그인 페이지에서 비밀번호를 재설정하거나 관리자에게 연락하세요.',
+  'appConnected.subject': "{product} 계정에 새 앱이 연결되었습니다",
+  'appConnected.heading': "계정에 새 앱이 연결되었습니다",
+  'appConnected.text': "이제 {app}이(가) {product} 계정 {username}을(를) 사용할 수 있습니다. 허용한 항목: {permissions}.",
+  'appConnected.action': "연결된 앱 확인",
+  'appConnected.notYou': "직접 허용하지 않았다면 계정 페이지를 열어 {app} 옆의 \"접근 권한 취소\"를 누른 뒤 비밀번호를 변경하세요.",
 };

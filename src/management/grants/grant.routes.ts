@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AccessTokenDefaults } from '../../apps/access-token-lifetime.ts';
 import type { Db } from '../../db/database.ts';
 import { listUserGrants, revokeUserGrant } from '../../grants/grant.service.ts';
 import { clientIp } from '../../http/client-ip.ts';
@@ -14,11 +15,12 @@ const grantParams = userParams.extend({ clientId: idParam('Client ID') });
 
 export interface GrantRouteDeps {
   db: Db;
+  accessTokenDefaults: AccessTokenDefaults;
 }
 
 const tag = 'Users';
 
-export function grantRoutes({ db }: GrantRouteDeps): Route[] {
+export function grantRoutes({ db, accessTokenDefaults }: GrantRouteDeps): Route[] {
   return [
     defineRoute({
       method: 'get', path: '/users/:id/grants', tag, operationId: 'listUserGrants',
@@ -28,7 +30,7 @@ export function grantRoutes({ db }: GrantRouteDeps): Route[] {
       response: z.object({ data: z.array(userGrantSchema) }),
       problems: [404],
       async handle({ params }) {
-        const grants = await listUserGrants(db, params.id);
+        const grants = await listUserGrants(db, accessTokenDefaults, params.id);
         return {
           data: grants.map((g) => ({
             client_id: g.clientId,
@@ -37,6 +39,7 @@ export function grantRoutes({ db }: GrantRouteDeps): Route[] {
             user_scopes: g.userScopes,
             resource_scopes: g.resourceScopes,
             granted_at: g.grantedAt?.toISOString() ?? null,
+            revocation_bound_seconds: g.revocationBound,
           })),
         };
       },
@@ -44,7 +47,7 @@ export function grantRoutes({ db }: GrantRouteDeps): Route[] {
     defineRoute({
       method: 'delete', path: '/users/:id/grants/:clientId', tag, operationId: 'revokeUserGrant',
       summary: 'Revoke a user\'s grant for an app',
-      description: 'Its refresh tokens, opaque access tokens and codes stop working at once; the next sign-in asks for consent again. Recorded as the audit event `consent.revoked`.',
+      description: 'Its refresh tokens, opaque access tokens and codes stop working at once, JWT access tokens for APIs within `revocation_bound_seconds` of the list (they expire); the next sign-in asks for consent again. Recorded as the audit event `consent.revoked`.',
       params: grantParams,
       problems: [404],
       async handle({ params, ctx }) {

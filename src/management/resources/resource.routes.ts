@@ -40,7 +40,7 @@ export function resourceRoutes({ db, issuer }: ResourceRouteDeps): Route[] {
       problems: [409, 422],
       async handle({ body, ctx }) {
         const resource = await createResource(db, issuer(), {
-          name: body.name, indicator: body.indicator, accessTokenTtl: body.access_token_ttl, scopes: body.scopes,
+          name: body.name, indicator: body.indicator, accessTokenTtl: body.access_token_ttl, accessTokenFormat: body.access_token_format, scopes: body.scopes,
         });
         ctx.set('Location', `/api/resources/${resource.id}`);
         return toApiResource(resource);
@@ -62,7 +62,7 @@ export function resourceRoutes({ db, issuer }: ResourceRouteDeps): Route[] {
       body: resourceChangesBody,
       response: resourceSchema,
       problems: [404],
-      handle: async ({ params, body }) => toApiResource(await updateResource(db, params.id, { name: body.name, accessTokenTtl: body.access_token_ttl })),
+      handle: async ({ params, body }) => toApiResource(await updateResource(db, params.id, { name: body.name, accessTokenTtl: body.access_token_ttl, accessTokenFormat: body.access_token_format })),
     }),
     defineRoute({
       method: 'delete', path: '/resources/:id', tag, operationId: 'deleteApiResource',

@@ -10,7 +10,9 @@ const scopeDescription = scopeFields.description
   .describe('Shown to users on the consent screen when their language has no translation, or none was written');
 const scopeTranslations = scopeFields.description_translations;
 const accessTokenTtl = resourceFields.access_token_ttl
-  .describe('Lifetime of its access tokens in seconds (60-86400); null for the default SESAME_ACCESS_TOKEN_TTL');
+  .describe('Lifetime of its access tokens in seconds (60-86400); null for the default (SESAME_ACCESS_TOKEN_TTL, or SESAME_THIRD_PARTY_ACCESS_TOKEN_TTL for a third-party app). The shorter of it and the app\'s own wins');
+const accessTokenFormat = resourceFields.access_token_format
+  .describe('`jwt`: an RFC 9068 JWT the API checks on its own, valid until it expires even after Revoke access; `opaque`: a reference the API checks at the introspection endpoint (authenticating as the token\'s app, or as a machine-to-machine app allowed a scope of this API), which Revoke access ends at once');
 
 export const resourceScopeSchema = z.object({
   id: z.string(),
@@ -59,6 +61,7 @@ export const resourceSchema = z.object({
   name: z.string(),
   indicator: z.string().describe('RFC 8707 resource indicator: the `aud` of its access tokens; fixed at creation'),
   access_token_ttl: accessTokenTtl.nullable(),
+  access_token_format: accessTokenFormat,
   scopes: z.array(resourceScopeSchema),
   created_at: timestamp,
   updated_at: timestamp,
@@ -70,6 +73,7 @@ export function toApiResource(resource: ApiResource): z.input<typeof resourceSch
     name: resource.name,
     indicator: resource.indicator,
     access_token_ttl: resource.access_token_ttl,
+    access_token_format: resource.access_token_format,
     scopes: resource.scopes.map(toApiScope),
     created_at: resource.created_at.toISOString(),
     updated_at: resource.updated_at.toISOString(),
@@ -94,12 +98,14 @@ export const newResourceBody = z.strictObject({
   name: resourceFields.name,
   indicator: resourceFields.indicator.describe('An absolute URI without a fragment, like https://api.example.com; `$ISSUER/api` is reserved'),
   access_token_ttl: accessTokenTtl.nullable().optional(),
+  access_token_format: accessTokenFormat.default('jwt'),
   scopes: z.array(newScopeBody).max(200).default([]).meta({ title: 'Scopes' }),
 });
 
 export const resourceChangesBody = z.strictObject({
   name: resourceFields.name.optional(),
   access_token_ttl: accessTokenTtl.nullable().optional(),
+  access_token_format: accessTokenFormat.optional(),
 });
 
 export const resourceListQuery = z.object({
