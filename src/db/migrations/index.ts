@@ -14,13 +14,13 @@ import * as scopeDescriptionTranslations from './2026-12-01-0003-scope-descripti
 import * as emailAndRecovery from './2026-12-01-0004-email-and-recovery.ts';
 import * as sessionsAndLogout from './2026-12-01-0005-sessions-and-logout.ts';
 import * as secondFactors from './2026-12-01-0006-second-factors.ts';
+import * as dynamicApps from './2026-12-02-0100-dynamic-apps.ts';
+import * as registrationTokens from './2026-12-02-0101-registration-tokens.ts';
+import * as appVerifiedDomain from './2026-12-02-0200-app-verified-domain.ts';
 import * as deviceFlow from './2026-12-02-0300-device-flow.ts';
 import * as dpopAndDefaultResource from './2026-12-02-0400-dpop-and-default-resource.ts';
 import * as consents from './2026-12-02-0500-consents.ts';
 import * as consentPolicy from './2026-12-02-0501-consent-policy.ts';
-import * as dynamicApps from './2026-12-02-0100-dynamic-apps.ts';
-import * as registrationTokens from './2026-12-02-0101-registration-tokens.ts';
-import * as appVerifiedDomain from './2026-12-02-0200-app-verified-domain.ts';
 import * as revocationBound from './2026-12-02-0600-revocation-bound.ts';
 import * as appAccessUses from './2026-12-02-0601-app-access-uses.ts';
 import * as consentDurations from './2026-12-02-0602-consent-durations.ts';
@@ -42,13 +42,13 @@ export const migrations: Record<string, SesameMigration> = {
   '2026-12-01-0004-email-and-recovery': emailAndRecovery,
   '2026-12-01-0005-sessions-and-logout': sessionsAndLogout,
   '2026-12-01-0006-second-factors': secondFactors,
+  '2026-12-02-0100-dynamic-apps': dynamicApps,
+  '2026-12-02-0101-registration-tokens': registrationTokens,
+  '2026-12-02-0200-app-verified-domain': appVerifiedDomain,
   '2026-12-02-0300-device-flow': deviceFlow,
   '2026-12-02-0400-dpop-and-default-resource': dpopAndDefaultResource,
   '2026-12-02-0500-consents': consents,
   '2026-12-02-0501-consent-policy': consentPolicy,
-  '2026-12-02-0100-dynamic-apps': dynamicApps,
-  '2026-12-02-0101-registration-tokens': registrationTokens,
-  '2026-12-02-0200-app-verified-domain': appVerifiedDomain,
   '2026-12-02-0600-revocation-bound': revocationBound,
   '2026-12-02-0601-app-access-uses': appAccessUses,
   '2026-12-02-0602-consent-durations': consentDurations,
