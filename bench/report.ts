@@ -25,6 +25,7 @@ const pgliteTarget = 0.5;
 
 const fmt = (n: number | undefined, digits = 1) => (n === undefined || Number.isNaN(n) ? '—' : n.toLocaleString('en', { maximumFractionDigits: digits }));
 const mark = (ok: boolean) => (ok ? '✅' : '❌');
+const times = (ratio: number | undefined) => (ratio === undefined ? '—' : `${fmt(ratio, 2)}×`);
 
 export function renderReport(report: Report): string {
   const by = (target: string) => report.results.find((r) => r.target === target);
@@ -57,7 +58,7 @@ export function renderReport(report: Report): string {
       const verdict = target === undefined ? '' : `≥ ${target}× ${pr === undefined ? '' : mark(pr >= target)}${lr === undefined ? '' : ` · ${mark(lr >= pgliteTarget)}`}`;
       const any = (b ?? p ?? l)!;
       const unit = any.unit === 'flow' ? ' flows' : '';
-      lines.push(`| ${id} | ${any.name} | ${fmt(b?.perSecond)}${unit} | ${fmt(p?.perSecond)} | ${fmt(pr, 2)}× | ${fmt(l?.perSecond)} | ${fmt(lr, 2)}× | ${verdict} |`);
+      lines.push(`| ${id} | ${any.name} | ${fmt(b?.perSecond)}${unit} | ${fmt(p?.perSecond)} | ${times(pr)} | ${fmt(l?.perSecond)} | ${times(lr)} | ${verdict} |`);
     }
     lines.push('', `### ${c} connections: latency (ms, p50 / p99), CPU per request or flow (ms: Sesame's process; + PostgreSQL's server processes), errors, peak RSS during the scenario (MB)`, '');
     lines.push('| # | baseline | PostgreSQL | PGlite | CPU ms (baseline / PostgreSQL / PGlite) | errors (baseline / PostgreSQL / PGlite) | RSS (baseline / PostgreSQL / PGlite) |');
