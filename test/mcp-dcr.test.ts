@@ -16,9 +16,9 @@ import { startTestSesame, type TestSesame } from './support/sesame.ts';
  * once; in approval mode the person meets the waiting page until the admin approves it with the CLI. Either way
  * the agent ends by calling a tool with a token bound to the MCP server.
  *
- * This MCP server advertises no scope and relies on the token's audience. One that advertises scopes (RFC 9728
- * scopes_supported, as test/mcp-cimd.test.ts's does) makes the SDK register with `scope: "mcp:tools"`, which
- * oidc-provider's client metadata check refuses today (only its own OpenID scopes are known to it).
+ * The MCP server advertises its scope (RFC 9728 scopes_supported), so the SDK registers with `scope: "mcp:tools"`
+ * and asks for it: Sesame accepts the registration (the engine keeps only the OpenID scopes it knows; the app's
+ * scopes are its allowlist's) and the token carries the scope the server needs.
  */
 const file = import.meta.filename;
 
@@ -30,9 +30,9 @@ let ada: { id: string; login: string; password: string };
 const cli = cliWith(() => ({ ...sesame.database.env, SESAME_LOG_LEVEL: 'silent' }));
 
 beforeAll(async () => {
-  [browser, sesame, listener] = await Promise.all([launchBrowser(), startTestSesame(), loopbackListener()]);
-  // A server that advertises no scope: the SDK then registers none (see the module comment).
-  mcp = await startMcpServer(sesame.url, { scope: null });
+  // Discovery names the registration endpoint as the policy the CLI sets says, with no cached answer in between.
+  [browser, sesame, listener] = await Promise.all([launchBrowser(), startTestSesame({ SESAME_SETTINGS_CACHE_SECONDS: '0' }), loopbackListener()]);
+  mcp = await startMcpServer(sesame.url);
   const a = await sesame.createUser({ username: 'ada', name: 'Ada Lovelace' });
   ada = { id: a.id, login: a.username, password: a.password };
   await giveRole(sesame, ada.id, { name: 'Test MCP server', indicator: mcp.url, scopes: [mcpScope] }, [mcpScope]);
@@ -45,15 +45,13 @@ afterAll(async () => {
   await sesame?.stop();
 });
 
-/** What an MCP client registers: a public client with its loopback redirect (the SDK adds the scope it will ask). */
+/** What an MCP client registers: a public client with its loopback redirect (the SDK adds the server's scope). */
 const agentMetadata = (name: string): OAuthClientMetadata => ({
   client_name: name,
   redirect_uris: [listener.redirectUri],
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
   token_endpoint_auth_method: 'none',
-  // What it asks for when the MCP server names no scope: an OpenID sign-in (the SDK's fallback is this metadata's scope).
-  scope: 'openid',
 });
 
 /** An agent with nothing stored: its first connection registers it and sends the person's browser to Sesame. */
@@ -64,6 +62,7 @@ async function firstConnection(name: string, page: Page) {
   await expect(connection.client.connect(connection.transport)).rejects.toBeInstanceOf(UnauthorizedError);
   const registration = connection.sent.find((r) => r.method === 'POST' && r.url === `${sesame.url}/oidc/reg`);
   expect(registration, 'the SDK registered at Sesame\'s registration endpoint').toBeTruthy();
+  expect(registration!.json?.scope, 'with the MCP server\'s scope').toBe(mcpScope);
   const clientId = (auth.clientInformation() as { client_id: string }).client_id;
   expect(auth.authorizationUrls[0]!.searchParams.get('client_id')).toBe(clientId);
   expect(auth.authorizationUrls[0]!.searchParams.get('resource')).toBe(mcp.url);
@@ -86,7 +85,7 @@ async function consentAndCallTool(page: Page, name: string, agent: Awaited<Retur
   const again = agentConnection(mcp.url, agent.auth);
   await again.client.connect(again.transport);
   expect(await whoami(again.client)).toEqual({ sub: ada.id, client_id: agent.clientId });
-  expect(mcp.accepted.at(-1)).toMatchObject({ iss: sesame.url, aud: mcp.url, sub: ada.id, client_id: agent.clientId });
+  expect(mcp.accepted.at(-1)).toMatchObject({ iss: sesame.url, aud: mcp.url, sub: ada.id, client_id: agent.clientId, scope: mcpScope });
   await again.client.close();
 }
 
@@ -98,6 +97,7 @@ describe('an MCP client (official SDK) that registers itself (RFC 7591)', () => 
     expect(await cli.json('apps', 'list', '--dynamic')).toMatchObject({
       applications: expect.arrayContaining([expect.objectContaining({ client_id: agent.clientId, origin: 'dcr', status: 'approved' })]),
     });
+    await cli.json('apps', 'permissions', 'set', '--id', agent.clientId, '--resource-scope', `${mcp.url}#${mcpScope}`);
     await consentAndCallTool(page, 'Open Agent', agent, 'open-consent');
     await context.close();
   });
@@ -113,6 +113,7 @@ describe('an MCP client (official SDK) that registers itself (RFC 7591)', () => 
     const pending = await cli.json<{ applications: { client_id: string; origin: string }[] }>('apps', 'list', '--status', 'pending');
     expect(pending.applications).toEqual([expect.objectContaining({ client_id: agent.clientId, origin: 'dcr' })]);
     expect(await cli.json('apps', 'approve', '--id', agent.clientId)).toMatchObject({ client_id: agent.clientId, status: 'approved' });
+    await cli.json('apps', 'permissions', 'set', '--id', agent.clientId, '--resource-scope', `${mcp.url}#${mcpScope}`);
 
     await page.reload();
     await consentAndCallTool(page, 'Careful Agent', agent, 'approval-consent');

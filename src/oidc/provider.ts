@@ -95,6 +95,14 @@ function endTokenFamily(ctx: KoaContextWithOIDC): boolean {
   return !(ctx.oidc.route === 'revocation' && ctx.oidc.entities.AccessToken);
 }
 
+/** Leaves in a client's `scope` metadata only the scopes oidc-provider knows (src/oidc/claims.ts). */
+function keepOpenIdScopes(metadata: Record<string, unknown>): void {
+  if (typeof metadata.scope !== 'string') return;
+  const known = metadata.scope.split(' ').filter((s) => (oidcScopes as readonly string[]).includes(s));
+  if (known.length) metadata.scope = known.join(' ');
+  else delete metadata.scope;
+}
+
 export function buildConfiguration(
   { config, db, directory, keys, issuer, masterSecret }: ProviderDeps,
   { clientAuth, polling }: ProviderHooks = {},
@@ -138,7 +146,11 @@ export function buildConfiguration(
         'sesame/consent_policy', 'sesame/preapproved',
       ],
       // Sesame's own metadata comes from the applications table, never from a client registering itself.
-      validator(ctx, key, value) {
+      validator(ctx, key, value, metadata) {
+        // Runs before oidc-provider checks the metadata: a registered `scope` may name API resource scopes (MCP
+        // clients send their server's), which the engine knows not. Sesame takes an app's scopes from its allowlist,
+        // so the engine keeps only the OpenID ones and ignores the rest.
+        if (key === 'sesame/type') keepOpenIdScopes(metadata);
         const body = (ctx as KoaContextWithOIDC | undefined)?.oidc?.body as Record<string, unknown> | undefined;
         if (value !== undefined && body && key in body) throw new errors.InvalidClientMetadata(`${key} is set by the administrator, not registered`);
       },
