@@ -34,7 +34,7 @@ import { deviceFlowFeature } from './device-flow.ts';
 import { userCodeThrottle } from './device-code-throttle.ts';
 import { devicePolling } from './device-polling.ts';
 import { deviceGrantErrors } from './device-grant-errors.ts';
-import { holdUnapprovedApps } from './unapproved-app.ts';
+import { holdUnapprovedApps, refuseUnapprovedDeviceApps } from './unapproved-app.ts';
 import { safeFetch } from '../net/safe-fetch.ts';
 import { clientIdMetadataDocument } from './client-id-metadata-document.ts';
 
@@ -72,6 +72,8 @@ export const oidcRoutes = {
 
 /** An extra parameter no client sends, whose validator checks all of them (src/oidc/unsafe-params.ts). */
 const checkedParams = 'sesame_checked_params';
+/** Another such slot: the device authorization endpoint's check that the app is approved. */
+const approvedAppParam = 'sesame_approved_app';
 
 type ClientWithMetadata = { clientId: string; clientAuthMethod: string; [key: string]: unknown };
 
@@ -172,7 +174,11 @@ export function buildConfiguration(
     revokeGrantPolicy: endTokenFamily,
     extraTokenClaims: managementTokenClaims(issuer),
     // The check of every parameter comes first (its name is only a slot: oidc-provider runs validators by name).
-    extraParams: { [checkedParams]: refuseUnsafeAuthorizationParams as never, [offlineAccessParam]: keepOfflineAccess as never },
+    extraParams: {
+      [checkedParams]: refuseUnsafeAuthorizationParams as never,
+      [offlineAccessParam]: keepOfflineAccess as never,
+      [approvedAppParam]: refuseUnapprovedDeviceApps(directory) as never,
+    },
     interactions: { policy: applyConsentPolicy(requireRequestedAcr(requireAvailableAccount(interactionPolicy.base()))), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },
