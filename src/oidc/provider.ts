@@ -34,6 +34,7 @@ import { deviceFlowFeature } from './device-flow.ts';
 import { userCodeThrottle } from './device-code-throttle.ts';
 import { devicePolling } from './device-polling.ts';
 import { deviceGrantErrors } from './device-grant-errors.ts';
+import { refuseUngrantableAuthorization } from './ungrantable-request.ts';
 import { holdUnapprovedApps, refuseUnapprovedDeviceApps } from './unapproved-app.ts';
 import { safeFetch } from '../net/safe-fetch.ts';
 import { clientIdMetadataDocument } from './client-id-metadata-document.ts';
@@ -74,6 +75,8 @@ export const oidcRoutes = {
 const checkedParams = 'sesame_checked_params';
 /** Another such slot: the device authorization endpoint's check that the app is approved. */
 const approvedAppParam = 'sesame_approved_app';
+/** And the authorization endpoint's check that the request could grant anything at all. */
+const grantableParam = 'sesame_grantable';
 
 type ClientWithMetadata = { clientId: string; clientAuthMethod: string; [key: string]: unknown };
 
@@ -178,6 +181,7 @@ export function buildConfiguration(
       [checkedParams]: refuseUnsafeAuthorizationParams as never,
       [offlineAccessParam]: keepOfflineAccess as never,
       [approvedAppParam]: refuseUnapprovedDeviceApps(directory) as never,
+      [grantableParam]: refuseUngrantableAuthorization as never,
     },
     interactions: { policy: applyConsentPolicy(requireRequestedAcr(requireAvailableAccount(interactionPolicy.base()))), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
