@@ -91,19 +91,20 @@ async function consentAndCallTool(page: Page, name: string, agent: Awaited<Retur
 
 describe('an MCP client (official SDK) that registers itself (RFC 7591)', () => {
   it('in open mode: registers, the person consents, and it calls a tool', async () => {
-    await cli.json('registration', 'set', '--dcr', 'open', '--cimd', 'off');
+    // What every new dynamic app may use, of what it asks for: the MCP server's scope.
+    await cli.json('registration', 'set', '--dcr', 'open', '--cimd', 'off', '--default-resource-scope', `${mcp.url}#${mcpScope}`);
     const { context, page } = await newPerson(browser);
     const agent = await firstConnection('Open Agent', page);
     expect(await cli.json('apps', 'list', '--dynamic')).toMatchObject({
       applications: expect.arrayContaining([expect.objectContaining({ client_id: agent.clientId, origin: 'dcr', status: 'approved' })]),
     });
-    await cli.json('apps', 'permissions', 'set', '--id', agent.clientId, '--resource-scope', `${mcp.url}#${mcpScope}`);
     await consentAndCallTool(page, 'Open Agent', agent, 'open-consent');
     await context.close();
   });
 
   it('in approval mode: the person waits for the administrator, who approves with the CLI; then it calls a tool', async () => {
-    await cli.json('registration', 'set', '--dcr', 'approval', '--cimd', 'off');
+    // No default permissions: the admin allows this agent its scope when approving it.
+    await cli.json('registration', 'set', '--dcr', 'approval', '--cimd', 'off', '--no-default-permissions');
     const { context, page } = await newPerson(browser);
     const agent = await firstConnection('Careful Agent', page);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(en['appPending.title']);

@@ -18,6 +18,7 @@ import * as deviceFlow from './2026-12-02-0300-device-flow.ts';
 import * as dpopAndDefaultResource from './2026-12-02-0400-dpop-and-default-resource.ts';
 import * as consents from './2026-12-02-0500-consents.ts';
 import * as consentPolicy from './2026-12-02-0501-consent-policy.ts';
+import * as registrationDefaultPermissions from './2026-12-02-0800-registration-default-permissions.ts';
 import * as dynamicApps from './2026-12-02-0100-dynamic-apps.ts';
 import * as registrationTokens from './2026-12-02-0101-registration-tokens.ts';
 import * as appVerifiedDomain from './2026-12-02-0200-app-verified-domain.ts';
@@ -43,6 +44,7 @@ export const migrations: Record<string, SesameMigration> = {
   '2026-12-02-0400-dpop-and-default-resource': dpopAndDefaultResource,
   '2026-12-02-0500-consents': consents,
   '2026-12-02-0501-consent-policy': consentPolicy,
+  '2026-12-02-0800-registration-default-permissions': registrationDefaultPermissions,
   '2026-12-02-0100-dynamic-apps': dynamicApps,
   '2026-12-02-0101-registration-tokens': registrationTokens,
   '2026-12-02-0200-app-verified-domain': appVerifiedDomain,
