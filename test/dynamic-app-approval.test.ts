@@ -144,6 +144,12 @@ describe('apps that arrive by themselves', () => {
     expectProblem(await api('PUT', '/api/registration', { allowed_domains: ['not a domain/'] }), 400, 'request.invalid');
     // Partial update: what is not given keeps its value.
     expect((await api('PUT', '/api/registration', { unused_app_days: 7 })).body).toMatchObject({ dcr: 'approval', allowed_domains: ['example.com', 'tools.example.org'], unused_app_days: 7 });
+    // Default permissions of new dynamic apps: registered scopes only.
+    expectProblem(await api('PUT', '/api/registration', { default_resource_scopes: [{ indicator: 'https://nowhere.example.com', scope: 'x' }] }), 422, 'permission.unknown_scope');
+    expectProblem(await api('PUT', '/api/registration', { default_user_scopes: ['openid'] }), 400, 'request.invalid');
+    const defaults = await api('PUT', '/api/registration', { default_user_scopes: ['email'] });
+    expect(defaults.body).toMatchObject({ default_user_scopes: ['email'], default_resource_scopes: [] });
+    await api('PUT', '/api/registration', { default_user_scopes: [] });
     await api('PUT', '/api/registration', { cimd: 'approval', allowed_domains: [] });
 
     const app = await arrivingApp('Via the API');
