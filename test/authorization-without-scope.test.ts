@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { en } from '../src/i18n/locales/en.ts';
 import { allow, authorizeUntilConsent, giveRole } from './support/consent.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { UserAgent } from './support/user-agent.ts';
@@ -61,6 +62,15 @@ describe('an authorization request with no scope', () => {
     const callback = new URL(response.headers.get('location')!);
     expect(callback.searchParams.get('error')).toBe('invalid_scope');
     expect(callback.searchParams.get('error_description')).toMatch(/none of the requested scopes is one this app may get/);
+  });
+
+  it('signing in for an API without asking its scopes: the consent screen names the API and says the token carries none', async () => {
+    const url = authorizationUrl(thirdParty, { resource: api.indicator, scope: 'openid' });
+    const step = await authorizeUntilConsent(new UserAgent(sesame.url), url, credentials);
+    if (!('consent' in step)) throw new Error('expected the consent screen');
+    expect(step.consent.page).toContain(`<legend>${en['consent.resource'].replace('{resource}', api.name)}</legend>`);
+    expect(step.consent.page).toContain(en['consent.resourceHost'].replace('{host}', 'notes.example.com'));
+    expect(step.consent.page).toContain(en['consent.audienceOnly']);
   });
 
   it('OAuth 2.0 without openid: an API scope the app may use goes through sign-in and consent', async () => {

@@ -76,6 +76,9 @@ async function consentAndCallTool(page: Page, name: string, agent: Awaited<Retur
   await page.getByRole('button', { name: 'Authorize', exact: true }).waitFor();
   expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(`${name} wants to access your account`);
   expect(await page.getByRole('note').allTextContents()).toContain(en['consent.loopbackWarning']);
+  // The screen names the API the token is for, and where it is.
+  const api = page.getByRole('group', { name: en['consent.resource'].replace('{resource}', 'Test MCP server') });
+  expect(await api.getByText(en['consent.resourceHost'].replace('{host}', new URL(mcp.url).host)).isVisible()).toBe(true);
   await screenshot(page, file, shot);
   await page.getByRole('button', { name: 'Authorize', exact: true }).click();
   const callback = await listener.next();
