@@ -95,6 +95,38 @@ describe('apps that arrive by themselves', () => {
     expect((await open(authorizationUrl(app.id))).headers.get('location')).toBeNull();
   });
 
+  it('gives a pending or denied app no device code: the device hears why (RFC 8628)', async () => {
+    await json('registration', 'set', '--dcr', 'approval');
+    const registered = await fetch(new URL('/oidc/reg', sesame.url), {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_name: 'Terminal Agent', redirect_uris: ['http://127.0.0.1:33418/callback'], application_type: 'native',
+        token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
+      }),
+    });
+    expect(registered.status).toBe(201);
+    const clientId = (await registered.json()).client_id as string;
+    // The admin allowed it the device flow before deciding on it; the device still waits for the decision.
+    const api = apiClient(sesame, await managementToken(sesame));
+    expect((await api('PATCH', `/api/applications/${clientId}`, { device_flow: true })).status).toBe(200);
+    const ask = () => fetch(new URL('/oidc/device/auth', sesame.url), { method: 'POST', body: new URLSearchParams({ client_id: clientId, scope: 'openid' }) });
+
+    const pending = await ask();
+    expect(pending.status).toBe(400);
+    expect(await pending.json()).toEqual({ error: 'unauthorized_client', error_description: expect.stringMatching(/waits for an administrator to approve it/) });
+
+    await json('apps', 'approve', '--id', clientId);
+    const approved = await ask();
+    expect(approved.status).toBe(200);
+    expect(await approved.json()).toHaveProperty('device_code');
+
+    await json('apps', 'deny', '--id', clientId);
+    const denied = await ask();
+    expect(denied.status).toBe(400);
+    expect(await denied.json()).toEqual({ error: 'unauthorized_client', error_description: expect.stringMatching(/administrator refused this app/) });
+    await json('registration', 'set', '--dcr', 'off');
+  });
+
   it('never holds management access, and an admin-made app is not approved or denied', async () => {
     const app = await arrivingApp('Ambitious Agent');
     await fails(/Management API access/, 'apps', 'update', '--id', app.id, '--management-access', 'true');
@@ -112,6 +144,12 @@ describe('apps that arrive by themselves', () => {
     expectProblem(await api('PUT', '/api/registration', { allowed_domains: ['not a domain/'] }), 400, 'request.invalid');
     // Partial update: what is not given keeps its value.
     expect((await api('PUT', '/api/registration', { unused_app_days: 7 })).body).toMatchObject({ dcr: 'approval', allowed_domains: ['example.com', 'tools.example.org'], unused_app_days: 7 });
+    // Default permissions of new dynamic apps: registered scopes only.
+    expectProblem(await api('PUT', '/api/registration', { default_resource_scopes: [{ indicator: 'https://nowhere.example.com', scope: 'x' }] }), 422, 'permission.unknown_scope');
+    expectProblem(await api('PUT', '/api/registration', { default_user_scopes: ['openid'] }), 400, 'request.invalid');
+    const defaults = await api('PUT', '/api/registration', { default_user_scopes: ['email'] });
+    expect(defaults.body).toMatchObject({ default_user_scopes: ['email'], default_resource_scopes: [] });
+    await api('PUT', '/api/registration', { default_user_scopes: [] });
     await api('PUT', '/api/registration', { cimd: 'approval', allowed_domains: [] });
 
     const app = await arrivingApp('Via the API');

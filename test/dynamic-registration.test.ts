@@ -14,7 +14,7 @@ import { UserAgent } from './support/user-agent.ts';
  */
 
 let sesame: TestSesame;
-const { json } = cliWith(() => ({ ...sesame.database.env, SESAME_LOG_LEVEL: 'silent' }));
+const { json, fails } = cliWith(() => ({ ...sesame.database.env, SESAME_LOG_LEVEL: 'silent' }));
 
 beforeAll(async () => {
   sesame = await startTestSesame({ SESAME_TRUST_PROXY: 'true', SESAME_THROTTLE_REGISTRATIONS: '6', SESAME_SETTINGS_CACHE_SECONDS: '0' });
@@ -174,6 +174,27 @@ describe('dynamic registration (RFC 7591) under the policy', () => {
     expect(denied.status).toBe(403);
     expect(await denied.text()).toContain('Это приложение не разрешено');
     await json('registration', 'set', '--dcr', 'open');
+  });
+
+  it('accepts a scope naming API scopes, and gives the app the policy\'s default permissions it asked for', async () => {
+    const { dcr } = await json('registration', 'show');
+    await json('resources', 'create', '--name', 'Files MCP', '--indicator', 'https://files.example.com/mcp', '--scope', 'files:read', '--scope', 'files:write');
+    await json('registration', 'set', '--dcr', 'open', '--default-scope', 'profile', '--default-scope', 'email',
+      '--default-resource-scope', 'https://files.example.com/mcp#files:read', '--default-resource-scope', 'https://files.example.com/mcp#files:write');
+    const asked = await register({ ...nativeAgent('Scoped agent'), scope: 'openid profile files:read unknown:thing' }, newAddress());
+    expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+    expect(asked.body.scope, 'the engine keeps the OpenID scopes it knows').toBe('openid profile');
+    expect(await json('apps', 'permissions', 'show', '--id', asked.body.client_id)).toMatchObject({
+      user_scopes: ['profile'], resource_scopes: [expect.objectContaining({ resource: 'https://files.example.com/mcp', scope: 'files:read' })],
+    });
+    const silent = await register(nativeAgent('Agent asking nothing'), newAddress());
+    const all = await json('apps', 'permissions', 'show', '--id', silent.body.client_id);
+    expect(all.user_scopes).toEqual(['email', 'profile']);
+    expect(all.resource_scopes.map((r: { scope: string }) => r.scope).sort()).toEqual(['files:read', 'files:write']);
+
+    await fails(/names no registered scope/, 'registration', 'set', '--default-resource-scope', 'https://files.example.com/mcp#files:delete');
+    await json('registration', 'set', '--no-default-permissions', '--dcr', dcr);
+    expect(await json('registration', 'show')).toMatchObject({ default_user_scopes: [], default_resource_scopes: [] });
   });
 
   it('keeps redirect hosts to the allowed domains', async () => {

@@ -16,9 +16,9 @@ import { startTestSesame, type TestSesame } from './support/sesame.ts';
  * once; in approval mode the person meets the waiting page until the admin approves it with the CLI. Either way
  * the agent ends by calling a tool with a token bound to the MCP server.
  *
- * This MCP server advertises no scope and relies on the token's audience. One that advertises scopes (RFC 9728
- * scopes_supported, as test/mcp-cimd.test.ts's does) makes the SDK register with `scope: "mcp:tools"`, which
- * oidc-provider's client metadata check refuses today (only its own OpenID scopes are known to it).
+ * The MCP server advertises its scope (RFC 9728 scopes_supported), so the SDK registers with `scope: "mcp:tools"`
+ * and asks for it: Sesame accepts the registration (the engine keeps only the OpenID scopes it knows; the app's
+ * scopes are its allowlist's) and the token carries the scope the server needs.
  */
 const file = import.meta.filename;
 
@@ -30,11 +30,9 @@ let ada: { id: string; login: string; password: string };
 const cli = cliWith(() => ({ ...sesame.database.env, SESAME_LOG_LEVEL: 'silent' }));
 
 beforeAll(async () => {
-  // Discovery names the registration endpoint as the policy stood up to SESAME_SETTINGS_CACHE_SECONDS ago: with the
-  // default 5 s, an agent connecting right after `registration set --dcr open` may still find none.
+  // Discovery names the registration endpoint as the policy the CLI sets says, with no cached answer in between.
   [browser, sesame, listener] = await Promise.all([launchBrowser(), startTestSesame({ SESAME_SETTINGS_CACHE_SECONDS: '0' }), loopbackListener()]);
-  // A server that advertises no scope: the SDK then registers none (see the module comment).
-  mcp = await startMcpServer(sesame.url, { scope: null });
+  mcp = await startMcpServer(sesame.url);
   const a = await sesame.createUser({ username: 'ada', name: 'Ada Lovelace' });
   ada = { id: a.id, login: a.username, password: a.password };
   await giveRole(sesame, ada.id, { name: 'Test MCP server', indicator: mcp.url, scopes: [mcpScope] }, [mcpScope]);
@@ -47,15 +45,13 @@ afterAll(async () => {
   await sesame?.stop();
 });
 
-/** What an MCP client registers: a public client with its loopback redirect (the SDK adds the scope it will ask). */
+/** What an MCP client registers: a public client with its loopback redirect (the SDK adds the server's scope). */
 const agentMetadata = (name: string): OAuthClientMetadata => ({
   client_name: name,
   redirect_uris: [listener.redirectUri],
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
   token_endpoint_auth_method: 'none',
-  // What it asks for when the MCP server names no scope: an OpenID sign-in (the SDK's fallback is this metadata's scope).
-  scope: 'openid',
 });
 
 /** An agent with nothing stored: its first connection registers it and sends the person's browser to Sesame. */
@@ -66,6 +62,7 @@ async function firstConnection(name: string, page: Page) {
   await expect(connection.client.connect(connection.transport)).rejects.toBeInstanceOf(UnauthorizedError);
   const registration = connection.sent.find((r) => r.method === 'POST' && r.url === `${sesame.url}/oidc/reg`);
   expect(registration, 'the SDK registered at Sesame\'s registration endpoint').toBeTruthy();
+  expect(registration!.json?.scope, 'with the MCP server\'s scope').toBe(mcpScope);
   const clientId = (auth.clientInformation() as { client_id: string }).client_id;
   expect(auth.authorizationUrls[0]!.searchParams.get('client_id')).toBe(clientId);
   expect(auth.authorizationUrls[0]!.searchParams.get('resource')).toBe(mcp.url);
@@ -79,6 +76,9 @@ async function consentAndCallTool(page: Page, name: string, agent: Awaited<Retur
   await page.getByRole('button', { name: 'Authorize', exact: true }).waitFor();
   expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(`${name} wants to access your account`);
   expect(await page.getByRole('note').allTextContents()).toContain(en['consent.loopbackWarning']);
+  // The screen names the API the token is for, and where it is.
+  const api = page.getByRole('group', { name: en['consent.resource'].replace('{resource}', 'Test MCP server') });
+  expect(await api.getByText(en['consent.resourceHost'].replace('{host}', new URL(mcp.url).host)).isVisible()).toBe(true);
   await screenshot(page, file, shot);
   await page.getByRole('button', { name: 'Authorize', exact: true }).click();
   const callback = await listener.next();
@@ -88,13 +88,14 @@ async function consentAndCallTool(page: Page, name: string, agent: Awaited<Retur
   const again = agentConnection(mcp.url, agent.auth);
   await again.client.connect(again.transport);
   expect(await whoami(again.client)).toEqual({ sub: ada.id, client_id: agent.clientId });
-  expect(mcp.accepted.at(-1)).toMatchObject({ iss: sesame.url, aud: mcp.url, sub: ada.id, client_id: agent.clientId });
+  expect(mcp.accepted.at(-1)).toMatchObject({ iss: sesame.url, aud: mcp.url, sub: ada.id, client_id: agent.clientId, scope: mcpScope });
   await again.client.close();
 }
 
 describe('an MCP client (official SDK) that registers itself (RFC 7591)', () => {
   it('in open mode: registers, the person consents, and it calls a tool', async () => {
-    await cli.json('registration', 'set', '--dcr', 'open', '--cimd', 'off');
+    // What every new dynamic app may use, of what it asks for: the MCP server's scope.
+    await cli.json('registration', 'set', '--dcr', 'open', '--cimd', 'off', '--default-resource-scope', `${mcp.url}#${mcpScope}`);
     const { context, page } = await newPerson(browser);
     const agent = await firstConnection('Open Agent', page);
     expect(await cli.json('apps', 'list', '--dynamic')).toMatchObject({
@@ -105,7 +106,8 @@ describe('an MCP client (official SDK) that registers itself (RFC 7591)', () => 
   });
 
   it('in approval mode: the person waits for the administrator, who approves with the CLI; then it calls a tool', async () => {
-    await cli.json('registration', 'set', '--dcr', 'approval', '--cimd', 'off');
+    // No default permissions: the admin allows this agent its scope when approving it.
+    await cli.json('registration', 'set', '--dcr', 'approval', '--cimd', 'off', '--no-default-permissions');
     const { context, page } = await newPerson(browser);
     const agent = await firstConnection('Careful Agent', page);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(en['appPending.title']);
@@ -115,6 +117,7 @@ describe('an MCP client (official SDK) that registers itself (RFC 7591)', () => 
     const pending = await cli.json<{ applications: { client_id: string; origin: string }[] }>('apps', 'list', '--status', 'pending');
     expect(pending.applications).toEqual([expect.objectContaining({ client_id: agent.clientId, origin: 'dcr' })]);
     expect(await cli.json('apps', 'approve', '--id', agent.clientId)).toMatchObject({ client_id: agent.clientId, status: 'approved' });
+    await cli.json('apps', 'permissions', 'set', '--id', agent.clientId, '--resource-scope', `${mcp.url}#${mcpScope}`);
 
     await page.reload();
     await consentAndCallTool(page, 'Careful Agent', agent, 'approval-consent');

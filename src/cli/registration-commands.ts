@@ -5,6 +5,7 @@ import { createRegistrationToken } from '../registration/registration-token.serv
 import { registrationModes } from '../registration/registration-modes.ts';
 import { registrationPolicy, updateRegistrationPolicy, type RegistrationPolicy } from '../registration/registration-policy.service.ts';
 import type { Application } from '../db/tables.ts';
+import { userDataScopes } from '../permissions/permission.repository.ts';
 import { command } from './command.ts';
 import { oneOf, yesNo } from './options.ts';
 import { fields } from './output.ts';
@@ -16,7 +17,22 @@ import { fields } from './output.ts';
 
 const count = (flag: string) => z.coerce.number({ error: `${flag} must be a whole number` }).int({ error: `${flag} must be a whole number` });
 
-const policyText = (p: RegistrationPolicy) => fields({ ...p, allowed_domains: p.allowed_domains.join(', ') || '(any)' });
+const policyText = (p: RegistrationPolicy) => fields({
+  ...p,
+  allowed_domains: p.allowed_domains.join(', ') || '(any)',
+  default_user_scopes: p.default_user_scopes.join(', ') || '(none)',
+  default_resource_scopes: p.default_resource_scopes.map((r) => `${r.indicator}#${r.scope}`).join(', ') || '(none)',
+});
+
+/** INDICATOR#SCOPE, as `apps permissions set --resource-scope` takes it. */
+function defaultResourceScope(value: string, i: number, ctx: z.RefinementCtx) {
+  const at = value.lastIndexOf('#');
+  if (at <= 0 || at === value.length - 1) {
+    ctx.addIssue({ code: 'custom', message: `--default-resource-scope ${JSON.stringify(value)} must be INDICATOR#SCOPE, like https://mcp.example.com#mcp:tools`, path: [i] });
+    return z.NEVER;
+  }
+  return { indicator: value.slice(0, at), scope: value.slice(at + 1) };
+}
 
 const decided = (app: Application) => ({ client_id: app.id, name: app.name, origin: app.origin, status: app.status });
 
@@ -31,13 +47,17 @@ export const registrationCommands = {
   }),
 
   'registration set': command({
-    summary: 'Change that policy; flags left out keep their value, --allowed-domain given (repeatable) replaces the list',
+    summary: 'Change that policy; flags left out keep their value, a repeatable flag given replaces its list '
+      + '(--default-scope and --default-resource-scope: what a new dynamic app is allowed, of what it asks for)',
     usage: 'registration set [--dcr off|approval|open] [--cimd off|approval|open] [--allowed-domain D]… [--no-allowed-domains] '
-      + '[--require-initial-access-token true|false] [--max-apps-per-ip N] [--max-dynamic-apps N] [--unused-app-days N]',
+      + '[--require-initial-access-token true|false] [--max-apps-per-ip N] [--max-dynamic-apps N] [--unused-app-days N] '
+      + '[--default-scope profile|email|phone|address|roles]… [--default-resource-scope INDICATOR#SCOPE]… [--no-default-permissions]',
     options: {
       dcr: { type: 'string' }, cimd: { type: 'string' }, 'allowed-domain': { type: 'string', multiple: true },
       'no-allowed-domains': { type: 'boolean' }, 'require-initial-access-token': { type: 'string' },
       'max-apps-per-ip': { type: 'string' }, 'max-dynamic-apps': { type: 'string' }, 'unused-app-days': { type: 'string' },
+      'default-scope': { type: 'string', multiple: true }, 'default-resource-scope': { type: 'string', multiple: true },
+      'no-default-permissions': { type: 'boolean' },
     },
     input: z.object({
       dcr: oneOf('--dcr', registrationModes).optional(),
@@ -48,8 +68,13 @@ export const registrationCommands = {
       'max-apps-per-ip': count('--max-apps-per-ip').optional(),
       'max-dynamic-apps': count('--max-dynamic-apps').optional(),
       'unused-app-days': count('--unused-app-days').optional(),
+      'default-scope': z.array(z.enum(userDataScopes, { error: '--default-scope must be profile, email, phone, address or roles' })).optional(),
+      'default-resource-scope': z.array(z.string()).optional().transform((values, ctx) => values?.map((v, i) => defaultResourceScope(v, i, ctx))),
+      'no-default-permissions': z.boolean().optional(),
     }).refine((i) => !(i['no-allowed-domains'] && i['allowed-domain']?.length), {
       error: '--no-allowed-domains clears the list: give it or --allowed-domain, not both',
+    }).refine((i) => !(i['no-default-permissions'] && (i['default-scope']?.length || i['default-resource-scope']?.length)), {
+      error: '--no-default-permissions clears both lists: give it or --default-scope/--default-resource-scope, not both',
     }),
     run: async ({ db }, input) => updateRegistrationPolicy(db, {
       dcr: input.dcr,
@@ -59,6 +84,8 @@ export const registrationCommands = {
       max_apps_per_ip: input['max-apps-per-ip'],
       max_dynamic_apps: input['max-dynamic-apps'],
       unused_app_days: input['unused-app-days'],
+      default_user_scopes: input['no-default-permissions'] ? [] : input['default-scope'],
+      default_resource_scopes: input['no-default-permissions'] ? [] : input['default-resource-scope'],
     }, { by: 'cli' }),
     format: (p: RegistrationPolicy) => `updated the registration policy\n${policyText(p)}`,
   }),

@@ -134,6 +134,10 @@ export interface RegistrationSettingsTable {
   max_apps_per_ip: Generated<number>;
   max_dynamic_apps: Generated<number>;
   unused_app_days: Generated<number>;
+  /** User data scopes put on a new dynamic app's allowlist. */
+  default_user_scopes: DefaultedJson<UserDataScope[]>;
+  /** API resource scopes (indicator and scope name) put on a new dynamic app's allowlist. */
+  default_resource_scopes: DefaultedJson<{ indicator: string; scope: string }[]>;
   updated_at: Timestamp;
 }
 

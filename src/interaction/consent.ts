@@ -67,9 +67,15 @@ export function consentItems(details: Details, grant: Grant | undefined, preappr
  * The items grouped and worded for the page in the person's language (`locale`, which `t` speaks): the user's
  * data first, then one group per API resource.
  */
-export async function consentGroups(db: Db, { t, locale }: { t: Translate; locale: string }, items: ConsentItem[]): Promise<ConsentGroup[]> {
+export async function consentGroups(
+  db: Db,
+  { t, locale }: { t: Translate; locale: string },
+  items: ConsentItem[],
+  /** The APIs the authorization names (`resource`): each is shown, with its host, even with no permission asked. */
+  resources: readonly string[] = [],
+): Promise<ConsentGroup[]> {
   const userItems = items.filter((i) => i.kind === 'oidc');
-  const byResource = new Map<string, ConsentItem[]>();
+  const byResource = new Map<string, ConsentItem[]>(resources.map((indicator) => [indicator, []]));
   for (const item of items) if (item.kind === 'resource') byResource.set(item.indicator, [...(byResource.get(item.indicator) ?? []), item]);
   const described = await describeResourceScopes(db, [...byResource.keys()], locale);
   const groups: ConsentGroup[] = [];
@@ -86,8 +92,13 @@ export async function consentGroups(db: Db, { t, locale }: { t: Translate; local
   }
   for (const [indicator, resourceItems] of byResource) {
     const resource = described.get(indicator);
+    const host = URL.parse(indicator)?.host;
     groups.push({
       title: t('consent.resource', { resource: resource?.name ?? indicator }),
+      notes: [
+        ...(host ? [t('consent.resourceHost', { host })] : []),
+        ...(resourceItems.length ? [] : [t('consent.audienceOnly')]),
+      ],
       permissions: resourceItems.map((item) => ({ value: itemValue(item), label: resource?.scopes.get(item.scope) ?? item.scope, preapproved: item.preapproved })),
     });
   }

@@ -79,7 +79,7 @@ async function renderConsent(ctx: Context, deps: InteractionDeps, details: Detai
     csrf: deps.csrf.issue(details.uid),
     app: { name: app.display_name ?? app.name, logoUrl: app.logo_url, logoDarkUrl: app.logo_dark_url, termsUrl: app.terms_url, privacyUrl: app.privacy_url },
     user: user.name ? `${user.name} (${user.username})` : user.username,
-    groups: await consentGroups(deps.db, { t, locale }, items),
+    groups: await consentGroups(deps.db, { t, locale }, items, [details.params.resource].flat().filter((r): r is string => typeof r === 'string')),
     durations: offersConsentDurations(app, deps.consentDurations),
     // The device flow sends nobody anywhere: the device that showed the code gets the tokens.
     destination: typeof details.params.redirect_uri === 'string' ? describeDestination(details.params.redirect_uri) : undefined,

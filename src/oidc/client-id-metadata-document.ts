@@ -49,6 +49,8 @@ export function clientIdMetadataDocument({ db, directory }: { db: Db; directory:
       if (problem) throw new errors.InvalidClientMetadata(problem);
       const admission = await admitCimdApp(db, {
         clientId: client.clientId, metadata, ip: clientIp(ctx.req, ctx.app.proxy), userAgent: ctx.get('user-agent') || null,
+        // The engine keeps only OpenID scopes of a document's `scope`: what the first request asks narrows the defaults.
+        requestedScope: ctx.query.scope,
       });
       if (!admission.admitted) throw new errors.InvalidClient(admission.detail);
       const app = admission.application;

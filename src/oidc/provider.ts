@@ -38,7 +38,8 @@ import { deviceFlowFeature } from './device-flow.ts';
 import { userCodeThrottle } from './device-code-throttle.ts';
 import { devicePolling } from './device-polling.ts';
 import { deviceGrantErrors } from './device-grant-errors.ts';
-import { holdUnapprovedApps } from './unapproved-app.ts';
+import { refuseUngrantableAuthorization } from './ungrantable-request.ts';
+import { holdUnapprovedApps, refuseUnapprovedDeviceApps } from './unapproved-app.ts';
 import { safeFetch } from '../net/safe-fetch.ts';
 import { clientIdMetadataDocument } from './client-id-metadata-document.ts';
 
@@ -76,6 +77,10 @@ export const oidcRoutes = {
 
 /** An extra parameter no client sends, whose validator checks all of them (src/oidc/unsafe-params.ts). */
 const checkedParams = 'sesame_checked_params';
+/** Another such slot: the device authorization endpoint's check that the app is approved. */
+const approvedAppParam = 'sesame_approved_app';
+/** And the authorization endpoint's check that the request could grant anything at all. */
+const grantableParam = 'sesame_grantable';
 
 type ClientWithMetadata = { clientId: string; clientAuthMethod: string; [key: string]: unknown };
 
@@ -97,6 +102,14 @@ interface ProviderHooks {
  */
 function endTokenFamily(ctx: KoaContextWithOIDC): boolean {
   return !(ctx.oidc.route === 'revocation' && ctx.oidc.entities.AccessToken);
+}
+
+/** Leaves in a client's `scope` metadata only the scopes oidc-provider knows (src/oidc/claims.ts). */
+function keepOpenIdScopes(metadata: Record<string, unknown>): void {
+  if (typeof metadata.scope !== 'string') return;
+  const known = metadata.scope.split(' ').filter((s) => (oidcScopes as readonly string[]).includes(s));
+  if (known.length) metadata.scope = known.join(' ');
+  else delete metadata.scope;
 }
 
 export function buildConfiguration(
@@ -142,7 +155,11 @@ export function buildConfiguration(
         'sesame/consent_policy', 'sesame/preapproved',
       ],
       // Sesame's own metadata comes from the applications table, never from a client registering itself.
-      validator(ctx, key, value) {
+      validator(ctx, key, value, metadata) {
+        // Runs before oidc-provider checks the metadata: a registered `scope` may name API resource scopes (MCP
+        // clients send their server's), which the engine knows not. Sesame takes an app's scopes from its allowlist,
+        // so the engine keeps only the OpenID ones and ignores the rest.
+        if (key === 'sesame/type') keepOpenIdScopes(metadata);
         const body = (ctx as KoaContextWithOIDC | undefined)?.oidc?.body as Record<string, unknown> | undefined;
         if (value !== undefined && body && key in body) throw new errors.InvalidClientMetadata(`${key} is set by the administrator, not registered`);
       },
@@ -164,7 +181,12 @@ export function buildConfiguration(
     revokeGrantPolicy: endTokenFamily,
     extraTokenClaims: managementTokenClaims(issuer),
     // The check of every parameter comes first (its name is only a slot: oidc-provider runs validators by name).
-    extraParams: { [checkedParams]: refuseUnsafeAuthorizationParams as never, [offlineAccessParam]: keepOfflineAccess as never },
+    extraParams: {
+      [checkedParams]: refuseUnsafeAuthorizationParams as never,
+      [offlineAccessParam]: keepOfflineAccess as never,
+      [approvedAppParam]: refuseUnapprovedDeviceApps(directory) as never,
+      [grantableParam]: refuseUngrantableAuthorization as never,
+    },
     interactions: { policy: applyConsentPolicy(requireRequestedAcr(requireAvailableAccount(interactionPolicy.base()))), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
       devInteractions: { enabled: false },

@@ -55,6 +55,8 @@ export function clientRegistrations(db: Db): ClientRegistrations {
       const firstHost = redirectHosts(metadata).find(Boolean);
       const admission = await admitDynamicApp(db, {
         origin: 'dcr', clientId: id, metadata, hosts: redirectHosts(metadata), fallbackName: firstHost ?? 'Registered app', ...origin,
+        // As sent: the engine kept only the OpenID scopes of it (src/oidc/provider.ts keepOpenIdScopes).
+        requestedScope: (ctx?.oidc?.body as Record<string, unknown> | undefined)?.scope,
       }, async (trx, app) => {
         const secret = secretOf(metadata);
         if (secret && app.type === 'traditional') {

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import type { KoaContextWithOIDC } from 'oidc-provider';
+import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Directory } from '../cache/directory.ts';
 import type { Application } from '../db/tables.ts';
 import { isStorableText } from '../db/text.ts';
@@ -46,4 +46,20 @@ function showHeld(ctx: Context, app: Application): void {
     text: t(pending ? 'appPending.text' : 'appDenied.text', { app: name }),
     code: pending ? 'app_pending_approval' : 'app_denied',
   });
+}
+
+/**
+ * extraParams validator, run on the device authorization endpoint (RFC 8628 §3.1) once oidc-provider knows the
+ * client and before a device code is stored: an app that arrived by itself and is pending or denied gets no code.
+ * There is no browser to show a page to, so the device hears an OAuth error saying why.
+ */
+export function refuseUnapprovedDeviceApps(directory: Directory) {
+  return async function refuseUnapprovedDeviceApp(ctx: KoaContextWithOIDC): Promise<void> {
+    if (ctx.oidc.route !== 'device_authorization' || !ctx.oidc.client) return;
+    const app = await directory.application(ctx.oidc.client.clientId);
+    if (!app || app.status === 'approved') return;
+    throw new errors.UnauthorizedClient(app.status === 'pending'
+      ? 'this app waits for an administrator to approve it; try again once it is approved'
+      : 'an administrator refused this app; it cannot sign anyone in');
+  };
 }

@@ -15,6 +15,8 @@ export interface ConsentPermission {
 
 export interface ConsentGroup {
   title: string;
+  /** What else to say of the group: where the API is, and that the token carries none of its permissions. */
+  notes?: string[];
   permissions: ConsentPermission[];
 }
 
@@ -83,6 +85,7 @@ ${trustBlock(model)}
   ${model.groups.map((group) => html`
   <fieldset class="permissions">
     <legend>${group.title}</legend>
+    ${(group.notes ?? []).map((note) => html`<p class="muted">${note}</p>`)}
     ${group.permissions.map((permission) => html`
     <label class="permission">
       <input type="checkbox" name="grant" value="${permission.value}" checked ${permission.required || permission.preapproved ? 'disabled' : ''}>

@@ -11,8 +11,9 @@ import type { Db } from '../db/database.ts';
 import type { Application } from '../db/tables.ts';
 import { assertThat, ServiceError } from '../errors.ts';
 import {
-  countDynamicApps, findDynamicAppByFingerprint, insertDynamicApplication, lockRegistrationSettings,
+  countDynamicApps, findDynamicAppByFingerprint, findResourceScopeIds, insertDynamicApplication, lockRegistrationSettings,
 } from './registration.repository.ts';
+import { insertAllowlistEntries } from '../permissions/permission.repository.ts';
 import { decideNewDynamicApp, domainRefusal, registrationPolicy, type RegistrationPolicy } from './registration-policy.service.ts';
 import type { DynamicOrigin } from './registration-modes.ts';
 
@@ -134,6 +135,22 @@ export interface NewDynamicApp {
   fallbackName: string;
   ip: string | null;
   userAgent?: string | null;
+  /** The `scope` it registered or published, as sent: narrows the policy's default permissions to what it asks. */
+  requestedScope?: unknown;
+}
+
+/**
+ * The policy's default permissions (issue 14) on a new dynamic app's allowlist: of those it asked for in `scope`,
+ * when it asked; scopes it named that the defaults do not hold are ignored, as are defaults whose API is gone.
+ */
+async function allowDefaultPermissions(trx: Db, policy: RegistrationPolicy, applicationId: string, requestedScope: unknown): Promise<string[]> {
+  const asked = typeof requestedScope === 'string' && requestedScope.trim() ? new Set(requestedScope.split(' ').filter(Boolean)) : undefined;
+  const wanted = (scope: string) => !asked || asked.has(scope);
+  const userScopes = policy.default_user_scopes.filter(wanted);
+  const refs = policy.default_resource_scopes.filter((r) => wanted(r.scope));
+  const ids = await findResourceScopeIds(trx, refs);
+  await insertAllowlistEntries(trx, applicationId, userScopes, [...ids.values()]);
+  return [...userScopes, ...[...ids.keys()]];
 }
 
 /**
@@ -166,9 +183,10 @@ export async function admitDynamicApp(
       last_used_at: sql<Date>`now()` as never,
     });
     await beforeInsert?.(trx, application);
+    const permissions = await allowDefaultPermissions(trx, policy, application.id, app.requestedScope);
     await recordAuditEvent(trx, {
       type: 'app.registered', clientId: application.id, ip: app.ip, userAgent: app.userAgent,
-      details: { origin: app.origin, status: decision.status, name: application.name },
+      details: { origin: app.origin, status: decision.status, name: application.name, ...(permissions.length ? { permissions } : {}) },
     });
     return { admitted: true, application, created: true };
   });
@@ -187,7 +205,9 @@ export async function admitDynamicApp(
  */
 export async function admitCimdApp(
   db: Db,
-  { clientId, metadata, ip, userAgent }: { clientId: string; metadata: DynamicClientMetadata; ip: string | null; userAgent?: string | null },
+  { clientId, metadata, ip, userAgent, requestedScope }: {
+    clientId: string; metadata: DynamicClientMetadata; ip: string | null; userAgent?: string | null; requestedScope?: unknown;
+  },
 ): Promise<DynamicAppAdmission> {
   const existing = await db.selectFrom('applications').selectAll().where('id', '=', clientId).executeTakeFirst();
   if (existing) {
@@ -197,7 +217,7 @@ export async function admitCimdApp(
   }
   const host = URL.parse(clientId)?.hostname;
   return admitDynamicApp(db, {
-    origin: 'cimd', clientId, metadata, hosts: [host], fallbackName: host ?? clientId, ip, userAgent,
+    origin: 'cimd', clientId, metadata, hosts: [host], fallbackName: host ?? clientId, ip, userAgent, requestedScope,
   });
 }
 

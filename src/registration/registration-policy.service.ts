@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { recordAuditEvent, type RequestOrigin } from '../audit/audit.repository.ts';
 import type { Db } from '../db/database.ts';
+import type { UserDataScope } from '../db/tables.ts';
+import { assertThat, ServiceError } from '../errors.ts';
+import { userDataScopes } from '../permissions/permission.repository.ts';
 import { parseInput } from '../validation/parse-input.ts';
-import { findRegistrationSettings, saveRegistrationSettings, type RegistrationSettingsRow } from './registration.repository.ts';
+import { findRegistrationSettings, findResourceScopeIds, saveRegistrationSettings, type RegistrationSettingsRow } from './registration.repository.ts';
 import { registrationModes, type DynamicOrigin, type RegistrationMode } from './registration-modes.ts';
 
 /**
@@ -24,8 +27,14 @@ export interface RegistrationPolicy {
   max_dynamic_apps: number;
   /** Dynamic apps nobody used for this many days are removed. */
   unused_app_days: number;
+  /** User data scopes a new dynamic app is allowed (of those it asked for in `scope`, when it asked). */
+  default_user_scopes: UserDataScope[];
+  /** API resource scopes a new dynamic app is allowed (of those it asked for in `scope`, when it asked). */
+  default_resource_scopes: DefaultResourceScope[];
   updated_at: Date | null;
 }
+
+export interface DefaultResourceScope { indicator: string; scope: string }
 
 export const defaultRegistrationPolicy: RegistrationPolicy = {
   dcr: 'off',
@@ -35,6 +44,8 @@ export const defaultRegistrationPolicy: RegistrationPolicy = {
   max_apps_per_ip: 20,
   max_dynamic_apps: 1000,
   unused_app_days: 30,
+  default_user_scopes: [],
+  default_resource_scopes: [],
   updated_at: null,
 };
 
@@ -72,13 +83,29 @@ export const registrationPolicyChangesSchema = z.strictObject({
   max_apps_per_ip: z.number().int().min(1).max(100_000).meta({ title: 'Most dynamic apps per address' }).optional(),
   max_dynamic_apps: z.number().int().min(1).max(1_000_000).meta({ title: 'Most dynamic apps in all' }).optional(),
   unused_app_days: z.number().int().min(1).max(3650).meta({ title: 'Remove dynamic apps unused for (days)' }).optional(),
+  default_user_scopes: z.array(z.enum(userDataScopes)).max(userDataScopes.length).meta({
+    title: 'Default user data scopes',
+    description: 'User data scopes a new dynamic app is allowed, of those it asks for when it registers with a `scope`',
+  }).optional(),
+  default_resource_scopes: z.array(z.strictObject({
+    indicator: z.string().min(1).max(2048).meta({ title: 'API resource indicator' }),
+    scope: z.string().min(1).max(256).meta({ title: 'Scope' }),
+  })).max(100).meta({
+    title: 'Default API permissions',
+    description: 'API resource scopes a new dynamic app is allowed, of those it asks for when it registers with a `scope`; each must be a registered scope',
+  }).optional(),
 });
 export type RegistrationPolicyChanges = z.input<typeof registrationPolicyChangesSchema>;
 
 function fromRow(row: RegistrationSettingsRow | undefined): RegistrationPolicy {
   if (!row) return defaultRegistrationPolicy;
   const { id: _id, ...policy } = row;
-  return { ...policy, allowed_domains: [...row.allowed_domains] };
+  return {
+    ...policy,
+    allowed_domains: [...row.allowed_domains],
+    default_user_scopes: [...row.default_user_scopes],
+    default_resource_scopes: row.default_resource_scopes.map((s) => ({ ...s })),
+  };
 }
 
 /** The policy now in force. */
@@ -94,11 +121,14 @@ export async function updateRegistrationPolicy(
 ): Promise<RegistrationPolicy> {
   const changes = parseInput(registrationPolicyChangesSchema, input);
   const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as typeof changes;
-  const { allowed_domains, ...rest } = defined;
+  const { allowed_domains, default_user_scopes, default_resource_scopes, ...rest } = defined;
+  if (default_resource_scopes) await assertRegisteredScopes(db, default_resource_scopes);
   const row = await db.transaction().execute(async (trx) => {
     const saved = await saveRegistrationSettings(trx, {
       ...rest,
       ...(allowed_domains ? { allowed_domains: JSON.stringify([...new Set(allowed_domains)]) } : {}),
+      ...(default_user_scopes ? { default_user_scopes: JSON.stringify([...new Set(default_user_scopes)]) } : {}),
+      ...(default_resource_scopes ? { default_resource_scopes: JSON.stringify(uniqueRefs(default_resource_scopes)) } : {}),
     });
     await recordAuditEvent(trx, {
       type: 'registration.policy_changed', userId: actor.userId ?? null, ip: actor.ip, userAgent: actor.userAgent,
@@ -107,6 +137,19 @@ export async function updateRegistrationPolicy(
     return saved;
   });
   return fromRow(row);
+}
+
+const uniqueRefs = (refs: DefaultResourceScope[]) => [...new Map(refs.map((r) => [`${r.indicator} ${r.scope}`, r])).values()];
+
+/** Default API permissions name registered scopes (the Management API's are never an app's to be given). */
+async function assertRegisteredScopes(db: Db, refs: DefaultResourceScope[]): Promise<void> {
+  const found = await findResourceScopeIds(db, refs);
+  const problems = refs.map((ref, i) => ({ ref, i })).filter(({ ref }) => !found.has(`${ref.indicator} ${ref.scope}`))
+    .map(({ ref, i }) => ({
+      pointer: `/default_resource_scopes/${i}`,
+      detail: `default API permission ${i + 1} names no registered scope: no API resource ${JSON.stringify(ref.indicator)} has a scope ${JSON.stringify(ref.scope)}`,
+    }));
+  assertThat(!problems.length, () => new ServiceError('permission.unknown_scope', problems.map((p) => p.detail).join(' '), 422, problems));
 }
 
 /** Whether `host` is `domain` or one of its subdomains. */

@@ -17,6 +17,18 @@ export async function saveRegistrationSettings(db: Db, changes: Updateable<Regis
     .executeTakeFirstOrThrow();
 }
 
+/** The IDs of registered API resource scopes, by `indicator scope`, for those of `refs` that exist. */
+export async function findResourceScopeIds(db: Db, refs: readonly { indicator: string; scope: string }[]): Promise<Map<string, string>> {
+  if (!refs.length) return new Map();
+  const rows = await db.selectFrom('api_resource_scopes as s')
+    .innerJoin('api_resources as r', 'r.id', 's.resource_id')
+    .select(['s.id', 's.name', 'r.indicator'])
+    .where('r.indicator', 'in', [...new Set(refs.map((r) => r.indicator))])
+    .execute();
+  const wanted = new Set(refs.map((r) => `${r.indicator} ${r.scope}`));
+  return new Map(rows.map((r) => [`${r.indicator} ${r.name}`, r.id] as const).filter(([key]) => wanted.has(key)));
+}
+
 /** How many dynamic apps there are, in all and registered from one address. */
 export async function countDynamicApps(db: Db, ip: string | null): Promise<{ total: number; fromIp: number }> {
   const row = await db.selectFrom('applications')

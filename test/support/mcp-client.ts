@@ -51,8 +51,8 @@ export class AgentAuth implements OAuthClientProvider {
   }
 }
 
-/** A request the SDK made, with its form body when it had one (what it sent to Sesame's token endpoint). */
-export interface SentRequest { method: string; url: string; form?: URLSearchParams }
+/** A request the SDK made, with its form body (token endpoint) or JSON body (registration) when it had one. */
+export interface SentRequest { method: string; url: string; form?: URLSearchParams; json?: Record<string, unknown> }
 
 /**
  * The SDK's client and Streamable HTTP transport for one connection attempt, recording every request it makes
@@ -68,6 +68,7 @@ export function agentConnection(serverUrl: string, auth: AgentAuth, sent: SentRe
         method: init?.method ?? 'GET',
         url: String(input),
         form: body instanceof URLSearchParams ? new URLSearchParams(body) : typeof body === 'string' && !body.startsWith('{') ? new URLSearchParams(body) : undefined,
+        json: typeof body === 'string' && body.startsWith('{') ? JSON.parse(body) as Record<string, unknown> : undefined,
       });
       return fetch(input, init);
     },

@@ -14,11 +14,22 @@ const modeLabels: Record<RegistrationMode, string> = {
   open: 'Open: sign people in at once',
 };
 
-interface Form { dcr: RegistrationMode; cimd: RegistrationMode; allowed_domains: string; initial_access_token_required: boolean; unused_app_days: string }
+interface Form {
+  dcr: RegistrationMode; cimd: RegistrationMode; allowed_domains: string; initial_access_token_required: boolean; unused_app_days: string;
+  default_user_scopes: string; default_resource_scopes: string;
+}
 
 const formOf = (p: RegistrationPolicy): Form => ({
   dcr: p.dcr, cimd: p.cimd, allowed_domains: p.allowed_domains.join('\n'),
   initial_access_token_required: p.initial_access_token_required, unused_app_days: String(p.unused_app_days),
+  default_user_scopes: p.default_user_scopes.join(' '),
+  default_resource_scopes: p.default_resource_scopes.map((r) => `${r.indicator}#${r.scope}`).join('\n'),
+});
+
+/** INDICATOR#SCOPE per line, as the CLI takes it; a line without `#` is sent as it is for the server to refuse. */
+const resourceScopesOf = (text: string) => text.split(/\s+/).filter(Boolean).map((line) => {
+  const at = line.lastIndexOf('#');
+  return at > 0 ? { indicator: line.slice(0, at), scope: line.slice(at + 1) } : { indicator: line, scope: '' };
 });
 
 /**
@@ -55,10 +66,13 @@ function RegistrationForm({ saved, onSaved }: { saved: RegistrationPolicy; onSav
       allowed_domains: form.allowed_domains.split(/\s+/).filter(Boolean),
       initial_access_token_required: form.initial_access_token_required,
       unused_app_days: Number(form.unused_app_days),
+      default_user_scopes: form.default_user_scopes.split(/[\s,]+/).filter(Boolean),
+      default_resource_scopes: resourceScopesOf(form.default_resource_scopes),
     }));
     toast('Registration settings saved');
   }, () => 'Some fields need fixing.');
   const domainError = Object.entries(errors).find(([pointer]) => pointer.startsWith('/allowed_domains'))?.[1];
+  const defaultScopeError = Object.entries(errors).find(([pointer]) => pointer.startsWith('/default_'))?.[1];
   return (
     <form onSubmit={submit} noValidate aria-label="Registration settings">
       <div className="field">
@@ -84,6 +98,17 @@ function RegistrationForm({ saved, onSaved }: { saved: RegistrationPolicy; onSav
       <Checkbox label="Require an initial access token" checked={form.initial_access_token_required}
         onChange={(e) => set('initial_access_token_required', e.target.checked)}
         hint="Dynamic registration then needs a token you create (npm run sesame -- registration token create)." />
+      <div className="field">
+        <label htmlFor="reg-default-resource-scopes">Default API permissions</label>
+        <textarea id="reg-default-resource-scopes" rows={2} value={form.default_resource_scopes}
+          onChange={(e) => set('default_resource_scopes', e.target.value)} placeholder="https://mcp.example.com#mcp:tools"
+          aria-invalid={defaultScopeError ? true : undefined} aria-describedby="reg-default-resource-scopes-hint" />
+        <p className="hint" id="reg-default-resource-scopes-hint">One per line, as API address#scope. A new app that registers itself is allowed these (of those it asks for), so in open mode it needs no step from you.</p>
+        {defaultScopeError && <p className="field-error">{defaultScopeError}</p>}
+      </div>
+      <TextField label="Default user data scopes" value={form.default_user_scopes} placeholder="profile email"
+        onChange={(e) => set('default_user_scopes', e.target.value)}
+        hint="Separated by spaces: profile, email, phone, address or roles. Also given to each new app, of those it asks for." />
       <TextField label="Remove apps unused for (days)" type="number" min={1} max={3650} value={form.unused_app_days}
         onChange={(e) => set('unused_app_days', e.target.value)} error={errors['/unused_app_days']} />
       <FormError message={formError} />

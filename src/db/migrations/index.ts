@@ -24,6 +24,7 @@ import * as consentPolicy from './2026-12-02-0501-consent-policy.ts';
 import * as revocationBound from './2026-12-02-0600-revocation-bound.ts';
 import * as appAccessUses from './2026-12-02-0601-app-access-uses.ts';
 import * as consentDurations from './2026-12-02-0602-consent-durations.ts';
+import * as registrationDefaultPermissions from './2026-12-02-0800-registration-default-permissions.ts';
 
 /** Every migration, by name; names sort by date. */
 export const migrations: Record<string, SesameMigration> = {
@@ -52,4 +53,5 @@ export const migrations: Record<string, SesameMigration> = {
   '2026-12-02-0600-revocation-bound': revocationBound,
   '2026-12-02-0601-app-access-uses': appAccessUses,
   '2026-12-02-0602-consent-durations': consentDurations,
+  '2026-12-02-0800-registration-default-permissions': registrationDefaultPermissions,
 };

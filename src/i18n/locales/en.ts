@@ -97,6 +97,8 @@ export const en = {
   'consent.notYou': 'Not you?',
   'consent.userData': 'Your information',
   'consent.resource': 'Access to {resource}',
+  'consent.resourceHost': 'This API is at {host}.',
+  'consent.audienceOnly': 'The app gets a token meant for this API only, with none of its permissions.',
   'consent.required': 'required',
   'consent.preapproved': 'approved by your organization',
   'consent.redirect': 'You will be sent to {destination}.',

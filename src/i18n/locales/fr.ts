@@ -98,6 +98,8 @@ export const fr: Messages = {
   'consent.notYou': 'Ce n’est pas vous ?',
   'consent.userData': 'Vos informations',
   'consent.resource': 'Accès à {resource}',
+  'consent.resourceHost': 'Cette API se trouve sur {host}.',
+  'consent.audienceOnly': 'L’application reçoit un jeton destiné à cette API seulement, sans aucune de ses permissions.',
   'consent.required': 'obligatoire',
   'consent.preapproved': 'approuvé par votre organisation',
   'consent.redirect': 'Vous serez redirigé vers {destination}.',

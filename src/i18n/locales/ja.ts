@@ -98,6 +98,8 @@ export const ja: Messages = {
   'consent.notYou': 'ご本人ではありませんか？',
   'consent.userData': 'あなたの情報',
   'consent.resource': '{resource} へのアクセス',
+  'consent.resourceHost': 'この API は {host} にあります。',
+  'consent.audienceOnly': 'アプリはこの API 専用のトークンを受け取りますが、その権限は含まれません。',
   'consent.required': '必須',
   'consent.preapproved': '組織により承認済み',
   'consent.redirect': '{destination} に移動します。',

@@ -98,6 +98,8 @@ export const ko: Messages = {
   'consent.notYou': '본인이 아닌가요?',
   'consent.userData': '내 정보',
   'consent.resource': '{resource}에 대한 접근',
+  'consent.resourceHost': '이 API는 {host}에 있습니다.',
+  'consent.audienceOnly': '앱은 이 API 전용 토큰을 받지만, 그 권한은 포함되지 않습니다.',
   'consent.required': '필수',
   'consent.preapproved': '조직에서 승인함',
   'consent.redirect': '{destination}(으)로 이동합니다.',

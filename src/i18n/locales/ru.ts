@@ -98,6 +98,8 @@ export const ru: Messages = {
   'consent.notYou': 'Это не вы?',
   'consent.userData': 'Ваши данные',
   'consent.resource': 'Доступ к {resource}',
+  'consent.resourceHost': 'Этот API находится на {host}.',
+  'consent.audienceOnly': 'Приложение получит токен только для этого API, без каких-либо его разрешений.',
   'consent.required': 'обязательно',
   'consent.preapproved': 'одобрено вашей организацией',
   'consent.redirect': 'Вы будете перенаправлены на {destination}.',

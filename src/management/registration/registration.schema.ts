@@ -16,6 +16,8 @@ export const registrationPolicySchema = z.object({
   max_apps_per_ip: z.number().int(),
   max_dynamic_apps: z.number().int(),
   unused_app_days: z.number().int(),
+  default_user_scopes: z.array(z.string()).describe(fields.default_user_scopes.description ?? ''),
+  default_resource_scopes: z.array(z.object({ indicator: z.string(), scope: z.string() })).describe(fields.default_resource_scopes.description ?? ''),
   updated_at: timestamp.nullable(),
 }).meta({ id: 'RegistrationPolicy' });
 
