@@ -56,6 +56,8 @@ describe('sessions on /account', () => {
       await signInOnPage(phone.page, person);
       const tokens = await exchangeCode(notes, request, await notesApp.next());
       const phoneSid = tokens.claims()!.sid;
+      // The app's callback page finishes loading before the next navigation, which it would otherwise interrupt.
+      await phone.page.waitForURL((url) => url.href.startsWith(notesRedirect));
       await openAccount(phone.page);
 
       await openAccount(laptop.page);

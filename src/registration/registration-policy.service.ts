@@ -83,14 +83,14 @@ export const registrationPolicyChangesSchema = z.strictObject({
   max_apps_per_ip: z.number().int().min(1).max(100_000).meta({ title: 'Most dynamic apps per address' }).optional(),
   max_dynamic_apps: z.number().int().min(1).max(1_000_000).meta({ title: 'Most dynamic apps in all' }).optional(),
   unused_app_days: z.number().int().min(1).max(3650).meta({ title: 'Remove dynamic apps unused for (days)' }).optional(),
-  default_user_scopes: z.array(z.enum(userDataScopes)).max(userDataScopes.length).meta({
+  default_user_scopes: z.array(z.enum(userDataScopes).meta({ title: 'User data scope' })).max(userDataScopes.length).meta({
     title: 'Default user data scopes',
     description: 'User data scopes a new dynamic app is allowed, of those it asks for when it registers with a `scope`',
   }).optional(),
   default_resource_scopes: z.array(z.strictObject({
     indicator: z.string().min(1).max(2048).meta({ title: 'API resource indicator' }),
     scope: z.string().min(1).max(256).meta({ title: 'Scope' }),
-  })).max(100).meta({
+  }).meta({ title: 'API permission' })).max(100).meta({
     title: 'Default API permissions',
     description: 'API resource scopes a new dynamic app is allowed, of those it asks for when it registers with a `scope`; each must be a registered scope',
   }).optional(),

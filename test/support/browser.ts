@@ -31,7 +31,7 @@ export async function launchBrowser(): Promise<Browser> {
  */
 export async function newPerson(browser: Browser, options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ locale: 'en-US', viewport: { width: 520, height: 900 }, ...options });
-  context.setDefaultTimeout(15_000);
+  context.setDefaultTimeout(30_000);
   return { context, page: await context.newPage() };
 }
 
@@ -120,7 +120,7 @@ class Waiters<T> {
     else this.arrived.push(value);
   }
 
-  next(timeoutMs = 15_000): Promise<T> {
+  next(timeoutMs = 30_000): Promise<T> {
     const value = this.arrived.shift();
     if (value !== undefined) return Promise.resolve(value);
     return new Promise<T>((resolve, reject) => {
