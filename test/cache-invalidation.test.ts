@@ -10,6 +10,7 @@ import { allow } from './support/consent.ts';
 import { apiClient, clientCredentials, managementToken } from './support/management.ts';
 import { relyingParty, signIn } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
+import { touching, watchStatements } from './support/statements.ts';
 import { UserAgent } from './support/user-agent.ts';
 
 /**
@@ -77,6 +78,21 @@ describe('on the node that makes the change', () => {
     expect((await tokenStatus(a, m2m)).body.scope).toBe('read:things');
     await allow(a, m2m.clientId, [], [{ indicator: resource.indicator, scope: 'read:things' }, { indicator: resource.indicator, scope: 'write:things' }]);
     expect((await tokenStatus(a, m2m)).body.scope).toBe('read:things write:things');
+  });
+
+  it('keeps what it cached through a statement that changed no rows', async () => {
+    expect((await tokenStatus(a, m2m)).status).toBe(200);
+    const statements = watchStatements();
+    try {
+      await a.sesame.db.deleteFrom('application_secrets').where('application_id', '=', 'no-such-app').execute();
+      await a.sesame.db.deleteFrom('throttle_blocks').where('key', '=', 'no-such-block').execute();
+      statements.clear();
+      expect((await tokenStatus(a, m2m)).status).toBe(200);
+      expect(touching(statements.texts, 'application_secrets')).toEqual([]);
+      expect(touching(statements.texts, 'throttle_blocks')).toEqual([]);
+    } finally {
+      statements.stop();
+    }
   });
 
   it('answers a CORS preflight for an app created a moment ago', async () => {

@@ -36,7 +36,8 @@ export function reportCommittedWrites(pool: pg.Pool, report: (tables: ReadonlySe
         if (command === 'COMMIT' && pending.size) report(new Set(pending));
         pending.clear();
         inTransaction = false;
-      } else if (command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE') {
+      } else if ((command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE') && result.rowCount) {
+        // A statement that changed no rows changed nothing: it must not empty the caches of what it names.
         const tables = tablesWrittenBy(statement);
         if (tables.length) {
           if (inTransaction) for (const table of tables) pending.add(table);
