@@ -101,6 +101,18 @@ describe('per account and IP', () => {
     expect(fourth.alert).toBe(tooMany(2));
   });
 
+  it('starts again from zero after the right password, deleting the block that ended', async () => {
+    const user = await sesame.createUser({ password });
+    const ip = '10.1.2.1';
+    for (const n of [1, 2]) await attempt(sesame, rp, user.username, `wrong ${n}`, { ip });
+    expect((await attempt(sesame, rp, user.username, 'wrong 3', { ip })).status).toBe(429);
+    await sesame.sesame.db.updateTable('throttle_blocks').set({ blocked_until: new Date(Date.now() - 1000) }).where('ip', '=', ip).execute();
+    expect((await attempt(sesame, rp, user.username, password, { ip })).signedIn).toBe(true);
+    expect(await sesame.sesame.db.selectFrom('throttle_blocks').select('key').where('ip', '=', ip).where('policy', '=', 'account_ip').execute()).toEqual([]);
+    // Two typos again are two, not the fourth and fifth failure.
+    for (const n of [4, 5]) expect((await attempt(sesame, rp, user.username, `wrong ${n}`, { ip })).status).toBe(200);
+  });
+
   it('throttles an unknown account exactly like a real one', async () => {
     const user = await sesame.createUser({ password });
     const real: Outcome[] = [];

@@ -113,10 +113,19 @@ export class Throttle {
     return wait;
   }
 
-  /** After the right secret: these subjects start again from zero. */
+  /**
+   * After the right secret: these subjects start again from zero. Their blocks (ended ones: one in force refused
+   * the secret) are deleted only when the node knows of one, as `retryAfter` does: on every sign-in there is none,
+   * and a statement for nothing would cost each sign-in a round trip.
+   */
   async recordSuccess(subjects: Subject[]): Promise<void> {
-    await Promise.all(subjects.map((subject) => this.#counters[subject.policy].delete(hashOf(subject))));
-    await deleteBlocks(this.#db, { keys: subjects.map(keyOf) });
+    const keys = subjects.map(keyOf);
+    const ends = await Promise.all(keys.map((key) => this.#blockEnd(key)));
+    const blocked = keys.filter((_, i) => ends[i] !== null);
+    await Promise.all([
+      ...subjects.map((subject) => this.#counters[subject.policy].delete(hashOf(subject))),
+      blocked.length ? deleteBlocks(this.#db, { keys: blocked }) : undefined,
+    ]);
   }
 
   /** Blocks in force, newest end first; of one user's account keys when `userId` is given. */
