@@ -145,7 +145,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       return renderSignIn(ctx, deps, details, { login, switching, error: tooManyAttempts(t, result.retryAfter) }, 429);
     }
     if (result.outcome === 'failed') return renderSignIn(ctx, deps, details, { login, switching, error: t('signIn.failed') });
-    await continueSignIn(ctx, deps, details, { userId: result.userId, methods: ['pwd'] });
+    await continueSignIn(ctx, deps, details, { userId: result.userId, methods: ['pwd'] }, result.user);
   });
 
   // *Sign in with a passkey*: a discoverable credential instead of a username and password.

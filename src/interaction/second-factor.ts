@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import { requestOrigin } from '../http/request-origin.ts';
-import { hasSecondFactor, listFactors } from '../mfa/factors.service.ts';
+import { hasSecondFactorOf } from '../mfa/factors.repository.ts';
 import { mustHaveSecondFactor, secondFactorsEnabled } from '../mfa/mfa-policy.ts';
 import { asksForMultiFactor, strengthOf, type AuthMethod } from '../mfa/strength.ts';
 import { acrValuesUnmet } from '../oidc/interaction-policy.ts';
@@ -9,6 +9,7 @@ import { sendErrorPage } from '../pages/send-page.ts';
 import { verifyPasskey } from '../passkeys/passkey.service.ts';
 import { signInExperienceOf } from '../sign-in-experience/sign-in-experience.middleware.ts';
 import { needsVerifiedEmail } from '../recovery/email-verification.service.ts';
+import type { User } from '../db/tables.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { clientIdOf, finish, interactionPage, loadInteraction, type Details, type InteractionDeps } from './interaction-flow.ts';
 import type { SignInProgress } from './sign-in-steps.ts';
@@ -80,8 +81,10 @@ export async function completeSignIn(ctx: Context, deps: InteractionDeps, detail
  * factor or its set-up when the person, the policy or the app's `acr_values` call for one, then the end of the sign-in.
  * The verification step comes back here once the address is proved (src/interaction/recovery.routes.ts).
  */
-export async function continueSignIn(ctx: Context, deps: InteractionDeps, details: Details, first: FirstFactor) {
-  const user = await findUserById(deps.db, first.userId);
+export async function continueSignIn(ctx: Context, deps: InteractionDeps, details: Details, first: FirstFactor, loaded?: User) {
+  // The account as the first factor's check just read it, when it did (a suspension since is refused at the token
+  // endpoint: src/oidc/provider.ts), else as it is now.
+  const user = loaded?.id === first.userId ? loaded : await findUserById(deps.db, first.userId);
   const page = interactionPage(ctx, details);
   if (!user || user.suspended) return sendErrorPage(ctx, page, page.t('error.expired'), 400);
   if (needsVerifiedEmail(user, page.brand.requireVerifiedEmail)) {
@@ -96,7 +99,7 @@ export async function continueSignIn(ctx: Context, deps: InteractionDeps, detail
     if (demanded) return finish(ctx, deps, { error: 'unmet_authentication_requirements', error_description: 'second factors are turned off on this server' });
     return completeSignIn(ctx, deps, details, first);
   }
-  const has = hasSecondFactor(await listFactors(deps.db, user.id));
+  const has = await hasSecondFactorOf(deps.db, user.id);
   if (!has && !demanded && !mustHaveSecondFactor(policy, user)) return completeSignIn(ctx, deps, details, first);
   deps.steps.save(ctx, { ...first, uid: details.uid });
   ctx.status = 303;
@@ -117,7 +120,7 @@ export async function passkeySignIn(ctx: Context, deps: InteractionDeps, details
     });
     return { outcome: 'refused' };
   }
-  await continueSignIn(ctx, deps, details, { userId: user.id, methods: ['hwk'], passkey: { userVerified: proof.userVerified } });
+  await continueSignIn(ctx, deps, details, { userId: user.id, methods: ['hwk'], passkey: { userVerified: proof.userVerified } }, user);
   return { outcome: 'signed_in' };
 }
 

@@ -2,7 +2,8 @@ import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import { requestOrigin } from '../http/request-origin.ts';
-import { firstRecoveryCodes, hasSecondFactor, listFactors } from '../mfa/factors.service.ts';
+import { firstRecoveryCodes } from '../mfa/factors.service.ts';
+import { hasSecondFactorOf } from '../mfa/factors.repository.ts';
 import { mustHaveSecondFactor } from '../mfa/mfa-policy.ts';
 import type { AuthMethod } from '../mfa/strength.ts';
 import { normaliseCode } from '../mfa/totp.ts';
@@ -67,7 +68,7 @@ export function setUpSecondFactorRoutes(deps: InteractionDeps): Router {
     const progress = deps.steps.read(ctx, submitted.details.uid);
     const user = progress && await userOf(deps, progress);
     // Only for someone who has no second factor yet: whoever has one is asked for it instead.
-    if (!progress || !user || (!progress.complete && hasSecondFactor(await listFactors(deps.db, user.id)))) {
+    if (!progress || !user || (!progress.complete && await hasSecondFactorOf(deps.db, user.id))) {
       sendErrorPage(ctx, submitted.page, submitted.page.t('error.expired'), 400);
       return undefined;
     }

@@ -1,5 +1,6 @@
 import { recordAuditEvent } from '../audit/audit.repository.ts';
 import type { Db } from '../db/database.ts';
+import type { User } from '../db/tables.ts';
 import { accountKey } from '../throttle/account-key.ts';
 import { resetOnSuccess, signInSubjects, type Throttle } from '../throttle/throttle.service.ts';
 import { verifyPassword } from '../users/password.ts';
@@ -21,7 +22,8 @@ export interface PasswordAttempt {
 }
 
 export type SignInOutcome =
-  | { outcome: 'signed_in'; userId: string }
+  /** `user`: the account's row as read for the check, so the steps after it need not read it again. */
+  | { outcome: 'signed_in'; userId: string; user: User }
   | { outcome: 'failed' }
   | { outcome: 'throttled'; retryAfter: number };
 
@@ -48,5 +50,5 @@ export async function signInWithPassword({ db, throttle }: SignInDeps, attempt: 
     return blocked ? { outcome: 'throttled', retryAfter: blocked } : { outcome: 'failed' };
   }
   await throttle.recordSuccess(resetOnSuccess(subjects));
-  return { outcome: 'signed_in', userId: user.id };
+  return { outcome: 'signed_in', userId: user.id, user };
 }

@@ -2,6 +2,7 @@ import type { Db } from '../db/database.ts';
 import { deletePasskeysOf, listPasskeys, type Passkey } from '../passkeys/passkey.repository.ts';
 import { removePasskey } from '../passkeys/passkey.service.ts';
 import { recordFactorChange } from './factor-changes.ts';
+import { hasSecondFactorOf } from './factors.repository.ts';
 import { newRecoveryCode, normaliseRecoveryCode, recoveryCodeCount } from './recovery-codes.ts';
 import { consumeRecoveryCode, countRecoveryCodes, deleteRecoveryCodes, replaceRecoveryCodes } from './recovery-codes.repository.ts';
 import { deleteTotpFactor, findTotpFactor } from './totp.repository.ts';
@@ -49,7 +50,7 @@ export async function useRecoveryCode({ db, secrets }: MfaDeps, userId: string, 
 /** Removes one factor; with the last one gone, the recovery codes that backed them up go too. */
 export async function removeSecondFactor(db: Db, userId: string, factor: { kind: 'totp' } | { kind: 'passkey'; id: string }, actor: FactorActor): Promise<boolean> {
   const removed = factor.kind === 'totp' ? await removeTotp(db, userId, actor) : await removePasskey(db, userId, factor.id, actor);
-  if (removed && !hasSecondFactor(await listFactors(db, userId))) await deleteRecoveryCodes(db, userId);
+  if (removed && !await hasSecondFactorOf(db, userId)) await deleteRecoveryCodes(db, userId);
   return removed;
 }
 
