@@ -386,7 +386,7 @@ export interface RecoveryCodesTable {
   created_at: Timestamp;
 }
 
-/** A WebAuthn challenge a page handed out, for one purpose and one interaction or account session. */
+/** A WebAuthn challenge a response answered (src/passkeys/webauthn-challenge.ts), for one purpose and one interaction or account session: kept until it expires, so it is answered once. */
 export interface WebauthnChallengesTable {
   challenge: string;
   purpose: string;

@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync } from 'node:crypto';
+import { createWebauthnChallenges, type WebauthnChallenges } from '../passkeys/webauthn-challenge.ts';
 import { createSealer, type Sealer } from '../secrets/sealed.ts';
 
 /**
@@ -9,6 +10,8 @@ import { createSealer, type Sealer } from '../secrets/sealed.ts';
 export interface MfaSecrets {
   totpSealer: Sealer;
   hashRecoveryCode(code: string): string;
+  /** Signs the challenges of passkey ceremonies, so that handing one out stores nothing. */
+  webauthnChallenges: WebauthnChallenges;
 }
 
 export function createMfaSecrets(masterSecret: string): MfaSecrets {
@@ -16,5 +19,6 @@ export function createMfaSecrets(masterSecret: string): MfaSecrets {
   return {
     totpSealer: createSealer(masterSecret, 'sesame/totp/v1'),
     hashRecoveryCode: (code) => createHmac('sha256', recoveryKey).update(code).digest('base64url'),
+    webauthnChallenges: createWebauthnChallenges(masterSecret),
   };
 }

@@ -5,19 +5,23 @@ import {
 } from '@simplewebauthn/server';
 import type { Db } from '../db/database.ts';
 import { recordFactorChange } from '../mfa/factor-changes.ts';
+import type { MfaSecrets } from '../mfa/mfa-secrets.ts';
 import type { FactorActor } from '../mfa/totp.service.ts';
 import { deletePasskey, findPasskey, insertPasskey, listPasskeys, recordPasskeyUse, type Passkey } from './passkey.repository.ts';
 import type { RelyingParty } from './relying-party.ts';
-import { consumeChallenge, saveChallenge, type ChallengePurpose } from './webauthn-challenge.repository.ts';
+import type { ChallengePurpose } from './webauthn-challenge.ts';
+import { recordAnsweredChallenge } from './webauthn-challenge.repository.ts';
 
 /**
- * Passkeys (WebAuthn) through @simplewebauthn/server. A page gets options with a fresh challenge, kept in the
- * database for the interaction or account session that asked (`subject`) and consumed by the one response that
- * answers it, so a response cannot be replayed, nor answered for another session.
+ * Passkeys (WebAuthn) through @simplewebauthn/server. A page gets options with a fresh challenge signed for the
+ * interaction or account session that asked (`subject`) and the ceremony (src/passkeys/webauthn-challenge.ts), and
+ * the one response that answers it records it, so a response cannot be replayed, nor answered for another session
+ * or ceremony. Showing a page writes nothing: the sign-in page offers passkeys to every visitor.
  */
 export interface PasskeyDeps {
   db: Db;
   relyingParty: RelyingParty;
+  mfaSecrets: Pick<MfaSecrets, 'webauthnChallenges'>;
 }
 
 const challengeTtl = 300;
@@ -39,14 +43,14 @@ export function parseCredentialJson<T extends RegistrationResponseJSON | Authent
 const userHandle = (userId: string) => new TextEncoder().encode(userId);
 
 export async function registrationOptions(
-  { db, relyingParty }: PasskeyDeps,
+  { db, relyingParty, mfaSecrets }: PasskeyDeps,
   user: { id: string; username: string; name: string | null },
   subject: string,
   /** The name the authenticator shows (the sign-in experience's product name). */
   rpName = relyingParty.name,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const existing = await listPasskeys(db, user.id);
-  const options = await generateRegistrationOptions({
+  return generateRegistrationOptions({
     rpName,
     rpID: relyingParty.id,
     userName: user.username,
@@ -57,31 +61,32 @@ export async function registrationOptions(
     authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
     excludeCredentials: existing.map((p) => ({ id: p.id, transports: p.transports })),
     supportedAlgorithmIDs,
+    challenge: mfaSecrets.webauthnChallenges.issue('register', subject, challengeTtl),
     timeout: challengeTtl * 1000,
   });
-  await saveChallenge(db, { value: options.challenge, purpose: 'register', subject, ttlSeconds: challengeTtl });
-  return options;
 }
 
 /** Verifies a new credential and keeps it; undefined when it is refused (wrong origin, RP ID, challenge…). */
 export async function registerPasskey(
-  { db, relyingParty }: PasskeyDeps,
+  deps: PasskeyDeps,
   user: { id: string },
   posted: unknown,
   subject: string,
   options: { name: string; actor: FactorActor },
 ): Promise<Passkey | undefined> {
+  const { db, relyingParty } = deps;
   const response = parseCredentialJson<RegistrationResponseJSON>(posted);
   if (!response) return undefined;
+  const challenge = challengeCheck(deps, 'register', subject);
   const verified = await verifyRegistrationResponse({
     response,
-    expectedChallenge: (challenge) => consumeChallenge(db, challenge, 'register', subject),
+    expectedChallenge: challenge.matches,
     expectedOrigin: relyingParty.origin,
     expectedRPID: relyingParty.id,
     requireUserVerification: false,
     supportedAlgorithmIDs,
   }).catch(() => undefined);
-  if (!verified?.verified) return undefined;
+  if (!verified?.verified || !await challenge.answer()) return undefined;
   const { credential, credentialDeviceType, credentialBackedUp, aaguid } = verified.registrationInfo;
   if (await findPasskey(db, credential.id)) return undefined;
   await insertPasskey(db, {
@@ -103,19 +108,34 @@ export async function registerPasskey(
  * Options to sign in with a passkey: any of the user's (a second factor), or whichever the authenticator holds for
  * Sesame (signing in without a password, `userId` absent), which must then verify its user.
  */
-export async function authenticationOptions({ db, relyingParty }: PasskeyDeps, subject: string, userId?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+export async function authenticationOptions({ db, relyingParty, mfaSecrets }: PasskeyDeps, subject: string, userId?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const allow = userId ? await listPasskeys(db, userId) : [];
-  const options = await generateAuthenticationOptions({
+  return generateAuthenticationOptions({
     rpID: relyingParty.id,
     allowCredentials: allow.map((p) => ({ id: p.id, transports: p.transports })),
     userVerification: userId ? 'preferred' : 'required',
+    challenge: mfaSecrets.webauthnChallenges.issue(purposeOf(userId), subject, challengeTtl),
     timeout: challengeTtl * 1000,
   });
-  await saveChallenge(db, { value: options.challenge, purpose: purposeOf(userId), subject, ttlSeconds: challengeTtl });
-  return options;
 }
 
 const purposeOf = (userId: string | undefined): ChallengePurpose => (userId ? 'second_factor' : 'sign_in');
+
+/**
+ * The challenge of one response: `matches` is simplewebauthn's check that it is one of ours, for this purpose and
+ * subject; `answer`, once the whole response verified, records it, false when it expired or was answered before.
+ */
+function challengeCheck({ db, mfaSecrets }: PasskeyDeps, purpose: ChallengePurpose, subject: string) {
+  let seen: { value: string; expiresAt: Date } | undefined;
+  return {
+    matches(value: string): boolean {
+      const expiresAt = mfaSecrets.webauthnChallenges.expiryOf(value, purpose, subject);
+      seen = expiresAt && { value, expiresAt };
+      return seen !== undefined;
+    },
+    answer: async (): Promise<boolean> => seen !== undefined && recordAnsweredChallenge(db, { ...seen, purpose, subject }),
+  };
+}
 
 export interface PasskeyProof {
   userId: string;
@@ -124,20 +144,22 @@ export interface PasskeyProof {
 }
 
 /** Checks an assertion: of the user's passkeys when `userId` is given, else of whoever's passkey it is. */
-export async function verifyPasskey({ db, relyingParty }: PasskeyDeps, posted: unknown, subject: string, userId?: string): Promise<PasskeyProof | undefined> {
+export async function verifyPasskey(deps: PasskeyDeps, posted: unknown, subject: string, userId?: string): Promise<PasskeyProof | undefined> {
+  const { db, relyingParty } = deps;
   const response = parseCredentialJson<AuthenticationResponseJSON>(posted);
   if (!response) return undefined;
   const passkey = await findPasskey(db, response.id);
   if (!passkey || (userId && passkey.user_id !== userId)) return undefined;
+  const challenge = challengeCheck(deps, purposeOf(userId), subject);
   const verified = await verifyAuthenticationResponse({
     response,
-    expectedChallenge: (challenge) => consumeChallenge(db, challenge, purposeOf(userId), subject),
+    expectedChallenge: challenge.matches,
     expectedOrigin: relyingParty.origin,
     expectedRPID: relyingParty.id,
     credential: { id: passkey.id, publicKey: new Uint8Array(Buffer.from(passkey.public_key, 'base64url')), counter: Number(passkey.counter), transports: passkey.transports as never },
     requireUserVerification: !userId,
   }).catch(() => undefined);
-  if (!verified?.verified) return undefined;
+  if (!verified?.verified || !await challenge.answer()) return undefined;
   await recordPasskeyUse(db, passkey.id, verified.authenticationInfo.newCounter);
   return { userId: passkey.user_id, passkeyId: passkey.id, userVerified: verified.authenticationInfo.userVerified };
 }

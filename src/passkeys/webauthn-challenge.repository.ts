@@ -1,25 +1,29 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
+import type { ChallengePurpose } from './webauthn-challenge.ts';
 
-/** SQL of `webauthn_challenges`: each challenge answered at most once, within its lifetime. */
+/**
+ * SQL of `webauthn_challenges`: the challenges answered (src/passkeys/webauthn-challenge.ts), each kept until it
+ * expires so that it is answered at most once. Handing one out writes nothing.
+ */
 
-export type ChallengePurpose = 'register' | 'second_factor' | 'sign_in';
-
-export async function saveChallenge(db: Db, challenge: { value: string; purpose: ChallengePurpose; subject: string; ttlSeconds: number }): Promise<void> {
-  await db.insertInto('webauthn_challenges').values({
-    challenge: challenge.value,
-    purpose: challenge.purpose,
-    subject: challenge.subject,
-    expires_at: sql<Date>`now() + make_interval(secs => ${challenge.ttlSeconds})`,
-  }).execute();
-}
-
-/** Takes the challenge if it was handed out for this purpose and subject and has not expired; of two takers, one wins. */
-export async function consumeChallenge(db: Db, value: string, purpose: ChallengePurpose, subject: string): Promise<boolean> {
-  const row = await db.deleteFrom('webauthn_challenges')
-    .where('challenge', '=', value).where('purpose', '=', purpose).where('subject', '=', subject)
-    .where('expires_at', '>', sql<Date>`now()`)
-    .returning('challenge').executeTakeFirst();
+/**
+ * Records the answer to a challenge, if it has not expired by the database's clock (the clock that forgets it) and
+ * was not answered before; of two requests racing with it, exactly one wins.
+ */
+export async function recordAnsweredChallenge(db: Db, challenge: { value: string; purpose: ChallengePurpose; subject: string; expiresAt: Date }): Promise<boolean> {
+  const expiresAt = sql<Date>`${challenge.expiresAt}::timestamptz`;
+  const row = await db.insertInto('webauthn_challenges')
+    .columns(['challenge', 'purpose', 'subject', 'expires_at'])
+    .expression(db.selectNoFrom((eb) => [
+      eb.val(challenge.value).as('challenge'),
+      eb.val(challenge.purpose).as('purpose'),
+      eb.val(challenge.subject).as('subject'),
+      expiresAt.as('expires_at'),
+    ]).where(sql<boolean>`${expiresAt} > now()`))
+    .onConflict((oc) => oc.column('challenge').doNothing())
+    .returning('challenge')
+    .executeTakeFirst();
   return row !== undefined;
 }
 
