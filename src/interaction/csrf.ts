@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, timingSafeEqual } from 'node:crypto';
 
 /**
  * CSRF tokens for the interaction forms: an HMAC of the interaction's uid under a key derived from the master
@@ -10,7 +10,8 @@ export interface CsrfTokens {
 }
 
 export function createCsrfTokens(masterSecret: string): CsrfTokens {
-  const key = Buffer.from(hkdfSync('sha256', masterSecret, 'sesame', 'sesame/csrf/v1', 32));
+  // A KeyObject, made once: createHmac with raw key bytes imports them again on every call (~8x slower).
+  const key = createSecretKey(Buffer.from(hkdfSync('sha256', masterSecret, 'sesame', 'sesame/csrf/v1', 32)));
   const issue = (uid: string) => createHmac('sha256', key).update(`interaction:${uid}`).digest('base64url');
   return {
     issue,

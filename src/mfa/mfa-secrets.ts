@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync } from 'node:crypto';
 import { createWebauthnChallenges, type WebauthnChallenges } from '../passkeys/webauthn-challenge.ts';
 import { createSealer, type Sealer } from '../secrets/sealed.ts';
 
@@ -15,7 +15,7 @@ export interface MfaSecrets {
 }
 
 export function createMfaSecrets(masterSecret: string): MfaSecrets {
-  const recoveryKey = Buffer.from(hkdfSync('sha256', masterSecret, 'sesame', 'sesame/recovery-codes/v1', 32));
+  const recoveryKey = createSecretKey(Buffer.from(hkdfSync('sha256', masterSecret, 'sesame', 'sesame/recovery-codes/v1', 32)));
   return {
     totpSealer: createSealer(masterSecret, 'sesame/totp/v1'),
     hashRecoveryCode: (code) => createHmac('sha256', recoveryKey).update(code).digest('base64url'),

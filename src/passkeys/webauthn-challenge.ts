@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * WebAuthn challenges that need no row until they are answered: 16 random bytes, the second they expire at, and an
@@ -21,7 +21,8 @@ const headBytes = nonceBytes + 4;
 const macBytes = 32;
 
 export function createWebauthnChallenges(masterSecret: string): WebauthnChallenges {
-  const key = Buffer.from(hkdfSync('sha256', masterSecret, 'sesame', 'sesame/webauthn-challenge/v1', 32));
+  // A KeyObject, made once: createHmac with raw key bytes imports them again on every call.
+  const key = createSecretKey(Buffer.from(hkdfSync('sha256', masterSecret, 'sesame', 'sesame/webauthn-challenge/v1', 32)));
   // The head is of fixed length and JSON ends where it ends: no two (head, purpose, subject) share an input.
   const mac = (head: Buffer, purpose: ChallengePurpose, subject: string) =>
     createHmac('sha256', key).update(head).update(JSON.stringify([purpose, subject])).digest();
