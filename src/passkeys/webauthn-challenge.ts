@@ -1,14 +1,15 @@
 import { createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
+/** The ceremony a challenge is for: adding a passkey, a passkey as second factor, signing in with one alone. */
+export type ChallengePurpose = 'register' | 'second_factor' | 'sign_in';
+
 /**
  * WebAuthn challenges that need no row until they are answered: 16 random bytes, the second they expire at, and an
  * HMAC of both with the purpose and subject (interaction or account session) they were handed out for, under a key
  * derived from the master secret. Any node checks one; nobody can make one for another purpose, subject or end. A
- * page view therefore writes nothing; the response that answers a challenge records it (src/passkeys/
- * webauthn-challenge.repository.ts), so it is answered at most once.
+ * page view therefore writes nothing; the response that answers a challenge records it
+ * (src/passkeys/webauthn-challenge.repository.ts), so it is answered at most once.
  */
-export type ChallengePurpose = 'register' | 'second_factor' | 'sign_in';
-
 export interface WebauthnChallenges {
   /** A new challenge, as the bytes simplewebauthn puts in the options (base64url). */
   issue(purpose: ChallengePurpose, subject: string, ttlSeconds: number): Uint8Array<ArrayBuffer>;
