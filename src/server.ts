@@ -19,6 +19,7 @@ import { ensureConsoleClient } from './console/console-client.ts';
 import { issueSetupToken } from './console/setup.service.ts';
 import { cachedSignInExperience } from './sign-in-experience/sign-in-experience.service.ts';
 import { createDirectory, type Directory } from './cache/directory.ts';
+import { ArtifactCache } from './oidc/artifact-cache.ts';
 import { createDeviceCookies } from './throttle/device-cookie.ts';
 import { deleteEndedBlocks } from './throttle/throttle.repository.ts';
 import { deleteExpiredChallenges } from './passkeys/webauthn-challenge.repository.ts';
@@ -110,6 +111,7 @@ export interface StartOptions {
 export async function startSesame(config: Config, logger = createLogger(config.logLevel), options: StartOptions = {}): Promise<Sesame> {
   const { db, changes, pool, sealer, lock, masterSecret } = await openRuntime(config, logger);
   const directory = createDirectory(db, changes);
+  const artifacts = new ArtifactCache(changes);
   const throttle = new Throttle(db, config.throttle, { pool, blockEnds: directory.blockEnd });
   const timers: NodeJS.Timeout[] = [];
   let cli: CliListener | undefined;
@@ -137,7 +139,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
       emailSender = new EmailSender({ db, sealer, transport: smtpTransport(config.email.smtpUrl), fromAddress: emailFrom, settings: config.email, logger });
     }
     const recovery = assembleRecovery({ db, sealer, throttle, config, issuer, logger, queued: () => emailSender?.wake() });
-    const providers = await ProviderHolder.create({ config, issuer, db, directory, logger, throttle, masterSecret }, sealer);
+    const providers = await ProviderHolder.create({ config, issuer, db, directory, artifacts, logger, throttle, masterSecret }, sealer);
     const internalUrl = `http://${loopbackAddress(config.host)}:${port}`;
     const app = createApp({
       db, directory, providers, csrf: createCsrfTokens(masterSecret), logger, issuer, internalUrl, masterSecret,
@@ -190,6 +192,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
         await recovery.background.drain();
         await emailSender?.stop();
         directory.close();
+        artifacts.close();
         await changes.stop();
         await db.destroy();
         lock?.release();
@@ -206,6 +209,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     await emailSender?.stop();
     server.close();
     directory.close();
+    artifacts.close();
     await changes.stop();
     await db.destroy();
     lock?.release();
