@@ -28,7 +28,7 @@ let b: Sesame | undefined;
 let app: { clientId: string; clientSecret: string };
 let rp: RelyingParty;
 let adminToken: string;
-/** How long after each revocation returned the other node first answered "revoked", by revocation. */
+/** By change: how long after it returned the other node still answered a request the old way (0: never). */
 const delays: Record<string, number> = {};
 
 interface Node {
@@ -51,7 +51,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  if (Object.keys(delays).length) console.info(`revocation seen by the other node after (ms): ${JSON.stringify(delays)}`);
+  if (Object.keys(delays).length) console.info(`old answers by the other node to requests sent up to (ms) after the change: ${JSON.stringify(delays)}`);
   await b?.close();
   await a?.stop();
 });
