@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/config.ts';
+import type { ChangeFeed } from './db/change-feed.ts';
 import type { Db } from './db/database.ts';
 import { createApp, requestHandler } from './app.ts';
 import { withRequestLog } from './http/request-log.ts';
@@ -41,6 +42,8 @@ export interface Sesame {
   db: Db;
   /** This node's cache of apps, resources and users (src/cache/directory.ts). */
   directory: Directory;
+  /** Committed changes to what this node caches, as it hears them (src/db/change-feed.ts). */
+  changes: ChangeFeed;
   sealer: Sealer;
   providers: ProviderHolder;
   /** Limits on guessing secrets (src/throttle/). */
@@ -176,7 +179,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     for (const timer of timers) timer.unref();
 
     const sesame: Sesame = {
-      config, issuer, port, db, directory, sealer, providers, logger, throttle, recovery, emailFrom, emailSender, logoutDelivery,
+      config, issuer, port, db, directory, changes, sealer, providers, logger, throttle, recovery, emailFrom, emailSender, logoutDelivery,
       async close() {
         for (const timer of timers) clearInterval(timer);
         await cli?.close();
