@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/config.ts';
+import type { ChangeFeed } from './db/change-feed.ts';
 import type { Db } from './db/database.ts';
 import { createApp, requestHandler } from './app.ts';
 import { withRequestLog } from './http/request-log.ts';
@@ -19,6 +20,7 @@ import { ensureConsoleClient } from './console/console-client.ts';
 import { issueSetupToken } from './console/setup.service.ts';
 import { cachedSignInExperience } from './sign-in-experience/sign-in-experience.service.ts';
 import { createDirectory, type Directory } from './cache/directory.ts';
+import { ArtifactCache } from './oidc/artifact-cache.ts';
 import { createDeviceCookies } from './throttle/device-cookie.ts';
 import { deleteEndedBlocks } from './throttle/throttle.repository.ts';
 import { deleteExpiredChallenges } from './passkeys/webauthn-challenge.repository.ts';
@@ -40,6 +42,8 @@ export interface Sesame {
   db: Db;
   /** This node's cache of apps, resources and users (src/cache/directory.ts). */
   directory: Directory;
+  /** Committed changes to what this node caches, as it hears them (src/db/change-feed.ts). */
+  changes: ChangeFeed;
   sealer: Sealer;
   providers: ProviderHolder;
   /** Limits on guessing secrets (src/throttle/). */
@@ -110,6 +114,7 @@ export interface StartOptions {
 export async function startSesame(config: Config, logger = createLogger(config.logLevel), options: StartOptions = {}): Promise<Sesame> {
   const { db, changes, pool, sealer, lock, masterSecret } = await openRuntime(config, logger);
   const directory = createDirectory(db, changes);
+  const artifacts = new ArtifactCache(changes);
   const throttle = new Throttle(db, config.throttle, { pool, blockEnds: directory.blockEnd });
   const timers: NodeJS.Timeout[] = [];
   let cli: CliListener | undefined;
@@ -137,7 +142,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
       emailSender = new EmailSender({ db, sealer, transport: smtpTransport(config.email.smtpUrl), fromAddress: emailFrom, settings: config.email, logger });
     }
     const recovery = assembleRecovery({ db, sealer, throttle, config, issuer, logger, queued: () => emailSender?.wake() });
-    const providers = await ProviderHolder.create({ config, issuer, db, directory, logger, throttle, masterSecret }, sealer);
+    const providers = await ProviderHolder.create({ config, issuer, db, directory, artifacts, logger, throttle, masterSecret }, sealer);
     const internalUrl = `http://${loopbackAddress(config.host)}:${port}`;
     const app = createApp({
       db, directory, providers, csrf: createCsrfTokens(masterSecret), logger, issuer, internalUrl, masterSecret,
@@ -174,7 +179,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     for (const timer of timers) timer.unref();
 
     const sesame: Sesame = {
-      config, issuer, port, db, directory, sealer, providers, logger, throttle, recovery, emailFrom, emailSender, logoutDelivery,
+      config, issuer, port, db, directory, changes, sealer, providers, logger, throttle, recovery, emailFrom, emailSender, logoutDelivery,
       async close() {
         for (const timer of timers) clearInterval(timer);
         await cli?.close();
@@ -190,6 +195,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
         await recovery.background.drain();
         await emailSender?.stop();
         directory.close();
+        artifacts.close();
         await changes.stop();
         await db.destroy();
         lock?.release();
@@ -206,6 +212,7 @@ export async function startSesame(config: Config, logger = createLogger(config.l
     await emailSender?.stop();
     server.close();
     directory.close();
+    artifacts.close();
     await changes.stop();
     await db.destroy();
     lock?.release();

@@ -20,8 +20,8 @@ export interface SecretHash {
 /**
  * What every token request reads and admins rarely change — apps, their secrets and allowlists, API resources,
  * users — kept in this node's memory and dropped the moment a change to their rows is heard (DESIGN.md §6: no
- * cache without invalidation). Codes, tokens, sessions and grants are never cached: they are read from the
- * database every time, so a revocation takes effect at once.
+ * cache without invalidation). Codes, tokens, sessions and grants are not kept here: the tokens userinfo and
+ * introspection check have a cache of their own (src/oidc/artifact-cache.ts), and the rest is read every time.
  */
 export interface Directory {
   application(id: string): Promise<Application | undefined>;

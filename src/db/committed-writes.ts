@@ -10,13 +10,26 @@ export function tablesWrittenBy(statement: string): string[] {
   return [...statement.matchAll(writtenTable)].map((match) => match[1]!.toLowerCase());
 }
 
+const callerReported = new Set<string>();
+
+/**
+ * Marks a write statement whose changes the pool does not report: its caller tells the caches exactly which rows
+ * it changed (src/oidc/adapter.ts, for the node's artifact cache), or it changes nothing a cache holds. Reported as
+ * "the table changed", every token issued or code redeemed would empty this node's cache of tokens.
+ */
+export function reportedByCaller(statement: string): string {
+  callerReported.add(statement);
+  return statement;
+}
+
 type Client = pg.PoolClient;
 
 /**
  * A pg pool that tells `report` which tables this process changed, once the change is committed: at once for a
  * statement outside a transaction, at COMMIT for those inside one, never for a rolled-back one. PostgreSQL tells
  * every node the same through NOTIFY (src/db/change-feed.ts); this lets the node that made a change see it
- * without waiting for its own notification to come back.
+ * without waiting for its own notification to come back. A statement that changed no row reports nothing (so a
+ * revocation of something already gone costs no cache), nor does one its caller reports (`reportedByCaller`).
  */
 export function reportCommittedWrites(pool: pg.Pool, report: (tables: ReadonlySet<string>) => void, options: { prepare: boolean } = { prepare: true }): PostgresPool {
   const wrapped = new WeakMap<Client, PostgresPoolClient>();
@@ -36,10 +49,11 @@ export function reportCommittedWrites(pool: pg.Pool, report: (tables: ReadonlySe
         if (command === 'COMMIT' && pending.size) report(new Set(pending));
         pending.clear();
         inTransaction = false;
-      } else if ((command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE') && result.rowCount) {
-        // A statement that changed no rows changed nothing: it must not empty the caches of what it names.
+      } else if ((command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE') && !callerReported.has(statement)) {
         const tables = tablesWrittenBy(statement);
-        if (tables.length) {
+        // The count is of the statement's own table: one with a writing CTE may have changed others' rows.
+        const changedNothing = result.rowCount === 0 && tables.length === 1;
+        if (tables.length && !changedNothing) {
           if (inTransaction) for (const table of tables) pending.add(table);
           else report(new Set(tables));
         }

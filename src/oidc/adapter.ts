@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { errors, Provider, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { clientMetadata } from '../apps/client-metadata.ts';
 import { hashClientSecret } from '../apps/app.repository.ts';
 import { isThirdParty } from '../apps/third-party.ts';
 import type { Directory } from '../cache/directory.ts';
+import { reportedByCaller } from '../db/committed-writes.ts';
 import type { Db } from '../db/database.ts';
 import { prepared } from '../db/prepared-statements.ts';
 import { isStorableText, readableJson } from '../db/text.ts';
 import { revokeGrant } from '../grants/grant.repository.ts';
+import type { ArtifactCache } from './artifact-cache.ts';
 import { artifactOwner } from './artifact-owner.ts';
-import { ArtifactReader } from './artifact-reader.ts';
+import { ArtifactReader, findByUidStatement } from './artifact-reader.ts';
 import { presentedClientSecret } from './presented-client-secret.ts';
 import type { ClientRegistrations } from './registered-clients.ts';
 
@@ -22,29 +24,31 @@ const consumableLabels: Record<string, string> = {
 };
 
 // The statements every token request runs are written once, not built and compiled by Kysely each time, and
-// prepared once per PostgreSQL connection.
-export const upsertStatement = prepared(`
+// prepared once per PostgreSQL connection. The adapter tells this node's artifact cache which rows its writes
+// changed (src/oidc/artifact-cache.ts), so the pool does not report them as a change to the whole table.
+export const upsertStatement = reportedByCaller(prepared(`
   INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, client_id, account_id, expires_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9::double precision))
   ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
     user_code = excluded.user_code, client_id = excluded.client_id, account_id = excluded.account_id,
-    expires_at = excluded.expires_at`);
-export const consumeStatement = prepared(`
-  UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL RETURNING grant_id`);
+    expires_at = excluded.expires_at`));
+export const consumeStatement = reportedByCaller(prepared(`
+  UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL RETURNING grant_id`));
+const destroyStatement = reportedByCaller(`DELETE FROM oidc_models WHERE model = $1 AND id = $2 RETURNING uid`);
+const revokeByGrantIdStatement = reportedByCaller(`DELETE FROM oidc_models WHERE grant_id = $1 AND model = $2 RETURNING id`);
 /**
  * A proof's jti (DPoP, RFC 9449 §11.1) is stored only if no live entry holds it: of two nodes that see the same
  * proof at once, exactly one stores it. oidc-provider looks the jti up first, which alone would let both pass.
  */
-export const storeOnceStatement = prepared(`
+export const storeOnceStatement = reportedByCaller(prepared(`
   INSERT INTO oidc_models (model, id, payload, client_id, expires_at)
   VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::double precision))
   ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, client_id = excluded.client_id,
     expires_at = excluded.expires_at, consumed_at = NULL
   WHERE oidc_models.expires_at <= now()
-  RETURNING 1 AS stored`);
+  RETURNING 1 AS stored`));
 export const findByStatements = {
-  uid: prepared(`SELECT payload, consumed_at FROM oidc_models
-        WHERE model = $1 AND uid = $2 AND (expires_at IS NULL OR expires_at > now()) LIMIT 1`),
+  uid: findByUidStatement,
   user_code: prepared(`SELECT payload, consumed_at FROM oidc_models
               WHERE model = $1 AND user_code = $2 AND (expires_at IS NULL OR expires_at > now()) LIMIT 1`),
 };
@@ -69,16 +73,19 @@ export class PostgresAdapter implements Adapter {
   readonly #db: Db;
   readonly #model: string;
   readonly #reader: ArtifactReader;
+  readonly #cache: ArtifactCache | undefined;
 
-  constructor(db: Db, model: string, reader = readerFor(db)) {
+  /** `cache`: this node's copy of tokens, grants and sessions, told of every write made here. */
+  constructor(db: Db, model: string, cache?: ArtifactCache) {
     this.#db = db;
     this.#model = model;
-    this.#reader = reader;
+    this.#reader = readerFor(db, cache);
+    this.#cache = cache;
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     if (this.#model === 'ReplayDetection') return this.#storeOnce(id, payload, expiresIn);
-    if (this.#model === 'Grant') this.#reader.forgetGrant(id, Provider.ctx);
+    if (this.#model === 'Grant') this.#reader.forgetFor(Provider.ctx, 'Grant', id);
     const owner = artifactOwner(this.#model, payload);
     await this.#db.executeQuery(CompiledQuery.raw(upsertStatement, [
       this.#model, id, readableJson(payload), payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null,
@@ -86,6 +93,19 @@ export class PostgresAdapter implements Adapter {
       // No lifetime: it never expires (now() + NULL is NULL).
       (this.#model === 'DeviceCode' && expiresIn ? expiresIn + deviceCodeGraceSeconds : expiresIn) || null,
     ]));
+    this.#forget(id, payload.uid);
+  }
+
+  /**
+   * Drops this node's copy of what a write changed, once it is done: the node's next lookup sees the change without
+   * waiting for its notification, and a read started meanwhile keeps nothing. A Session is cached by its uid.
+   */
+  #forget(id: string, uid?: unknown): void {
+    if (this.#model === 'Session') {
+      if (typeof uid === 'string') this.#cache?.forgetSession(uid);
+    } else {
+      this.#cache?.forget(this.#model, id);
+    }
   }
 
   async #storeOnce(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
@@ -104,17 +124,14 @@ export class PostgresAdapter implements Adapter {
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.#findWhere('uid', uid);
+    if (!isStorableText(uid)) return undefined;
+    return this.#reader.findByUid(this.#model, uid, Provider.ctx);
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.#findWhere('user_code', userCode);
-  }
-
-  async #findWhere(column: 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
-    if (!isStorableText(value)) return undefined;
+    if (!isStorableText(userCode)) return undefined;
     const { rows: [row] } = await this.#db.executeQuery<{ payload: unknown; consumed_at: Date | null }>(
-      CompiledQuery.raw(findByStatements[column], [this.#model, value]),
+      CompiledQuery.raw(findByStatements.user_code, [this.#model, userCode]),
     );
     if (!row) return undefined;
     const payload = row.payload as AdapterPayload;
@@ -122,16 +139,19 @@ export class PostgresAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
-    if (this.#model === 'Grant') this.#reader.forgetGrant(id, Provider.ctx);
-    await this.#db.deleteFrom('oidc_models').where('model', '=', this.#model).where('id', '=', id).execute();
+    if (this.#model === 'Grant') this.#reader.forgetFor(Provider.ctx, 'Grant', id);
+    const { rows: [deleted] } = await this.#db.executeQuery<{ uid: string | null }>(CompiledQuery.raw(destroyStatement, [this.#model, id]));
+    this.#forget(id, deleted?.uid);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.#db.deleteFrom('oidc_models').where('grant_id', '=', grantId).where('model', '=', this.#model).execute();
+    const { rows } = await this.#db.executeQuery<{ id: string }>(CompiledQuery.raw(revokeByGrantIdStatement, [grantId, this.#model]));
+    for (const { id } of rows) this.#forget(id);
   }
 
   async consume(id: string): Promise<void> {
     const { rows: [won] } = await this.#db.executeQuery(CompiledQuery.raw(consumeStatement, [this.#model, id]));
+    this.#forget(id);
     if (won) return;
     const lost = await this.#db.selectFrom('oidc_models').select('grant_id')
       .where('model', '=', this.#model).where('id', '=', id).executeTakeFirst();
@@ -151,12 +171,13 @@ function replayError(ctx: { oidc?: { route?: string } } | undefined): Error {
   }
 }
 
-const readers = new WeakMap<Db, ArtifactReader>();
+const readers = new WeakMap<object, ArtifactReader>();
 
-/** One reader per database, so lookups from every model and request share its batches. */
-function readerFor(db: Db): ArtifactReader {
-  let reader = readers.get(db);
-  if (!reader) readers.set(db, reader = new ArtifactReader(db));
+/** One reader per database (per node cache), so lookups from every model and request share its batches. */
+function readerFor(db: Db, cache: ArtifactCache | undefined): ArtifactReader {
+  const owner = cache ?? db;
+  let reader = readers.get(owner);
+  if (!reader) readers.set(owner, reader = new ArtifactReader(db, cache));
   return reader;
 }
 
@@ -221,8 +242,8 @@ export class ApplicationClientAdapter implements Adapter {
 class DeviceCodeAdapter extends PostgresAdapter {
   readonly #found: DeviceCodeFound;
 
-  constructor(db: Db, found: DeviceCodeFound) {
-    super(db, 'DeviceCode');
+  constructor(db: Db, found: DeviceCodeFound, cache?: ArtifactCache) {
+    super(db, 'DeviceCode', cache);
     this.#found = found;
   }
 
@@ -234,22 +255,27 @@ class DeviceCodeAdapter extends PostgresAdapter {
 }
 
 export function adapterFactory(
-  db: Db, directory: Directory, hooks: { beforeClientLoad?: (clientId: string) => Promise<void>; deviceCodeFound?: DeviceCodeFound; registrations?: ClientRegistrations } = {},
+  db: Db, directory: Directory, hooks: {
+    beforeClientLoad?: (clientId: string) => Promise<void>; deviceCodeFound?: DeviceCodeFound; registrations?: ClientRegistrations;
+    /** This node's copy of tokens, grants and sessions (src/oidc/artifact-cache.ts). */
+    artifacts?: ArtifactCache;
+  } = {},
 ) {
   return (model: string): Adapter => {
     if (model === 'Client') return new ApplicationClientAdapter(directory, hooks.beforeClientLoad, hooks.registrations);
-    if (model === 'DeviceCode' && hooks.deviceCodeFound) return new DeviceCodeAdapter(db, hooks.deviceCodeFound);
-    return new PostgresAdapter(db, model);
+    if (model === 'DeviceCode' && hooks.deviceCodeFound) return new DeviceCodeAdapter(db, hooks.deviceCodeFound, hooks.artifacts);
+    return new PostgresAdapter(db, model, hooks.artifacts);
   };
 }
 
+// Unreported: the rows it deletes had expired, and caches drop expired entries on their own.
+const deleteExpiredStatement = reportedByCaller(`
+  WITH doomed AS (SELECT model, id FROM oidc_models WHERE expires_at < now() LIMIT $1)
+  DELETE FROM oidc_models m USING doomed d WHERE m.model = d.model AND m.id = d.id
+  RETURNING 1 AS n`);
+
 /** Removes artifacts that expired; run periodically by one or many nodes. */
 export async function deleteExpiredModels(db: Db, batch = 5000): Promise<number> {
-  const result = await sql<{ n: number }>`
-    WITH doomed AS (
-      SELECT model, id FROM oidc_models WHERE expires_at < now() LIMIT ${batch}
-    )
-    DELETE FROM oidc_models m USING doomed d WHERE m.model = d.model AND m.id = d.id
-    RETURNING 1 AS n`.execute(db);
+  const result = await db.executeQuery(CompiledQuery.raw(deleteExpiredStatement, [batch]));
   return result.rows.length;
 }

@@ -7,6 +7,7 @@ import type { Db } from '../db/database.ts';
 import type { LoadedKeys } from '../keys/key-store.ts';
 import { roleNamesOfUser } from '../permissions/permission.repository.ts';
 import { adapterFactory, isUnmatchableSecret } from './adapter.ts';
+import type { ArtifactCache } from './artifact-cache.ts';
 import { clientRegistrations, shapeRegistrationResponses } from './registered-clients.ts';
 import { registrationGate } from './registration-gate.ts';
 import { generateClientSecret } from '../apps/app.service.ts';
@@ -51,6 +52,8 @@ export interface ProviderDeps {
   issuer: string;
   db: Db;
   directory: Directory;
+  /** This node's copy of the tokens, grants and sessions userinfo and introspection read. */
+  artifacts: ArtifactCache;
   keys: LoadedKeys;
   /** The secret every node shares; DPoP nonces are derived from it. */
   masterSecret: string;
@@ -113,12 +116,12 @@ function keepOpenIdScopes(metadata: Record<string, unknown>): void {
 }
 
 export function buildConfiguration(
-  { config, db, directory, keys, issuer, masterSecret }: ProviderDeps,
+  { config, db, directory, artifacts, keys, issuer, masterSecret }: ProviderDeps,
   { clientAuth, polling }: ProviderHooks = {},
 ): Configuration {
   return {
     adapter: adapterFactory(db, directory, {
-      beforeClientLoad: clientAuth?.beforeClientLoad, deviceCodeFound: polling?.deviceCodeFound, registrations: clientRegistrations(db),
+      beforeClientLoad: clientAuth?.beforeClientLoad, deviceCodeFound: polling?.deviceCodeFound, registrations: clientRegistrations(db), artifacts,
     }),
     jwks: { keys: keys.jwks as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {

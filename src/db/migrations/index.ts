@@ -25,6 +25,7 @@ import * as revocationBound from './2026-12-02-0600-revocation-bound.ts';
 import * as appAccessUses from './2026-12-02-0601-app-access-uses.ts';
 import * as consentDurations from './2026-12-02-0602-consent-durations.ts';
 import * as registrationDefaultPermissions from './2026-12-02-0800-registration-default-permissions.ts';
+import * as artifactChangeNotifications from './2026-12-03-0100-artifact-change-notifications.ts';
 
 /** Every migration, by name; names sort by date. */
 export const migrations: Record<string, SesameMigration> = {
@@ -54,4 +55,5 @@ export const migrations: Record<string, SesameMigration> = {
   '2026-12-02-0601-app-access-uses': appAccessUses,
   '2026-12-02-0602-consent-durations': consentDurations,
   '2026-12-02-0800-registration-default-permissions': registrationDefaultPermissions,
+  '2026-12-03-0100-artifact-change-notifications': artifactChangeNotifications,
 };
