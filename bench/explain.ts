@@ -7,8 +7,9 @@
  */
 import pg from 'pg';
 import type { Fixtures } from './fixtures.ts';
-import { consumeStatement, findByStatements, upsertStatement } from '../src/oidc/adapter.ts';
+import { consumeStatement, findByStatements } from '../src/oidc/adapter.ts';
 import { findStatement } from '../src/oidc/artifact-reader.ts';
+import { upsertStatement } from '../src/oidc/artifact-writer.ts';
 import { largeDatabaseName } from './seed.ts';
 
 /** When a query runs: on every request that needs it, when the node's cache lacks the row, or in admin work. */
@@ -32,8 +33,8 @@ function hotQueries(fx: Pick<Fixtures, 'user' | 'web' | 'resource'>): HotQuery[]
       sql: findStatement, params: [['Grant', 'AccessToken', 'RefreshToken'], ['grant_seed_500000', 'no-such-token', 'no-such-token']] },
     { name: 'artifact by uid (Session)', source: 'PostgresAdapter.findByUid', when: 'per request',
       sql: findByStatements.uid, params: ['Session', 'no-such-uid'] },
-    { name: 'upsert artifact', source: 'PostgresAdapter.upsert', when: 'per request',
-      sql: upsertStatement, params: ['AccessToken', 'explain-at', '{}', 'grant_seed_1', null, null, 'app_seed_1', 'usr_seed_7920', 3600] },
+    { name: 'upsert artifacts (batched)', source: 'ArtifactWriter', when: 'per request',
+      sql: upsertStatement, params: [['AccessToken'], ['explain-at'], ['{}'], ['grant_seed_1'], [null], [null], ['app_seed_1'], ['usr_seed_7920'], [3600]] },
     { name: 'consume code / refresh token', source: 'PostgresAdapter.consume', when: 'per request',
       sql: consumeStatement, params: ['RefreshToken', 'no-such-token'] },
     { name: 'revoke by grant id (one model)', source: 'PostgresAdapter.revokeByGrantId', when: 'admin',

@@ -14,6 +14,15 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   }, destination);
 }
 
+/**
+ * `logger` without redaction, writing to the same destination with the same bindings and level, for a line whose
+ * fields are fixed and hold nothing to redact: redaction looks at every field of every line, which for the line
+ * logged on each request costs about as much again as writing it.
+ */
+export function unredacted(logger: Logger): Logger {
+  return logger.child({}, { redact: [] });
+}
+
 type AsyncStdout = ReturnType<typeof pino.destination>;
 
 /**

@@ -194,6 +194,49 @@ describe(`PostgresAdapter on ${testDatabaseKind}`, () => {
     expect(await adapter('Grant').find(forever)).toBeDefined();
   });
 
+  it('stores upserts made at once, more than one statement holds, each with its own lookup columns and expiry', async () => {
+    const ids = Array.from({ length: 250 }, newId);
+    await Promise.all(ids.map((id, i) => adapter(i % 2 ? 'AccessToken' : 'DeviceCode').upsert(id, { jti: id, userCode: `U-${id}`, grantId: `g-${id}` }, 60)));
+    const rows = await db.selectFrom('oidc_models').select(['model', 'id', 'user_code', 'grant_id', sql<number>`extract(epoch from expires_at - now())`.as('left')])
+      .where('id', 'in', ids).execute();
+    expect(rows).toHaveLength(250);
+    for (const row of rows) {
+      expect([row.user_code, row.grant_id]).toEqual([`U-${row.id}`, `g-${row.id}`]);
+      // A device code is kept an hour past its expiry (expired_token, not invalid_grant).
+      expect(Number(row.left)).toBeGreaterThan(row.model === 'DeviceCode' ? 3600 : 0);
+      expect(Number(row.left)).toBeLessThanOrEqual(row.model === 'DeviceCode' ? 3660 : 60);
+    }
+  });
+
+  it('stores the last of several upserts of one artifact made at once, and answers each', async () => {
+    const id = newId();
+    const other = newId();
+    const sessions = adapter('Session');
+    const writes = [1, 2, 3].map((n) => sessions.upsert(id, { jti: id, uid: `uid-${n}` }, 60));
+    await Promise.all([...writes, sessions.upsert(other, { jti: other }, 60)]);
+    expect(await sessions.find(id)).toEqual({ jti: id, uid: 'uid-3' });
+    expect(await sessions.find(other)).toEqual({ jti: other });
+  });
+
+  it('an upsert the database refuses fails alone; the others made with it are stored', async () => {
+    const refused = newId();
+    await sql.raw(`CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.id = '${refused}' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$`).execute(db);
+    await sql`CREATE TRIGGER refuse_one BEFORE INSERT OR UPDATE ON oidc_models FOR EACH ROW EXECUTE FUNCTION refuse_one()`.execute(db);
+    try {
+      const ids = Array.from({ length: 9 }, newId);
+      const tokens = adapter('AccessToken');
+      const results = await Promise.allSettled([...ids, refused].map((id) => tokens.upsert(id, { jti: id }, 60)));
+      expect(results.slice(0, 9).map((r) => r.status)).toEqual(Array(9).fill('fulfilled'));
+      expect(results[9]).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('refused for the test') } });
+      for (const id of ids) expect(await tokens.find(id)).toEqual({ jti: id });
+      expect(await tokens.find(refused)).toBeUndefined();
+    } finally {
+      await sql`DROP TRIGGER refuse_one ON oidc_models`.execute(db);
+      await sql`DROP FUNCTION refuse_one()`.execute(db);
+    }
+  });
+
   it('a payload holding what PostgreSQL cannot read as text (NUL, lone surrogates) is stored readable, as U+FFFD', async () => {
     const id = newId();
     const payload = { jti: id, params: { state: 'a\u0000b', nonce: '\u0000', claims: '{"\\ud800":null}', [`k\ud800`]: 'x\udfffy', ok: '😀\t' } };

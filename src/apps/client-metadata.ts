@@ -6,6 +6,20 @@ import { canonicalUris } from './redirect-uri.ts';
 /** RFC 8628 §3.4: the grant type a device polls the token endpoint with. */
 export const deviceCodeGrantType = 'urn:ietf:params:oauth:grant-type:device_code';
 
+/**
+ * The canonical form of each frozen URI list, worked out once rather than on every request that loads the client:
+ * the node's cache (src/cache/directory.ts) shares frozen rows and replaces them, never changes them, on a change.
+ */
+const canonicalForms = new WeakMap<readonly string[], readonly string[]>();
+
+/** A new list holding `uris` in canonical form. */
+function canonicalCopy(uris: readonly string[]): string[] {
+  if (!Object.isFrozen(uris)) return canonicalUris(uris);
+  let canonical = canonicalForms.get(uris);
+  if (!canonical) canonicalForms.set(uris, canonical = canonicalUris(uris));
+  return [...canonical];
+}
+
 /** oidc-provider client metadata for an application, derived from its type (DESIGN.md §3). */
 export function clientMetadata(
   app: Application,
@@ -32,8 +46,8 @@ export function clientMetadata(
     ...(app.id === accountClientId ? { require_auth_time: true } : {}),
     // New lists (the row may be shared, src/cache/directory.ts, and the metadata is oidc-provider's to keep), in
     // the form requests are compared in: rows written before Sesame stored that form hold URIs as typed.
-    redirect_uris: interactive ? canonicalUris(app.redirect_uris) : [],
-    post_logout_redirect_uris: interactive ? canonicalUris(app.post_logout_redirect_uris) : [],
+    redirect_uris: interactive ? canonicalCopy(app.redirect_uris) : [],
+    post_logout_redirect_uris: interactive ? canonicalCopy(app.post_logout_redirect_uris) : [],
     // OpenID Connect Back-Channel Logout 1.0 (src/logout/): oidc-provider signs the logout tokens.
     ...(interactive && app.backchannel_logout_uri ? { backchannel_logout_uri: app.backchannel_logout_uri } : {}),
     backchannel_logout_session_required: app.backchannel_logout_session_required,

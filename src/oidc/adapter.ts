@@ -13,6 +13,7 @@ import { revokeGrant } from '../grants/grant.repository.ts';
 import type { ArtifactCache } from './artifact-cache.ts';
 import { artifactOwner } from './artifact-owner.ts';
 import { ArtifactReader, findByUidStatement } from './artifact-reader.ts';
+import { ArtifactWriter } from './artifact-writer.ts';
 import { presentedClientSecret } from './presented-client-secret.ts';
 import type { ClientRegistrations } from './registered-clients.ts';
 
@@ -24,14 +25,8 @@ const consumableLabels: Record<string, string> = {
 };
 
 // The statements every token request runs are written once, not built and compiled by Kysely each time, and
-// prepared once per PostgreSQL connection. The adapter tells this node's artifact cache which rows its writes
+// prepared once per PostgreSQL connection (the upsert: src/oidc/artifact-writer.ts). The adapter tells this node's artifact cache which rows its writes
 // changed (src/oidc/artifact-cache.ts), so the pool does not report them as a change to the whole table.
-export const upsertStatement = reportedByCaller(prepared(`
-  INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, client_id, account_id, expires_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9::double precision))
-  ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
-    user_code = excluded.user_code, client_id = excluded.client_id, account_id = excluded.account_id,
-    expires_at = excluded.expires_at`));
 export const consumeStatement = reportedByCaller(prepared(`
   UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL RETURNING grant_id`));
 const destroyStatement = reportedByCaller(`DELETE FROM oidc_models WHERE model = $1 AND id = $2 RETURNING uid`);
@@ -74,6 +69,7 @@ export class PostgresAdapter implements Adapter {
   readonly #model: string;
   readonly #reader: ArtifactReader;
   readonly #cache: ArtifactCache | undefined;
+  readonly #writer: ArtifactWriter;
 
   /** `cache`: this node's copy of tokens, grants and sessions, told of every write made here. */
   constructor(db: Db, model: string, cache?: ArtifactCache) {
@@ -81,18 +77,18 @@ export class PostgresAdapter implements Adapter {
     this.#model = model;
     this.#reader = readerFor(db, cache);
     this.#cache = cache;
+    this.#writer = writerFor(db);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     if (this.#model === 'ReplayDetection') return this.#storeOnce(id, payload, expiresIn);
     if (this.#model === 'Grant') this.#reader.forgetFor(Provider.ctx, 'Grant', id);
     const owner = artifactOwner(this.#model, payload);
-    await this.#db.executeQuery(CompiledQuery.raw(upsertStatement, [
-      this.#model, id, readableJson(payload), payload.grantId ?? null, payload.uid ?? null, payload.userCode ?? null,
-      owner.clientId, owner.accountId,
-      // No lifetime: it never expires (now() + NULL is NULL).
-      (this.#model === 'DeviceCode' && expiresIn ? expiresIn + deviceCodeGraceSeconds : expiresIn) || null,
-    ]));
+    await this.#writer.upsert({
+      model: this.#model, id, payload: readableJson(payload), grantId: payload.grantId ?? null, uid: payload.uid ?? null,
+      userCode: payload.userCode ?? null, clientId: owner.clientId, accountId: owner.accountId,
+      lifetimeSeconds: (this.#model === 'DeviceCode' && expiresIn ? expiresIn + deviceCodeGraceSeconds : expiresIn) || null,
+    });
     this.#forget(id, payload.uid);
   }
 
@@ -179,6 +175,15 @@ function readerFor(db: Db, cache: ArtifactCache | undefined): ArtifactReader {
   let reader = readers.get(owner);
   if (!reader) readers.set(owner, reader = new ArtifactReader(db, cache));
   return reader;
+}
+
+const writers = new WeakMap<Db, ArtifactWriter>();
+
+/** One writer per database, so upserts from every model and request share its batches. */
+function writerFor(db: Db): ArtifactWriter {
+  let writer = writers.get(db);
+  if (!writer) writers.set(db, writer = new ArtifactWriter(db));
+  return writer;
 }
 
 // Returned as the secret when the presented one matches none of the app's: it can never be guessed.
