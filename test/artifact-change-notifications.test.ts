@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.ts';
 import type { Change, ChangeFeed } from '../src/db/change-feed.ts';
 import { openDatabase, type Db } from '../src/db/database.ts';
+import { PostgresAdapter } from '../src/oidc/adapter.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 
 /**
@@ -91,4 +92,18 @@ it('names a grant or a token whose content changes, and a session only when more
   await sql`UPDATE oidc_models SET payload = replace(payload::text, 'grant-2', 'grant-3')::json WHERE id = 'session-2'`.execute(db);
   await sql`UPDATE oidc_models SET expires_at = now() + interval '1 minute' WHERE id = 'at-2'`.execute(db);
   expect(await notified()).toEqual(['Grant:grant-2', 'Session:uid-2', 'AccessToken:at-2']);
+});
+
+it('hears nothing when oidc-provider saves a session again through the adapter, only its expiry moved', async () => {
+  // The adapter's batched upsert (src/oidc/artifact-writer.ts) must store the payload's text as written: the trigger
+  // tells an expiry from a change by that text.
+  const sessions = new PostgresAdapter(db, 'Session');
+  const payload = { uid: 'uid-saved', accountId: 'ada', kind: 'Session', jti: 'session-saved', authorizations: { app: { grantId: 'g' } } };
+  await sessions.upsert('session-saved', { ...payload, exp: 2_000_000_000 }, 3600);
+  await notified();
+  heard = [];
+  await sessions.upsert('session-saved', { ...payload, exp: 2_000_000_600 }, 4200);
+  expect(await notified()).toEqual([]);
+  await sessions.upsert('session-saved', { ...payload, accountId: 'grace', exp: 2_000_000_600 }, 4200);
+  expect(await notified()).toEqual(['Session:uid-saved']);
 });
