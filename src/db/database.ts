@@ -7,6 +7,7 @@ import { EmbeddedChangeFeed, PostgresChangeFeed, type ChangeFeed } from './chang
 import { reportCommittedWrites } from './committed-writes.ts';
 import { PGlitePool } from './pglite-pool.ts';
 import type { Database } from './tables.ts';
+import { keepWasmOnBaselineCompiler } from './wasm-baseline-compiler.ts';
 
 export type Db = Kysely<Database>;
 
@@ -33,6 +34,7 @@ export async function openDatabase(
   }
   const dir = path.join(config.dataDir, 'pgdata');
   mkdirSync(dir, { recursive: true });
+  keepWasmOnBaselineCompiler();
   // Loaded only here: a node on PostgreSQL never needs it.
   const { PGlite } = await import('@electric-sql/pglite');
   // PostgreSQL's default 128 MB of shared buffers are zero-filled pages inside PGlite's WebAssembly memory, all of it
