@@ -7,6 +7,7 @@ import { EmbeddedChangeFeed, PostgresChangeFeed, type ChangeFeed } from './chang
 import { reportCommittedWrites } from './committed-writes.ts';
 import { PGlitePool } from './pglite-pool.ts';
 import type { Database } from './tables.ts';
+import { keepWasmOnBaselineCompiler } from './wasm-baseline-compiler.ts';
 
 export type Db = Kysely<Database>;
 
@@ -33,13 +34,15 @@ export async function openDatabase(
   }
   const dir = path.join(config.dataDir, 'pgdata');
   mkdirSync(dir, { recursive: true });
-  // Loaded only here: a node on PostgreSQL never needs it.
+  keepWasmOnBaselineCompiler();
+  // Loaded only here: a node on PostgreSQL never needs them.
   const { PGlite } = await import('@electric-sql/pglite');
+  const { PGliteStatements, statementSettings } = await import('./pglite-statements.ts');
   // PostgreSQL's default 128 MB of shared buffers are zero-filled pages inside PGlite's WebAssembly memory, all of it
   // resident; a team's database is served as fast from 16 MB (measured: no slower on the benchmark) for 110 MB less.
-  const embedded = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] });
+  const embedded = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB', ...statementSettings] });
   return {
-    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PGlitePool(embedded) }) }),
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PGlitePool(new PGliteStatements(embedded)) }) }),
     changes: new EmbeddedChangeFeed(embedded),
   };
 }

@@ -8,10 +8,10 @@ import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kyse
  */
 export class PGlitePool implements PostgresPool {
   readonly options = {};
-  readonly #db: PGlite;
+  readonly #db: Pick<PGlite, 'query' | 'close'>;
   #tail: Promise<void> = Promise.resolve();
 
-  constructor(db: PGlite) {
+  constructor(db: Pick<PGlite, 'query' | 'close'>) {
     this.#db = db;
   }
 

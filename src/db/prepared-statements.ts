@@ -1,8 +1,8 @@
 /**
  * Statements PostgreSQL prepares once per connection (named statements) rather than parsing and planning them on
  * every call: the few that every token, introspection and userinfo request runs. A statement is registered by its
- * text; the pool (src/db/committed-writes.ts) sends a registered text with its name. PGlite is one embedded
- * session and is not concerned.
+ * text; the pool (src/db/committed-writes.ts) sends a registered text with its name. The embedded database prepares
+ * every statement that reads or writes rows by itself (src/db/pglite-statements.ts).
  */
 const names = new Map<string, string>();
 

@@ -1,0 +1,75 @@
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sesameCli } from './support/cli.ts';
+import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
+
+/**
+ * A server on the embedded database runs PGlite's WebAssembly with V8's baseline compiler only
+ * (src/db/wasm-baseline-compiler.ts): TurboFan's recompilation of PostgreSQL's parser alone needed about 600 MB.
+ * V8 says which compiler compiled each function when started with --trace-wasm-compilation-times; the server is
+ * started as its own process with that flag, busy enough for hot functions to be recompiled, and its output read.
+ * On PostgreSQL no PGlite is loaded and the setting is not made, so there is nothing to see.
+ */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe.runIf(testDatabaseKind === 'pglite')('WebAssembly compiler of the embedded database', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('is Liftoff alone, however busy the server', async () => {
+    const port = await freePort();
+    const env = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), SESAME_LOG_LEVEL: 'warn', ...database.env };
+    const created = await sesameCli(env, 'apps', 'create', '--name', 'Busy', '--type', 'm2m', '--json');
+    expect(created.code, created.stderr).toBe(0);
+    const app = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
+
+    const child = spawn(process.execPath, ['--trace-wasm-compilation-times', 'src/main.ts', 'start'], { env });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk; });
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk; });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const check = () => (output.includes('Sesame is running at') ? resolve() : undefined);
+        child.stdout.on('data', check);
+        child.on('exit', () => reject(new Error(`the server did not start:\n${output.slice(-2000)}`)));
+      });
+      // Each request stores a token: statements enough for V8 to recompile PostgreSQL's hot functions, were it allowed.
+      const basic = `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}`;
+      for (let batch = 0; batch < 40; batch++) {
+        const answers = await Promise.all(Array.from({ length: 10 }, () => fetch(`http://127.0.0.1:${port}/oidc/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+          body: 'grant_type=client_credentials',
+        })));
+        expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
+      }
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    // Lines read `Compiled function <module>#<index> using <compiler>, …`. PGlite's module is the one with thousands of
+    // functions; Node's own small modules (its CommonJS lexer) are compiled before Sesame starts and may be optimized.
+    const compiled = [...output.matchAll(/Compiled function (\S+)#\d+ using (\w+)/g)].map(([, module, compiler]) => ({ module, compiler }));
+    const perModule = Map.groupBy(compiled, (c) => c.module);
+    const [pglite, functions] = [...perModule].sort((a, b) => b[1].length - a[1].length)[0]!;
+    expect(functions.length).toBeGreaterThan(1000);
+    expect(functions.filter((f) => f.compiler !== 'Liftoff').length, `functions of ${pglite} not compiled by Liftoff`).toBe(0);
+  });
+});
