@@ -208,12 +208,12 @@ describe.skipIf(testDatabaseKind !== 'postgres')('across nodes sharing one Postg
     try {
       // Cut every node's LISTEN connection, then change the app before they notice.
       await operator.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE datname = current_database() AND query = 'LISTEN sesame_changes' AND pid <> pg_backend_pid()`);
+        WHERE datname = current_database() AND application_name = 'sesame-change-feed' AND pid <> pg_backend_pid()`);
       await operator.query(`UPDATE application_secrets SET expires_at = now() - interval '1 minute' WHERE application_id = $1`, [app.clientId]);
       await within(3000, async () => (await grant()).error === 'invalid_client');
       // Once the connection is back, changes are heard again.
       await within(5000, async () => (await operator.query(`SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND query = 'LISTEN sesame_changes'`)).rows[0].n >= 2);
+        WHERE datname = current_database() AND application_name = 'sesame-change-feed'`)).rows[0].n >= 2);
       await operator.query('UPDATE application_secrets SET expires_at = NULL WHERE application_id = $1', [app.clientId]);
       await within(2000, async () => Boolean((await grant()).access_token));
     } finally {

@@ -297,7 +297,7 @@ describe.skipIf(!onPostgres)('changes made outside any node, and a cut change fe
   let admin: pg.Client;
   const allowConnections = (allow: boolean) => admin.query(`ALTER DATABASE ${operator.database} ALLOW_CONNECTIONS ${allow}`);
   const listeners = async () => (await operator.query(`SELECT count(*)::int AS n FROM pg_stat_activity
-    WHERE datname = current_database() AND query = 'LISTEN sesame_changes'`)).rows[0].n as number;
+    WHERE datname = current_database() AND application_name = 'sesame-change-feed'`)).rows[0].n as number;
   const deleteToken = (token: string) => operator.query(`DELETE FROM oidc_models WHERE model = 'AccessToken' AND id = $1`, [token]);
 
   beforeAll(async () => {
@@ -328,7 +328,7 @@ describe.skipIf(!onPostgres)('changes made outside any node, and a cut change fe
     // Cut every node's LISTEN connection and keep it down: no new connection to the database is allowed.
     await allowConnections(false);
     await operator.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-      WHERE datname = current_database() AND query = 'LISTEN sesame_changes' AND pid <> pg_backend_pid()`);
+      WHERE datname = current_database() AND application_name = 'sesame-change-feed' AND pid <> pg_backend_pid()`);
     const deadline = performance.now() + 10_000;
     while (await listeners() > 0) {
       if (performance.now() > deadline) throw new Error('the LISTEN connections did not end');
