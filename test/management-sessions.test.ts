@@ -80,5 +80,10 @@ describe('CLI', () => {
     expect(queue.total).toBe(2);
     await fails(/--status must be pending, delivered or failed/, 'logout-notifications', 'list', '--status', 'lost');
     await fails(/no such session of this account/, 'users', 'sessions', 'end', '--id', user.id, '--session', 'gone');
+    // Session ids are base64url: one may start with a dash, and is still taken as the value of --session.
+    await fails(/no such session of this account/, 'users', 'sessions', 'end', '--id', user.id, '--session', '-NMGgone');
+    await fails(/no such session of this account/, 'users', 'sessions', 'end', '--id', user.id, '--session', '--gone');
+    // A flag where the value should be is still the mistake it looks like.
+    await fails(/argument is ambiguous|argument missing/, 'users', 'sessions', 'end', '--id', user.id, '--session', '--json');
   });
 });

@@ -1,9 +1,10 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Config } from '../config/config.ts';
 import { createLogger } from '../logger.ts';
 import { DataDirBusyError, openRuntime } from '../runtime.ts';
 import { sendToServer } from './cli-socket.ts';
 import { commands, findCommand, runCommand, type Command } from './commands.ts';
+import { joinDashValues } from './dash-values.ts';
 import { describeError } from './describe-error.ts';
 import { Throttle } from '../throttle/throttle.service.ts';
 import { ServiceError } from '../errors.ts';
@@ -27,7 +28,8 @@ export async function runCli(config: Config, argv: string[]): Promise<number> {
   const cmd = commands[found.name] as Command<unknown>;
   let values: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args: found.rest, options: { ...cmd.options, json: { type: 'boolean' } }, strict: true, allowPositionals: false }));
+    const options: NonNullable<ParseArgsConfig['options']> = { ...cmd.options, json: { type: 'boolean' } };
+    ({ values } = parseArgs({ args: joinDashValues(found.rest, options), options, strict: true, allowPositionals: false }));
   } catch (error) {
     console.error(`${(error as Error).message}\nusage: npm run sesame -- ${cmd.usage}`);
     return 2;
