@@ -1,9 +1,10 @@
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { PGliteStatements } from '../../src/db/pglite-statements.ts';
 
 /**
- * Every SQL statement this process sends while watching, as the drivers receive it (pg's clients, PGlite's
- * session): what a flow costs the database, counted the way bench/statements.ts counts it. The statements still
+ * Every SQL statement this process sends while watching, as the drivers receive it (pg's clients, and the embedded
+ * database's statement runner, which prepares them for PGlite: src/db/pglite-statements.ts): what a flow costs the
+ * database, counted the way bench/statements.ts counts it. The statements still
  * run; nothing is answered in the database's place.
  */
 export interface StatementLog {
@@ -24,17 +25,17 @@ export function watchStatements(): StatementLog {
     record(args[0]);
     return (pgQuery as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof pgQuery;
-  const pgliteQuery = PGlite.prototype.query;
-  PGlite.prototype.query = function query(this: PGlite, ...args: Parameters<PGlite['query']>) {
+  const embeddedQuery = PGliteStatements.prototype.query;
+  PGliteStatements.prototype.query = function query(this: PGliteStatements, ...args: Parameters<PGliteStatements['query']>) {
     record(args[0]);
-    return pgliteQuery.apply(this, args);
-  } as typeof pgliteQuery;
+    return embeddedQuery.apply(this, args);
+  } as typeof embeddedQuery;
   return {
     texts,
     clear: () => { texts.length = 0; },
     stop() {
       pg.Client.prototype.query = pgQuery;
-      PGlite.prototype.query = pgliteQuery;
+      PGliteStatements.prototype.query = embeddedQuery;
     },
   };
 }
