@@ -47,14 +47,19 @@ describe('an app waiting for approval, in a browser', () => {
     await french.context.close();
 
     await json('apps', 'approve', '--id', clientId);
-    await english.page.goto(url);
-    await expect(english.page.getByLabel('Username or email').isVisible()).resolves.toBe(true);
+    // The server hears of the CLI's approval through PostgreSQL's change feed, a moment after the command returns.
+    await expect.poll(async () => {
+      await english.page.goto(url);
+      return english.page.getByLabel('Username or email').isVisible();
+    }, { timeout: 60_000 }).toBe(true);
     await english.context.close();
 
     await json('apps', 'deny', '--id', clientId);
     const japanese = await newPerson(browser, { locale: 'ja-JP' });
-    await japanese.page.goto(url);
-    await expect(japanese.page.getByRole('heading', { name: 'このアプリは許可されていません' }).isVisible()).resolves.toBe(true);
+    await expect.poll(async () => {
+      await japanese.page.goto(url);
+      return japanese.page.getByRole('heading', { name: 'このアプリは許可されていません' }).isVisible();
+    }, { timeout: 60_000 }).toBe(true);
     await japanese.context.close();
   });
 });

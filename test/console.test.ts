@@ -169,8 +169,9 @@ describe('the admin console', () => {
     // Permissions: profile and email, with the words the user will read.
     await page.getByRole('tab', { name: 'Permissions' }).click();
     for (const scope of ['profile', 'email']) {
-      await page.getByRole('checkbox', { name: scope, exact: true }).check();
-      await expect.poll(() => page.getByRole('checkbox', { name: scope, exact: true }).isChecked()).toBe(true);
+      // Checked once the server has saved it (a loaded machine may take a while): click, then wait for the state.
+      await page.getByRole('checkbox', { name: scope, exact: true }).click();
+      await expect.poll(() => page.getByRole('checkbox', { name: scope, exact: true }).isChecked(), { timeout: 60_000 }).toBe(true);
     }
     await expect.poll(() => page.getByText('Your email address').count()).toBeGreaterThan(0);
     await screenshot(page, file, '06-permissions');
@@ -322,6 +323,8 @@ describe('the admin console', () => {
     await page.getByRole('button', { name: 'Add members' }).click();
     const addMembers = page.getByRole('dialog', { name: 'Add members' });
     await addMembers.getByLabel('Search users').fill('ada');
+    // The search answers after a pause in typing and a round trip: slow on a loaded machine, not wrong.
+    await expect.poll(() => addMembers.getByRole('button', { name: 'Add ada' }).count(), { timeout: 120_000 }).toBe(1);
     await addMembers.getByRole('button', { name: 'Add ada' }).click();
     await toast(page, 'ada now has the role');
     await page.keyboard.press('Escape');
