@@ -1,4 +1,3 @@
-import net from 'node:net';
 import * as client from 'openid-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.ts';
@@ -14,6 +13,7 @@ import { apiClient, managementToken } from './support/management.ts';
 import { expectOAuthError, relyingParty, signIn, type RelyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { parseForm, UserAgent } from './support/user-agent.ts';
+import { freePort } from './support/free-port.ts';
 
 /**
  * OpenID Connect Back-Channel Logout 1.0: an app in the test receives Sesame's logout tokens over HTTP and checks
@@ -177,17 +177,6 @@ describe('giving up', () => {
   });
 });
 
-/** A free loopback port, for a Sesame restarted on the same issuer. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('durability', () => {
   it('a logout the app could not take while it was down is delivered after Sesame restarts', async () => {

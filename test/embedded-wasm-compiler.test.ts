@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sesameCli } from './support/cli.ts';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
+import { freePort } from './support/free-port.ts';
 
 /**
  * A server on the embedded database runs PGlite's WebAssembly with V8's baseline compiler only
@@ -11,16 +11,6 @@ import { createTestDatabase, testDatabaseKind, type TestDatabase } from './suppo
  * started as its own process with that flag, busy enough for hot functions to be recompiled, and its output read.
  * On PostgreSQL no PGlite is loaded and the setting is not made, so there is nothing to see.
  */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe.runIf(testDatabaseKind === 'pglite')('WebAssembly compiler of the embedded database', () => {
   let database: TestDatabase;

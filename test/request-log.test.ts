@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
+import { freePort } from './support/free-port.ts';
 
 /**
  * The request log of the real server as `npm start` runs it, at its default level: written asynchronously so a
@@ -11,16 +11,6 @@ import { createTestDatabase, testDatabaseKind, type TestDatabase } from './suppo
 let database: TestDatabase;
 let child: ChildProcess | undefined;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   database = await createTestDatabase(undefined, { fresh: true });
