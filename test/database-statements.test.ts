@@ -70,6 +70,20 @@ describe(`statements sent again on ${testDatabaseKind}`, () => {
     const expected = Array.from({ length: distinct }, (_, i) => i + 1);
     expect(await sums()).toEqual(expected);
     expect(await sums()).toEqual(expected);
+    if (testDatabaseKind === 'pglite') expect(Number((await sql<{ n: string }>`SELECT count(*) AS n FROM pg_prepared_statements`.execute(db)).rows[0]!.n)).toBeLessThanOrEqual(256);
+  });
+
+  it.runIf(testDatabaseKind === 'pglite')('are prepared anew after a thousand executions, so their plan follows the tables as they grow', async () => {
+    await sql`CREATE TABLE growing (id int PRIMARY KEY, note text)`.execute(db);
+    const lookup = (id: number) => sql<{ note: string }>`SELECT note FROM growing WHERE id = ${id}`.execute(db);
+    for (let id = 1; id <= 1500; id++) {
+      await sql`INSERT INTO growing VALUES (${id}, ${`note ${id}`})`.execute(db);
+      expect((await lookup(id)).rows).toEqual([{ note: `note ${id}` }]);
+    }
+    const { rows } = await sql<{ plans: number }>`
+      SELECT generic_plans + custom_plans AS plans FROM pg_prepared_statements WHERE statement = 'SELECT note FROM growing WHERE id = $1'`.execute(db);
+    // One statement for the text, the earlier one closed, and planned for its last 500 executions only.
+    expect(rows.map((row) => Number(row.plans))).toEqual([500]);
   });
 
   it('fail alone: a refused statement reports its error and the next ones run', async () => {

@@ -37,10 +37,10 @@ export async function openDatabase(
   keepWasmOnBaselineCompiler();
   // Loaded only here: a node on PostgreSQL never needs them.
   const { PGlite } = await import('@electric-sql/pglite');
-  const { PGliteStatements, statementSettings } = await import('./pglite-statements.ts');
+  const { PGliteStatements } = await import('./pglite-statements.ts');
   // PostgreSQL's default 128 MB of shared buffers are zero-filled pages inside PGlite's WebAssembly memory, all of it
   // resident; a team's database is served as fast from 16 MB (measured: no slower on the benchmark) for 110 MB less.
-  const embedded = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB', ...statementSettings] });
+  const embedded = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] });
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PGlitePool(new PGliteStatements(embedded)) }) }),
     changes: new EmbeddedChangeFeed(embedded),

@@ -13,13 +13,13 @@ const leavesSchema = /^\s*(begin|start|commit|end|savepoint|release)\b/i;
 const capacity = 256;
 
 /**
- * PostgreSQL settings the prepared statements need: each execution is planned for its own values and the table's
- * current size. A generic plan would be made once, after five executions, and kept: PGlite runs no autovacuum, so no
- * ANALYZE ever replaces it, and a plan made while a table was small (a sequential scan of oidc_models) stayed as the
- * table grew to thousands of tokens, three times slower than planning each time. The parsing and analysis are
- * still saved.
+ * Executions after which a statement is prepared anew. PostgreSQL plans a prepared statement for its values five
+ * times, then keeps one generic plan if it costs no more; PGlite runs no autovacuum, so no ANALYZE ever replaces that
+ * plan, and one made while a table was small (a sequential scan of oidc_models) stayed as the table grew to thousands
+ * of tokens, three times slower than planning each time. Preparing anew every so often lets the plan follow the
+ * tables and still skips parsing, analysis and nearly all planning.
  */
-export const statementSettings = ['-c', 'plan_cache_mode=force_custom_plan'];
+const replanAfter = 1000;
 
 interface Prepared {
   name: string;
@@ -27,16 +27,17 @@ interface Prepared {
   parameterTypes: number[];
   /** Its RowDescription, or none for a statement that returns no rows. */
   columns: BackendMessage | undefined;
+  executions: number;
 }
 
 /**
  * PGlite's `query` parses, analyses and plans every statement anew, in six calls into PostgreSQL, all on the event
  * loop's thread. Here each distinct text that reads or writes rows is prepared once as a named statement, then only
- * bound and executed, in one call: PostgreSQL keeps it parsed and analysed (see `statementSettings` for the plan),
- * and the embedded database's CPU time per statement falls by about a third (measured replaying the statements of
- * Sesame's token flows). Any other statement goes through `query` and, unless it is transaction control, forgets the
- * prepared ones, whose result columns a schema change could otherwise alter ("cached plan must not change result
- * type").
+ * bound and executed, in one call: PostgreSQL keeps it parsed, analysed and (see `replanAfter`) planned, and the
+ * embedded database's CPU time per statement falls by more than half (replaying the 7,900 statements of a run of
+ * Sesame's token flows: 2.6 s of CPU, then 1.1 s). Any other statement goes through `query` and, unless it is
+ * transaction control, forgets the prepared ones, whose result columns a schema change could otherwise alter ("cached
+ * plan must not change result type").
  */
 export class PGliteStatements {
   readonly #db: PGlite;
@@ -60,9 +61,11 @@ export class PGliteStatements {
   }
 
   async #execute<R>(sql: string, parameters: unknown[]): Promise<Results<R>> {
-    const statement = this.#prepared.get(sql) ?? await this.#prepare(sql);
+    let statement = this.#prepared.get(sql);
     this.#prepared.delete(sql);
+    if (!statement || statement.executions >= replanAfter) statement = await this.#prepare(sql, statement);
     this.#prepared.set(sql, statement);
+    statement.executions++;
     const values = parameters.map((value, i) => this.#write(value, statement.parameterTypes[i]!));
     const messages = await this.#db.execProtocolStream(concat(
       serialize.bind({ statement: statement.name, values }),
@@ -73,20 +76,22 @@ export class PGliteStatements {
     return result as Results<R>;
   }
 
-  async #prepare(sql: string): Promise<Prepared> {
+  /** Prepares `sql`, closing in the same call the statement it replaces, or the least recently used one when full. */
+  async #prepare(sql: string, replaced: Prepared | undefined): Promise<Prepared> {
+    const closed = replaced ? [replaced] : [];
+    if (!replaced && this.#prepared.size >= capacity) {
+      const [oldestText, oldest] = this.#prepared.entries().next().value!;
+      this.#prepared.delete(oldestText);
+      closed.push(oldest);
+    }
     const name = `sesame_${this.#nextName++}`;
     const messages = await this.#db.execProtocolStream(concat(
+      ...closed.map((statement) => serialize.close({ type: 'S', name: statement.name })),
       serialize.parse({ name, text: sql }),
       serialize.describe({ type: 'S', name }),
       serialize.sync(),
     ), {});
-    const prepared = { name, parameterTypes: parseDescribeStatementResults(messages), columns: messages.find((m) => m.name === 'rowDescription') };
-    if (this.#prepared.size >= capacity) {
-      const [oldestText, oldest] = this.#prepared.entries().next().value!;
-      this.#prepared.delete(oldestText);
-      await this.#db.execProtocolStream(concat(serialize.close({ type: 'S', name: oldest.name }), serialize.sync()), { throwOnError: false });
-    }
-    return prepared;
+    return { name, parameterTypes: parseDescribeStatementResults(messages), columns: messages.find((m) => m.name === 'rowDescription'), executions: 0 };
   }
 
   /** As PGlite's `query` writes a parameter: by the serializer of its type, else as text. */
