@@ -35,9 +35,9 @@ interface Prepared {
  * loop's thread. Here each distinct text that reads or writes rows is prepared once as a named statement, then only
  * bound and executed, in one call: PostgreSQL keeps it parsed, analysed and (see `replanAfter`) planned, and the
  * embedded database's CPU time per statement falls by more than half (replaying the 7,900 statements of a run of
- * Sesame's token flows: 2.6 s of CPU, then 1.1 s). Any other statement goes through `query` and, unless it is transaction control, forgets the
- * prepared ones, whose result columns a schema change could otherwise alter ("cached plan must not change result
- * type").
+ * Sesame's token flows: 2.6 s of CPU, then 1.1 s). Any other statement goes through `query` and, unless it is
+ * transaction control, forgets the prepared ones, whose result columns a schema change could otherwise alter ("cached
+ * plan must not change result type").
  */
 export class PGliteStatements {
   readonly #db: PGlite;
