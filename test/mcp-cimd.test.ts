@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { en } from '../src/i18n/locales/en.ts';
 import { launchBrowser, loopbackListener, newPerson, screenshot, signInOnPage } from './support/browser.ts';
 import { cliWith } from './support/cli.ts';
-import { giveRole } from './support/consent.ts';
 import { AgentAuth, agentConnection, whoami } from './support/mcp-client.ts';
-import { mcpScope, startMcpServer, type TestMcpServer } from './support/mcp-server.ts';
+import { mcpScope, personWithMcpAccess, startMcpServer, type TestMcpServer } from './support/mcp-server.ts';
 import { MetadataHost } from './support/metadata-host.ts';
 import { setRegistrationPolicy } from './support/registration.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
@@ -32,9 +31,7 @@ beforeAll(async () => {
     launchBrowser(), new MetadataHost().start(), startTestSesame({ SESAME_ALLOW_LOOPBACK_METADATA: 'true' }), loopbackListener(),
   ]);
   mcp = await startMcpServer(sesame.url);
-  const a = await sesame.createUser({ username: 'ada', name: 'Ada Lovelace' });
-  ada = { id: a.id, login: a.username, password: a.password };
-  await giveRole(sesame, ada.id, { name: 'Test MCP server', indicator: mcp.url, scopes: [mcpScope] }, [mcpScope]);
+  ada = await personWithMcpAccess(sesame, mcp);
 });
 
 afterAll(async () => {

@@ -2,10 +2,10 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, loopbackListener, newPerson, screenshot, signInOnPage } from './support/browser.ts';
-import { allow, giveRole } from './support/consent.ts';
+import { allow } from './support/consent.ts';
 import { signWithSesameKey } from './support/management.ts';
 import { AgentAuth, agentConnection, whoami } from './support/mcp-client.ts';
-import { mcpScope, startMcpServer, type TestMcpServer } from './support/mcp-server.ts';
+import { mcpScope, personWithMcpAccess, startMcpServer, type TestMcpServer } from './support/mcp-server.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 
 /**
@@ -25,10 +25,7 @@ let agentClientId: string;
 beforeAll(async () => {
   [browser, sesame, listener] = await Promise.all([launchBrowser(), startTestSesame(), loopbackListener()]);
   mcp = await startMcpServer(sesame.url);
-  const a = await sesame.createUser({ username: 'ada', name: 'Ada Lovelace' });
-  ada = { id: a.id, login: a.username, password: a.password };
-  // The MCP server is an API resource whose indicator is its URL; Ada holds its scope through a role.
-  await giveRole(sesame, ada.id, { name: 'Test MCP server', indicator: mcp.url, scopes: [mcpScope] }, [mcpScope]);
+  ada = await personWithMcpAccess(sesame, mcp);
   const app = await sesame.createApp({ name: 'Agent', type: 'native', third_party: true, redirect_uris: ['http://127.0.0.1/callback'] });
   await allow(sesame, app.clientId, [], [{ indicator: mcp.url, scope: mcpScope }]);
   agentClientId = app.clientId;

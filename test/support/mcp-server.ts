@@ -5,6 +5,8 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { giveRole } from './consent.ts';
+import type { TestSesame } from './sesame.ts';
 
 /**
  * An MCP server as a third party runs one, protected by Sesame: the SDK's Streamable HTTP transport on a loopback
@@ -108,4 +110,11 @@ export async function startMcpServer(issuer: string, options: { scope?: string |
     accepted,
     close: () => new Promise<void>((resolve) => { http.closeAllConnections(); http.close(() => resolve()); }),
   };
+}
+
+/** Someone an agent signs in as: the MCP server is an API resource whose indicator is its URL, and Ada holds its scope through a role. */
+export async function personWithMcpAccess(sesame: TestSesame, mcp: TestMcpServer): Promise<{ id: string; login: string; password: string }> {
+  const user = await sesame.createUser({ username: 'ada', name: 'Ada Lovelace' });
+  await giveRole(sesame, user.id, { name: 'Test MCP server', indicator: mcp.url, scopes: [mcpScope] }, [mcpScope]);
+  return { id: user.id, login: user.username, password: user.password };
 }
