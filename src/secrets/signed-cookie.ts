@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, timingSafeEqual } from 'node:crypto';
 
 /**
  * Small signed values for Sesame's own cookies (the account page's session and its sign-in state):
@@ -10,7 +10,8 @@ export interface SignedValues {
 }
 
 export function createSignedValues(masterSecret: string, purpose: string): SignedValues {
-  const key = Buffer.from(hkdfSync('sha256', masterSecret, 'sesame', purpose, 32));
+  // A KeyObject, made once: createHmac with raw key bytes imports them again on every call.
+  const key = createSecretKey(Buffer.from(hkdfSync('sha256', masterSecret, 'sesame', purpose, 32)));
   const mac = (body: string) => createHmac('sha256', key).update(body).digest('base64url');
   return {
     sign(value, ttlSeconds) {
