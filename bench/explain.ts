@@ -5,12 +5,28 @@
  *
  *   node bench/explain.ts            (against sesame_bench_large; prints markdown)
  */
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import pg from 'pg';
 import type { Fixtures } from './fixtures.ts';
 import { consumeStatement, findByStatements } from '../src/oidc/adapter.ts';
 import { findStatement } from '../src/oidc/artifact-reader.ts';
 import { upsertStatement } from '../src/oidc/artifact-writer.ts';
+import { userArtifactsDeletion } from '../src/users/user.repository.ts';
 import { largeDatabaseName } from './seed.ts';
+
+/** Kysely only to turn src/'s statements into SQL and parameters (its documented compile-only set-up). */
+const compiler = new Kysely<unknown>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
+const compiled = (statement: { compile(db: Kysely<unknown>): { sql: string; parameters: readonly unknown[] } }) => {
+  const { sql, parameters } = statement.compile(compiler);
+  return { sql, params: [...parameters] };
+};
 
 /** When a query runs: on every request that needs it, when the node's cache lacks the row, or in admin work. */
 export type QueryWhen = 'per request' | 'cache miss' | 'admin';
@@ -71,7 +87,7 @@ function hotQueries(fx: Pick<Fixtures, 'user' | 'web' | 'resource'>): HotQuery[]
     { name: 'expired artifacts', source: 'deleteExpiredModels (every 10 min)', when: 'admin',
       sql: `SELECT model, id FROM oidc_models WHERE expires_at < now() LIMIT 5000`, params: [] },
     { name: "delete a user's artifacts", source: 'revokeUserArtifacts (suspend, delete, new password)', when: 'admin',
-      sql: `DELETE FROM oidc_models WHERE account_id = $1 OR grant_id IN (SELECT id FROM oidc_models WHERE model = 'Grant' AND account_id = $1)`, params: ['usr_seed_7920'] },
+      ...compiled(userArtifactsDeletion('usr_seed_7920')) },
     { name: "delete an app's artifacts", source: 'deleteApplicationRow', when: 'admin',
       sql: `DELETE FROM oidc_models WHERE client_id = $1`, params: ['app_seed_1'] },
   ];

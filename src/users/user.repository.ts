@@ -95,13 +95,20 @@ export function queryUsers(
   return pageNewestFirst<Database, 'users', User>(() => filteredUsers(db, filter), page);
 }
 
+/**
+ * Deletes every session, grant, token and code of a user, by the lookup columns and never payload JSON (one row a
+ * client managed to poison must not stop it). The grant ids are gathered first (`= ANY (ARRAY(…))`) so both halves
+ * use their index: written as `grant_id IN (SELECT …)` the condition became a hashed subplan and the whole table was
+ * scanned (195 ms at a million grants, 1.5 ms this way; bench/explain.ts).
+ */
+export const userArtifactsDeletion = (userId: string) => sql`
+  DELETE FROM oidc_models
+  WHERE account_id = ${userId}
+     OR grant_id = ANY (ARRAY(SELECT id FROM oidc_models WHERE model = 'Grant' AND account_id = ${userId}))`;
+
 /** Ends the user's sessions and removes every grant, token and code issued for them. */
 export async function revokeUserArtifacts(db: Db, userId: string): Promise<void> {
-  // The lookup columns, never payload JSON: one row a client managed to poison must not stop this.
-  await sql`
-    DELETE FROM oidc_models
-    WHERE account_id = ${userId}
-       OR grant_id IN (SELECT id FROM oidc_models WHERE model = 'Grant' AND account_id = ${userId})`.execute(db);
+  await userArtifactsDeletion(userId).execute(db);
 }
 
 export async function deleteUserRow(db: Db, id: string): Promise<boolean> {
