@@ -66,7 +66,7 @@ export const settings = {
   keyRefreshSeconds: setting('SESAME_KEY_REFRESH_SECONDS', z.coerce.number().int().min(1).max(3600).default(30)
     .describe('How often a node checks the database for rotated keys (seconds).')),
   ttl: {
-    session: setting('SESAME_SESSION_TTL', seconds(14 * 24 * 3600, 'Lifetime of a sign-in session')),
+    session: setting('SESAME_SESSION_TTL', seconds(14 * 24 * 3600, 'Lifetime of a sign-in session, counted again from each use (the stored expiry is moved on once it trails by 1 % of this, an hour at most, so a session used over and over is not rewritten each time)')),
     interaction: setting('SESAME_INTERACTION_TTL', seconds(3600, 'Time a user has to finish a sign-in page')),
     code: setting('SESAME_CODE_TTL', seconds(60, 'Lifetime of an authorization code')),
     accessToken: setting('SESAME_ACCESS_TOKEN_TTL', seconds(3600, 'Lifetime of an access token of a first-party app, and of a machine-to-machine token; an API resource may set its own')),

@@ -15,6 +15,7 @@ import { artifactOwner } from './artifact-owner.ts';
 import { ArtifactReader, findByUidStatement } from './artifact-reader.ts';
 import { ArtifactWriter } from './artifact-writer.ts';
 import { presentedClientSecret } from './presented-client-secret.ts';
+import { onlyExtendsExpiry } from './session-refresh.ts';
 import type { ClientRegistrations } from './registered-clients.ts';
 
 const consumableLabels: Record<string, string> = {
@@ -83,6 +84,10 @@ export class PostgresAdapter implements Adapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     if (this.#model === 'ReplayDetection') return this.#storeOnce(id, payload, expiresIn);
     if (this.#model === 'Grant') this.#reader.forgetFor(Provider.ctx, 'Grant', id);
+    if (this.#model === 'Session') {
+      const stored = this.#reader.takeStoredSession(Provider.ctx, id);
+      if (stored && onlyExtendsExpiry(stored, payload, expiresIn)) return;
+    }
     const owner = artifactOwner(this.#model, payload);
     await this.#writer.upsert({
       model: this.#model, id, payload: readableJson(payload), grantId: payload.grantId ?? null, uid: payload.uid ?? null,

@@ -71,7 +71,10 @@ const withConsumed = (payload: AdapterPayload, consumedAt: Date | null): Adapter
 export class ArtifactReader {
   readonly #db: Db;
   readonly #cache: ArtifactCache | undefined;
-  /** Per request: grants (`Grant:<id>`) and sessions (`Session:<uid>`) its token lookup brought along. */
+  /**
+   * Per request: grants (`Grant:<id>`) and sessions (`Session:<uid>`) its token lookup brought along, and sessions
+   * it found by id as the database held them (`Stored:<id>`, src/oidc/session-refresh.ts).
+   */
   readonly #kept = new WeakMap<object, Map<string, AdapterPayload>>();
   #pending: PendingFind[] = [];
 
@@ -105,6 +108,11 @@ export class ArtifactReader {
     const payload = withConsumed(row.payload as AdapterPayload, row.consumed_at);
     if (stamp !== undefined) this.#cache!.keepSession(uid, payload, row, stamp);
     return payload;
+  }
+
+  /** The session `id` as the database held it when `request` read it (once: a write makes it stale). */
+  takeStoredSession(request: object | undefined, id: string): AdapterPayload | undefined {
+    return this.#take(request, `Stored:${id}`);
   }
 
   /** Forgets what was kept for `request` of the artifact `model` with `id` (a Session by uid): it is being changed. */
@@ -160,6 +168,9 @@ export class ArtifactReader {
       }
       if (find.request && row.session_uid && row.session_payload) {
         this.#keepFor(find.request, `Session:${row.session_uid}`, own(row.session_payload) as AdapterPayload);
+      }
+      if (find.request && row.model === 'Session') {
+        this.#keepFor(find.request, `Stored:${row.id}`, structuredClone(row.payload) as AdapterPayload);
       }
       find.resolve(withConsumed(own(row.payload) as AdapterPayload, row.consumed_at));
     }
