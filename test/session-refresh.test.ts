@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorizationRequest, exchangeCode, relyingParty, type RelyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
+import { touching, watchStatements } from './support/statements.ts';
 import { UserAgent } from './support/user-agent.ts';
 
 /**
@@ -65,6 +66,23 @@ describe('a session used again', () => {
     const withSpa = await sessionRow(sesame, user.id);
     expect(withSpa.version).not.toBe(before.version);
     expect(Object.keys(withSpa.payload.authorizations).sort()).toEqual([web.clientId, spa.clientId].sort());
+  });
+
+  it('is found in the node\'s cache: a renewal reads nothing from oidc_models and writes only its code', async () => {
+    const web = await app(sesame, 'traditional', 'https://web.example.com/cb');
+    const { agent } = await signedIn(sesame, web);
+    await authorize(web, agent, { prompt: 'none' });
+    const statements = watchStatements();
+    try {
+      const request = await authorizationRequest(web, { prompt: 'none' });
+      const callback = await agent.authorize(request.url.toString());
+      expect(callback.searchParams.has('code')).toBe(true);
+      const artifacts = touching(statements.texts, 'oidc_models');
+      expect(artifacts).toHaveLength(1);
+      expect(artifacts[0]).toMatch(/^INSERT INTO oidc_models/);
+    } finally {
+      statements.stop();
+    }
   });
 
   it('slides its expiry again once the stored one trails by 1 % of its lifetime', async () => {

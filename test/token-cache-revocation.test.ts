@@ -8,7 +8,7 @@ import { createLogger } from '../src/logger.ts';
 import { startSesame, type Sesame } from '../src/server.ts';
 import { postgresServerUrl, testDatabaseKind } from './support/database.ts';
 import { apiClient, managementToken } from './support/management.ts';
-import { relyingParty, signIn, type RelyingParty } from './support/relying-party.ts';
+import { authorizationRequest, relyingParty, signIn, type RelyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { parseForm, UserAgent } from './support/user-agent.ts';
 
@@ -243,6 +243,27 @@ describe('a revoked opaque access token is refused at once on the node that revo
     const narrowedAt = performance.now();
     expect((await claims(nodeA())).email).toBeUndefined();
     if (b) await expectSeen('grant narrowed by SQL', nodeB(), `Grant:${grant!.id}`, async () => (await claims(nodeB())).email !== undefined, narrowedAt);
+  });
+});
+
+describe('a person\'s session, which every authorization request finds in the node\'s cache', () => {
+  it.skipIf(!onPostgres)('ended on one node, signs no one in on another once it hears of it', async () => {
+    const { user, agent } = await signedIn();
+    // The same browser, its requests for the issuer going to node B.
+    const atB = new UserAgent(a.url, {}, nodeB().url, agent.jar);
+    const signsInAtB = async () => {
+      const request = await authorizationRequest(rp, { prompt: 'none' });
+      const callback = await atB.authorize(request.url.toString());
+      if (callback.searchParams.has('code')) return true;
+      expect(callback.searchParams.get('error')).toBe('login_required');
+      return false;
+    };
+    for (let i = 0; i < 2; i++) expect(await signsInAtB()).toBe(true);
+    const [session] = (await sql<{ uid: string }>`SELECT uid FROM oidc_models WHERE model = 'Session' AND account_id = ${user.id}`.execute(a.sesame.db)).rows;
+    const api = apiClient(a, adminToken);
+    const [listed] = (await api('GET', `/api/users/${user.id}/sessions`)).body.data as { id: string }[];
+    expect((await api('DELETE', `/api/users/${user.id}/sessions/${listed!.id}`)).status).toBe(204);
+    await expectSeen('admin ends the session, authorization at node B', nodeB(), `Session:${session!.uid}`, signsInAtB, performance.now());
   });
 });
 

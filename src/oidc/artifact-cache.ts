@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { AdapterPayload } from 'oidc-provider';
 import { ExpiringCache } from '../cache/expiring-cache.ts';
 import type { ChangeFeed } from '../db/change-feed.ts';
@@ -28,20 +29,24 @@ export interface Expiry {
 /**
  * This node's copy of the artifacts every userinfo and introspection call reads (DESIGN.md §6): opaque access tokens
  * by id, grants by id, and sessions by uid (oidc-provider checks that the session of a token that expires with it
- * still stands). An entry is dropped when its artifact expires, and the moment a change to its row is heard —
+ * still stands) — found by id too, as every authorization request looks the person's session up by its cookie. An entry is dropped when its artifact expires, and the moment a change to its row is heard —
  * from PostgreSQL for every node (src/db/migrations/2026-12-03-0100-artifact-change-notifications.ts), and at once
  * from this node's own writes (the adapter's, key by key; any other, as "the table changed", which empties it). While
  * the change feed is not live nothing is answered or kept, so a revocation is never missed.
  *
- * Keys are the notifications' own: `AccessToken:<id>`, `Grant:<id>`, `Session:<uid>`. Misses are never kept. Each
- * caller gets a copy of its own, as oidc-provider changes what it is given.
+ * Keys are the notifications' own: `AccessToken:<id>`, `Grant:<id>`, `Session:<uid>`; a session's id only leads to
+ * its uid, and the entry found answers for that id only if it still is the session's id (it changes at each
+ * sign-in). Misses are never kept. Each caller gets a copy of its own, as oidc-provider changes what it is given.
  */
 export class ArtifactCache {
   readonly #entries: ExpiringCache<AdapterPayload>;
+  /** Session uid by session id: only an index into `#entries`, which alone is invalidated. */
+  readonly #sessionUids: LRUCache<string, string>;
   readonly #unsubscribe: () => void;
 
   constructor(changes: ChangeFeed, { max = 10_000 }: { max?: number } = {}) {
     this.#entries = new ExpiringCache({ max, maxTtlMs, live: () => changes.live });
+    this.#sessionUids = new LRUCache({ max });
     this.#unsubscribe = changes.subscribe({
       changed: ({ table: changed, key }) => {
         if (changed !== table) return;
@@ -59,7 +64,14 @@ export class ArtifactCache {
 
   /** A copy of the artifact `model` with `id`, if this node holds it. */
   find(model: string, id: string): AdapterPayload | undefined {
+    if (model === 'Session') return this.#findSessionById(id);
     return keptById(model) ? this.#copy(`${model}:${id}`) : undefined;
+  }
+
+  #findSessionById(id: string): AdapterPayload | undefined {
+    const uid = this.#sessionUids.get(id);
+    const found = uid === undefined ? undefined : this.#entries.get(`Session:${uid}`);
+    return found?.jti === id ? structuredClone(found) : undefined;
   }
 
   /** A copy of the session with `uid`, if this node holds it. */
@@ -85,11 +97,16 @@ export class ArtifactCache {
 
   /** Keeps a copy of what a read stamped `stamp` found (of a model it keeps), until the artifact expires. */
   keep(model: string, id: string, payload: AdapterPayload, row: Expiry, stamp: number): void {
-    if (keptById(model)) this.#keep(`${model}:${id}`, payload, row, stamp);
+    if (model === 'Session') {
+      if (typeof payload.uid === 'string') this.keepSession(payload.uid, payload, row, stamp);
+    } else if (keptById(model)) {
+      this.#keep(`${model}:${id}`, payload, row, stamp);
+    }
   }
 
   keepSession(uid: string, payload: AdapterPayload, row: Expiry, stamp: number): void {
     this.#keep(`Session:${uid}`, payload, row, stamp);
+    if (typeof payload.jti === 'string') this.#sessionUids.set(payload.jti, uid);
   }
 
   /** Until the earlier of the row's expiry and the payload's (oidc-provider refuses an artifact past the latter). */
@@ -111,5 +128,6 @@ export class ArtifactCache {
   close(): void {
     this.#unsubscribe();
     this.#entries.clear();
+    this.#sessionUids.clear();
   }
 }

@@ -73,7 +73,7 @@ export class ArtifactReader {
   readonly #cache: ArtifactCache | undefined;
   /**
    * Per request: grants (`Grant:<id>`) and sessions (`Session:<uid>`) its token lookup brought along, and sessions
-   * it found by id as the database held them (`Stored:<id>`, src/oidc/session-refresh.ts).
+   * it found by id, as stored (`Stored:<id>`, src/oidc/session-refresh.ts).
    */
   readonly #kept = new WeakMap<object, Map<string, AdapterPayload>>();
   #pending: PendingFind[] = [];
@@ -88,7 +88,10 @@ export class ArtifactReader {
     if (kept) return Promise.resolve(kept);
     if (this.#cache?.isOtherToken(model, id)) return Promise.resolve(undefined);
     const cached = this.#cache?.find(model, id);
-    if (cached) return Promise.resolve(cached);
+    if (cached) {
+      if (model === 'Session') this.#keepStored(request, id, cached);
+      return Promise.resolve(cached);
+    }
     return new Promise((resolve, reject) => {
       if (!this.#pending.length) setImmediate(() => this.#flush());
       this.#pending.push({ model, id, request, resolve, reject });
@@ -133,6 +136,11 @@ export class ArtifactReader {
     this.#kept.set(request, kept);
   }
 
+  /** A copy of the session `id` as the database holds it, for `request`'s save of it (src/oidc/session-refresh.ts). */
+  #keepStored(request: object | undefined, id: string, payload: AdapterPayload): void {
+    if (request) this.#keepFor(request, `Stored:${id}`, structuredClone(payload));
+  }
+
   #flush(): void {
     const pending = this.#pending;
     this.#pending = [];
@@ -169,9 +177,7 @@ export class ArtifactReader {
       if (find.request && row.session_uid && row.session_payload) {
         this.#keepFor(find.request, `Session:${row.session_uid}`, own(row.session_payload) as AdapterPayload);
       }
-      if (find.request && row.model === 'Session') {
-        this.#keepFor(find.request, `Stored:${row.id}`, structuredClone(row.payload) as AdapterPayload);
-      }
+      if (row.model === 'Session') this.#keepStored(find.request, row.id, row.payload as AdapterPayload);
       find.resolve(withConsumed(own(row.payload) as AdapterPayload, row.consumed_at));
     }
   }

@@ -6,16 +6,20 @@ import { CookieJar } from 'tough-cookie';
  * Browser tests with chromium cover the rendered pages; this drives protocol tests quickly.
  */
 export class UserAgent {
-  readonly jar = new CookieJar();
+  readonly jar: CookieJar;
   readonly issuer: string;
   readonly headers: Record<string, string>;
-  /** Where requests for the issuer really go (a TLS-terminating proxy's backend); cookies stay the issuer's. */
+  /**
+   * Where requests for the issuer really go (a TLS-terminating proxy's backend, or one node of several); cookies
+   * stay the issuer's, and `jar` may be another agent's, to be the same browser talking to another node.
+   */
   readonly backend?: string;
 
-  constructor(issuer: string, headers: Record<string, string> = {}, backend?: string) {
+  constructor(issuer: string, headers: Record<string, string> = {}, backend?: string, jar = new CookieJar()) {
     this.issuer = issuer;
     this.headers = headers;
     this.backend = backend;
+    this.jar = jar;
   }
 
   async request(url: string, init: { method?: string; form?: Record<string, string> | URLSearchParams } = {}): Promise<Response> {
