@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config/config.ts';
 import type { ChangeFeed } from './db/change-feed.ts';
 import type { Db } from './db/database.ts';
+import { embeddedVacuumIntervalMs, vacuumEmbedded } from './db/embedded-vacuum.ts';
 import { createApp, requestHandler } from './app.ts';
 import { withRequestLog } from './http/request-log.ts';
 import { createCsrfTokens } from './interaction/csrf.ts';
@@ -176,6 +177,14 @@ export async function startSesame(config: Config, logger = createLogger(config.l
       deleteEndedEmailTokens(db).catch((error) => logger.error({ err: error }, 'ended email links clean-up failed'));
       removeUnusedDynamicApps(db).catch((error) => logger.error({ err: error }, 'unused dynamic apps clean-up failed'));
     }, 10 * 60 * 1000));
+    if (!config.databaseUrl) {
+      timers.push(setInterval(() => {
+        vacuumEmbedded(db).then(
+          (tables) => { if (tables.length) logger.debug({ tables }, 'embedded database vacuumed'); },
+          (error) => logger.error({ err: error }, 'embedded database vacuum failed'),
+        );
+      }, embeddedVacuumIntervalMs));
+    }
     for (const timer of timers) timer.unref();
 
     const sesame: Sesame = {

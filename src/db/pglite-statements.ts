@@ -14,10 +14,11 @@ const capacity = 256;
 
 /**
  * Executions after which a statement is prepared anew. PostgreSQL plans a prepared statement for its values five
- * times, then keeps one generic plan if it costs no more; PGlite runs no autovacuum, so no ANALYZE ever replaces that
- * plan, and one made while a table was small (a sequential scan of oidc_models) stayed as the table grew to thousands
- * of tokens, three times slower than planning each time. Preparing anew every so often lets the plan follow the
- * tables and still skips parsing, analysis and nearly all planning.
+ * times, then keeps one generic plan if it costs no more; a plan made while a table was small (a sequential scan of
+ * oidc_models) stayed as the table grew to thousands of tokens, three times slower than planning each time, for
+ * PGlite has no autovacuum to ANALYZE it. Sesame's own (src/db/embedded-vacuum.ts) analyses a table once it changed
+ * enough, which drops the prepared statements (it is not transaction control); preparing anew every so often also
+ * lets plans follow tables between two of its passes, and still skips parsing, analysis and nearly all planning.
  */
 const replanAfter = 1000;
 
