@@ -8,7 +8,7 @@
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import pg from 'pg';
 import type { Fixtures } from './fixtures.ts';
-import { consumeStatement, findByStatements } from '../src/oidc/adapter.ts';
+import { consumeStatement, findByStatements, revokeByGrantIdStatement } from '../src/oidc/adapter.ts';
 import { findStatement } from '../src/oidc/artifact-reader.ts';
 import { upsertStatement } from '../src/oidc/artifact-writer.ts';
 import { userArtifactsDeletion } from '../src/users/user.repository.ts';
@@ -54,7 +54,7 @@ function hotQueries(fx: Pick<Fixtures, 'user' | 'web' | 'resource'>): HotQuery[]
     { name: 'consume code / refresh token', source: 'PostgresAdapter.consume', when: 'per request',
       sql: consumeStatement, params: ['RefreshToken', 'no-such-token'] },
     { name: 'revoke by grant id (one model)', source: 'PostgresAdapter.revokeByGrantId', when: 'admin',
-      sql: `DELETE FROM oidc_models WHERE grant_id = $1 AND model = $2`, params: ['grant_seed_42', 'AccessToken'] },
+      sql: revokeByGrantIdStatement, params: ['grant_seed_42', 'AccessToken'] },
     { name: 'revoke a grant and its tokens', source: 'revokeGrant (src/grants/grant.repository.ts)', when: 'admin',
       sql: `DELETE FROM oidc_models WHERE grant_id = $1 OR (model = 'Grant' AND id = $1)`, params: ['grant_seed_42'] },
     { name: 'client by id', source: 'findApplication', when: 'cache miss',

@@ -31,7 +31,14 @@ const consumableLabels: Record<string, string> = {
 export const consumeStatement = reportedByCaller(prepared(`
   UPDATE oidc_models SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL RETURNING grant_id`));
 const destroyStatement = reportedByCaller(`DELETE FROM oidc_models WHERE model = $1 AND id = $2 RETURNING uid`);
-const revokeByGrantIdStatement = reportedByCaller(`DELETE FROM oidc_models WHERE grant_id = $1 AND model = $2 RETURNING id`);
+/**
+ * A grant's rows are found through the grant_id index alone, whatever the statistics say: with `model = $2` as such,
+ * the planner took the primary key's `model` prefix wherever it believed that model rare (statistics lag autovacuum
+ * by 10 % of the table) and read every access token to find one grant's (20 ms at 18,000 tokens, growing with them).
+ * `model || ''` is PostgreSQL's idiom for a condition no index serves; it filters the grant's few rows.
+ */
+export const revokeByGrantIdStatement = reportedByCaller(`
+  DELETE FROM oidc_models WHERE grant_id = $1 AND model || '' = $2 RETURNING id`);
 /**
  * A proof's jti (DPoP, RFC 9449 §11.1) is stored only if no live entry holds it: of two nodes that see the same
  * proof at once, exactly one stores it. oidc-provider looks the jti up first, which alone would let both pass.
