@@ -1,10 +1,9 @@
 import { CompiledQuery, sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/config.ts';
-import { openDatabase, type Db } from '../src/db/database.ts';
+import { describe, expect, it } from 'vitest';
 import { revokeByGrantIdStatement } from '../src/oidc/adapter.ts';
 import { revokeUserArtifacts, userArtifactsDeletion } from '../src/users/user.repository.ts';
-import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
+import { testDatabaseKind } from './support/database.ts';
+import { openedTestDatabase } from './support/opened-database.ts';
 
 /**
  * Revocations delete from oidc_models, the largest table, and must reach their rows through its indexes whatever
@@ -16,17 +15,7 @@ import { createTestDatabase, testDatabaseKind, type TestDatabase } from './suppo
  * The plan is read with sequential scans priced out (whether an index path exists at all), or with statistics that
  * predate the rows.
  */
-let database: TestDatabase;
-let db: Db;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  ({ db } = await openDatabase(loadConfig(database.env)));
-});
-afterAll(async () => {
-  await db?.destroy();
-  await database?.drop();
-});
+const opened = openedTestDatabase();
 
 interface PlanNode { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] }
 const scannedWholly = (node: PlanNode): string[] => [
@@ -37,11 +26,11 @@ const scannedWholly = (node: PlanNode): string[] => [
 const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
 
 const artifact = (model: string, id: string, columns: { account_id?: string; grant_id?: string }) =>
-  sql`INSERT INTO oidc_models (model, id, payload, account_id, grant_id) VALUES (${model}, ${id}, '{}', ${columns.account_id ?? null}, ${columns.grant_id ?? null})`.execute(db);
+  sql`INSERT INTO oidc_models (model, id, payload, account_id, grant_id) VALUES (${model}, ${id}, '{}', ${columns.account_id ?? null}, ${columns.grant_id ?? null})`.execute(opened.db);
 
 describe(`revocations on ${testDatabaseKind}`, () => {
   it('delete a user\'s artifacts through indexes, never by scanning oidc_models', async () => {
-    const plan = await db.transaction().execute(async (trx) => {
+    const plan = await opened.db.transaction().execute(async (trx) => {
       await sql`SET LOCAL enable_seqscan = off`.execute(trx);
       const { rows } = await sql<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>`EXPLAIN (FORMAT JSON) ${userArtifactsDeletion('usr_plan')}`.execute(trx);
       return rows[0]!['QUERY PLAN'][0].Plan;
@@ -55,23 +44,23 @@ describe(`revocations on ${testDatabaseKind}`, () => {
     await artifact('RefreshToken', 'plan-refresh', { grant_id: 'plan-grant' });
     await artifact('Grant', 'plan-other-grant', { account_id: 'usr_kept' });
     await artifact('AccessToken', 'plan-other-token', { grant_id: 'plan-other-grant', account_id: 'usr_kept' });
-    await revokeUserArtifacts(db, 'usr_gone');
-    const { rows } = await sql<{ id: string }>`SELECT id FROM oidc_models WHERE id LIKE 'plan-%' ORDER BY id`.execute(db);
+    await revokeUserArtifacts(opened.db, 'usr_gone');
+    const { rows } = await sql<{ id: string }>`SELECT id FROM oidc_models WHERE id LIKE 'plan-%' ORDER BY id`.execute(opened.db);
     expect(rows.map((row) => row.id)).toEqual(['plan-other-grant', 'plan-other-token']);
   });
 
   it('find a grant\'s tokens of one model by the grant, even where statistics call that model rare', async () => {
     // Statistics taken while there were grants and refresh tokens but no access tokens; then thousands of those.
-    await sql`DELETE FROM oidc_models WHERE id LIKE 'plan-%'`.execute(db);
+    await sql`DELETE FROM oidc_models WHERE id LIKE 'plan-%'`.execute(opened.db);
     await sql`INSERT INTO oidc_models (model, id, payload, grant_id, expires_at)
               SELECT model, 'plan-' || model || '-' || n, '{}', CASE model WHEN 'RefreshToken' THEN 'plan-grant-' || n END, now() + interval '1 hour'
-              FROM generate_series(1, 3000) AS n, unnest(ARRAY['Grant', 'RefreshToken']) AS model`.execute(db);
-    await sql`ANALYZE oidc_models`.execute(db);
+              FROM generate_series(1, 3000) AS n, unnest(ARRAY['Grant', 'RefreshToken']) AS model`.execute(opened.db);
+    await sql`ANALYZE oidc_models`.execute(opened.db);
     await sql`INSERT INTO oidc_models (model, id, payload, grant_id, expires_at)
               SELECT 'AccessToken', 'plan-at-' || n, '{}', 'plan-grant-' || n, now() + interval '1 hour'
-              FROM generate_series(1, 3000) AS n`.execute(db);
+              FROM generate_series(1, 3000) AS n`.execute(opened.db);
     await artifact('AccessToken', 'plan-mine', { grant_id: 'plan-revoked' });
-    const plan = await db.transaction().execute(async (trx) => {
+    const plan = await opened.db.transaction().execute(async (trx) => {
       const { rows } = await trx.executeQuery<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
         CompiledQuery.raw(`EXPLAIN (FORMAT JSON) ${revokeByGrantIdStatement}`, ['plan-revoked', 'AccessToken']));
       return rows[0]!['QUERY PLAN'][0].Plan;
