@@ -43,6 +43,7 @@ import { refuseUngrantableAuthorization } from './ungrantable-request.ts';
 import { holdUnapprovedApps, refuseUnapprovedDeviceApps } from './unapproved-app.ts';
 import { safeFetch } from '../net/safe-fetch.ts';
 import { clientIdMetadataDocument } from './client-id-metadata-document.ts';
+import { CookieKeys } from './cookie-keys.ts';
 
 /** Outgoing requests to URLs clients name: bodies past 64 kB (key sets included) and answers slower than oidc-provider's own 2.5 s fail. */
 const fetchLimits = { maxBytes: 64 * 1024, timeoutMs: 2500 };
@@ -125,7 +126,7 @@ export function buildConfiguration(
     }),
     jwks: { keys: keys.jwks as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
-      keys: keys.cookieKeys,
+      keys: new CookieKeys(keys.cookieKeys),
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
