@@ -29,10 +29,11 @@ export interface Expiry {
 /**
  * This node's copy of the artifacts every userinfo and introspection call reads (DESIGN.md §6): opaque access tokens
  * by id, grants by id, and sessions by uid (oidc-provider checks that the session of a token that expires with it
- * still stands) — found by id too, as every authorization request looks the person's session up by its cookie. An entry is dropped when its artifact expires, and the moment a change to its row is heard —
- * from PostgreSQL for every node (src/db/migrations/2026-12-03-0100-artifact-change-notifications.ts), and at once
- * from this node's own writes (the adapter's, key by key; any other, as "the table changed", which empties it). While
- * the change feed is not live nothing is answered or kept, so a revocation is never missed.
+ * still stands) — found by id too, as every authorization request looks the person's session up by its cookie. An
+ * entry is dropped when its artifact expires, and the moment a change to its row is heard — from PostgreSQL for
+ * every node (src/db/migrations/2026-12-03-0100-artifact-change-notifications.ts), and at once from this node's own
+ * writes (the adapter's, key by key; any other, as "the table changed", which empties it). While the change feed is
+ * not live nothing is answered or kept, so a revocation is never missed.
  *
  * Keys are the notifications' own: `AccessToken:<id>`, `Grant:<id>`, `Session:<uid>`; a session's id only leads to
  * its uid, and the entry found answers for that id only if it still is the session's id (it changes at each

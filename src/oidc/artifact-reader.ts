@@ -113,7 +113,7 @@ export class ArtifactReader {
     return payload;
   }
 
-  /** The session `id` as the database held it when `request` read it (once: a write makes it stale). */
+  /** The session `id` as stored when `request` found it (once: a write makes it stale). */
   takeStoredSession(request: object | undefined, id: string): AdapterPayload | undefined {
     return this.#take(request, `Stored:${id}`);
   }
