@@ -1,4 +1,5 @@
-import { createHmac, createSecretKey, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync } from 'node:crypto';
+import { sameText } from '../secrets/same-text.ts';
 
 /**
  * CSRF tokens for the interaction forms: an HMAC of the interaction's uid under a key derived from the master
@@ -16,10 +17,7 @@ export function createCsrfTokens(masterSecret: string): CsrfTokens {
   return {
     issue,
     verify(uid, token) {
-      if (typeof token !== 'string') return false;
-      const expected = Buffer.from(issue(uid));
-      const actual = Buffer.from(token);
-      return actual.length === expected.length && timingSafeEqual(actual, expected);
+      return typeof token === 'string' && sameText(token, issue(uid));
     },
   };
 }

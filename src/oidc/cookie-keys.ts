@@ -1,4 +1,5 @@
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { sameText } from '../secrets/same-text.ts';
 
 /**
  * The keys oidc-provider signs its cookies with (its `cookies.keys`, which takes a Keygrip instance), signing as
@@ -25,12 +26,8 @@ export class CookieKeys {
 
   /** Which key signed `data` as `digest` (the first of them is the one that signs now), or -1. */
   index(data: string, digest: string): number {
-    const presented = Buffer.from(String(digest), 'utf8');
-    return this.#keys.findIndex((key) => {
-      const expected = Buffer.from(signature(data, key), 'utf8');
-      // A signature's length is no secret: every one is 27 characters.
-      return presented.length === expected.length && timingSafeEqual(presented, expected);
-    });
+    const presented = String(digest);
+    return this.#keys.findIndex((key) => sameText(presented, signature(data, key)));
   }
 }
 

@@ -13,7 +13,8 @@ import {
   type EmailTokenRow,
 } from './email-token.repository.ts';
 import { linkTo, verifyEmailPath, type Letter, type Origin, type RecoveryDeps } from './recovery-deps.ts';
-import { hashToken, isLinkToken, maxCodeAttempts, newCode, newLinkToken, normalizeCode, sameCode } from './tokens.ts';
+import { sameText } from '../secrets/same-text.ts';
+import { hashToken, isLinkToken, maxCodeAttempts, newCode, newLinkToken, normalizeCode } from './tokens.ts';
 
 /** Who asked for a verification email: the person at sign-up, on a page later, or an admin. */
 export type VerificationCause = 'sign_up' | 'user' | 'email_change' | 'admin';
@@ -104,7 +105,7 @@ export async function verifyEmailCode(deps: RecoveryDeps, input: Letter & { user
   const latest = await findLatestVerification(deps.db, user.id, user.email);
   if (!latest?.sealed_code || latest.code_attempts >= maxCodeAttempts) return { outcome: 'expired' };
   const code = normalizeCode(input.code);
-  if (!code || !sameCode(code, await deps.sealer.open(latest.sealed_code))) {
+  if (!code || !sameText(code, await deps.sealer.open(latest.sealed_code))) {
     const attempts = await countWrongCode(deps.db, latest.id);
     return attempts >= maxCodeAttempts ? { outcome: 'expired' } : { outcome: 'wrong' };
   }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 
 /** One-time links and codes sent by email. */
 
@@ -27,12 +27,6 @@ export function normalizeCode(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length > 32) return undefined;
   const digits = value.replace(/[\s-]/g, '');
   return /^\d{6}$/.test(digits) ? digits : undefined;
-}
-
-export function sameCode(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /** Wrong codes one verification email allows before its code stops working (a new one can be sent). */

@@ -1,4 +1,5 @@
-import { createHmac, createSecretKey, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync } from 'node:crypto';
+import { sameText } from './same-text.ts';
 
 /**
  * Small signed values for Sesame's own cookies (the account page's session and its sign-in state):
@@ -22,9 +23,7 @@ export function createSignedValues(masterSecret: string, purpose: string): Signe
       if (!token) return undefined;
       const [body, signature] = token.split('.');
       if (!body || !signature) return undefined;
-      const expected = Buffer.from(mac(body));
-      const actual = Buffer.from(signature);
-      if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return undefined;
+      if (!sameText(signature, mac(body))) return undefined;
       try {
         const value = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as T & { exp: number };
         return value.exp > Date.now() / 1000 ? value : undefined;
