@@ -1,38 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { errors } from 'oidc-provider';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.ts';
 import { openDatabase, type Db } from '../src/db/database.ts';
-import { migrateToLatest } from '../src/db/migrate.ts';
 import { deleteExpiredModels, PostgresAdapter } from '../src/oidc/adapter.ts';
 import { revokeGrant } from '../src/grants/grant.repository.ts';
-import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
+import { testDatabaseKind } from './support/database.ts';
+import { openedTestDatabase } from './support/opened-database.ts';
 
 /** oidc-provider's storage contract, on the database the suite runs against (PGlite or PostgreSQL). */
-let database: TestDatabase;
-let db: Db;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  ({ db } = await openDatabase(loadConfig(database.env)));
-  await migrateToLatest(db);
-});
-afterAll(async () => {
-  await db?.destroy();
-  await database?.drop();
-});
+const opened = openedTestDatabase();
 
 const newId = () => randomBytes(16).toString('base64url');
-const adapter = (model: string) => new PostgresAdapter(db, model);
+const adapter = (model: string) => new PostgresAdapter(opened.db, model);
 
 async function expireNow(model: string, id: string) {
-  await db.updateTable('oidc_models').set({ expires_at: sql`now() - interval '1 second'` })
+  await opened.db.updateTable('oidc_models').set({ expires_at: sql`now() - interval '1 second'` })
     .where('model', '=', model).where('id', '=', id).execute();
 }
 
 async function rowCount(where: { grantId?: string; model?: string; id?: string }) {
-  let query = db.selectFrom('oidc_models').select((eb) => eb.fn.countAll<string>().as('n'));
+  let query = opened.db.selectFrom('oidc_models').select((eb) => eb.fn.countAll<string>().as('n'));
   if (where.grantId) query = query.where('grant_id', '=', where.grantId);
   if (where.model) query = query.where('model', '=', where.model);
   if (where.id) query = query.where('id', '=', where.id);
@@ -57,7 +46,7 @@ describe(`PostgresAdapter on ${testDatabaseKind}`, () => {
     expect(await sessions.find(id)).toEqual({ jti: id, uid: 'uid-2', accountId: 'b' });
     expect(await sessions.findByUid('uid-1')).toBeUndefined();
     expect(await sessions.findByUid('uid-2')).toMatchObject({ accountId: 'b' });
-    const row = await db.selectFrom('oidc_models').select(sql<number>`extract(epoch from expires_at - now())`.as('left'))
+    const row = await opened.db.selectFrom('oidc_models').select(sql<number>`extract(epoch from expires_at - now())`.as('left'))
       .where('model', '=', 'Session').where('id', '=', id).executeTakeFirstOrThrow();
     expect(Number(row.left)).toBeGreaterThan(3500);
     expect(Number(row.left)).toBeLessThanOrEqual(3600);
@@ -78,7 +67,7 @@ describe(`PostgresAdapter on ${testDatabaseKind}`, () => {
     const id = newId();
     await adapter('Grant').upsert(id, { jti: id, accountId: 'a', clientId: 'c' });
     expect(await adapter('Grant').find(id)).toMatchObject({ accountId: 'a' });
-    const row = await db.selectFrom('oidc_models').select('expires_at').where('model', '=', 'Grant').where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await opened.db.selectFrom('oidc_models').select('expires_at').where('model', '=', 'Grant').where('id', '=', id).executeTakeFirstOrThrow();
     expect(row.expires_at).toBeNull();
   });
 
@@ -126,7 +115,7 @@ describe(`PostgresAdapter on ${testDatabaseKind}`, () => {
     }
     const unrelated = newId();
     await adapter('AccessToken').upsert(unrelated, { grantId: newId() }, 60);
-    await revokeGrant(db, grantId);
+    await revokeGrant(opened.db, grantId);
     expect(await rowCount({ grantId })).toBe(0);
     expect(await adapter('Grant').find(grantId)).toBeUndefined();
     expect(await adapter('AccessToken').find(unrelated)).toBeDefined();
@@ -185,10 +174,10 @@ describe(`PostgresAdapter on ${testDatabaseKind}`, () => {
     await adapter('Grant').upsert(forever, { jti: forever });
 
     // Batches: a small batch removes at most that many; calling again finishes the job.
-    const first = await deleteExpiredModels(db, 2);
+    const first = await deleteExpiredModels(opened.db, 2);
     expect(first).toBe(2);
-    expect(await deleteExpiredModels(db)).toBeGreaterThanOrEqual(1);
-    expect(await deleteExpiredModels(db)).toBe(0);
+    expect(await deleteExpiredModels(opened.db)).toBeGreaterThanOrEqual(1);
+    expect(await deleteExpiredModels(opened.db)).toBe(0);
     for (const id of expired) expect(await rowCount({ model: 'AccessToken', id })).toBe(0);
     expect(await adapter('AccessToken').find(live)).toBeDefined();
     expect(await adapter('Grant').find(forever)).toBeDefined();
@@ -197,7 +186,7 @@ describe(`PostgresAdapter on ${testDatabaseKind}`, () => {
   it('stores upserts made at once, more than one statement holds, each with its own lookup columns and expiry', async () => {
     const ids = Array.from({ length: 250 }, newId);
     await Promise.all(ids.map((id, i) => adapter(i % 2 ? 'AccessToken' : 'DeviceCode').upsert(id, { jti: id, userCode: `U-${id}`, grantId: `g-${id}` }, 60)));
-    const rows = await db.selectFrom('oidc_models').select(['model', 'id', 'user_code', 'grant_id', sql<number>`extract(epoch from expires_at - now())`.as('left')])
+    const rows = await opened.db.selectFrom('oidc_models').select(['model', 'id', 'user_code', 'grant_id', sql<number>`extract(epoch from expires_at - now())`.as('left')])
       .where('id', 'in', ids).execute();
     expect(rows).toHaveLength(250);
     for (const row of rows) {
@@ -221,8 +210,8 @@ describe(`PostgresAdapter on ${testDatabaseKind}`, () => {
   it('an upsert the database refuses fails alone; the others made with it are stored', async () => {
     const refused = newId();
     await sql.raw(`CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF NEW.id = '${refused}' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$`).execute(db);
-    await sql`CREATE TRIGGER refuse_one BEFORE INSERT OR UPDATE ON oidc_models FOR EACH ROW EXECUTE FUNCTION refuse_one()`.execute(db);
+      BEGIN IF NEW.id = '${refused}' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$`).execute(opened.db);
+    await sql`CREATE TRIGGER refuse_one BEFORE INSERT OR UPDATE ON oidc_models FOR EACH ROW EXECUTE FUNCTION refuse_one()`.execute(opened.db);
     try {
       const ids = Array.from({ length: 9 }, newId);
       const tokens = adapter('AccessToken');
@@ -232,8 +221,8 @@ describe(`PostgresAdapter on ${testDatabaseKind}`, () => {
       for (const id of ids) expect(await tokens.find(id)).toEqual({ jti: id });
       expect(await tokens.find(refused)).toBeUndefined();
     } finally {
-      await sql`DROP TRIGGER refuse_one ON oidc_models`.execute(db);
-      await sql`DROP FUNCTION refuse_one()`.execute(db);
+      await sql`DROP TRIGGER refuse_one ON oidc_models`.execute(opened.db);
+      await sql`DROP FUNCTION refuse_one()`.execute(opened.db);
     }
   });
 
@@ -245,7 +234,7 @@ describe(`PostgresAdapter on ${testDatabaseKind}`, () => {
       jti: id, params: { state: 'a\uFFFDb', nonce: '\uFFFD', claims: '{"\\ud800":null}', 'k\uFFFD': 'x\uFFFDy', ok: '😀\t' },
     });
     // SQL that reads into the payload works on it.
-    const row = await sql<{ state: string }>`SELECT payload->'params'->>'state' AS state FROM oidc_models WHERE id = ${id}`.execute(db);
+    const row = await sql<{ state: string }>`SELECT payload->'params'->>'state' AS state FROM oidc_models WHERE id = ${id}`.execute(opened.db);
     expect(row.rows[0]?.state).toBe('a\uFFFDb');
   });
 });
@@ -266,7 +255,7 @@ describe(`concurrent consumers of one code on ${testDatabaseKind}`, () => {
 
       const consumers = round % 2 ? 2 : 5;
       const results = await Promise.allSettled(
-        Array.from({ length: consumers }, () => new PostgresAdapter(db, 'AuthorizationCode').consume(code)),
+        Array.from({ length: consumers }, () => new PostgresAdapter(opened.db, 'AuthorizationCode').consume(code)),
       );
       const winners = results.filter((r) => r.status === 'fulfilled');
       const losers = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -286,14 +275,14 @@ describe(`concurrent consumers of one code on ${testDatabaseKind}`, () => {
     await adapter('AuthorizationCode').upsert(code, { jti: code, grantId }, 60);
     let consumers: Promise<PromiseSettledResult<void>[]> | undefined;
     // Hold the row locked so that both consumers are waiting inside PostgreSQL, on two connections, when it is released.
-    await db.transaction().execute(async (trx) => {
+    await opened.db.transaction().execute(async (trx) => {
       await sql`SELECT 1 FROM oidc_models WHERE model = 'AuthorizationCode' AND id = ${code} FOR UPDATE`.execute(trx);
       consumers = Promise.allSettled([0, 1].map(() => adapter('AuthorizationCode').consume(code)));
       // Polled on another connection: inside a transaction pg_stat_activity is a snapshot.
       for (let waiting = 0; waiting < 2;) {
         const { rows } = await sql<{ n: string }>`
           SELECT count(*) AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%update oidc_models set consumed_at%'`.execute(db);
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%update oidc_models set consumed_at%'`.execute(opened.db);
         waiting = Number(rows[0]!.n);
       }
     });
@@ -315,9 +304,9 @@ describe.runIf(testDatabaseKind === 'postgres')('prepared statements on PostgreS
   }
 
   it('prepares the hot statements once per connection, and answers the same with them turned off', async () => {
-    const plain = (await openDatabase({ ...loadConfig(database.env), preparedStatements: false })).db;
+    const plain = (await openDatabase({ ...loadConfig(opened.database.env), preparedStatements: false })).db;
     try {
-      for (const [label, target] of [['prepared', db], ['plain', plain]] as const) {
+      for (const [label, target] of [['prepared', opened.db], ['plain', plain]] as const) {
         // One connection at a time, so the statements run on the connection whose prepared statements are listed.
         await target.connection().execute(async (connection) => {
           const tokens = new PostgresAdapter(connection, 'AccessToken');

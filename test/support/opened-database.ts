@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { openDatabase, type Db } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface OpenedTestDatabase {
@@ -10,14 +11,16 @@ export interface OpenedTestDatabase {
 }
 
 /**
- * A database of its own for the tests of one file (of the kind the suite runs on, migrated), opened as Sesame opens
- * it before they run, closed and dropped after.
+ * A database of its own for the tests of one file (of the kind the suite runs on), opened as Sesame opens it and
+ * migrated before they run (a copy of the run's migrated template already is: then nothing is applied), closed and
+ * dropped after.
  */
 export function openedTestDatabase(): OpenedTestDatabase {
   const opened: { db?: Db; database?: TestDatabase } = {};
   beforeAll(async () => {
     opened.database = await createTestDatabase();
     ({ db: opened.db } = await openDatabase(loadConfig(opened.database.env)));
+    await migrateToLatest(opened.db);
   });
   afterAll(async () => {
     await opened.db?.destroy();
