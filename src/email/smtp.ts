@@ -1,4 +1,4 @@
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 /** One message as handed to the SMTP server. */
 export interface SmtpMessage {
@@ -20,18 +20,20 @@ export interface EmailTransport {
  * fails a send well within the queue's lease (src/email/email-sender.ts), so it is retried rather than stuck.
  */
 export function smtpTransport(url: string): EmailTransport {
-  const transport = createTransport({
+  // nodemailer (5 MB of heap) is loaded when a first message is sent, not by every node that could send one.
+  let transport: Promise<Transporter> | undefined;
+  const connected = () => transport ??= import('nodemailer').then(({ createTransport }) => createTransport({
     url,
     connectionTimeout: 30_000,
     greetingTimeout: 30_000,
     socketTimeout: 60_000,
     // Sesame's messages are automatic: no vacation replies, please (RFC 3834).
-  }, { headers: { 'Auto-Submitted': 'auto-generated' } });
+  }, { headers: { 'Auto-Submitted': 'auto-generated' } }));
   return {
     async send(message, signal) {
-      await transport.sendMail({ ...message, ...(signal ? { signal } : {}) });
+      await (await connected()).sendMail({ ...message, ...(signal ? { signal } : {}) });
     },
-    close: () => transport.close(),
+    close: () => void transport?.then((opened) => opened.close(), () => {}),
   };
 }
 

@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import type { Db } from '../db/database.ts';
 import { recordFactorChange, type FactorChange } from './factor-changes.ts';
 import type { MfaSecrets } from './mfa-secrets.ts';
@@ -29,8 +28,7 @@ export async function startTotpEnrolment({ db, secrets }: MfaDeps, user: { id: s
   const secret = newTotpSecret();
   if (!await savePendingTotp(db, user.id, await secrets.totpSealer.seal(secret))) return undefined;
   const uri = otpauthUri({ issuer: issuerName, account: user.username, secret });
-  const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-  return { uri, manualKey: formatManualKey(secret), qrCodeDataUrl: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
+  return { uri, manualKey: formatManualKey(secret), qrCodeDataUrl: await qrCodeDataUrl(uri) };
 }
 
 /** The enrolment started last, shown again (after a wrong code) without a new secret. */
@@ -39,8 +37,14 @@ export async function pendingTotpEnrolment({ db, secrets }: MfaDeps, user: { id:
   if (!factor || factor.confirmed) return undefined;
   const secret = await secrets.totpSealer.open(factor.secret_sealed);
   const uri = otpauthUri({ issuer: issuerName, account: user.username, secret });
+  return { uri, manualKey: formatManualKey(secret), qrCodeDataUrl: await qrCodeDataUrl(uri) };
+}
+
+/** The QR code of `uri` as an SVG data URL; qrcode is loaded when a first person adds an authenticator app. */
+async function qrCodeDataUrl(uri: string): Promise<string> {
+  const { default: QRCode } = await import('qrcode');
   const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-  return { uri, manualKey: formatManualKey(secret), qrCodeDataUrl: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
+  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
 }
 
 export type CodeCheck = 'accepted' | 'wrong' | 'replayed';

@@ -1,6 +1,6 @@
 import { lookup as systemLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
-import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+import type { Agent, RequestInit as UndiciRequestInit } from 'undici';
 import { addressProblem } from './address-policy.ts';
 
 /** Why a safe fetch refused a URL or its answer; the message names the rule, never a secret. */
@@ -31,9 +31,12 @@ export type SafeFetch = (url: string | URL, init?: RequestInit) => Promise<Respo
  * `maxBytes` and the whole exchange at `timeoutMs`; a GET must answer JSON.
  */
 export function safeFetch(options: SafeFetchOptions): SafeFetch {
-  const dispatcher = new Agent({
-    connect: { lookup: checkedLookup(options.resolve ?? (systemLookup as unknown as Resolver), options.allowLoopback) },
-  });
+  let client: Promise<{ fetch: typeof import('undici').fetch; dispatcher: Agent }> | undefined;
+  // undici is loaded when a first URL is fetched: most nodes never fetch one, and it weighs 6 MB of heap.
+  const connected = () => client ??= import('undici').then(({ Agent, fetch }) => ({
+    fetch,
+    dispatcher: new Agent({ connect: { lookup: checkedLookup(options.resolve ?? (systemLookup as unknown as Resolver), options.allowLoopback) } }),
+  }));
   return async (input, init = {}) => {
     const url = new URL(input);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new SafeFetchError(`${url.protocol} URLs are not fetched`);
@@ -46,7 +49,8 @@ export function safeFetch(options: SafeFetchOptions): SafeFetch {
     }
     const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), ...(init.signal ? [init.signal] : [])]);
     const { dispatcher: _engineGuard, ...rest } = init as RequestInit & { dispatcher?: unknown };
-    const response = await undiciFetch(url, { ...(rest as UndiciRequestInit), redirect: 'manual', signal, dispatcher });
+    const { fetch, dispatcher } = await connected();
+    const response = await fetch(url, { ...(rest as UndiciRequestInit), redirect: 'manual', signal, dispatcher });
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
       throw new SafeFetchError(`redirects are not followed (HTTP ${response.status})`);

@@ -1,7 +1,6 @@
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Db } from '../db/database.ts';
 import { recordFactorChange } from '../mfa/factor-changes.ts';
@@ -25,6 +24,9 @@ export interface PasskeyDeps {
 }
 
 const challengeTtl = 300;
+
+/** @simplewebauthn/server (5 MB of heap) is loaded by the first page that offers or takes a passkey. */
+const webauthn = () => import('@simplewebauthn/server');
 
 /** COSE algorithms Sesame accepts: EdDSA, ES256 and RS256, what authenticators make (no experimental ones). */
 const supportedAlgorithmIDs = [-8, -7, -257];
@@ -50,6 +52,7 @@ export async function registrationOptions(
   rpName = relyingParty.name,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const existing = await listPasskeys(db, user.id);
+  const { generateRegistrationOptions } = await webauthn();
   return generateRegistrationOptions({
     rpName,
     rpID: relyingParty.id,
@@ -78,6 +81,7 @@ export async function registerPasskey(
   const response = parseCredentialJson<RegistrationResponseJSON>(posted);
   if (!response) return undefined;
   const challenge = challengeCheck(deps, 'register', subject);
+  const { verifyRegistrationResponse } = await webauthn();
   const verified = await verifyRegistrationResponse({
     response,
     expectedChallenge: challenge.matches,
@@ -110,6 +114,7 @@ export async function registerPasskey(
  */
 export async function authenticationOptions({ db, relyingParty, mfaSecrets }: PasskeyDeps, subject: string, userId?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const allow = userId ? await listPasskeys(db, userId) : [];
+  const { generateAuthenticationOptions } = await webauthn();
   return generateAuthenticationOptions({
     rpID: relyingParty.id,
     allowCredentials: allow.map((p) => ({ id: p.id, transports: p.transports })),
@@ -151,6 +156,7 @@ export async function verifyPasskey(deps: PasskeyDeps, posted: unknown, subject:
   const passkey = await findPasskey(db, response.id);
   if (!passkey || (userId && passkey.user_id !== userId)) return undefined;
   const challenge = challengeCheck(deps, purposeOf(userId), subject);
+  const { verifyAuthenticationResponse } = await webauthn();
   const verified = await verifyAuthenticationResponse({
     response,
     expectedChallenge: challenge.matches,
