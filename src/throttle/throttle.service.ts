@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type pg from 'pg';
 import { recordAuditEvent, type AuditEventType } from '../audit/audit.repository.ts';
 import type { ThrottleSettings } from '../config/config.ts';
@@ -47,7 +47,7 @@ const startedEvent: Record<PolicyName, AuditEventType> = {
   registration_ip: 'registration.throttled',
 };
 
-const hashOf = (subject: Subject) => createHash('sha256').update(subject.id).digest('hex').slice(0, 40);
+const hashOf = (subject: Subject) => hash('sha256', subject.id, 'hex').slice(0, 40);
 const keyOf = (subject: Subject) => `${subject.policy}:${hashOf(subject)}`;
 
 /** Where the end of a subject's block is read: the node's cache (src/cache/directory.ts), or the database. */
