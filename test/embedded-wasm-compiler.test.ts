@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sesameCli } from './support/cli.ts';
+import { sesameCli, startServerProcess } from './support/cli.ts';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
 import { freePort } from './support/free-port.ts';
 
@@ -24,22 +23,13 @@ describe.runIf(testDatabaseKind === 'pglite')('WebAssembly compiler of the embed
 
   it('is Liftoff alone, however busy the server', async () => {
     const port = await freePort();
-    const env = { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), SESAME_LOG_LEVEL: 'warn', ...database.env };
+    const env = { HOST: '127.0.0.1', PORT: String(port), SESAME_LOG_LEVEL: 'warn', ...database.env };
     const created = await sesameCli(env, 'apps', 'create', '--name', 'Busy', '--type', 'm2m', '--json');
     expect(created.code, created.stderr).toBe(0);
     const app = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
 
-    const child = spawn(process.execPath, ['--trace-wasm-compilation-times', 'src/main.ts', 'start'], { env });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk; });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk; });
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const server = await startServerProcess(env, ['--trace-wasm-compilation-times']);
     try {
-      await new Promise<void>((resolve, reject) => {
-        const check = () => (output.includes('Sesame is running at') ? resolve() : undefined);
-        child.stdout.on('data', check);
-        child.on('exit', () => reject(new Error(`the server did not start:\n${output.slice(-2000)}`)));
-      });
       // Each request stores a token: statements enough for V8 to recompile PostgreSQL's hot functions, were it allowed.
       const basic = `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}`;
       for (let batch = 0; batch < 40; batch++) {
@@ -51,9 +41,9 @@ describe.runIf(testDatabaseKind === 'pglite')('WebAssembly compiler of the embed
         expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
       }
     } finally {
-      child.kill('SIGTERM');
-      await exited;
+      await server.stop();
     }
+    const output = server.output();
     // Lines read `Compiled function <module>#<index> using <compiler>, …`. PGlite's module is the one with thousands of
     // functions; Node's own small modules (its CommonJS lexer) are compiled before Sesame starts and may be optimized.
     const compiled = [...output.matchAll(/Compiled function (\S+)#\d+ using (\w+)/g)].map(([, module, compiler]) => ({ module, compiler }));

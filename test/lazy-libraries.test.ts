@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sesameCli } from './support/cli.ts';
+import { sesameCli, startServerProcess } from './support/cli.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { freePort } from './support/free-port.ts';
 
@@ -24,24 +23,13 @@ describe('Libraries loaded on demand', () => {
 
   it('are not in a node that signs apps in and answers discovery', async () => {
     const port = await freePort();
-    const env = {
-      PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), SESAME_LOG_LEVEL: 'warn',
-      SESAME_SMTP_URL: 'smtp://127.0.0.1:9', ...database.env,
-    };
+    const env = { HOST: '127.0.0.1', PORT: String(port), SESAME_LOG_LEVEL: 'warn', SESAME_SMTP_URL: 'smtp://127.0.0.1:9', ...database.env };
     const created = await sesameCli(env, 'apps', 'create', '--name', 'Lean', '--type', 'm2m', '--json');
     expect(created.code, created.stderr).toBe(0);
     const app = JSON.parse(created.stdout) as { client_id: string; client_secret: string };
 
-    const child = spawn(process.execPath, ['--import', './test/support/record-module-loads.ts', 'src/main.ts', 'start'], { env });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk; });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk; });
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const server = await startServerProcess(env, ['--import', './test/support/record-module-loads.ts']);
     try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', () => (output.includes('Sesame is running at') ? resolve() : undefined));
-        child.on('exit', () => reject(new Error(`the server did not start:\n${output.slice(-2000)}`)));
-      });
       const discovery = await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`);
       expect(discovery.status).toBe(200);
       const token = await fetch(`http://127.0.0.1:${port}/oidc/token`, {
@@ -54,10 +42,10 @@ describe('Libraries loaded on demand', () => {
       });
       expect(token.status).toBe(200);
     } finally {
-      child.kill('SIGTERM');
-      await exited;
+      await server.stop();
     }
-    const packages = new Set([...output.matchAll(/^loaded file:\/\/\S*\/node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map(([, name]) => name));
+    const loaded = server.output().matchAll(/^loaded file:\/\/\S*\/node_modules\/((?:@[^/]+\/)?[^/]+)\//gm);
+    const packages = new Set([...loaded].map(([, name]) => name));
     expect(packages.has('oidc-provider'), 'the recording hook saw the engine load').toBe(true);
     expect(loadedOnDemand.filter((name) => packages.has(name))).toEqual([]);
   });

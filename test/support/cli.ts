@@ -86,6 +86,36 @@ export function spawnSesame(env: Record<string, string>, ...args: string[]): Pro
   });
 }
 
+export interface ServerProcess {
+  /** Everything it wrote so far, standard output and standard error together. */
+  output(): string;
+  /** Sends SIGTERM and waits until it has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `node [nodeArgs] src/main.ts start` as its own process with exactly `env` (and PATH), once it says it is running,
+ * for what only a whole process shows (its compiler's choices, the modules it loaded).
+ */
+export async function startServerProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, 'src/main.ts', 'start'], { env: { PATH: process.env.PATH ?? '', ...env } });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk; });
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk; });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', () => (output.includes('Sesame is running at') ? resolve() : undefined));
+    child.on('exit', () => reject(new Error(`the server did not start:\n${output.slice(-2000)}`)));
+  });
+  return {
+    output: () => output,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 /** A CLI bound to one configuration: `run` answers like the process, `json` adds --json and expects success. */
 export function cliWith(env: () => Record<string, string>) {
   const run = (...args: string[]) => sesameCli(env(), ...args);
