@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { Fixtures } from './fixtures.ts';
 import { consumeStatement, findByStatements, revokeByGrantIdStatement } from '../src/oidc/adapter.ts';
 import { findStatement } from '../src/oidc/artifact-reader.ts';
-import { upsertStatement } from '../src/oidc/artifact-writer.ts';
+import { upsertConsumingStatement, upsertStatement } from '../src/oidc/artifact-writer.ts';
 import { userArtifactsDeletion } from '../src/users/user.repository.ts';
 import { largeDatabaseName } from './seed.ts';
 
@@ -51,6 +51,8 @@ function hotQueries(fx: Pick<Fixtures, 'user' | 'web' | 'resource'>): HotQuery[]
       sql: findByStatements.uid, params: ['Session', 'no-such-uid'] },
     { name: 'upsert artifacts (batched)', source: 'ArtifactWriter', when: 'per request',
       sql: upsertStatement, params: [['AccessToken'], ['explain-at'], ['{}'], ['grant_seed_1'], [null], [null], ['app_seed_1'], ['usr_seed_7920'], [3600]] },
+    { name: 'consume a code with the token it gives (batched)', source: 'ArtifactWriter', when: 'per request',
+      sql: upsertConsumingStatement, params: [['AccessToken'], ['explain-at'], ['{}'], ['grant_seed_1'], [null], [null], ['app_seed_1'], ['usr_seed_7920'], [3600], ['AuthorizationCode'], ['no-such-code']] },
     { name: 'consume code / refresh token', source: 'PostgresAdapter.consume', when: 'per request',
       sql: consumeStatement, params: ['RefreshToken', 'no-such-token'] },
     { name: 'revoke by grant id (one model)', source: 'PostgresAdapter.revokeByGrantId', when: 'admin',

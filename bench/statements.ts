@@ -26,11 +26,26 @@ const original = pg.Client.prototype.query;
 pg.Client.prototype.query = function query(this: pg.Client, ...args: unknown[]) {
   const config = args[0] as string | { text?: string; name?: string };
   const text = typeof config === 'string' ? config : config?.text ?? '';
-  const kind = /^\s*(?:with\b[\s\S]*?\)\s*)?(\w+)/i.exec(text)?.[1]?.toUpperCase() ?? '?';
+  const kind = statementKind(text);
   counts.set(kind, (counts.get(kind) ?? 0) + 1);
   texts.set(text, (texts.get(text) ?? 0) + 1);
   return (original as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof original;
+
+/** The statement's verb; a `WITH …` statement's is the one after its common table expressions (outside parentheses). */
+function statementKind(text: string): string {
+  let depth = 0;
+  let start = /^\s*with\b/i.test(text) ? text.search(/\bwith\b/i) + 4 : 0;
+  for (let i = start; start && i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')') depth--;
+    else if (depth === 0 && /^(insert|update|delete|select)\b/i.test(text.slice(i)) && /\W/.test(text[i - 1] ?? ' ')) {
+      start = i;
+      break;
+    }
+  }
+  return /^\s*(\w+)/.exec(text.slice(start))?.[1]?.toUpperCase() ?? '?';
+}
 
 const name = `sesame_statements_${randomBytes(3).toString('hex')}`;
 const admin = new pg.Client({ connectionString: `${adminUrl}/postgres` });

@@ -13,7 +13,7 @@ import { revokeGrant } from '../grants/grant.repository.ts';
 import type { ArtifactCache } from './artifact-cache.ts';
 import { artifactOwner } from './artifact-owner.ts';
 import { ArtifactReader, findByUidStatement } from './artifact-reader.ts';
-import { ArtifactWriter } from './artifact-writer.ts';
+import { AlreadyConsumed, ArtifactWriter, type Consume } from './artifact-writer.ts';
 import { presentedClientSecret } from './presented-client-secret.ts';
 import { onlyExtendsExpiry } from './session-refresh.ts';
 import type { ClientRegistrations } from './registered-clients.ts';
@@ -96,10 +96,13 @@ export class PostgresAdapter implements Adapter {
       if (stored && onlyExtendsExpiry(stored, payload, expiresIn)) return;
     }
     const owner = artifactOwner(this.#model, payload);
+    const consume = takeWaitingConsume(Provider.ctx);
     await this.#writer.upsert({
       model: this.#model, id, payload: readableJson(payload), grantId: payload.grantId ?? null, uid: payload.uid ?? null,
       userCode: payload.userCode ?? null, clientId: owner.clientId, accountId: owner.accountId,
       lifetimeSeconds: (this.#model === 'DeviceCode' && expiresIn ? expiresIn + deviceCodeGraceSeconds : expiresIn) || null,
+    }, consume).catch(async (error: unknown) => {
+      throw error instanceof AlreadyConsumed ? await consumedBefore(this.#db, error.consume) : error;
     });
     this.#forget(id, payload.uid);
   }
@@ -157,15 +160,57 @@ export class PostgresAdapter implements Adapter {
     for (const { id } of rows) this.#forget(id);
   }
 
+  /**
+   * At the token endpoint, the consume waits for the request's next write, which makes both in one statement (a
+   * token request consumes its code or refresh token, then stores what it issues): one round trip less, and the loser
+   * of a race still fails, at that write. A request that writes nothing after it has it made when it ends
+   * (settleWaitingConsume, src/oidc/consume-settling.ts). Elsewhere (a pushed request used at the authorization
+   * endpoint) it is made at once.
+   */
   async consume(id: string): Promise<void> {
-    const { rows: [won] } = await this.#db.executeQuery(CompiledQuery.raw(consumeStatement, [this.#model, id]));
-    this.#forget(id);
-    if (won) return;
-    const lost = await this.#db.selectFrom('oidc_models').select('grant_id')
-      .where('model', '=', this.#model).where('id', '=', id).executeTakeFirst();
-    if (lost?.grant_id) await revokeGrant(this.#db, lost.grant_id);
-    throw new errors.InvalidGrant(`${consumableLabels[this.#model] ?? this.#model} already consumed`);
+    const ctx = Provider.ctx;
+    if (ctx?.oidc?.route === 'token' && !waitingConsumes.has(ctx)) {
+      waitingConsumes.set(ctx, { model: this.#model, id, db: this.#db });
+      return;
+    }
+    await consumeNow(this.#db, { model: this.#model, id });
   }
+}
+
+/** Per request, the consume its next write is to carry. */
+const waitingConsumes = new WeakMap<object, Consume & { db: Db }>();
+
+function takeWaitingConsume(ctx: object | undefined): Consume | undefined {
+  const waiting = ctx && waitingConsumes.get(ctx);
+  if (!waiting) return undefined;
+  waitingConsumes.delete(ctx);
+  return { model: waiting.model, id: waiting.id };
+}
+
+/**
+ * Makes the consume `ctx` still holds, when the request wrote nothing after it: true when there was none or it was
+ * made, false when another consumed the artifact first (its grant is then revoked, as for any reuse).
+ */
+export async function settleWaitingConsume(ctx: object): Promise<boolean> {
+  const waiting = waitingConsumes.get(ctx);
+  if (!waiting) return true;
+  waitingConsumes.delete(ctx);
+  return consumeNow(waiting.db, waiting).then(() => true, (error: unknown) => {
+    if (error instanceof errors.InvalidGrant) return false;
+    throw error;
+  });
+}
+
+async function consumeNow(db: Db, consume: Consume): Promise<void> {
+  const { rows: [won] } = await db.executeQuery(CompiledQuery.raw(consumeStatement, [consume.model, consume.id]));
+  if (!won) throw await consumedBefore(db, consume);
+}
+
+/** A one-time artifact used again: its grant is revoked (RFC 6749 §4.1.2, §10.4), and the request fails. */
+async function consumedBefore(db: Db, { model, id }: Consume): Promise<errors.InvalidGrant> {
+  const lost = await db.selectFrom('oidc_models').select('grant_id').where('model', '=', model).where('id', '=', id).executeTakeFirst();
+  if (lost?.grant_id) await revokeGrant(db, lost.grant_id);
+  return new errors.InvalidGrant(`${consumableLabels[model] ?? model} already consumed`);
 }
 
 /** The error oidc-provider itself answers a replayed proof with where it checks: each endpoint's own. */

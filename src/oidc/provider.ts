@@ -33,6 +33,7 @@ import { jsonRevocationResponse } from './revocation-response.ts';
 import { canonicalRedirectParams } from './canonical-redirect-params.ts';
 import { accessTokenLifetime } from '../apps/access-token-lifetime.ts';
 import { lifetimeOf } from './client-lifetime.ts';
+import { settleConsumes } from './consume-settling.ts';
 import { introspectionPolicy } from './introspection-policy.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
 import { deviceFlowFeature } from './device-flow.ts';
@@ -274,6 +275,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   // Provider is a Koa application: its ctx.ip, like clientIp, takes only the nearest proxy's X-Forwarded-For entry.
   (provider as unknown as { maxIpsCount: number }).maxIpsCount = 1;
   provider.use(clientAuth.recordFailures);
+  provider.use(settleConsumes);
   provider.use(userCodeThrottle(deps.throttle, oidcRoutes.code_verification));
   provider.use(polling.announceInterval);
   provider.use(deviceGrantErrors({ deviceAuthorization: oidcRoutes.device_authorization, token: oidcRoutes.token }));
