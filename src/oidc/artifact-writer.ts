@@ -91,7 +91,8 @@ export const upsertConsumingStatement = reportedByCaller(prepared(`
  *   alone and the others are stored.
  * - An upsert may carry the consume of a one-time artifact (a token request consumes its code, then stores the
  *   token): the two go as one statement, and the upsert fails with AlreadyConsumed if another consumed it first.
- *   An artifact written twice in a turn, or two upserts that need one consume, go one statement each, in order.
+ *   Upserts of the turn that share a consume, or an artifact that one with a consume writes, go one statement each,
+ *   in order.
  */
 export class ArtifactWriter {
   readonly #db: Db;
@@ -129,7 +130,7 @@ export class ArtifactWriter {
     if (!artifacts.length) return;
     let written: Set<string>;
     try {
-      written = await this.#store(artifacts.map((upserts) => upserts[0]!));
+      written = await this.#store(artifacts.map((upserts) => upserts.at(-1)!));
     } catch (error) {
       if (artifacts.length === 1 && artifacts[0]!.length === 1) {
         artifacts[0]![0]!.reject(error);
@@ -138,7 +139,7 @@ export class ArtifactWriter {
       await Promise.all(artifacts.map((upserts) => this.#writeInTurn(upserts)));
       return;
     }
-    for (const [upsert] of artifacts) settle(upsert!, written);
+    for (const upserts of artifacts) for (const upsert of upserts) settle(upsert, written);
   }
 
   /** The upserts of one artifact in their order, one statement each, so the last one given is the one kept. */
@@ -173,8 +174,8 @@ function settle(upsert: PendingUpsert, written: Set<string>): void {
 }
 
 /**
- * Which artifacts go in the turn's one statement: each written once, needing a consume no other needs, of a row no
- * write of the turn touches. The rest — an artifact upserted twice, upserts needing one consume — go alone, in order.
+ * Which artifacts go in the turn's one statement: those upserted without a consume, and those upserted once with a
+ * consume no other upsert needs, of an artifact no upsert of the turn writes. The rest go alone, their upserts in order.
  */
 function partition(artifacts: PendingUpsert[][]): [PendingUpsert[][], PendingUpsert[][]] {
   const rows = new Set(artifacts.map((upserts) => keyOf(upserts[0]!.row)));
@@ -186,7 +187,8 @@ function partition(artifacts: PendingUpsert[][]): [PendingUpsert[][], PendingUps
   const alone: PendingUpsert[][] = [];
   for (const upserts of artifacts) {
     const consume = upserts[0]!.consume;
-    const simple = upserts.length === 1 && (!consume || (consumes.get(keyOf(consume)) === 1 && !rows.has(keyOf(consume))));
+    const simple = upserts.every((upsert) => !upsert.consume)
+      || (upserts.length === 1 && consumes.get(keyOf(consume!)) === 1 && !rows.has(keyOf(consume!)));
     (simple ? together : alone).push(upserts);
   }
   return [together, alone];
