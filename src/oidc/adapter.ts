@@ -180,11 +180,11 @@ export class PostgresAdapter implements Adapter {
 /** Per request, the consume its next write is to carry. */
 const waitingConsumes = new WeakMap<object, Consume & { db: Db }>();
 
-function takeWaitingConsume(ctx: object | undefined): Consume | undefined {
+/** The consume waiting in `ctx`, taken out: once carried or made, it is no one else's to make. */
+function takeWaitingConsume(ctx: object | undefined): (Consume & { db: Db }) | undefined {
   const waiting = ctx && waitingConsumes.get(ctx);
-  if (!waiting) return undefined;
-  waitingConsumes.delete(ctx);
-  return { model: waiting.model, id: waiting.id };
+  if (waiting) waitingConsumes.delete(ctx);
+  return waiting;
 }
 
 /**
@@ -192,9 +192,8 @@ function takeWaitingConsume(ctx: object | undefined): Consume | undefined {
  * made, false when another consumed the artifact first (its grant is then revoked, as for any reuse).
  */
 export async function settleWaitingConsume(ctx: object): Promise<boolean> {
-  const waiting = waitingConsumes.get(ctx);
+  const waiting = takeWaitingConsume(ctx);
   if (!waiting) return true;
-  waitingConsumes.delete(ctx);
   return consumeNow(waiting.db, waiting).then(() => true, (error: unknown) => {
     if (error instanceof errors.InvalidGrant) return false;
     throw error;
