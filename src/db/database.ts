@@ -1,13 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/config.ts';
 import { EmbeddedChangeFeed, PostgresChangeFeed, type ChangeFeed } from './change-feed.ts';
 import { reportCommittedWrites } from './committed-writes.ts';
+import { openEmbeddedDatabase } from './embedded-database.ts';
 import { PGlitePool } from './pglite-pool.ts';
 import type { Database } from './tables.ts';
-import { keepWasmOnBaselineCompiler } from './wasm-baseline-compiler.ts';
 
 export type Db = Kysely<Database>;
 
@@ -32,15 +31,9 @@ export async function openDatabase(
     const reporting = reportCommittedWrites(pool, (tables) => changes.reportLocalWrites(tables), { prepare: config.preparedStatements ?? true });
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: reporting }) }), changes, pool };
   }
-  const dir = path.join(config.dataDir, 'pgdata');
-  mkdirSync(dir, { recursive: true });
-  keepWasmOnBaselineCompiler();
-  // Loaded only here: a node on PostgreSQL never needs them.
-  const { PGlite } = await import('@electric-sql/pglite');
+  const embedded = await openEmbeddedDatabase(path.join(config.dataDir, 'pgdata'));
+  // Loaded only here: a node on PostgreSQL never needs it.
   const { PGliteStatements } = await import('./pglite-statements.ts');
-  // PostgreSQL's default 128 MB of shared buffers are zero-filled pages inside PGlite's WebAssembly memory, all of it
-  // resident; a team's database is served as fast from 16 MB (measured: no slower on the benchmark) for 110 MB less.
-  const embedded = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] });
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PGlitePool(new PGliteStatements(embedded)) }) }),
     changes: new EmbeddedChangeFeed(embedded),

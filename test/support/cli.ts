@@ -87,6 +87,7 @@ export function spawnSesame(env: Record<string, string>, ...args: string[]): Pro
 }
 
 export interface ServerProcess {
+  pid: number;
   /** Everything it wrote so far, standard output and standard error together. */
   output(): string;
   /** Sends SIGTERM and waits until it has exited. */
@@ -108,6 +109,7 @@ export async function startServerProcess(env: Record<string, string>, nodeArgs: 
     child.on('exit', () => reject(new Error(`the server did not start:\n${output.slice(-2000)}`)));
   });
   return {
+    pid: child.pid!,
     output: () => output,
     async stop() {
       child.kill('SIGTERM');
