@@ -49,7 +49,7 @@ describe('the embedded database, created on a first start', () => {
   it('starts over a creation that was stopped half-way', async () => {
     const database = await emptyDataFolder();
     // What a first start killed while creating leaves: the unfinished folder beside the database's.
-    const unfinished = path.join(database.dataDir, 'pgdata.creating');
+    const unfinished = path.join(database.dataDir, 'pgdata.creating-4242');
     mkdirSync(unfinished, { recursive: true });
     writeFileSync(path.join(unfinished, 'PG_VERSION'), '17\n');
 

@@ -9,13 +9,18 @@ import { keepWasmOnBaselineCompiler } from './wasm-baseline-compiler.ts';
  * Opens the embedded database (PGlite) in `dir`, creating it first when the folder is empty or missing.
  *
  * Creating runs PostgreSQL's initdb inside PGlite, which copies and rewrites the whole 128 MB WebAssembly heap
- * (PGlite's own implementation): a process that created the database peaked at 667 MB and kept 322 MB for life,
- * against 221 and 214 MB for the same server opening an existing one. So it is created by a short-lived process of
- * its own, in a sibling folder renamed into place once complete: the server's memory is that of every later start,
- * and a first start stopped half-way (kill -9) leaves no half-made database. The caller holds the data folder's lock.
+ * (PGlite's own implementation): a server that created its database peaked at 667 MB and kept 322 MB for as long as
+ * it ran, against about 220 MB when opening an existing one. So a short-lived process of its own creates it (and peaks
+ * at 570 MB for three seconds, once), in a sibling folder renamed into place when complete: the server's memory is
+ * that of any later start, and a first start stopped half-way (kill -9) leaves no half-made database. The caller
+ * holds the data folder's lock.
  */
 export async function openEmbeddedDatabase(dir: string): Promise<PGlite> {
   if (isEmptyOrMissing(dir)) await createInOwnProcess(dir);
+  return startPGlite(dir);
+}
+
+async function startPGlite(dir: string): Promise<PGlite> {
   keepWasmOnBaselineCompiler();
   // Loaded only here: a node on PostgreSQL never needs it.
   const { PGlite } = await import('@electric-sql/pglite');
@@ -34,10 +39,15 @@ function isEmptyOrMissing(dir: string): boolean {
 }
 
 async function createInOwnProcess(dir: string): Promise<void> {
-  const creating = `${dir}.creating`;
-  mkdirSync(path.dirname(dir), { recursive: true });
-  // Left by a creation that was stopped: never opened, so nothing in it was committed.
-  rmSync(creating, { recursive: true, force: true });
+  const parent = path.dirname(dir);
+  const prefix = `${path.basename(dir)}.creating-`;
+  mkdirSync(parent, { recursive: true });
+  // Left by a creation that was stopped: never opened, so nothing in them was committed.
+  for (const name of readdirSync(parent)) {
+    if (name.startsWith(prefix)) rmSync(path.join(parent, name), { recursive: true, force: true });
+  }
+  // Named for this process: a creator orphaned by a killed server cannot write into this one's folder.
+  const creating = path.join(parent, `${prefix}${process.pid}`);
   try {
     await runCreator(creating);
     removeEmptyFolder(dir);
@@ -63,19 +73,23 @@ function runCreator(dir: string): Promise<void> {
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-4000); });
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`could not create the embedded database in ${dir} (${signal ?? `exit code ${code}`}): ${stderr.trim()}`));
+      else reject(new Error(`could not create the embedded database in ${dir}: ${stderr.trim() || (signal ?? `exit code ${code}`)}`));
     });
   });
 }
 
 /** The creating process: initdb through PGlite, then a clean shut-down so everything is on disk. */
 async function create(dir: string): Promise<void> {
-  keepWasmOnBaselineCompiler();
-  const { PGlite } = await import('@electric-sql/pglite');
-  const db = await PGlite.create(dir);
-  await db.close();
+  try {
+    const db = await startPGlite(dir);
+    await db.close();
+  } catch (error) {
+    // The server says it in a sentence; a stack trace is for no one here.
+    process.stderr.write(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  }
 }
 
 if (import.meta.main) await create(process.argv[2]!);
