@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServerProcess } from './support/cli.ts';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
 import { freePort } from './support/free-port.ts';
 
@@ -64,5 +66,29 @@ describe(`request log on ${testDatabaseKind}`, () => {
     // The stop is logged, after the requests.
     const stopping = entries.findIndex((entry) => entry.msg === 'shutting down');
     expect(stopping).toBeGreaterThan(entries.findLastIndex((entry) => entry.msg === 'request' && ids.includes(entry.req as string)));
+  });
+
+  it('says a request was abandoned, not that it was answered 404, when the client leaves before the answer', async () => {
+    const port = await freePort();
+    // The default log level, as shipped; the database is a copy of the run's template.
+    const abandoned = await createTestDatabase();
+    const server = await startServerProcess({ HOST: '127.0.0.1', PORT: String(port), ...abandoned.env });
+    try {
+      // A token request whose body never all arrives; the client then closes the connection. The server's
+      // "100 Continue" says it has the request in hand.
+      const socket = net.connect(port, '127.0.0.1');
+      socket.write('POST /oidc/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n');
+      await new Promise((resolve) => socket.once('data', resolve));
+      socket.write('grant_type=');
+      socket.destroy();
+      const line = () => server.output().split('\n').find((text) => text.includes('"path":"/oidc/token"'));
+      while (!line()) await new Promise((resolve) => setTimeout(resolve, 50));
+      const entry = JSON.parse(line()!) as Record<string, unknown>;
+      expect(entry).toMatchObject({ msg: 'request', method: 'POST', aborted: true });
+      expect(entry).not.toHaveProperty('status');
+    } finally {
+      await server.stop();
+      await abandoned.drop();
+    }
   });
 });

@@ -13,10 +13,16 @@ export function withRequestLog(logger: Logger, handle: RequestListener): Request
     const id = randomUUID();
     res.setHeader('X-Request-Id', id);
     res.once('close', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const ms = Math.round((Number(process.hrtime.bigint() - started) / 1e6) * 10) / 10;
       const path = (req.url ?? '/').split('?')[0];
+      // The connection closed before the answer was sent (the client gave up, most often): no status was sent, and
+      // the one the response holds is only a default (Koa's 404), which would read as a real answer.
+      if (!res.writableFinished) {
+        requestLogger.info({ req: id, method: req.method, path, aborted: true, ms }, 'request');
+        return;
+      }
       const level = res.statusCode >= 500 ? 'error' : 'info';
-      requestLogger[level]({ req: id, method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      requestLogger[level]({ req: id, method: req.method, path, status: res.statusCode, ms }, 'request');
     });
     handle(req, res);
   };
