@@ -3,6 +3,13 @@ import { explainTable, type ExplainedQuery } from './explain.ts';
 
 interface Scenario { id: string; name: string; unit: 'req' | 'flow'; connections: number; perSecond: number; p50: number; p99: number; errors: number; firstError?: string; peakRssMb: number; cpuMsPer?: number; dbCpuMsPer?: number; rounds: number[] }
 interface Target { target: string; scenarios: Scenario[]; vmHwmMb: number; startHwmMb: number; startSeconds: number }
+/** A new installation's first start: Sesame creating its embedded database on an empty data folder. */
+export interface FirstStart {
+  seconds: number;
+  /** VmHWM once up. */
+  hwmMb: number;
+}
+
 export interface Report {
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; date: string; loadAverage: number[] };
   hashing: { msPerHash: number; perCore: number; allCores: number; cores: number };
@@ -12,6 +19,7 @@ export interface Report {
   sesameNodeFlags?: string[];
   sesameEnv?: Record<string, string>;
   results: Target[];
+  firstStart?: FirstStart;
   explain?: ExplainedQuery[];
   seed?: { users: number; apps: number; grants: number; seconds: number; databaseSize: string };
   loadAverageAtEnd: number[];
@@ -76,6 +84,8 @@ export function renderReport(report: Report): string {
   for (const r of report.results) {
     lines.push(`| ${r.target} | ${fmt(r.startSeconds)} | ${r.startHwmMb} | ${r.vmHwmMb} | ${r.target === 'baseline' ? '' : mark(r.vmHwmMb < 250)} |`);
   }
+  const first = report.firstStart;
+  if (first) lines.push(`| pglite, first start (creates its database on an empty data folder) | ${fmt(first.seconds)} | ${first.hwmMb} | — | ${mark(first.hwmMb < 250)} |`);
   const errors = report.results.flatMap((r) => r.scenarios.filter((s) => s.errors).map((s) => `${r.target} ${s.id} (c${s.connections}): ${s.errors} (${s.firstError ?? ''})`));
   lines.push('', errors.length ? `**Errors:** ${errors.join('; ')}.` : 'Errors: none in any scenario.');
 

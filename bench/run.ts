@@ -19,7 +19,7 @@ import { createFixtures, type Fixtures } from './fixtures.ts';
 import { runFlows, signedInUser, type FlowName } from './flow-runner.ts';
 import { explainHotQueries, type ExplainedQuery } from './explain.ts';
 import { largeDatabaseName } from './seed.ts';
-import { renderReport, type Report } from './report.ts';
+import { renderReport, type FirstStart, type Report } from './report.ts';
 import { freePort, startCommand, waitUntilUp } from './servers.ts';
 
 const { values: opts } = parseArgs({
@@ -257,6 +257,26 @@ async function startPglite(): Promise<Server> {
   return startSesame('pglite', { SESAME_DATA_DIR: dataDir }, async () => rmSync(dataDir, { recursive: true, force: true }));
 }
 
+/**
+ * A new installation's first `npm start`: Sesame on an empty data folder, which creates its embedded database before
+ * it serves (the PGlite server above opens one its fixtures created). Time until discovery answers, and VmHWM then.
+ */
+async function measureFirstStart(): Promise<FirstStart> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sesame-bench-first-'));
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const env = { ...sesameStart.env, SESAME_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SESAME_ISSUER: issuer };
+  const t0 = performance.now();
+  const child = startProcess('sesame-pglite-first-start', [...sesameNodeFlags, 'src/main.ts', 'start'], env);
+  try {
+    await waitUntilUp(issuer, child);
+    return { seconds: Math.round((performance.now() - t0) / 100) / 10, hwmMb: Math.round(readStatusKb(child.pid!, 'VmHWM') / 1024) };
+  } finally {
+    await stopProcess(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function startPostgres(): Promise<Server> {
   const name = `sesame_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
   await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
@@ -389,10 +409,15 @@ async function main() {
   const servers: Server[] = [];
   let explained: ExplainedQuery[] | undefined;
   let seedInfo: Report['seed'];
+  let firstStart: FirstStart | undefined;
   let largeError: string | undefined;
   const results = new Map<string, ScenarioResult[]>();
   let hashing: Awaited<ReturnType<typeof hashCost>>;
   try {
+    if (targets.includes('pglite')) {
+      firstStart = await measureFirstStart();
+      console.log(`pglite, first start on an empty data folder: up in ${firstStart.seconds} s, peak RSS ${firstStart.hwmMb} MB`);
+    }
     // Every server first, so that each scenario then meets them all in the same state of the machine.
     if (targets.includes('postgres')) servers.push(await startPostgres());
     if (targets.includes('pglite')) servers.push(await startPglite());
@@ -469,7 +494,7 @@ async function main() {
 
   const report: Report = {
     machine: info, hashing: hashing!, options: { ...opts, seconds, warmup, rounds, connections: connectionLevels, scenarios: wanted },
-    sesameNodeFlags, sesameEnv: sesameStart.env, seconds, results: targetResults, explain: explained, seed: seedInfo, largeError,
+    sesameNodeFlags, sesameEnv: sesameStart.env, seconds, results: targetResults, firstStart, explain: explained, seed: seedInfo, largeError,
     loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
     wallSeconds: Math.round((performance.now() - startedAt) / 1000),
   };
