@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
-import { queryConfig } from './prepared-statements.ts';
+import { spelledOut } from './prepared-statements.ts';
 
 // INSERT INTO t, UPDATE t, DELETE FROM t anywhere in a statement (CTEs too), quoted or not, schema-qualified or not.
 const writtenTable = /\b(?:insert\s+into|update|delete\s+from)\s+(?:"?public"?\.)?"?([a-z_][a-z0-9_]*)"?/gi;
@@ -41,7 +41,7 @@ export function reportCommittedWrites(pool: pg.Pool, report: (tables: ReadonlySe
       // Cursors (streamed queries) are passed as objects; Sesame streams only reads.
       if (typeof statement !== 'string') return client.query(statement as never);
       // Hot statements go as named (prepared) statements (src/db/prepared-statements.ts), unless turned off.
-      const result = await client.query(options.prepare ? queryConfig(statement, parameters) : { text: statement, values: parameters as unknown[] });
+      const result = await client.query(options.prepare ? spelledOut(statement, parameters) : { text: statement, values: parameters as unknown[] });
       const command = result.command?.toUpperCase();
       if (command === 'BEGIN' || command === 'START') inTransaction = true;
       else if (command === 'COMMIT' || command === 'ROLLBACK') {

@@ -1,4 +1,5 @@
 import { parse, protocol, type PGlite, type Results } from '@electric-sql/pglite';
+import { spelledOut } from './prepared-statements.ts';
 
 const { serialize } = protocol;
 const { parseResults, parseDescribeStatementResults } = parse;
@@ -51,7 +52,11 @@ export class PGliteStatements {
   }
 
   async query<R>(sql: string, parameters: unknown[] = []): Promise<Results<R>> {
-    if (reusable.test(sql)) return this.#db.runExclusive(() => this.#execute<R>(sql, parameters));
+    if (reusable.test(sql)) {
+      // A registered statement's short arrays written out, so that its generic plan is kept (prepared-statements.ts).
+      const statement = spelledOut(sql, parameters);
+      return this.#db.runExclusive(() => this.#execute<R>(statement.text, statement.values ?? []));
+    }
     const result = await this.#db.query<R>(sql, parameters);
     if (!leavesSchema.test(sql)) await this.#forgetAll();
     return result;
