@@ -35,6 +35,12 @@ const fmt = (n: number | undefined, digits = 1) => (n === undefined || Number.is
 const mark = (ok: boolean) => (ok ? '✅' : '❌');
 const times = (ratio: number | undefined) => (ratio === undefined ? '—' : `${fmt(ratio, 2)}×`);
 
+/** The flags of the run that change what it measures, as given on the command line. */
+function commandFlags(o: Report['options']): string {
+  const flags = [o.quick && '--quick', o.large && '--large'].filter(Boolean);
+  return flags.length ? ` -- ${flags.join(' ')}` : '';
+}
+
 export function renderReport(report: Report): string {
   const by = (target: string) => report.results.find((r) => r.target === target);
   const get = (target: string, id: string, c: number) => by(target)?.scenarios.find((s) => s.id === id && s.connections === c);
@@ -44,7 +50,7 @@ export function renderReport(report: Report): string {
   const env = Object.entries(report.sesameEnv ?? {}).map(([k, v]) => `${k}=${v} `).join('');
   lines.push(`Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; `
     + `load average ${m.loadAverage.join(' ')} at the start, ${report.loadAverageAtEnd.join(' ')} at the end. `
-    + `Command: \`npm run bench${o.quick ? ' -- --quick' : ''}\`: ${report.seconds} s per scenario after ${o.warmup} s of warm-up, ${o.rounds} round(s), `
+    + `Command: \`npm run bench${commandFlags(o)}\`: ${report.seconds} s per scenario after ${o.warmup} s of warm-up, ${o.rounds} round(s), `
     + `${o.connections.join(' and ')} connections (virtual users for flows); every server started first, then each scenario on each server in turn. `
     + `Sesame runs as \`npm start\` runs it: \`${env}node ${[...(report.sesameNodeFlags ?? []), 'src/main.ts start'].join(' ')}\``
     + `${o['log-level'] ? `, log level ${String(o['log-level'])}` : ', default log level (info: one line per request)'}; `
