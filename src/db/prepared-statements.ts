@@ -60,7 +60,7 @@ export function spelledOut(text: string, values: readonly unknown[] | undefined)
     written = writeOut(text, statement, length);
     statement.spelledOut.set(length, written);
   }
-  const flat = values!.flatMap((value, i) => (statement.parameters[i]!.elementType ? value as unknown[] : [value]));
+  const flat = values!.flatMap((value, i) => (statement.parameters[i]?.elementType ? value as unknown[] : [value]));
   return { text: written, values: flat, name: `${statement.name}_${length}` };
 }
 
