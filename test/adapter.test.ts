@@ -317,8 +317,11 @@ describe.runIf(testDatabaseKind === 'postgres')('prepared statements on PostgreS
           expect(await tokens.findByUid(`uid-${id}`), label).toMatchObject({ jti: id });
           await tokens.consume(id);
           expect((await tokens.find(id))?.consumed, label).toEqual(expect.any(Number));
+          await tokens.destroy(id);
+          expect(await tokens.find(id), label).toBeUndefined();
           const { rows } = await sql<{ name: string }>`SELECT name FROM pg_prepared_statements`.execute(connection);
-          if (label === 'prepared') expect(rows.map((row) => row.name).filter((name) => name.startsWith('sesame_')).length).toBeGreaterThanOrEqual(4);
+          // The upsert, the lookup by id and by uid, the consume and the delete.
+          if (label === 'prepared') expect(rows.map((row) => row.name).filter((name) => name.startsWith('sesame_')).length).toBeGreaterThanOrEqual(5);
           else expect(rows).toEqual([]);
         });
       }
