@@ -235,21 +235,34 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
   }
 }
 
-async function startSesame(target: TargetName, env: Record<string, string>, cleanUp: () => Promise<void>, database?: string): Promise<Server> {
+/**
+ * Where a Sesame server is to listen, and the environment of `npm start` it gets with `env`: the log level is
+ * Sesame's default unless --log-level says otherwise.
+ */
+async function sesameListening(env: Record<string, string>): Promise<{ issuer: string; env: Record<string, string> }> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  // The environment of `npm start`; the log level is Sesame's default unless --log-level says otherwise.
   const fullEnv: Record<string, string> = { ...sesameStart.env, ...env, PORT: String(port), HOST: '127.0.0.1', SESAME_ISSUER: issuer };
   if (opts['log-level']) fullEnv.SESAME_LOG_LEVEL = opts['log-level'];
-  const fixtures = await createFixtures(fullEnv, issuer);
+  return { issuer, env: fullEnv };
+}
+
+/** `src/main.ts start` as `npm start` runs it, once it answers: its process, the seconds that took, and its VmHWM then. */
+async function launchSesame(name: string, issuer: string, env: Record<string, string>): Promise<{ child: ChildProcess; seconds: number; hwmMb: number }> {
   const t0 = performance.now();
-  const child = startProcess(`sesame-${target}`, [...sesameNodeFlags, 'src/main.ts', 'start'], fullEnv);
+  const child = startProcess(name, [...sesameNodeFlags, 'src/main.ts', 'start'], env);
   await waitUntilUp(issuer, child).catch(async (error: unknown) => {
     await stopProcess(child);
     throw error;
   });
-  const startSeconds = Math.round((performance.now() - t0) / 100) / 10;
-  return { target, base: issuer, child, fixtures, startSeconds, startHwmMb: Math.round(readStatusKb(child.pid!, 'VmHWM') / 1024), cleanUp, database };
+  return { child, seconds: Math.round((performance.now() - t0) / 100) / 10, hwmMb: Math.round(readStatusKb(child.pid!, 'VmHWM') / 1024) };
+}
+
+async function startSesame(target: TargetName, env: Record<string, string>, cleanUp: () => Promise<void>, database?: string): Promise<Server> {
+  const listening = await sesameListening(env);
+  const fixtures = await createFixtures(listening.env, listening.issuer);
+  const { child, seconds, hwmMb } = await launchSesame(`sesame-${target}`, listening.issuer, listening.env);
+  return { target, base: listening.issuer, child, fixtures, startSeconds: seconds, startHwmMb: hwmMb, cleanUp, database };
 }
 
 async function startPglite(): Promise<Server> {
@@ -263,16 +276,12 @@ async function startPglite(): Promise<Server> {
  */
 async function measureFirstStart(): Promise<FirstStart> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sesame-bench-first-'));
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
-  const env = { ...sesameStart.env, SESAME_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SESAME_ISSUER: issuer };
-  const t0 = performance.now();
-  const child = startProcess('sesame-pglite-first-start', [...sesameNodeFlags, 'src/main.ts', 'start'], env);
   try {
-    await waitUntilUp(issuer, child);
-    return { seconds: Math.round((performance.now() - t0) / 100) / 10, hwmMb: Math.round(readStatusKb(child.pid!, 'VmHWM') / 1024) };
-  } finally {
+    const listening = await sesameListening({ SESAME_DATA_DIR: dataDir });
+    const { child, seconds, hwmMb } = await launchSesame('sesame-pglite-first-start', listening.issuer, listening.env);
     await stopProcess(child);
+    return { seconds, hwmMb };
+  } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
