@@ -1,5 +1,5 @@
 import type {
-  AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON,
+  AuthenticationResponseJSON, AuthenticatorTransport, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Db } from '../db/database.ts';
@@ -25,7 +25,10 @@ export interface PasskeyDeps {
 
 const challengeTtl = 300;
 
-/** @simplewebauthn/server (5 MB of heap) is loaded by the first page that offers or takes a passkey. */
+/**
+ * @simplewebauthn/server (5 MB of heap, 26 MB of memory with its code) is loaded by the first request that adds a
+ * passkey or checks one. Offering one to sign in does not need it: every sign-in page does that.
+ */
 const webauthn = () => import('@simplewebauthn/server');
 
 /** COSE algorithms Sesame accepts: EdDSA, ES256 and RS256, what authenticators make (no experimental ones). */
@@ -110,18 +113,20 @@ export async function registerPasskey(
 
 /**
  * Options to sign in with a passkey: any of the user's (a second factor), or whichever the authenticator holds for
- * Sesame (signing in without a password, `userId` absent), which must then verify its user.
+ * Sesame (signing in without a password, `userId` absent), which must then verify its user. Written out here, as the
+ * WebAuthn JSON they are (what simplewebauthn's generateAuthenticationOptions returns for the same input), so that
+ * showing the sign-in page does not load the library (`webauthn` above).
  */
 export async function authenticationOptions({ db, relyingParty, mfaSecrets }: PasskeyDeps, subject: string, userId?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const allow = userId ? await listPasskeys(db, userId) : [];
-  const { generateAuthenticationOptions } = await webauthn();
-  return generateAuthenticationOptions({
-    rpID: relyingParty.id,
-    allowCredentials: allow.map((p) => ({ id: p.id, transports: p.transports })),
-    userVerification: userId ? 'preferred' : 'required',
-    challenge: mfaSecrets.webauthnChallenges.issue(purposeOf(userId), subject, challengeTtl),
+  return {
+    rpId: relyingParty.id,
+    challenge: Buffer.from(mfaSecrets.webauthnChallenges.issue(purposeOf(userId), subject, challengeTtl)).toString('base64url'),
+    // Ids are stored as simplewebauthn verified them: base64url, unpadded.
+    allowCredentials: allow.map((p) => ({ id: p.id, transports: p.transports as AuthenticatorTransport[], type: 'public-key' })),
     timeout: challengeTtl * 1000,
-  });
+    userVerification: userId ? 'preferred' : 'required',
+  };
 }
 
 const purposeOf = (userId: string | undefined): ChallengePurpose => (userId ? 'second_factor' : 'sign_in');

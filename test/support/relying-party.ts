@@ -23,7 +23,7 @@ export interface RelyingParty {
  * `auth` (client_secret_basic when a secret is given, none otherwise).
  */
 export async function relyingParty(
-  sesame: TestSesame,
+  sesame: Pick<TestSesame, 'url'>,
   app: { clientId: string; clientSecret?: string },
   redirectUri: string,
   auth?: client.ClientAuth,
