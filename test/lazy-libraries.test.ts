@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sesameCli, startServerProcess } from './support/cli.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { freePort } from './support/free-port.ts';
-import { relyingParty, signIn } from './support/relying-party.ts';
+import { authorizationRequest, relyingParty, signIn } from './support/relying-party.ts';
 import { UserAgent } from './support/user-agent.ts';
 
 /**
@@ -52,6 +52,8 @@ describe('Libraries loaded on demand', () => {
       expect(token.status).toBe(200);
       // The sign-in page offers passkeys (second factors are on by default); the person signs in with a password.
       const rp = await relyingParty({ url }, { clientId: webApp.client_id, clientSecret: webApp.client_secret }, 'https://lean.example.com/cb');
+      const { response: signInPage } = await new UserAgent(url).follow((await authorizationRequest(rp)).url.toString());
+      expect(await signInPage.text()).toContain('data-webauthn="authenticate"');
       const { tokens } = await signIn(rp, new UserAgent(url), credentials);
       expect(tokens.claims()?.sub).toBeTruthy();
     } finally {

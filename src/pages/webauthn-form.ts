@@ -8,7 +8,7 @@ export interface WebauthnForm {
   ceremony: 'register' | 'authenticate';
   action: string;
   csrf: string;
-  /** The options @simplewebauthn/server generated, with the challenge the server kept. */
+  /** The WebAuthn options (creation or request options, as JSON), with the challenge the server kept. */
   options: unknown;
   button: string;
   /** Shown when the browser cancels or cannot do it. */
