@@ -8,6 +8,8 @@ export interface FirstStart {
   seconds: number;
   /** VmHWM once up. */
   hwmMb: number;
+  /** VmHWM of the short-lived process that created the database (src/db/embedded-database.ts), before the server answered. */
+  creatorHwmMb?: number;
 }
 
 export interface Report {
@@ -92,6 +94,7 @@ export function renderReport(report: Report): string {
   }
   const first = report.firstStart;
   if (first) lines.push(`| pglite, first start (creates its database on an empty data folder) | ${fmt(first.seconds)} | ${first.hwmMb} | — | ${mark(first.hwmMb < 250)} |`);
+  if (first?.creatorHwmMb) lines.push(`| pglite, first start: the process that creates the database (once, for a few seconds, before the server answers) | — | ${first.creatorHwmMb} | — | ${mark(first.creatorHwmMb < 250)} |`);
   const errors = report.results.flatMap((r) => r.scenarios.filter((s) => s.errors).map((s) => `${r.target} ${s.id} (c${s.connections}): ${s.errors} (${s.firstError ?? ''})`));
   lines.push('', errors.length ? `**Errors:** ${errors.join('; ')}.` : 'Errors: none in any scenario.');
 

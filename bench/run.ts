@@ -6,7 +6,7 @@
  * bench/README.md. See bench/README.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -248,9 +248,12 @@ async function sesameListening(env: Record<string, string>): Promise<{ issuer: s
 }
 
 /** `src/main.ts start` as `npm start` runs it, once it answers: its process, the seconds that took, and its VmHWM then. */
-async function launchSesame(name: string, issuer: string, env: Record<string, string>): Promise<{ child: ChildProcess; seconds: number; hwmMb: number }> {
+async function launchSesame(
+  name: string, issuer: string, env: Record<string, string>, onSpawn?: (pid: number) => void,
+): Promise<{ child: ChildProcess; seconds: number; hwmMb: number }> {
   const t0 = performance.now();
   const child = startProcess(name, [...sesameNodeFlags, 'src/main.ts', 'start'], env);
+  onSpawn?.(child.pid!);
   await waitUntilUp(issuer, child).catch(async (error: unknown) => {
     await stopProcess(child);
     throw error;
@@ -276,14 +279,39 @@ async function startPglite(): Promise<Server> {
  */
 async function measureFirstStart(): Promise<FirstStart> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sesame-bench-first-'));
+  const children = watchChildrenPeak();
   try {
     const listening = await sesameListening({ SESAME_DATA_DIR: dataDir });
-    const { child, seconds, hwmMb } = await launchSesame('sesame-pglite-first-start', listening.issuer, listening.env);
+    const { child, seconds, hwmMb } = await launchSesame('sesame-pglite-first-start', listening.issuer, listening.env, children.watch);
     await stopProcess(child);
-    return { seconds, hwmMb };
+    return { seconds, hwmMb, creatorHwmMb: Math.round(children.stop() / 1024) };
   } finally {
+    children.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The highest VmHWM (kB) of any child of the process `watch` is given, read every 20 ms while they run: the process
+ * that creates the embedded database is the server's child and ends before the server answers.
+ */
+function watchChildrenPeak(): { watch: (pid: number) => void; stop: () => number } {
+  let parent: number | undefined;
+  let peak = 0;
+  const timer = setInterval(() => {
+    if (parent === undefined) return;
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        // Field 4 of /proc/<pid>/stat, after the command in parentheses, is the parent's pid.
+        if (Number(readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === parent) peak = Math.max(peak, readStatusKb(Number(name), 'VmHWM'));
+      } catch {}
+    }
+  }, 20);
+  return {
+    watch: (pid) => { parent = pid; },
+    stop: () => { clearInterval(timer); return peak; },
+  };
 }
 
 async function startPostgres(): Promise<Server> {
