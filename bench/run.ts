@@ -303,8 +303,9 @@ function watchChildrenPeak(): { watch: (pid: number) => void; stop: () => number
     for (const name of readdirSync('/proc')) {
       if (!/^\d+$/.test(name)) continue;
       try {
-        // Field 4 of /proc/<pid>/stat, after the command in parentheses, is the parent's pid.
-        if (Number(readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === parent) peak = Math.max(peak, readStatusKb(Number(name), 'VmHWM'));
+        // Field 4 of /proc/<pid>/stat, after the command in parentheses (which may hold any character), is the parent's pid.
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1]) === parent) peak = Math.max(peak, readStatusKb(Number(name), 'VmHWM'));
       } catch {}
     }
   }, 20);
