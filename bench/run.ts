@@ -454,7 +454,7 @@ async function main() {
   try {
     if (targets.includes('pglite')) {
       firstStart = await measureFirstStart();
-      console.log(`pglite, first start on an empty data folder: up in ${firstStart.seconds} s, peak RSS ${firstStart.hwmMb} MB`);
+      console.log(`pglite, first start on an empty data folder: up in ${firstStart.seconds} s, peak RSS ${firstStart.hwmMb} MB (the process creating the database: ${firstStart.creatorHwmMb} MB)`);
     }
     // Every server first, so that each scenario then meets them all in the same state of the machine.
     if (targets.includes('postgres')) servers.push(await startPostgres());
