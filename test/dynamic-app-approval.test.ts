@@ -1,6 +1,8 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admitCimdApp } from '../src/registration/dynamic-app.service.ts';
 import { cliWith } from './support/cli.ts';
+import { testDatabaseKind } from './support/database.ts';
 import { apiClient, expectProblem, managementToken } from './support/management.ts';
 import { MetadataHost } from './support/metadata-host.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
@@ -93,6 +95,28 @@ describe('apps that arrive by themselves', () => {
     expect(denied.status).toBe(403);
     expect(await denied.text()).toContain('허용되지 않은 앱입니다');
     expect((await open(authorizationUrl(app.id))).headers.get('location')).toBeNull();
+  });
+
+  // Another node (or the CLI) denied the app a moment ago, and this node has not heard yet: its copy of the app still
+  // says approved, while the app's row, read as its metadata document is checked, says denied. Written here by a
+  // connection of its own, without the change notification, so that moment lasts.
+  it.runIf(testDatabaseKind === 'postgres')('shows the refusal page, not an error, while this node has not yet heard of a denial', async () => {
+    const app = await arrivingApp('Denied Elsewhere');
+    expect(await json('apps', 'approve', '--id', app.id)).toMatchObject({ status: 'approved' });
+    expect((await open(authorizationUrl(app.id))).status).toBe(303);
+
+    const elsewhere = new pg.Client({ connectionString: sesame.database.env.DATABASE_URL });
+    await elsewhere.connect();
+    try {
+      await elsewhere.query("SET session_replication_role = replica"); // no trigger: no change notification
+      await elsewhere.query("UPDATE applications SET status = 'denied' WHERE id = $1", [app.id]);
+    } finally {
+      await elsewhere.end();
+    }
+    const denied = await open(authorizationUrl(app.id));
+    expect(denied.status).toBe(403);
+    expect(denied.headers.get('location')).toBeNull();
+    expect(await denied.text()).toContain('This app is not allowed');
   });
 
   it('gives a pending or denied app no device code: the device hears why (RFC 8628)', async () => {

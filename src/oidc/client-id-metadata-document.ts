@@ -7,6 +7,7 @@ import type { Application } from '../db/tables.ts';
 import { clientIp } from '../http/client-ip.ts';
 import { admitCimdApp } from '../registration/dynamic-app.service.ts';
 import { decideNewDynamicApp, registrationPolicy } from '../registration/registration-policy.service.ts';
+import { noteLoadedApp } from './unapproved-app.ts';
 
 type Client = Parameters<NonNullable<NonNullable<NonNullable<Configuration['features']>['clientIdMetadataDocument']>['allowClient']>>[1];
 
@@ -54,8 +55,9 @@ export function clientIdMetadataDocument({ db, directory }: { db: Db; directory:
       });
       if (!admission.admitted) throw new errors.InvalidClient(admission.detail);
       const app = admission.application;
+      noteLoadedApp(ctx, app);
       // A pending app reaches the authorization endpoint only to show the person it waits for an admin
-      // (src/oidc/unapproved-app.ts); it gets no token anywhere.
+      // (src/oidc/unapproved-app.ts, which shows a denied app's person a page too); it gets no token anywhere.
       if (app.status === 'denied' || (app.status === 'pending' && ctx.path !== authorizationPath)) {
         throw new errors.InvalidClient(app.status === 'denied' ? 'an administrator refused this app' : 'this app waits for an administrator\'s approval');
       }

@@ -12,9 +12,11 @@ import { pageContext } from '../pages/page-context.ts';
  * sign-in or consent, the person sees a page saying the app waits for the administrator, or that it was refused.
  * Never an error redirect: the app's redirect URIs are exactly what nobody vouched for yet.
  *
- * A known app is stopped before oidc-provider runs, so nothing is stored for it. An app first seen during this very
- * request (a client ID metadata document, fetched while oidc-provider loads the client) is stopped once its row
- * exists: whatever oidc-provider answered (a redirect to the sign-in page) is replaced by the page.
+ * A known app is stopped before oidc-provider runs, so nothing is stored for it. An app described by a client ID
+ * metadata document has its row read while oidc-provider loads the client (src/oidc/client-id-metadata-document.ts,
+ * `noteLoadedApp`): that row decides, once oidc-provider answered, and its answer (a redirect to the sign-in page,
+ * or its refusal of a denied app) is replaced by the page. It is the app's first row when the app arrives with this
+ * very request, and newer than this node's copy when an admin decided elsewhere a moment ago.
  */
 export function holdUnapprovedApps(directory: Directory, authorizationPath: string): Middleware {
   return async function holdUnapprovedApp(ctx, next) {
@@ -24,11 +26,17 @@ export function holdUnapprovedApps(directory: Directory, authorizationPath: stri
     const known = clientId ? await directory.application(clientId) : undefined;
     if (known && known.status !== 'approved') return showHeld(ctx, known);
     await next();
-    if (known) return;
-    const loaded = (ctx as KoaContextWithOIDC).oidc?.client?.clientId;
-    const arrived = loaded ? await directory.application(loaded) : undefined;
-    if (arrived && arrived.status !== 'approved') showHeld(ctx, arrived);
+    const loaded = loadedApps.get(ctx);
+    if (loaded && loaded.status !== 'approved') showHeld(ctx, loaded);
   };
+}
+
+/** The app row the engine's load of a request's client read, by the request's context. */
+const loadedApps = new WeakMap<object, Application>();
+
+/** Called by the client ID metadata document's check with the row it read for the app, before it allows or refuses it. */
+export function noteLoadedApp(ctx: object, app: Application): void {
+  loadedApps.set(ctx, app);
 }
 
 function showHeld(ctx: Context, app: Application): void {
