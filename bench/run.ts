@@ -167,10 +167,19 @@ function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
+/**
+ * The fields of `/proc/<pid>/stat` from the third on (proc(5): state, parent pid, …): what follows the command in
+ * parentheses, which may itself hold any character. Throws when the process is gone.
+ */
+function statFields(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+}
+
 /** CPU time (user + system) the process has used, in ms: what a request costs, whatever else loads the machine. */
 function cpuMs(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = statFields(pid);
     // utime and stime are fields 14 and 15 of proc(5), in clock ticks (100 per second on Linux).
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
@@ -303,9 +312,8 @@ function watchChildrenPeak(): { watch: (pid: number) => void; stop: () => number
     for (const name of readdirSync('/proc')) {
       if (!/^\d+$/.test(name)) continue;
       try {
-        // Field 4 of /proc/<pid>/stat, after the command in parentheses (which may hold any character), is the parent's pid.
-        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-        if (Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1]) === parent) peak = Math.max(peak, readStatusKb(Number(name), 'VmHWM'));
+        // Field 4 of proc(5): the parent's pid.
+        if (Number(statFields(name)[1]) === parent) peak = Math.max(peak, readStatusKb(Number(name), 'VmHWM'));
       } catch {}
     }
   }, 20);
