@@ -2,6 +2,7 @@ import type { Config } from './config/config.ts';
 import { openDatabase, type Db } from './db/database.ts';
 import { lockDataDir, type DataDirLock } from './db/data-dir-lock.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { keepFolderPrivate } from './db/private-data-dir.ts';
 import { assertSecretOpensKeys, ensureKeys } from './keys/key-store.ts';
 import type { Logger } from './logger.ts';
 import { resolveMasterSecret } from './secrets/master-secret.ts';
@@ -18,6 +19,7 @@ export class DataDirBusyError extends Error {
 export async function openRuntime(config: Config, logger: Logger) {
   let lock: DataDirLock | undefined;
   if (!config.databaseUrl) {
+    warnUnlessPrivate(config.dataDir, logger);
     const result = lockDataDir(config.dataDir);
     if (!result.acquired) throw new DataDirBusyError(config.dataDir, result.ownerPid);
     lock = result.lock;
@@ -39,5 +41,16 @@ export async function openRuntime(config: Config, logger: Logger) {
     await db?.destroy();
     lock?.release();
     throw error;
+  }
+}
+
+function warnUnlessPrivate(dataDir: string, logger: Logger): void {
+  const result = keepFolderPrivate(dataDir);
+  const octal = (mode: number) => mode.toString(8).padStart(3, '0');
+  if (result.changed) {
+    logger.warn({ dataDir, from: octal(result.from), to: octal(result.to) }, 'the data folder was open to other users of this machine; it is now private to this user');
+  } else if ('failed' in result) {
+    logger.warn({ dataDir, mode: octal(result.mode), err: result.failed },
+      `the data folder is open to other users of this machine and could not be made private; run \`chmod 700 ${dataDir}\` as its owner`);
   }
 }

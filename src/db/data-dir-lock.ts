@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { privateFolderMode } from './private-data-dir.ts';
 
 /**
  * The embedded database may be opened by one process at a time. The lock file holds the owner's pid;
@@ -12,7 +13,7 @@ export interface DataDirLock {
 export type LockResult = { acquired: true; lock: DataDirLock } | { acquired: false; ownerPid: number };
 
 export function lockDataDir(dataDir: string): LockResult {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: privateFolderMode });
   const file = path.join(dataDir, 'sesame.lock');
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

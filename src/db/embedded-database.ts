@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
+import { keepFolderPrivate, privateFolderMode } from './private-data-dir.ts';
 import { keepWasmOnBaselineCompiler } from './wasm-baseline-compiler.ts';
 
 /**
@@ -17,6 +18,8 @@ import { keepWasmOnBaselineCompiler } from './wasm-baseline-compiler.ts';
  */
 export async function openEmbeddedDatabase(dir: string): Promise<PGlite> {
   if (isEmptyOrMissing(dir)) await createInOwnProcess(dir);
+  // PostgreSQL's own rule for its data directory; the data folder around it is private too (runtime.ts).
+  keepFolderPrivate(dir);
   return startPGlite(dir);
 }
 
@@ -41,7 +44,7 @@ function isEmptyOrMissing(dir: string): boolean {
 async function createInOwnProcess(dir: string): Promise<void> {
   const parent = path.dirname(dir);
   const prefix = `${path.basename(dir)}.creating-`;
-  mkdirSync(parent, { recursive: true });
+  mkdirSync(parent, { recursive: true, mode: privateFolderMode });
   // Left by a creation that was stopped: never opened, so nothing in them was committed.
   for (const name of readdirSync(parent)) {
     if (name.startsWith(prefix)) rmSync(path.join(parent, name), { recursive: true, force: true });
