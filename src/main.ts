@@ -1,5 +1,5 @@
 import { loadConfig } from './config/config.ts';
-import { runCli } from './cli/cli.ts';
+import { asksForHelp, runCli } from './cli/cli.ts';
 import { exitCodeOf } from './cli/exit-code.ts';
 import { asyncStdout, createLogger, endLog } from './logger.ts';
 import { startSesame } from './server.ts';
@@ -42,7 +42,7 @@ async function start(): Promise<void> {
 
 const argv = process.argv.slice(2);
 const code = await exitCodeOf(async () => {
-  if (argv[0] !== 'start') return runCli(loadConfig(), argv);
+  if (argv[0] !== 'start' || asksForHelp(argv)) return runCli(loadConfig, argv);
   await start();
   // The server keeps the process running.
   return -1;

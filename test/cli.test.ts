@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { findUserByLogin } from '../src/users/user.repository.ts';
 import { createLogger } from '../src/logger.ts';
 import { startSesame, type Sesame } from '../src/server.ts';
-import { cliWith, expectCleanFailure, spawnSesame } from './support/cli.ts';
+import { cliWith, expectCleanFailure, sesameCli as sesameCliWith, spawnSesame } from './support/cli.ts';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
 
 /**
@@ -213,5 +213,33 @@ describe('with the server running', () => {
     const none = await sesameCli();
     expect(none.code).toBe(0);
     expect(none.stderr).toContain('Usage: npm run sesame -- <command>');
+  });
+
+  it('answers --help, -h and help with the usage on standard output, even where the configuration is wrong', async () => {
+    // Help is what someone asks for while the configuration is still being written.
+    const unfinished = { DATABASE_URL: 'mysql://somewhere' };
+    for (const args of [['--help'], ['-h'], ['help']]) {
+      const run = await sesameCliWith(unfinished, ...args);
+      expect(run.code, args.join(' ')).toBe(0);
+      expect(run.stdout).toContain('Usage: npm run sesame -- <command>');
+      expect(run.stdout).toContain('  users create');
+      expect(run.stderr).toBe('');
+    }
+    for (const args of [['users', 'create', '--help'], ['help', 'users', 'create'], ['users', 'create', '--username', 'x', '-h']]) {
+      const run = await sesameCliWith(unfinished, ...args);
+      expect(run.code, args.join(' ')).toBe(0);
+      expect(run.stdout).toBe('Usage: npm run sesame -- users create --username U --password P [--email E] [--name N] [--admin]\n\nCreate a user\n');
+    }
+    const start = await spawnSesame(unfinished, 'start', '--help');
+    expect(start.code).toBe(0);
+    expect(start.stdout).toContain('Usage: npm run sesame -- start');
+    const unknown = await sesameCliWith(unfinished, 'help', 'frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command: help frobnicate');
+  });
+
+  it('takes -h as the value of a flag, as any value starting with a dash', async () => {
+    const run = await sesameCli('users', 'create', '--username', '-h');
+    expectCleanFailure(run, /--password/);
   });
 });

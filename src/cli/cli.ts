@@ -9,17 +9,52 @@ import { describeError } from './describe-error.ts';
 import { Throttle } from '../throttle/throttle.service.ts';
 import { ServiceError } from '../errors.ts';
 
+const startUsage = { usage: 'start', summary: 'Run the server' };
+
 export function usage(): string {
   return [
     'Usage: npm run sesame -- <command> [options] [--json]',
     '',
-    '  start                       run the server',
-    ...Object.values(commands).map((c: Command<unknown>) => `  ${c.usage}\n      ${c.summary}`),
+    ...[startUsage, ...Object.values(commands)].map((c) => `  ${c.usage}\n      ${c.summary}`),
+    '',
+    'npm run sesame -- <command> --help describes one command.',
   ].join('\n');
 }
 
-/** Runs one CLI command and returns the process exit code. */
-export async function runCli(config: Config, argv: string[]): Promise<number> {
+const isHelp = (word: string | undefined) => word === '--help' || word === '-h';
+
+function optionsOf(cmd: Command<unknown>): NonNullable<ParseArgsConfig['options']> {
+  return { ...cmd.options, json: { type: 'boolean' } };
+}
+
+/**
+ * `help`, `--help` or `-h` first, or `--help`/`-h` among a command's flags — not as a flag's value
+ * (`--name -h` names something `-h`, as any value starting with a dash).
+ */
+export function asksForHelp(argv: string[]): boolean {
+  if (argv[0] === 'help' || isHelp(argv[0])) return true;
+  if (argv[0] === 'start') return argv.slice(1).some(isHelp);
+  const found = findCommand(argv);
+  if (!found) return false;
+  const cmd = commands[found.name] as Command<unknown>;
+  return joinDashValues(found.rest, optionsOf(cmd)).some(isHelp);
+}
+
+/** What help prints: the usage of everything, or of the one command it names; nothing for a command there is not. */
+function help(argv: string[]): string | undefined {
+  const words = argv.filter((word) => word !== 'help' && !isHelp(word));
+  if (!words.length) return usage();
+  const found = words[0] === 'start' ? startUsage : findCommand(words) && commands[findCommand(words)!.name];
+  return found && `Usage: npm run sesame -- ${found.usage}\n\n${found.summary}`;
+}
+
+/** Runs one CLI command and returns the process exit code. The configuration is read only for a command to run. */
+export async function runCli(loadConfig: () => Config, argv: string[]): Promise<number> {
+  const helpText = asksForHelp(argv) ? help(argv) : undefined;
+  if (helpText) {
+    console.log(helpText);
+    return 0;
+  }
   const found = findCommand(argv);
   if (!found) {
     console.error(argv.length ? `unknown command: ${argv.join(' ')}\n\n${usage()}` : usage());
@@ -28,7 +63,7 @@ export async function runCli(config: Config, argv: string[]): Promise<number> {
   const cmd = commands[found.name] as Command<unknown>;
   let values: Record<string, unknown>;
   try {
-    const options: NonNullable<ParseArgsConfig['options']> = { ...cmd.options, json: { type: 'boolean' } };
+    const options = optionsOf(cmd);
     ({ values } = parseArgs({ args: joinDashValues(found.rest, options), options, strict: true, allowPositionals: false }));
   } catch (error) {
     console.error(`${(error as Error).message}\nusage: npm run sesame -- ${cmd.usage}`);
@@ -36,7 +71,7 @@ export async function runCli(config: Config, argv: string[]): Promise<number> {
   }
   const { json, ...options } = values;
   try {
-    const result = await execute(config, found.name, options);
+    const result = await execute(loadConfig(), found.name, options);
     console.log(json ? JSON.stringify(result, null, 2) : cmd.format(result));
     return 0;
   } catch (error) {

@@ -63,7 +63,7 @@ export async function sesameCli(env: Record<string, string>, ...args: string[]):
   const capture: Capture = { stdout: '', stderr: '' };
   beginCapture();
   try {
-    const code = await captures.run(capture, () => exitCodeOf(() => runCli(loadConfig(env), args)));
+    const code = await captures.run(capture, () => exitCodeOf(() => runCli(() => loadConfig(env), args)));
     return { code, ...capture };
   } finally {
     endCapture();
