@@ -26,6 +26,14 @@ export function unredacted(logger: Logger): Logger {
 type AsyncStdout = ReturnType<typeof pino.destination>;
 
 /**
+ * Standard error, for a command whose standard output is its answer (the CLI: `--json` must stay JSON). Synchronous:
+ * the command exits as soon as it has answered.
+ */
+export function stderrLog(): DestinationStream {
+  return pino.destination({ dest: 2, sync: true });
+}
+
+/**
  * Standard output written asynchronously, for a serving process: a request does not wait for its log line to reach
  * the pipe or file (written synchronously, the request log cost about half the throughput of the lightest
  * endpoints). Lines queued while a write is under way go out together in the next. `endLog` writes out the rest.

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServerProcess } from './support/cli.ts';
+import { spawnSesame, startServerProcess } from './support/cli.ts';
 import { createTestDatabase, testDatabaseKind } from './support/database.ts';
 import { freePort } from './support/free-port.ts';
 
@@ -55,6 +55,19 @@ describe.runIf(testDatabaseKind === 'pglite')('the data folder', () => {
     expect(modeOf(database.dataDir).toString(8)).toBe('700');
     expect(modeOf(pgdata).toString(8)).toBe('700');
     expect(server.output()).toContain('the data folder was open to other users of this machine; it is now private to this user');
+  });
+
+  it('is made private by the CLI too, which says so on standard error and keeps its --json answer whole', async () => {
+    const database = await createTestDatabase('pglite');
+    cleanups.push(() => database.drop());
+    chmodSync(database.dataDir, 0o755);
+
+    const run = await spawnSesame(database.env, 'keys', 'list', '--json');
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ use: 'sig' })]));
+    expect(run.stderr).toContain('the data folder was open to other users of this machine');
+    expect(modeOf(database.dataDir).toString(8)).toBe('700');
   });
 
   // Another user, for real: only root can become one.

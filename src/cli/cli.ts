@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Config } from '../config/config.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger, stderrLog } from '../logger.ts';
 import { DataDirBusyError, openRuntime } from '../runtime.ts';
 import { sendToServer } from './cli-socket.ts';
 import { commands, findCommand, runCommand, type Command } from './commands.ts';
@@ -82,7 +82,7 @@ export async function runCli(loadConfig: () => Config, argv: string[]): Promise<
 
 /** In this process when it can open the database; through the running server when that holds the embedded one. */
 async function execute(config: Config, name: Parameters<typeof runCommand>[1], options: unknown): Promise<unknown> {
-  const logger = createLogger(process.env.SESAME_LOG_LEVEL ?? 'warn');
+  const logger = createLogger(process.env.SESAME_LOG_LEVEL ?? 'warn', stderrLog());
   let runtime;
   try {
     runtime = await openRuntime(config, logger);
@@ -96,7 +96,7 @@ async function execute(config: Config, name: Parameters<typeof runCommand>[1], o
   }
   try {
     const throttle = new Throttle(runtime.db, config.throttle, { pool: runtime.pool });
-    return await runCommand({ db: runtime.db, sealer: runtime.sealer, config, migrated: runtime.migrated, throttle }, name, options);
+    return await runCommand({ db: runtime.db, sealer: runtime.sealer, config, migrated: runtime.migrated, throttle, logger }, name, options);
   } finally {
     await runtime.db.destroy();
     runtime.lock?.release();

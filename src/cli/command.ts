@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
 import type { RecoveryDeps } from '../recovery/recovery-deps.ts';
 import type { Sealer } from '../secrets/sealed.ts';
 import type { Throttle } from '../throttle/throttle.service.ts';
@@ -22,6 +23,8 @@ export interface CommandContext {
   throttle?: Throttle;
   /** Email and recovery: the server's own when the command runs inside it, so its sender sends at once. */
   recovery?: RecoveryDeps;
+  /** The CLI's logger, on standard error: standard output is the command's answer. */
+  logger?: Logger;
 }
 
 export interface Command<I> {

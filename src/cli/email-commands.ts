@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { emailDeliveryOf, senderAddress } from '../email/delivery.ts';
 import { emailDeliveryStatus, getEmail, listEmails, retryEmail, type EmailSummary } from '../email/outbox.service.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger, stderrLog } from '../logger.ts';
 import { sendVerificationForAdmin } from '../recovery/admin-verification.service.ts';
 import { assembleRecovery, type RecoveryDeps } from '../recovery/recovery-deps.ts';
 import { Throttle } from '../throttle/throttle.service.ts';
@@ -20,7 +20,7 @@ const issuerOf = (ctx: CommandContext) => ctx.issuer ?? ctx.config.issuer ?? `ht
 function recoveryOf(ctx: CommandContext): RecoveryDeps {
   return ctx.recovery ?? assembleRecovery({
     db: ctx.db, sealer: ctx.sealer, throttle: ctx.throttle ?? new Throttle(ctx.db, ctx.config.throttle), config: ctx.config,
-    issuer: issuerOf(ctx), logger: createLogger(ctx.config.logLevel),
+    issuer: issuerOf(ctx), logger: ctx.logger ?? createLogger(ctx.config.logLevel, stderrLog()),
   });
 }
 
