@@ -44,7 +44,8 @@ export function asksForHelp(argv: string[]): boolean {
 function help(argv: string[]): string | undefined {
   const words = argv.filter((word) => word !== 'help' && !isHelp(word));
   if (!words.length) return usage();
-  const found = words[0] === 'start' ? startUsage : findCommand(words) && commands[findCommand(words)!.name];
+  const named = findCommand(words);
+  const found = words[0] === 'start' ? startUsage : named && commands[named.name];
   return found && `Usage: npm run sesame -- ${found.usage}\n\n${found.summary}`;
 }
 
