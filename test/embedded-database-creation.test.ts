@@ -42,6 +42,8 @@ describe('the embedded database, created on a first start', () => {
     await later.stop();
 
     expect(discovery.status).toBe(200);
+    // initdb ran PostgreSQL with the server's 16 MB of shared buffers, and wrote them into the configuration.
+    expect(readFileSync(path.join(database.dataDir, 'pgdata', 'postgresql.conf'), 'utf8')).toMatch(/^shared_buffers = 16MB\b/m);
     // Migrations run on the first start only; creating the database in the server took 440 MB more.
     expect(firstPeak, `first start peaked at ${firstPeak} MB, a later one at ${laterPeak} MB`).toBeLessThan(laterPeak + 100);
   });
