@@ -1,8 +1,8 @@
 import type { Config } from './config/config.ts';
-import { openDatabase, type Db } from './db/database.ts';
+import { embeddedDatabaseDir, openDatabase, type Db } from './db/database.ts';
 import { lockDataDir, type DataDirLock } from './db/data-dir-lock.ts';
 import { migrateToLatest } from './db/migrate.ts';
-import { keepFolderPrivate } from './db/private-data-dir.ts';
+import { makeFolderPrivate } from './db/private-folder.ts';
 import { assertSecretOpensKeys, ensureKeys } from './keys/key-store.ts';
 import type { Logger } from './logger.ts';
 import { resolveMasterSecret } from './secrets/master-secret.ts';
@@ -19,10 +19,10 @@ export class DataDirBusyError extends Error {
 export async function openRuntime(config: Config, logger: Logger) {
   let lock: DataDirLock | undefined;
   if (!config.databaseUrl) {
-    warnUnlessPrivate(config.dataDir, logger);
     const result = lockDataDir(config.dataDir);
     if (!result.acquired) throw new DataDirBusyError(config.dataDir, result.ownerPid);
     lock = result.lock;
+    warnUnlessPrivate(embeddedDatabaseDir(config.dataDir), logger);
   }
   let db: Db | undefined;
   try {
@@ -44,13 +44,14 @@ export async function openRuntime(config: Config, logger: Logger) {
   }
 }
 
-function warnUnlessPrivate(dataDir: string, logger: Logger): void {
-  const result = keepFolderPrivate(dataDir);
+/** The embedded database's folder, made by an earlier version open to every user of the machine, is made private. */
+function warnUnlessPrivate(folder: string, logger: Logger): void {
+  const result = makeFolderPrivate(folder);
   const octal = (mode: number) => mode.toString(8).padStart(3, '0');
   if (result.changed) {
-    logger.warn({ dataDir, from: octal(result.from), to: octal(result.to) }, 'the data folder was open to other users of this machine; it is now private to this user');
+    logger.warn({ folder, from: octal(result.from), to: octal(result.to) }, 'the embedded database\'s folder was open to other users of this machine; it is now private to this user');
   } else if ('failed' in result) {
-    logger.warn({ dataDir, mode: octal(result.mode), err: result.failed },
-      `the data folder is open to other users of this machine and could not be made private; run \`chmod 700 ${dataDir}\` as its owner`);
+    logger.warn({ folder, mode: octal(result.mode), err: result.failed },
+      `the embedded database's folder is open to other users of this machine and could not be made private; run \`chmod 700 ${folder}\` as its owner`);
   }
 }

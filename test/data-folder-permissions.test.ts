@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSesame, startServerProcess } from './support/cli.ts';
-import { createTestDatabase, testDatabaseKind } from './support/database.ts';
+import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
 import { freePort } from './support/free-port.ts';
 
 /**
@@ -32,57 +32,68 @@ describe.runIf(testDatabaseKind === 'pglite')('the data folder', () => {
     return server;
   }
 
-  const modeOf = (file: string) => statSync(file).mode & 0o777;
+  /** A data folder as Sesame made it before: 755 folders (the default umask) around the database's 666 files. */
+  async function madeByEarlierVersion(): Promise<TestDatabase> {
+    const database = await createTestDatabase('pglite');
+    cleanups.push(() => database.drop());
+    chmodSync(database.dataDir, 0o755);
+    chmodSync(path.join(database.dataDir, 'pgdata'), 0o755);
+    return database;
+  }
 
-  it('is made for its owner alone on a first start', async () => {
+  const modeOf = (file: string) => (statSync(file).mode & 0o777).toString(8);
+  const madePrivate = "the embedded database's folder was open to other users of this machine; it is now private to this user";
+
+  it('is made for its owner alone on a first start, and so is the database in it', async () => {
     const dataDir = path.join(openParent(), 'data');
     await start(dataDir);
 
-    expect(modeOf(dataDir).toString(8)).toBe('700');
-    expect(modeOf(path.join(dataDir, 'pgdata')).toString(8)).toBe('700');
+    expect(modeOf(dataDir)).toBe('700');
+    expect(modeOf(path.join(dataDir, 'pgdata'))).toBe('700');
+    expect(modeOf(path.join(dataDir, 'secret'))).toBe('600');
   });
 
-  it('is made private when an earlier version left it open, and the server says so', async () => {
-    const database = await createTestDatabase('pglite');
-    cleanups.push(() => database.drop());
-    const pgdata = path.join(database.dataDir, 'pgdata');
-    // As Sesame made it before: 755 folders (the default umask), the database files 666.
-    chmodSync(database.dataDir, 0o755);
-    chmodSync(pgdata, 0o755);
+  it('has its database made private when an earlier version left it open, and the server says so', async () => {
+    const database = await madeByEarlierVersion();
 
     const server = await start(database.dataDir);
 
-    expect(modeOf(database.dataDir).toString(8)).toBe('700');
-    expect(modeOf(pgdata).toString(8)).toBe('700');
-    expect(server.output()).toContain('the data folder was open to other users of this machine; it is now private to this user');
+    expect(modeOf(path.join(database.dataDir, 'pgdata'))).toBe('700');
+    expect(server.output()).toContain(madePrivate);
+    // The folder itself may be one the admin chose and shares; what must be private in it is.
+    expect(modeOf(database.dataDir)).toBe('755');
   });
 
-  it('is made private by the CLI too, which says so on standard error and keeps its --json answer whole', async () => {
-    const database = await createTestDatabase('pglite');
-    cleanups.push(() => database.drop());
-    chmodSync(database.dataDir, 0o755);
+  it('has its database made private by the CLI too, which says so on standard error and keeps its --json answer whole', async () => {
+    const database = await madeByEarlierVersion();
 
     const run = await spawnSesame(database.env, 'keys', 'list', '--json');
 
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ use: 'sig' })]));
-    expect(run.stderr).toContain('the data folder was open to other users of this machine');
-    expect(modeOf(database.dataDir).toString(8)).toBe('700');
+    expect(run.stderr).toContain(madePrivate);
+    expect(modeOf(path.join(database.dataDir, 'pgdata'))).toBe('700');
   });
 
   // Another user, for real: only root can become one.
   it.runIf(process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0)(
-    'keeps another user of the machine from reading the secret or writing to the database',
+    'keeps another user of the machine from reading the secret or touching the database, once an earlier version\'s is started',
     async () => {
-      const dataDir = path.join(openParent(), 'data');
+      const database = await madeByEarlierVersion();
+      const root = openParent();
+      // Reachable by anyone up to the data folder, as a checkout in a home folder is.
+      const dataDir = path.join(root, 'data');
+      renameSync(database.dataDir, dataDir);
       await start(dataDir);
       const asNobody = (script: string) =>
         spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', script], { encoding: 'utf8' });
 
-      // The check of the check: that user can reach a file that is open to it.
-      expect(asNobody(`cat /etc/passwd`).status).toBe(0);
+      // The check of the check: that user does read what is open to it, and sees the data folder.
+      expect(asNobody('cat /etc/passwd').status).toBe(0);
+      expect(asNobody(`ls '${dataDir}'`).status).toBe(0);
       expect(asNobody(`cat '${dataDir}/secret'`).status).not.toBe(0);
       expect(asNobody(`ls '${dataDir}/pgdata'`).status).not.toBe(0);
+      expect(asNobody(`cat '${dataDir}/pgdata/PG_VERSION'`).status).not.toBe(0);
       expect(asNobody(`printf x >> '${dataDir}/pgdata/PG_VERSION'`).status).not.toBe(0);
     },
   );

@@ -49,7 +49,7 @@ export const settings = {
     .describe('Public base URL of this IdP, without a path (for example `https://id.example.com`). Defaults to `http://localhost:$PORT`.')),
   dataDir: setting('SESAME_DATA_DIR', z.string().min(1).default('./data')
     .transform((dir) => path.resolve(dir))
-    .describe('Folder of the embedded database (PGlite) and, without `SESAME_SECRET`, of the generated master secret. Created for the user running Sesame alone (mode 700); one open to other users is made so at start, with a warning.')),
+    .describe('Folder of the embedded database (PGlite) and, without `SESAME_SECRET`, of the generated master secret. Created, when missing, for the user running Sesame alone (mode 700); the embedded database\'s folder in it is always kept so.')),
   databaseUrl: setting('DATABASE_URL', z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional()
     .describe('PostgreSQL server to use instead of the embedded database. Every node of a cluster points at the same one.')),
   preparedStatements: setting('SESAME_DATABASE_PREPARED_STATEMENTS', z.enum(['true', 'false']).default('true').transform((v) => v === 'true')

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { privateFolderMode } from './private-data-dir.ts';
+import { privateFolderMode } from './private-folder.ts';
 
 /**
  * The embedded database may be opened by one process at a time. The lock file holds the owner's pid;

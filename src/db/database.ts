@@ -18,6 +18,11 @@ export interface OpenedDatabase {
   pool?: pg.Pool;
 }
 
+/** Where the embedded database's own files are: PostgreSQL's data directory, in the data folder. */
+export function embeddedDatabaseDir(dataDir: string): string {
+  return path.join(dataDir, 'pgdata');
+}
+
 /** Opens the database the configuration names: a PostgreSQL server, or PGlite in the data folder. */
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'preparedStatements'>>,
@@ -31,7 +36,7 @@ export async function openDatabase(
     const reporting = reportCommittedWrites(pool, (tables) => changes.reportLocalWrites(tables), { prepare: config.preparedStatements ?? true });
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: reporting }) }), changes, pool };
   }
-  const embedded = await openEmbeddedDatabase(path.join(config.dataDir, 'pgdata'));
+  const embedded = await openEmbeddedDatabase(embeddedDatabaseDir(config.dataDir));
   // Loaded only here: a node on PostgreSQL never needs it.
   const { PGliteStatements } = await import('./pglite-statements.ts');
   return {

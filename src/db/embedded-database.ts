@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
-import { keepFolderPrivate, privateFolderMode } from './private-data-dir.ts';
+import { privateFolderMode } from './private-folder.ts';
 import { keepWasmOnBaselineCompiler } from './wasm-baseline-compiler.ts';
 
 /**
@@ -18,8 +18,6 @@ import { keepWasmOnBaselineCompiler } from './wasm-baseline-compiler.ts';
  */
 export async function openEmbeddedDatabase(dir: string): Promise<PGlite> {
   if (isEmptyOrMissing(dir)) await createInOwnProcess(dir);
-  // PostgreSQL's own rule for its data directory; the data folder around it is private too (runtime.ts).
-  keepFolderPrivate(dir);
   return startPGlite(dir);
 }
 
@@ -54,6 +52,8 @@ async function createInOwnProcess(dir: string): Promise<void> {
   // Named for this process: a creator orphaned by a killed server cannot write into this one's folder.
   const creating = path.join(parent, `${prefix}${process.pid}`);
   try {
+    // Private before initdb writes into it (src/db/private-folder.ts).
+    mkdirSync(creating, { mode: privateFolderMode });
     await runCreator(creating);
     removeEmptyFolder(dir);
     renameSync(creating, dir);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/config.ts';
-import { privateFolderMode } from '../db/private-data-dir.ts';
+import { privateFolderMode } from '../db/private-folder.ts';
 import { ConfigError } from '../config/config.ts';
 
 /**
