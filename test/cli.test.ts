@@ -3,10 +3,11 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliSocketPath, sendToServer, type CliResponse } from '../src/cli/cli-socket.ts';
 import { loadConfig } from '../src/config/config.ts';
+import { verifyPassword } from '../src/users/password.ts';
 import { findUserByLogin } from '../src/users/user.repository.ts';
 import { createLogger } from '../src/logger.ts';
 import { startSesame, type Sesame } from '../src/server.ts';
-import { cliWith, expectCleanFailure, sesameCli as sesameCliWith, spawnSesame } from './support/cli.ts';
+import { cliWith, expectCleanFailure, sesameCli as sesameCliWith, spawnSesame, spawnSesameWithInput } from './support/cli.ts';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
 
 /**
@@ -86,7 +87,7 @@ describe('with the server running', () => {
       expect(response.ok, line).toBe(false);
       expect(response.error).toMatch(/unknown command|not a JSON object/);
     }
-    expect(await sendToServer(database.dataDir, { command: 'users create', options: { username: 'x' } })).toEqual({ ok: false, error: '--password is required.' });
+    expect(await sendToServer(database.dataDir, { command: 'users create', options: { username: 'x' } })).toEqual({ ok: false, error: '--password is required (or --password-stdin, which reads it from standard input).' });
     expect((await fetch(`${sesame.issuer}/readyz`)).status).toBe(200);
   });
 
@@ -154,6 +155,29 @@ describe('with the server running', () => {
     const listed = await sesameCli('keys', 'list');
     expect(listed.stdout.split('\n')[0]).toMatch(/^kid\tuse\talg\tstatus/);
     expect(listed.stdout).toContain('retired');
+  });
+
+  it('takes a password from standard input, out of the process list and the shell history', async () => {
+    const typed = 'a passphrase from a pipe';
+    const [created, both, empty] = await Promise.all([
+      spawnSesameWithInput(cliEnv(), `${typed}\nignored second line\n`, 'users', 'create', '--username', 'piped', '--password-stdin', '--json'),
+      spawnSesameWithInput(cliEnv(), `${typed}\n`, 'users', 'create', '--username', 'twice', '--password', typed, '--password-stdin'),
+      spawnSesameWithInput(cliEnv(), '', 'users', 'create', '--username', 'empty', '--password-stdin'),
+    ]);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    const user = (await findUserByLogin(sesame.db, 'piped'))!;
+    expect(await verifyPassword(user.password_hash, typed)).toBe(true);
+    expectCleanFailure(both, /give --password or --password-stdin, not both/);
+    expect(both.code).toBe(2);
+    expectCleanFailure(empty, /--password-stdin: standard input held no password/);
+    expect(empty.code).toBe(2);
+    expect(await findUserByLogin(sesame.db, 'twice')).toBeUndefined();
+
+    const changed = await spawnSesameWithInput(cliEnv(), 'a new passphrase, piped\r\n', 'users', 'set-password', '--id', user.id, '--password-stdin');
+    expect(changed.stderr).toBe('');
+    expect(changed.code).toBe(0);
+    expect(await verifyPassword((await findUserByLogin(sesame.db, 'piped'))!.password_hash, 'a new passphrase, piped')).toBe(true);
   });
 
   it('the real binary reaches the server (through its socket on the embedded database) and exits 0, 1 or 2', async () => {
@@ -228,7 +252,7 @@ describe('with the server running', () => {
     for (const args of [['users', 'create', '--help'], ['help', 'users', 'create'], ['users', 'create', '--username', 'x', '-h']]) {
       const run = await sesameCliWith(unfinished, ...args);
       expect(run.code, args.join(' ')).toBe(0);
-      expect(run.stdout).toBe('Usage: npm run sesame -- users create --username U --password P [--email E] [--name N] [--admin]\n\nCreate a user\n');
+      expect(run.stdout).toBe('Usage: npm run sesame -- users create --username U (--password P | --password-stdin) [--email E] [--name N] [--admin]\n\nCreate a user\n');
     }
     const start = await spawnSesame(unfinished, 'start', '--help');
     expect(start.code).toBe(0);

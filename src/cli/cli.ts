@@ -5,6 +5,7 @@ import { DataDirBusyError, openRuntime } from '../runtime.ts';
 import { sendToServer } from './cli-socket.ts';
 import { commands, findCommand, runCommand, type Command } from './commands.ts';
 import { joinDashValues } from './dash-values.ts';
+import { passwordStdinFlag, readFirstLine } from './password-stdin.ts';
 import { describeError } from './describe-error.ts';
 import { Throttle } from '../throttle/throttle.service.ts';
 import { ServiceError } from '../errors.ts';
@@ -23,8 +24,11 @@ export function usage(): string {
 
 const isHelp = (word: string | undefined) => word === '--help' || word === '-h';
 
+/** A command's flags as the CLI takes them: `--json` for all, `--password-stdin` beside every `--password`. */
 function optionsOf(cmd: Command<unknown>): NonNullable<ParseArgsConfig['options']> {
-  return { ...cmd.options, json: { type: 'boolean' } };
+  const options: NonNullable<ParseArgsConfig['options']> = { ...cmd.options, json: { type: 'boolean' } };
+  if ('password' in cmd.options) options[passwordStdinFlag] = { type: 'boolean' };
+  return options;
 }
 
 /**
@@ -70,7 +74,18 @@ export async function runCli(loadConfig: () => Config, argv: string[]): Promise<
     console.error(`${(error as Error).message}\nusage: npm run sesame -- ${cmd.usage}`);
     return 2;
   }
-  const { json, ...options } = values;
+  const { json, [passwordStdinFlag]: passwordFromStdin, ...options } = values;
+  if (passwordFromStdin) {
+    if (options.password !== undefined) {
+      console.error(`give --password or --${passwordStdinFlag}, not both\nusage: npm run sesame -- ${cmd.usage}`);
+      return 2;
+    }
+    options.password = await readFirstLine(process.stdin);
+    if (!options.password) {
+      console.error(`--${passwordStdinFlag}: standard input held no password (its first line is read)`);
+      return 2;
+    }
+  }
   try {
     const result = await execute(loadConfig(), found.name, options);
     console.log(json ? JSON.stringify(result, null, 2) : cmd.format(result));

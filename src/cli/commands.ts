@@ -38,6 +38,8 @@ const secretSummary = (secret: ApplicationSecret) => ({
   id: secret.id, name: secret.name, last_chars: secret.last_chars, expires_at: secret.expires_at, created_at: secret.created_at,
 });
 
+const passwordRequired = '--password is required (or --password-stdin, which reads it from standard input)';
+
 export const commands = {
   migrate: command({
     summary: 'Apply pending database migrations',
@@ -50,11 +52,11 @@ export const commands = {
 
   'users create': command({
     summary: 'Create a user',
-    usage: 'users create --username U --password P [--email E] [--name N] [--admin]',
+    usage: 'users create --username U (--password P | --password-stdin) [--email E] [--name N] [--admin]',
     options: { username: { type: 'string' }, password: { type: 'string' }, email: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean' } },
     input: z.object({
       username: z.string({ error: '--username is required' }),
-      password: z.string({ error: '--password is required' }),
+      password: z.string({ error: passwordRequired }),
       email: z.string().optional(),
       name: z.string().optional(),
       admin: z.boolean().optional(),
@@ -277,9 +279,9 @@ export const commands = {
 
   'users set-password': command({
     summary: "Set a user's password; their sessions and tokens end",
-    usage: 'users set-password --id USER_ID --password P',
+    usage: 'users set-password --id USER_ID (--password P | --password-stdin)',
     options: { id: { type: 'string' }, password: { type: 'string' } },
-    input: z.object({ id: z.string({ error: '--id is required' }), password: z.string({ error: '--password is required' }) }),
+    input: z.object({ id: z.string({ error: '--id is required' }), password: z.string({ error: passwordRequired }) }),
     async run({ db }, input) {
       await setUserPassword(db, input.id, input.password);
       return { updated: input.id };

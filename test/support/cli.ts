@@ -72,15 +72,21 @@ export async function sesameCli(env: Record<string, string>, ...args: string[]):
 
 /** The real binary, `node src/main.ts ...args`, with exactly `env` (and PATH) as its environment. */
 export function spawnSesame(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
+  return spawnSesameWithInput(env, undefined, ...args);
+}
+
+/** As `spawnSesame`, with `input` written to its standard input (none when undefined). */
+export function spawnSesameWithInput(env: Record<string, string>, input: string | undefined, ...args: string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['src/main.ts', ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    child.stdin?.end(input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
