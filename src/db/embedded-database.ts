@@ -12,7 +12,7 @@ import { keepWasmOnBaselineCompiler } from './wasm-baseline-compiler.ts';
  * Creating runs PostgreSQL's initdb inside PGlite, which copies and rewrites the whole 128 MB WebAssembly heap
  * (PGlite's own implementation): a server that created its database peaked at 667 MB and kept 322 MB for as long as
  * it ran, against about 220 MB when opening an existing one. So a short-lived process of its own creates it (and peaks
- * at 530–590 MB for two to three seconds, once), in a sibling folder renamed into place when complete: the server's memory is
+ * at 520–540 MB for two to three seconds, once), in a sibling folder renamed into place when complete: the server's memory is
  * that of any later start, and a first start stopped half-way (kill -9) leaves no half-made database. The caller
  * holds the data folder's lock.
  */
