@@ -22,10 +22,10 @@ export async function openRuntime(config: Config, logger: Logger) {
     const result = lockDataDir(config.dataDir);
     if (!result.acquired) throw new DataDirBusyError(config.dataDir, result.ownerPid);
     lock = result.lock;
-    warnUnlessPrivate(embeddedDatabaseDir(config.dataDir), logger);
   }
   let db: Db | undefined;
   try {
+    if (!config.databaseUrl) warnUnlessPrivate(embeddedDatabaseDir(config.dataDir), logger);
     const masterSecret = resolveMasterSecret(config);
     const sealer = createSealer(masterSecret);
     const opened = await openDatabase(config, (error) => logger.warn({ err: error }, 'change feed connection lost; caches bypassed until it is back'));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -100,7 +100,11 @@ export async function createTestDatabase(kind = testDatabaseKind, options: TestD
   const removeDir = () => removeDataDir(dataDir);
   if (kind === 'pglite') {
     const template = process.env[templateVariable.pglite];
-    if (template && !options.fresh) cpSync(template, path.join(dataDir, 'pgdata'), { recursive: true });
+    if (template && !options.fresh) {
+      cpSync(template, path.join(dataDir, 'pgdata'), { recursive: true });
+      // As Sesame makes it (src/db/private-folder.ts); the copy's folders take the umask's mode.
+      chmodSync(path.join(dataDir, 'pgdata'), 0o700);
+    }
     return { env: { SESAME_DATA_DIR: dataDir }, dataDir, drop: async () => removeDir() };
   }
   const database = await createPostgresDatabase(options);
