@@ -82,6 +82,8 @@ export function spawnSesameWithInput(env: Record<string, string>, input: string 
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    // A command that refuses before reading its input closes the pipe: that is its answer, not an error here.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(input);
     let stdout = '';
     let stderr = '';
