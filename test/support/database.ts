@@ -3,6 +3,8 @@ import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { embeddedDatabaseDir } from '../../src/db/database.ts';
+import { privateFolderMode } from '../../src/db/private-folder.ts';
 
 /**
  * Tests run on the embedded database by default and on the PostgreSQL server at 127.0.0.1:5432 when
@@ -58,7 +60,7 @@ export async function createTemplate(migrate: (env: Record<string, string>) => P
   if (testDatabaseKind === 'pglite') {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sesame-test-template-'));
     await migrate({ SESAME_DATA_DIR: dataDir });
-    process.env[templateVariable.pglite] = path.join(dataDir, 'pgdata');
+    process.env[templateVariable.pglite] = embeddedDatabaseDir(dataDir);
     return async () => rmSync(dataDir, { recursive: true, force: true });
   }
   const name = `sesame_template_${randomBytes(6).toString('hex')}`;
@@ -101,9 +103,10 @@ export async function createTestDatabase(kind = testDatabaseKind, options: TestD
   if (kind === 'pglite') {
     const template = process.env[templateVariable.pglite];
     if (template && !options.fresh) {
-      cpSync(template, path.join(dataDir, 'pgdata'), { recursive: true });
+      const pgdata = embeddedDatabaseDir(dataDir);
+      cpSync(template, pgdata, { recursive: true });
       // As Sesame makes it (src/db/private-folder.ts); the copy's folders take the umask's mode.
-      chmodSync(path.join(dataDir, 'pgdata'), 0o700);
+      chmodSync(pgdata, privateFolderMode);
     }
     return { env: { SESAME_DATA_DIR: dataDir }, dataDir, drop: async () => removeDir() };
   }
