@@ -3,8 +3,10 @@
  * (bench/map-adapter.ts; the engine's own MemoryAdapter is a 1,000-entry LRU that evicts under load), the same
  * routes, signing algorithm (RS256), clients and API resource as the Sesame under test, and an interaction that
  * finishes login and consent at once for a fixed account. What Sesame costs on top of the engine is the difference.
+ * With `BASELINE_DATABASE_URL` set, the store is PostgreSQL instead (bench/postgres-adapter.ts): the engine's own
+ * cost of keeping its artifacts there.
  *
- *   node bench/baseline-server.ts <fixtures.json> <port>
+ *   [BASELINE_DATABASE_URL=postgres://…] node bench/baseline-server.ts <fixtures.json> <port>
  */
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -13,11 +15,14 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import { claimsByScope } from '../src/oidc/claims.ts';
 import type { Fixtures } from './fixtures.ts';
 import { MapAdapter } from './map-adapter.ts';
+import { connectBaselineStore, PostgresBaselineAdapter } from './postgres-adapter.ts';
 
 const [fixturesPath, portArg] = process.argv.slice(2);
 const fixtures = JSON.parse(readFileSync(fixturesPath!, 'utf8')) as Fixtures;
 const port = Number(portArg);
 const issuer = `http://127.0.0.1:${port}`;
+const databaseUrl = process.env.BASELINE_DATABASE_URL;
+if (databaseUrl) await connectBaselineStore(databaseUrl);
 
 // Sesame publishes an RS256 and an ES256 key and signs with RS256; so does the baseline.
 async function signingKeys() {
@@ -32,7 +37,7 @@ async function signingKeys() {
 const account = { accountId: fixtures.user.id, claims: { sub: fixtures.user.id, name: 'Bench User', email: `${fixtures.user.login}@example.com`, email_verified: false } };
 
 const configuration: Configuration = {
-  adapter: MapAdapter,
+  adapter: databaseUrl ? PostgresBaselineAdapter : MapAdapter,
   jwks: { keys: await signingKeys() } as Configuration['jwks'],
   cookies: { keys: ['baseline cookie key, fixed for the run'] },
   routes: {

@@ -56,7 +56,9 @@ export function renderReport(report: Report): string {
     + `${o.connections.join(' and ')} connections (virtual users for flows); every server started first, then each scenario on each server in turn. `
     + `Sesame runs as \`npm start\` runs it: \`${env}node ${[...(report.sesameNodeFlags ?? []), 'src/main.ts start'].join(' ')}\``
     + `${o['log-level'] ? `, log level ${String(o['log-level'])}` : ', default log level (info: one line per request)'}; `
-    + `the baseline is bare oidc-provider with an unbounded in-memory store and Node's defaults. Whole run: ${report.wallSeconds} s.`);
+    + `the baseline is bare oidc-provider with an unbounded in-memory store and Node's defaults`
+    + `${by('baseline-postgres') ? '; the second baseline is the same on PostgreSQL, through a plain adapter (bench/postgres-adapter.ts)' : ''}. `
+    + `Whole run: ${report.wallSeconds} s.`);
 
   for (const c of o.connections) {
     const ids = [...new Set(report.results.flatMap((r) => r.scenarios.filter((s) => s.connections === c).map((s) => s.id)))];
@@ -86,11 +88,13 @@ export function renderReport(report: Report): string {
     }
   }
 
+  if (by('baseline-postgres')) lines.push(...againstEngineOnPostgres(report, get));
+
   lines.push('', '### Memory (VmHWM, MB) and start-up', '');
   lines.push('| server | up in (s) | peak RSS once started | peak RSS over the whole run | target < 250 MB |');
   lines.push('|---|---|---|---|---|');
   for (const r of report.results) {
-    lines.push(`| ${r.target} | ${fmt(r.startSeconds)} | ${r.startHwmMb} | ${r.vmHwmMb} | ${r.target === 'baseline' ? '' : mark(r.vmHwmMb < 250)} |`);
+    lines.push(`| ${r.target} | ${fmt(r.startSeconds)} | ${r.startHwmMb} | ${r.vmHwmMb} | ${r.target.startsWith('baseline') ? '' : mark(r.vmHwmMb < 250)} |`);
   }
   const first = report.firstStart;
   if (first) lines.push(`| pglite, first start (creates its database on an empty data folder) | ${fmt(first.seconds)} | ${first.hwmMb} | — | ${mark(first.hwmMb < 250)} |`);
@@ -129,4 +133,29 @@ export function renderReport(report: Report): string {
   }
   if (report.explain?.length) lines.push('', '### Hot queries on the large database (EXPLAIN ANALYZE)', '', explainTable(report.explain));
   return lines.join('\n');
+}
+
+type Lookup = (target: string, id: string, c: number) => Scenario | undefined;
+
+/**
+ * Sesame on PostgreSQL beside bare oidc-provider on PostgreSQL: how much of the gap to the in-memory baseline is the
+ * engine's own cost of storing its artifacts, and what Sesame does with the same database.
+ */
+function againstEngineOnPostgres(report: Report, get: Lookup): string[] {
+  const lines: string[] = [];
+  for (const c of report.options.connections) {
+    const ids = [...new Set(report.results.flatMap((r) => r.scenarios.filter((s) => s.connections === c).map((s) => s.id)))];
+    lines.push('', `### ${c} connections: bare oidc-provider on PostgreSQL beside Sesame on PostgreSQL`, '');
+    lines.push('| # | scenario | baseline (memory) | oidc-provider on PostgreSQL | ÷ memory | Sesame PostgreSQL | Sesame ÷ oidc-provider on PostgreSQL | CPU ms, oidc-provider on PostgreSQL / Sesame (+ PostgreSQL\'s) |');
+    lines.push('|---|---|---|---|---|---|---|---|');
+    for (const id of ids) {
+      const [b, e, p] = ['baseline', 'baseline-postgres', 'postgres'].map((t) => get(t, id, c));
+      if (!e) continue;
+      const ratio = (x?: Scenario, y?: Scenario) => (x && y ? x.perSecond / y.perSecond : undefined);
+      const cpu = (s?: Scenario) => (s ? `${fmt(s.cpuMsPer, 2)}${s.dbCpuMsPer === undefined ? '' : ` + ${fmt(s.dbCpuMsPer, 2)}`}` : '—');
+      const unit = e.unit === 'flow' ? ' flows' : '';
+      lines.push(`| ${id} | ${e.name} | ${fmt(b?.perSecond)}${unit} | ${fmt(e.perSecond)} | ${times(ratio(e, b))} | ${fmt(p?.perSecond)} | ${times(ratio(p, e))} | ${cpu(e)} / ${cpu(p)} |`);
+    }
+  }
+  return lines;
 }

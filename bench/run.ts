@@ -1,9 +1,9 @@
 /**
- * `npm run bench`: Sesame on the embedded database and on PostgreSQL, and bare oidc-provider as the baseline, each
- * as its own process, under the same load from this process (loopback only, bounded in time and count). Every
- * server is started first; then each scenario runs on each server in turn (A, B, C, A, B, C), so the machine's
- * drift during a run does not bias the ratios. Writes bench/results/*.json and *.md and the results section of
- * bench/README.md. See bench/README.md.
+ * `npm run bench`: Sesame on the embedded database and on PostgreSQL, and bare oidc-provider as the baseline (in
+ * memory, and on PostgreSQL through a plain adapter), each as its own process, under the same load from this
+ * process (loopback only, bounded in time and count). Every server is started first; then each scenario runs on
+ * each server in turn (A, B, C, A, B, C), so the machine's drift during a run does not bias the ratios. Writes
+ * bench/results/*.json and *.md and the results section of bench/README.md. See bench/README.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string' },
     connections: { type: 'string', default: '10,32' },
     'max-requests': { type: 'string', default: '1000000' },
-    targets: { type: 'string', default: 'baseline,postgres,pglite' },
+    targets: { type: 'string', default: 'baseline,baseline-postgres,postgres,pglite' },
     scenarios: { type: 'string' },
     large: { type: 'boolean', default: process.env.SESAME_BENCH_LARGE === '1' },
     'cpu-prof': { type: 'boolean', default: false },
@@ -57,7 +57,7 @@ const adminUrl = process.env.SESAME_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5
 const sesameStart = startCommand(root, opts['node-flags']);
 const sesameNodeFlags = sesameStart.flags;
 
-export type TargetName = 'baseline' | 'pglite' | 'postgres' | 'postgres-large';
+export type TargetName = 'baseline' | 'baseline-postgres' | 'pglite' | 'postgres' | 'postgres-large';
 
 export interface ScenarioResult {
   id: string;
@@ -341,19 +341,32 @@ async function startLarge(): Promise<Server> {
   return startSesame('postgres-large', { DATABASE_URL: `${adminUrl}/${largeDatabaseName}`, SESAME_SECRET: readSeedSecret() }, async () => {}, largeDatabaseName);
 }
 
-async function startBaseline(fixtures: Fixtures): Promise<Server> {
+/**
+ * Bare oidc-provider with the clients of a Sesame server (the same ids, secrets and redirect URIs): in memory, or,
+ * as `baseline-postgres`, on a database of its own on the same PostgreSQL server (bench/postgres-adapter.ts).
+ */
+async function startBaseline(target: 'baseline' | 'baseline-postgres', fixtures: Fixtures): Promise<Server> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const fixturesPath = path.join(resultsDir, 'fixtures-baseline.json');
+  const fixturesPath = path.join(resultsDir, `fixtures-${target}.json`);
   writeFileSync(fixturesPath, JSON.stringify({ ...fixtures, issuer: base }, null, 2));
+  let database: string | undefined;
+  let cleanUp = async () => {};
+  if (target === 'baseline-postgres') {
+    database = `sesame_bench_baseline_${process.pid}_${randomBytes(3).toString('hex')}`;
+    await withAdmin((c) => c.query(`CREATE DATABASE ${database}`));
+    cleanUp = async () => { await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)); };
+  }
   const t0 = performance.now();
-  const child = startProcess('baseline', ['bench/baseline-server.ts', fixturesPath, String(port)], {});
+  const child = startProcess(target, ['bench/baseline-server.ts', fixturesPath, String(port)],
+    database ? { BASELINE_DATABASE_URL: `${adminUrl}/${database}` } : {});
   await waitUntilUp(base, child).catch(async (error: unknown) => {
     await stopProcess(child);
+    await cleanUp();
     throw error;
   });
   const startSeconds = Math.round((performance.now() - t0) / 100) / 10;
-  return { target: 'baseline', base, child, fixtures, startSeconds, startHwmMb: Math.round(readStatusKb(child.pid!, 'VmHWM') / 1024), cleanUp: async () => {} };
+  return { target, base, child, fixtures, startSeconds, startHwmMb: Math.round(readStatusKb(child.pid!, 'VmHWM') / 1024), database, cleanUp };
 }
 
 // ---- load ----
@@ -477,16 +490,15 @@ async function main() {
         console.error(`large-data server failed: ${largeError}`);
       }
     }
-    if (targets.includes('baseline')) {
-      // The baseline takes the clients of a Sesame server (the same ids, secrets and redirect URIs).
-      const fixtures = servers[0]?.fixtures ?? {
-        issuer: '', user: { id: 'bench-user', login: 'bench', password: 'bench password' },
-        web: { clientId: 'bench-web', clientSecret: randomBytes(32).toString('base64url'), redirectUri: 'http://127.0.0.1/bench/callback' },
-        m2m: { clientId: 'bench-m2m', clientSecret: randomBytes(32).toString('base64url') },
-        resource: { indicator: 'https://api.bench.example/baseline', scope: 'read:things' },
-      };
-      servers.unshift(await startBaseline(fixtures));
-    }
+    // The baselines take the clients of a Sesame server (the same ids, secrets and redirect URIs).
+    const fixtures = servers[0]?.fixtures ?? {
+      issuer: '', user: { id: 'bench-user', login: 'bench', password: 'bench password' },
+      web: { clientId: 'bench-web', clientSecret: randomBytes(32).toString('base64url'), redirectUri: 'http://127.0.0.1/bench/callback' },
+      m2m: { clientId: 'bench-m2m', clientSecret: randomBytes(32).toString('base64url') },
+      resource: { indicator: 'https://api.bench.example/baseline', scope: 'read:things' },
+    };
+    if (targets.includes('baseline-postgres')) servers.unshift(await startBaseline('baseline-postgres', fixtures));
+    if (targets.includes('baseline')) servers.unshift(await startBaseline('baseline', fixtures));
     for (const s of servers) console.log(`${s.target}: up in ${s.startSeconds} s at ${s.base}, start-up peak RSS ${s.startHwmMb} MB`);
 
     process.stdout.write('argon2id cost … ');
