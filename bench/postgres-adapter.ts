@@ -1,9 +1,9 @@
 /**
- * A second baseline's store: oidc-provider's adapter contract on PostgreSQL, written the plain way its documentation
- * and the usual community adapters do — one table, the payload as JSONB, one statement per adapter call, each
- * committed before the engine goes on, through a pool of 10 connections (Sesame's own size). Run against it, bare
- * oidc-provider shows what storing its artifacts in PostgreSQL costs the engine on this machine, apart from anything
- * Sesame adds; `npm run bench -- --targets baseline,baseline-postgres,postgres`.
+ * A second baseline's store: oidc-provider's adapter contract on PostgreSQL, written the plain way of the engine's
+ * example adapters and those built on them — one record per artifact (a table row, the payload as JSONB), one
+ * statement per adapter call, each committed before the engine goes on — through a pool of 10 connections (Sesame's
+ * own size). Run against it, bare oidc-provider shows what storing its artifacts in PostgreSQL costs the engine on
+ * this machine, apart from anything Sesame adds; `npm run bench -- --targets baseline,baseline-postgres,postgres`.
  */
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import pg from 'pg';
