@@ -47,8 +47,10 @@ const cjkFont = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
 
 /**
  * What the tests run besides Node, from Debian: chromium for the browser tests (never a downloaded browser), CJK
- * fonts for the Japanese and Korean pages, and the tools the integration guide's samples are run with (curl, and
- * Python with Flask and Authlib). A fresh machine has none of them: installed with apt-get when we are root.
+ * fonts for the Japanese and Korean pages, the tools the integration guide's samples are run with (curl, and
+ * Python with Flask and Authlib), and strace, with which a test holds back a system call of the server to widen a
+ * race an attacker would try (test/data-folder-permissions.test.ts). A fresh machine has none of them: installed
+ * with apt-get when we are root.
  * Without chromium the run stops here rather than skip the browser tests.
  */
 const debianPackages: { name: string; present(): boolean }[] = [
@@ -58,6 +60,7 @@ const debianPackages: { name: string; present(): boolean }[] = [
   { name: 'python3-flask', present: () => pythonHas('flask') },
   { name: 'python3-authlib', present: () => pythonHas('authlib') },
   { name: 'python3-requests', present: () => pythonHas('requests') },
+  { name: 'strace', present: () => existsSync('/usr/bin/strace') },
 ];
 
 function pythonHas(module: string): boolean {
@@ -78,7 +81,7 @@ function ensureDebianPackages(): void {
   }
   if (!existsSync(cjkFont)) console.warn('fonts-noto-cjk is not installed: Japanese and Korean screenshots will show empty boxes.');
   const stillMissing = debianPackages.filter((p) => p.name !== 'chromium' && p.name !== 'fonts-noto-cjk' && !p.present()).map((p) => p.name);
-  if (stillMissing.length) console.warn(`not installed: ${stillMissing.join(', ')}; the integration guide's samples that need them are skipped.`);
+  if (stillMissing.length) console.warn(`not installed: ${stillMissing.join(', ')}; the tests that need them are skipped.`);
 }
 
 interface Counts { passed: number; failed: number; skipped: number }

@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -95,6 +96,54 @@ describe.runIf(testDatabaseKind === 'pglite')('the data folder', () => {
       expect(asNobody(`ls '${dataDir}/pgdata'`).status).not.toBe(0);
       expect(asNobody(`cat '${dataDir}/pgdata/PG_VERSION'`).status).not.toBe(0);
       expect(asNobody(`printf x >> '${dataDir}/pgdata/PG_VERSION'`).status).not.toBe(0);
+    },
+  );
+
+  /**
+   * The CLI's socket hands whoever connects the running server's commands (create an admin, read the users). Under
+   * a umask of 000, in a data folder others may pass through (one the admin made), it must never be theirs to
+   * connect to, not even in the instant between its creation and its chmod: strace holds that chmod back for half
+   * a minute, and another user tries the socket meanwhile.
+   */
+  it.runIf(process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0 && spawnSync('strace', ['-V']).status === 0)(
+    'keeps another user of the machine off the CLI\'s socket from the moment it exists, whatever the umask',
+    async () => {
+      const root = openParent();
+      const dataDir = path.join(root, 'data');
+      mkdirSync(dataDir, { mode: 0o755 });
+      const socket = path.join(dataDir, 'sesame.sock');
+      const held = 'chmod,fchmodat';
+      const server = spawn('sh', ['-c', `umask 000 && exec strace -f -qq -o /dev/null -P "$SOCKET" -e trace=${held} -e inject=${held}:delay_enter=30000000 "$NODE" src/main.ts start`], {
+        env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(await freePort()), SESAME_LOG_LEVEL: 'warn', SESAME_DATA_DIR: dataDir, SOCKET: socket, NODE: process.execPath },
+        stdio: 'ignore',
+      });
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      cleanups.push(async () => {
+        // The server waits in its held chmod: stopped at once, with strace.
+        spawnSync('pkill', ['-KILL', '-P', String(server.pid)]);
+        server.kill('SIGKILL');
+        await exited;
+      });
+      while (!existsSync(socket)) {
+        if (server.exitCode !== null) throw new Error('the server stopped before it made its socket');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Whether that user connects to a socket (then it may send any command), with Perl (Debian's perl-base is
+      // always there): exits 0 when connected, 3 when refused.
+      const asNobody = (file: string) => new Promise<number | null>((resolve) => {
+        spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'perl', '-MIO::Socket::UNIX', '-e',
+          'exit(IO::Socket::UNIX->new(Peer => $ARGV[0]) ? 0 : 3)', file], { stdio: 'ignore' }).once('exit', resolve);
+      });
+      // The check of the check: that user does reach a socket open to it, in the same folder.
+      const open = path.join(dataDir, 'open.sock');
+      const listener = net.createServer((connection) => connection.end());
+      await new Promise<void>((resolve) => listener.listen(open, resolve));
+      cleanups.push(() => new Promise((resolve) => listener.close(resolve)));
+      chmodSync(open, 0o777);
+      expect(await asNobody(open)).toBe(0);
+
+      expect(await asNobody(socket)).toBe(3);
+      expect(modeOf(socket)).toBe('600');
     },
   );
 });

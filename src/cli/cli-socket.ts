@@ -13,7 +13,7 @@ import { describeError } from './describe-error.ts';
 
 /**
  * The embedded database belongs to one process, so while the server runs the CLI hands it its commands
- * over a Unix socket in the data folder. Only users who may read the data folder can reach it (mode 0600).
+ * over a Unix socket in the data folder. Only its owner can connect to it: it is created mode 0600.
  */
 export function cliSocketPath(dataDir: string): string {
   return path.join(dataDir, 'sesame.sock');
@@ -92,7 +92,14 @@ export async function listenForCli(dataDir: string, runtime: Runtime): Promise<C
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(file, () => resolve());
+    // Made 0600 as it is bound (listen binds at once in a process that is not a cluster worker), so that under a
+    // loose umask no other user can connect between its creation and a chmod; the chmod stays for any other case.
+    const umask = process.umask(0o177);
+    try {
+      server.listen(file, () => resolve());
+    } finally {
+      process.umask(umask);
+    }
   });
   chmodSync(file, 0o600);
   return {
