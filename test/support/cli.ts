@@ -98,7 +98,7 @@ export interface ServerProcess {
   pid: number;
   /** Everything it wrote so far, standard output and standard error together. */
   output(): string;
-  /** Sends SIGTERM and waits until it has exited. */
+  /** Sends SIGTERM and waits until it has exited and all it wrote has been read. */
   stop(): Promise<void>;
 }
 
@@ -111,7 +111,8 @@ export async function startServerProcess(env: Record<string, string>, nodeArgs: 
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => { output += chunk; });
   child.stderr.on('data', (chunk: Buffer) => { output += chunk; });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  // 'close', not 'exit': the process can be gone while the end of what it wrote is still on its way through the pipes.
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', () => (output.includes('Sesame is running at') ? resolve() : undefined));
     child.on('exit', () => reject(new Error(`the server did not start:\n${output.slice(-2000)}`)));
