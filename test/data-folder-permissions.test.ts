@@ -115,8 +115,10 @@ describe.runIf(testDatabaseKind === 'pglite')('the data folder', () => {
       const held = 'chmod,fchmodat';
       const server = spawn('sh', ['-c', `umask 000 && exec strace -f -qq -o /dev/null -P "$SOCKET" -e trace=${held} -e inject=${held}:delay_enter=30000000 "$NODE" src/main.ts start`], {
         env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(await freePort()), SESAME_LOG_LEVEL: 'warn', SESAME_DATA_DIR: dataDir, SOCKET: socket, NODE: process.execPath },
-        stdio: 'ignore',
+        stdio: ['ignore', 'ignore', 'pipe'],
       });
+      let errors = '';
+      server.stderr!.on('data', (chunk: Buffer) => { errors = (errors + chunk).slice(-2000); });
       const exited = new Promise((resolve) => server.once('exit', resolve));
       cleanups.push(async () => {
         // The server waits in its held chmod: stopped at once, with strace.
@@ -125,7 +127,7 @@ describe.runIf(testDatabaseKind === 'pglite')('the data folder', () => {
         await exited;
       });
       while (!existsSync(socket)) {
-        if (server.exitCode !== null) throw new Error('the server stopped before it made its socket');
+        if (server.exitCode !== null) throw new Error(`the server stopped before it made its socket:\n${errors}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       // Whether that user connects to a socket (then it may send any command), with Perl (Debian's perl-base is
