@@ -43,6 +43,13 @@ describe.runIf(testDatabaseKind === 'pglite')('the data folder', () => {
   }
 
   const modeOf = (file: string) => (statSync(file).mode & 0o777).toString(8);
+
+  // Another user, for real: only root can become one.
+  const canBecomeAnotherUser = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
+  /** Runs `command` as the user nobody; its exit code. Asynchronous: the test may be serving what it reaches. */
+  const asNobody = (...command: string[]) => new Promise<number | null>((resolve) => {
+    spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...command], { stdio: 'ignore' }).once('exit', resolve);
+  });
   const madePrivate = "the embedded database's folder was open to other users of this machine; it is now private to this user";
 
   it('is made for its owner alone on a first start, and so is the database in it', async () => {
@@ -76,8 +83,7 @@ describe.runIf(testDatabaseKind === 'pglite')('the data folder', () => {
     expect(modeOf(path.join(database.dataDir, 'pgdata'))).toBe('700');
   });
 
-  // Another user, for real: only root can become one.
-  it.runIf(process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0)(
+  it.runIf(canBecomeAnotherUser)(
     'keeps another user of the machine from reading the secret or touching the database, once an earlier version\'s is started',
     async () => {
       const database = await madeByEarlierVersion();
@@ -86,16 +92,15 @@ describe.runIf(testDatabaseKind === 'pglite')('the data folder', () => {
       const dataDir = path.join(root, 'data');
       renameSync(database.dataDir, dataDir);
       await start(dataDir);
-      const asNobody = (script: string) =>
-        spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', script], { encoding: 'utf8' });
+      const shell = (script: string) => asNobody('sh', '-c', script);
 
       // The check of the check: that user does read what is open to it, and sees the data folder.
-      expect(asNobody('cat /etc/passwd').status).toBe(0);
-      expect(asNobody(`ls '${dataDir}'`).status).toBe(0);
-      expect(asNobody(`cat '${dataDir}/secret'`).status).not.toBe(0);
-      expect(asNobody(`ls '${dataDir}/pgdata'`).status).not.toBe(0);
-      expect(asNobody(`cat '${dataDir}/pgdata/PG_VERSION'`).status).not.toBe(0);
-      expect(asNobody(`printf x >> '${dataDir}/pgdata/PG_VERSION'`).status).not.toBe(0);
+      expect(await shell('cat /etc/passwd')).toBe(0);
+      expect(await shell(`ls '${dataDir}'`)).toBe(0);
+      expect(await shell(`cat '${dataDir}/secret'`)).not.toBe(0);
+      expect(await shell(`ls '${dataDir}/pgdata'`)).not.toBe(0);
+      expect(await shell(`cat '${dataDir}/pgdata/PG_VERSION'`)).not.toBe(0);
+      expect(await shell(`printf x >> '${dataDir}/pgdata/PG_VERSION'`)).not.toBe(0);
     },
   );
 
@@ -105,7 +110,7 @@ describe.runIf(testDatabaseKind === 'pglite')('the data folder', () => {
    * connect to, not even in the instant between its creation and its chmod: strace holds that chmod back for half
    * a minute, and another user tries the socket meanwhile.
    */
-  it.runIf(process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0 && spawnSync('strace', ['-V']).status === 0)(
+  it.runIf(canBecomeAnotherUser && spawnSync('strace', ['-V']).status === 0)(
     'keeps another user of the machine off the CLI\'s socket from the moment it exists, whatever the umask',
     async () => {
       const root = openParent();
@@ -131,20 +136,17 @@ describe.runIf(testDatabaseKind === 'pglite')('the data folder', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       // Whether that user connects to a socket (then it may send any command), with Perl (Debian's perl-base is
-      // always there): exits 0 when connected, 3 when refused.
-      const asNobody = (file: string) => new Promise<number | null>((resolve) => {
-        spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'perl', '-MIO::Socket::UNIX', '-e',
-          'exit(IO::Socket::UNIX->new(Peer => $ARGV[0]) ? 0 : 3)', file], { stdio: 'ignore' }).once('exit', resolve);
-      });
+      // always there): 0 when connected, 3 when refused.
+      const connect = (file: string) => asNobody('perl', '-MIO::Socket::UNIX', '-e', 'exit(IO::Socket::UNIX->new(Peer => $ARGV[0]) ? 0 : 3)', file);
       // The check of the check: that user does reach a socket open to it, in the same folder.
       const open = path.join(dataDir, 'open.sock');
       const listener = net.createServer((connection) => connection.end());
       await new Promise<void>((resolve) => listener.listen(open, resolve));
       cleanups.push(() => new Promise((resolve) => listener.close(resolve)));
       chmodSync(open, 0o777);
-      expect(await asNobody(open)).toBe(0);
+      expect(await connect(open)).toBe(0);
 
-      expect(await asNobody(socket)).toBe(3);
+      expect(await connect(socket)).toBe(3);
       expect(modeOf(socket)).toBe('600');
     },
   );
