@@ -43,6 +43,10 @@ function commandFlags(o: Report['options']): string {
   return flags.length ? ` -- ${flags.join(' ')}` : '';
 }
 
+/** The scenarios measured at `c` connections, on any server, in the order they ran. */
+const scenarioIds = (report: Report, c: number) =>
+  [...new Set(report.results.flatMap((r) => r.scenarios.filter((s) => s.connections === c).map((s) => s.id)))];
+
 export function renderReport(report: Report): string {
   const by = (target: string) => report.results.find((r) => r.target === target);
   const get = (target: string, id: string, c: number) => by(target)?.scenarios.find((s) => s.id === id && s.connections === c);
@@ -61,7 +65,7 @@ export function renderReport(report: Report): string {
     + `Whole run: ${report.wallSeconds} s.`);
 
   for (const c of o.connections) {
-    const ids = [...new Set(report.results.flatMap((r) => r.scenarios.filter((s) => s.connections === c).map((s) => s.id)))];
+    const ids = scenarioIds(report, c);
     lines.push('', `### ${c} connections: throughput (requests or flows per second) and ratio to the baseline`, '');
     lines.push('| # | scenario | baseline | Sesame PostgreSQL | PostgreSQL ÷ baseline | Sesame PGlite | PGlite ÷ baseline | target (PostgreSQL; PGlite ≥ 0.5×) |');
     lines.push('|---|---|---|---|---|---|---|---|');
@@ -144,7 +148,7 @@ type Lookup = (target: string, id: string, c: number) => Scenario | undefined;
 function againstEngineOnPostgres(report: Report, get: Lookup): string[] {
   const lines: string[] = [];
   for (const c of report.options.connections) {
-    const ids = [...new Set(report.results.flatMap((r) => r.scenarios.filter((s) => s.connections === c).map((s) => s.id)))];
+    const ids = scenarioIds(report, c);
     lines.push('', `### ${c} connections: bare oidc-provider on PostgreSQL beside Sesame on PostgreSQL`, '');
     lines.push('| # | scenario | baseline (memory) | oidc-provider on PostgreSQL | ÷ memory | Sesame PostgreSQL | Sesame ÷ oidc-provider on PostgreSQL | CPU ms, oidc-provider on PostgreSQL / Sesame (+ PostgreSQL\'s) |');
     lines.push('|---|---|---|---|---|---|---|---|');
