@@ -11,6 +11,10 @@ export default defineConfig({
     // slower there, never red. A test that hangs still fails.
     testTimeout: 300_000,
     hookTimeout: 300_000,
+    // expect.poll's own default, 1 s, is a wall-clock budget a loaded machine misses (a page's silent sign-in round
+    // trip, a row written after the answer): a poll that is going to pass ends as soon as it does, so its patience
+    // costs nothing. A test that needs a wait shorter than this is asserting a time, and says so itself.
+    expect: { poll: { timeout: 60_000 } },
     reporters: ['default'],
   },
 });

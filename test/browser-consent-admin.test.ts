@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interceptRedirects, launchBrowser, newPerson, screenshot, signInOnPage } from './support/browser.ts';
 import { allow } from './support/consent.ts';
-import { openConsolePage, patiently, requireConsoleBuild, saveWith, signedInAdmin, type ConsoleAdmin } from './support/console.ts';
+import { openConsolePage, requireConsoleBuild, saveWith, signedInAdmin, type ConsoleAdmin } from './support/console.ts';
 import { authorizationRequest, relyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 
@@ -46,7 +46,7 @@ describe('admin consent in the console and on the consent screen', () => {
     await partner.open(person.page, (await authorizationRequest(rp, { scope: 'openid profile email' })).url.toString());
     await signInOnPage(person.page, { login: user.username, password: user.password });
     const profile = person.page.getByRole('checkbox', { name: /Your name and basic profile/ });
-    await expect.poll(() => profile.count(), patiently).toBe(1);
+    await expect.poll(() => profile.count()).toBe(1);
     expect(await profile.isChecked()).toBe(true);
     expect(await profile.isDisabled()).toBe(true);
     expect(await person.page.getByText('approved by your organization').count()).toBe(1);
@@ -57,7 +57,7 @@ describe('admin consent in the console and on the consent screen', () => {
     await person.context.close();
 
     await page.reload();
-    await expect.poll(() => page.getByText('1 user has connected Photo Partner').count(), patiently).toBe(1);
+    await expect.poll(() => page.getByText('1 user has connected Photo Partner').count()).toBe(1);
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Download CSV' }).click();
     const saved = await download;

@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './support/browser.ts';
 import { allow, giveRole } from './support/consent.ts';
-import { openConsolePage, patiently, requireConsoleBuild, saveWith, signedInAdmin, type ConsoleAdmin } from './support/console.ts';
+import { openConsolePage, requireConsoleBuild, saveWith, signedInAdmin, type ConsoleAdmin } from './support/console.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 
 /**
@@ -38,11 +38,11 @@ describe('Access tokens in an app’s settings', () => {
     const app = await sesame.createApp({ name: 'Desk agent', type: 'native', third_party: true, redirect_uris: ['http://127.0.0.1/callback'] });
     await openConsolePage(page, sesame, `/applications/${app.clientId}/settings`, 'Desk agent');
     const select = page.getByLabel('Default API resource');
-    await expect.poll(() => select.locator('option').count(), patiently).toBe(2);
+    await expect.poll(() => select.locator('option').count()).toBe(2);
     await select.selectOption(tools.indicator);
     await page.getByRole('button', { name: 'Save changes' }).click();
     const region = page.getByRole('region', { name: 'Access tokens' });
-    await expect.poll(() => region.textContent(), patiently).toMatch(/Default API resource "https:\/\/tools\.example\.com\/mcp" is not one this app may use: allow at least one of its scopes in the app's Permissions first\./);
+    await expect.poll(() => region.textContent()).toMatch(/Default API resource "https:\/\/tools\.example\.com\/mcp" is not one this app may use: allow at least one of its scopes in the app's Permissions first\./);
     expect((await settingsOf(app.clientId)).default_resource).toBeNull();
     await screenshot(page, file, '01-default-resource-refused');
 

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAuditEvent } from '../src/audit/audit.repository.ts';
 import { launchBrowser, screenshot } from './support/browser.ts';
-import { horizontalOverflow, openConsolePage, patiently, requireConsoleBuild, signedInAdmin, type ConsoleAdmin } from './support/console.ts';
+import { horizontalOverflow, openConsolePage, requireConsoleBuild, signedInAdmin, type ConsoleAdmin } from './support/console.ts';
 import { authorizationRequest, relyingParty, type RelyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { parseForm, UserAgent } from './support/user-agent.ts';
@@ -55,7 +55,7 @@ afterAll(async () => {
 const rows = (page: Page) => page.getByRole('table').getByRole('row').filter({ has: page.getByRole('cell') });
 
 async function rowTexts(page: Page): Promise<string[]> {
-  await expect.poll(() => rows(page).count(), patiently).toBeGreaterThan(0);
+  await expect.poll(() => rows(page).count()).toBeGreaterThan(0);
   return rows(page).allTextContents();
 }
 
@@ -63,7 +63,7 @@ describe('the Audit events page', () => {
   it('lists events newest first, each saying who, what, which app, when and from where', async () => {
     const { page } = admin;
     await page.getByRole('link', { name: 'Audit events' }).click();
-    await expect.poll(() => page.getByRole('heading', { name: 'Audit events', level: 1 }).count(), patiently).toBe(1);
+    await expect.poll(() => page.getByRole('heading', { name: 'Audit events', level: 1 }).count()).toBe(1);
     const texts = await rowTexts(page);
     // The newest: the sign-in typed for an account that does not exist, then Bob's wrong password, then Ada.
     expect(texts[0]).toContain('Sign-in failed');
@@ -80,7 +80,7 @@ describe('the Audit events page', () => {
     expect(texts).toHaveLength(25);
     // Details, in full, on request.
     await rows(page).nth(1).getByText('Details').click();
-    await expect.poll(() => rows(page).nth(1).getByRole('definition').allTextContents(), patiently).toEqual(expect.arrayContaining(['sign_in.failed', 'bob', 'wrong_password']));
+    await expect.poll(() => rows(page).nth(1).getByRole('definition').allTextContents()).toEqual(expect.arrayContaining(['sign_in.failed', 'bob', 'wrong_password']));
     expect(await horizontalOverflow(page)).toEqual([]);
     await screenshot(page, file, '01-audit-events');
 
@@ -88,30 +88,30 @@ describe('the Audit events page', () => {
     const total = await sesame.sesame.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     expect(await page.getByRole('navigation', { name: 'Audit events pages' }).textContent()).toContain(`1–25 of ${total.n}`);
     await page.getByRole('button', { name: 'Next' }).click();
-    await expect.poll(() => page.getByRole('navigation', { name: 'Audit events pages' }).textContent(), patiently).toContain(`26–${total.n} of ${total.n}`);
+    await expect.poll(() => page.getByRole('navigation', { name: 'Audit events pages' }).textContent()).toContain(`26–${total.n} of ${total.n}`);
     // The pager moves with the address at once; the rows follow when the next page has loaded.
-    await expect.poll(() => rows(page).count(), patiently).toBe(Number(total.n) - 25);
+    await expect.poll(() => rows(page).count()).toBe(Number(total.n) - 25);
   });
 
   it('filters by type, user and app, and keeps the filters in the address', async () => {
     const { page } = admin;
     await openConsolePage(page, sesame, '/audit-events', 'Audit events');
     await page.getByLabel('Event type').selectOption({ label: 'Sign-in failed' });
-    await expect.poll(async () => (await rowTexts(page)).length, patiently).toBe(2);
+    await expect.poll(async () => (await rowTexts(page)).length).toBe(2);
     for (const text of await rowTexts(page)) expect(text).toContain('Sign-in failed');
     expect(new URL(page.url()).searchParams.get('type')).toBe('sign_in.failed');
 
     // The user filter: search, pick; then only Bob's failed sign-in is left.
     await page.getByLabel('Filter by user').fill('bob');
     await page.getByRole('list', { name: 'User matches' }).getByRole('button', { name: 'Bob Builder' }).click();
-    await expect.poll(async () => (await rowTexts(page)).length, patiently).toBe(1);
+    await expect.poll(async () => (await rowTexts(page)).length).toBe(1);
     expect((await rowTexts(page))[0]).toContain('Typed “bob”: wrong password');
     expect(new URL(page.url()).searchParams.get('user_id')).toBe(bob.id);
     await screenshot(page, file, '02-filtered-by-type-and-user');
 
     // Opened from its address, the page shows the same filters by name.
     await page.reload();
-    await expect.poll(() => page.getByRole('group', { name: 'User' }).textContent(), patiently).toContain('Bob Builder (bob)');
+    await expect.poll(() => page.getByRole('group', { name: 'User' }).textContent()).toContain('Bob Builder (bob)');
     expect(await page.getByLabel('Event type').inputValue()).toBe('sign_in.failed');
 
     // Any user, any type, one app.
@@ -119,21 +119,21 @@ describe('the Audit events page', () => {
     await page.getByLabel('Event type').selectOption({ label: 'All events' });
     await page.getByLabel('Filter by app').fill('intra');
     await page.getByRole('list', { name: 'App matches' }).getByRole('button', { name: 'Intranet' }).click();
-    await expect.poll(() => page.getByRole('navigation', { name: 'Audit events pages' }).textContent(), patiently).toContain('of 31');
+    await expect.poll(() => page.getByRole('navigation', { name: 'Audit events pages' }).textContent()).toContain('of 31');
     for (const text of await rowTexts(page)) expect(text).toContain('Intranet');
 
     // Nothing matches: said so, with a way back.
     await page.getByLabel('Event type').selectOption({ label: 'Consent given' });
-    await expect.poll(() => page.getByText('No event matches these filters').count(), patiently).toBe(1);
+    await expect.poll(() => page.getByText('No event matches these filters').count()).toBe(1);
     await page.getByRole('button', { name: 'Show all events' }).click();
-    await expect.poll(async () => (await rowTexts(page)).length, patiently).toBe(25);
+    await expect.poll(async () => (await rowTexts(page)).length).toBe(25);
   });
 
   it('is reached from a user’s page, already filtered', async () => {
     const { page } = admin;
     await openConsolePage(page, sesame, `/users/${ada.id}`, 'Ada Lovelace');
     await page.getByRole('link', { name: 'Audit events of this user' }).click();
-    await expect.poll(() => page.getByRole('group', { name: 'User' }).textContent(), patiently).toContain('Ada Lovelace (ada)');
+    await expect.poll(() => page.getByRole('group', { name: 'User' }).textContent()).toContain('Ada Lovelace (ada)');
     for (const text of await rowTexts(page)) expect(text).toContain('Ada Lovelace');
   });
 });

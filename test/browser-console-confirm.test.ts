@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newPerson, screenshot, signInOnPage } from './support/browser.ts';
 import { allow, authorizeUntilConsent, decide, giveRole } from './support/consent.ts';
-import { openConsolePage, patiently, requireConsoleBuild, signedInAdmin, toast, type ConsoleAdmin } from './support/console.ts';
+import { openConsolePage, requireConsoleBuild, signedInAdmin, toast, type ConsoleAdmin } from './support/console.ts';
 import { authorizationRequest, exchangeCode, relyingParty } from './support/relying-party.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 import { parseForm, UserAgent } from './support/user-agent.ts';
@@ -54,10 +54,10 @@ const blocksOf = (userId: string) => sesame.sesame.db.selectFrom('throttle_block
 /** Expects a dialog titled `title` saying `says`, and answers it with the button named `answer`. */
 async function confirmDialog(page: Page, title: string, says: RegExp, answer: 'Cancel' | string) {
   const dialog = page.getByRole('dialog', { name: title });
-  await expect.poll(() => dialog.count(), patiently).toBe(1);
+  await expect.poll(() => dialog.count()).toBe(1);
   expect(await dialog.textContent()).toMatch(says);
   await dialog.getByRole('button', { name: answer, exact: true }).click();
-  await expect.poll(() => page.getByRole('dialog').count(), patiently).toBe(0);
+  await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
 }
 
 describe('destructive actions ask first', () => {
@@ -99,7 +99,7 @@ describe('destructive actions ask first', () => {
     }
 
     await openConsolePage(page, sesame, `/users/${user.id}`, 'Ada Lovelace');
-    await expect.poll(() => page.getByText(/Locked out until/).count(), patiently).toBe(1);
+    await expect.poll(() => page.getByText(/Locked out until/).count()).toBe(1);
 
     await page.getByRole('button', { name: 'Revoke access of Partner Notes' }).click();
     await confirmDialog(page, 'Revoke access', /Partner Notes loses access to this user’s account.*ask the user for consent again/, 'Cancel');
@@ -124,7 +124,7 @@ describe('destructive actions ask first', () => {
     expect(await blocksOf(user.id)).not.toHaveLength(0);
     await page.getByRole('button', { name: 'Unlock' }).click();
     await confirmDialog(page, 'Unlock user', /allowed again/, 'Unlock');
-    await expect.poll(() => page.getByText(/Locked out until/).count(), patiently).toBe(0);
+    await expect.poll(() => page.getByText(/Locked out until/).count()).toBe(0);
     expect(await blocksOf(user.id)).toHaveLength(0);
   });
 

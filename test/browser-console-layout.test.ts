@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, loopbackListener, screenshot } from './support/browser.ts';
-import { horizontalOverflow, laptop, openConsolePage, patiently, requireConsoleBuild, signedInAdmin, type ConsoleAdmin } from './support/console.ts';
+import { horizontalOverflow, laptop, openConsolePage, requireConsoleBuild, signedInAdmin, type ConsoleAdmin } from './support/console.ts';
 import { apiClient, managementToken } from './support/management.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 
@@ -39,7 +39,7 @@ afterAll(async () => {
 
 /** The Create button of a list page: where it sits, relative to the page's title and the content's right edge. */
 async function createButtonPlace(page: Page, name: string) {
-  await expect.poll(() => page.getByRole('button', { name, exact: true }).count(), patiently).toBeGreaterThan(0);
+  await expect.poll(() => page.getByRole('button', { name, exact: true }).count()).toBeGreaterThan(0);
   return page.evaluate((label) => {
     const main = document.querySelector('main')!;
     const content = main.getBoundingClientRect();
@@ -57,21 +57,21 @@ describe('the console at a laptop width', () => {
     await openConsolePage(page, sesame, '/applications', 'Applications');
     const panel = page.getByRole('tabpanel');
     // The other tab's count arrives with its own request, after the empty state.
-    await expect.poll(() => panel.textContent(), patiently).toMatch(/You have no apps of your own yet.*1 third-party app/);
+    await expect.poll(() => panel.textContent()).toMatch(/You have no apps of your own yet.*1 third-party app/);
     expect(await panel.textContent()).not.toContain('No applications yet');
     expect(await panel.getByRole('button', { name: 'Create application' }).count()).toBe(1);
     await screenshot(page, file, '01-my-apps-empty');
     await panel.getByRole('link', { name: 'Show third-party apps' }).click();
-    await expect.poll(() => page.getByRole('tab', { name: 'Third-party apps' }).getAttribute('aria-selected'), patiently).toBe('true');
-    await expect.poll(() => page.getByRole('link', { name: 'Partner Notes' }).count(), patiently).toBe(1);
+    await expect.poll(() => page.getByRole('tab', { name: 'Third-party apps' }).getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => page.getByRole('link', { name: 'Partner Notes' }).count()).toBe(1);
 
     // The other way round: own apps only.
     const own = await sesame.createApp({ name: 'Intranet', type: 'traditional' });
     await sesame.sesame.db.deleteFrom('applications').where('name', '=', 'Partner Notes').execute();
     await openConsolePage(page, sesame, '/applications?tab=third-party', 'Applications');
-    await expect.poll(() => page.getByRole('tabpanel').textContent(), patiently).toMatch(/No third-party apps yet.*1 app of your own/);
+    await expect.poll(() => page.getByRole('tabpanel').textContent()).toMatch(/No third-party apps yet.*1 app of your own/);
     await page.getByRole('tabpanel').getByRole('link', { name: 'Show my apps' }).click();
-    await expect.poll(() => page.getByRole('link', { name: 'Intranet' }).count(), patiently).toBe(1);
+    await expect.poll(() => page.getByRole('link', { name: 'Intranet' }).count()).toBe(1);
     await sesame.sesame.db.deleteFrom('applications').where('id', '=', own.clientId).execute();
   });
 
@@ -170,7 +170,7 @@ describe('the console at a laptop width', () => {
     ] as const) {
       await openConsolePage(page, sesame, path, heading);
       const zone = page.getByRole('region', { name: 'Danger zone' });
-      await expect.poll(() => zone.getByRole('button', { name: button }).count(), { ...patiently, message: path }).toBe(1);
+      await expect.poll(() => zone.getByRole('button', { name: button }).count(), { message: path }).toBe(1);
       expect(await page.getByRole('button', { name: button }).count(), path).toBe(1);
       // Below everything else on the page.
       const last = await page.evaluate(() => {
@@ -193,19 +193,19 @@ describe('the console at a laptop width', () => {
 
     await openConsolePage(page, sesame, `/applications/${app.clientId}/branding`, 'Loopback Notes');
     await page.getByLabel('Logo URL', { exact: true }).fill(logoUrl);
-    await expect.poll(() => loaded('Consent screen preview'), patiently).toBe(true);
+    await expect.poll(() => loaded('Consent screen preview')).toBe(true);
     await screenshot(page, file, '05-branding-loopback-logo');
 
     // A logo the consent page would not show (plain http to another host) is not shown as a broken image.
     await page.getByLabel('Logo URL', { exact: true }).fill('http://logos.example.com/logo.svg');
     const preview = page.getByRole('figure', { name: 'Consent screen preview' });
-    await expect.poll(() => preview.locator('img').count(), patiently).toBe(0);
+    await expect.poll(() => preview.locator('img').count()).toBe(0);
     expect(await preview.textContent()).toContain('L');
-    await expect.poll(() => page.getByText('The consent screen will not show this logo').count(), patiently).toBe(1);
+    await expect.poll(() => page.getByText('The consent screen will not show this logo').count()).toBe(1);
 
     await openConsolePage(page, sesame, '/sign-in-experience', 'Sign-in experience');
     await page.getByLabel('Logo URL', { exact: true }).fill(logoUrl);
-    await expect.poll(() => loaded('Sign-in page preview'), patiently).toBe(true);
+    await expect.poll(() => loaded('Sign-in page preview')).toBe(true);
     await screenshot(page, file, '06-sign-in-experience-loopback-logo');
   });
 });

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './support/browser.ts';
-import { openConsolePage, patiently, requireConsoleBuild, saveWith, signedInAdmin, toast, type ConsoleAdmin } from './support/console.ts';
+import { openConsolePage, requireConsoleBuild, saveWith, signedInAdmin, toast, type ConsoleAdmin } from './support/console.ts';
 import { apiClient, clientCredentials } from './support/management.ts';
 import { startTestSesame, type TestSesame } from './support/sesame.ts';
 
@@ -75,7 +75,7 @@ describe('Management API access in an app’s settings', () => {
 
     const partner = await sesame.createApp({ name: 'Partner app', type: 'spa', third_party: true, redirect_uris: ['https://partner.example.com/cb'] });
     await openConsolePage(page, sesame, `/applications/${partner.clientId}/settings`, 'Partner app');
-    await expect.poll(() => page.getByRole('button', { name: 'Save changes' }).count(), patiently).toBe(1);
+    await expect.poll(() => page.getByRole('button', { name: 'Save changes' }).count()).toBe(1);
     expect(await page.getByRole('checkbox', { name: 'Management API access' }).count()).toBe(0);
     expect(await page.getByRole('region', { name: 'Management API' }).count()).toBe(0);
     // Saving a third-party app's settings sends no management access at all.

@@ -51,7 +51,7 @@ describe('an app waiting for approval, in a browser', () => {
     await expect.poll(async () => {
       await english.page.goto(url);
       return english.page.getByLabel('Username or email').isVisible();
-    }, { timeout: 60_000 }).toBe(true);
+    }).toBe(true);
     await english.context.close();
 
     await json('apps', 'deny', '--id', clientId);
@@ -59,7 +59,7 @@ describe('an app waiting for approval, in a browser', () => {
     await expect.poll(async () => {
       await japanese.page.goto(url);
       return japanese.page.getByRole('heading', { name: 'このアプリは許可されていません' }).isVisible();
-    }, { timeout: 60_000 }).toBe(true);
+    }).toBe(true);
     await japanese.context.close();
   });
 });

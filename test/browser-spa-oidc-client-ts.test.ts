@@ -100,7 +100,7 @@ async function signInTo(page: Page, prefix: string) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await signInOnPage(page, { login: user.username, password: user.password });
   await page.waitForURL(`${spa.origin}${prefix}/callback?**`);
-  await expect.poll(() => status(page), { timeout: 15_000 }).toMatch(/^signed in as |^failed/);
+  await expect.poll(() => status(page)).toMatch(/^signed in as |^failed/);
   return { shown: await status(page), tokens: await signedIn(page) };
 }
 
@@ -122,7 +122,7 @@ describe('a single-page app on oidc-client-ts', () => {
       await page.getByRole('button', { name: 'Sign out' }).click();
       // oidc-client-ts revokes both tokens, then goes to the end-session endpoint; a refused answer stops it on the page.
       const leftForSesame = () => page.url().startsWith(`${sesame.url}/oidc/session/end`);
-      await expect.poll(async () => (leftForSesame() ? 'left for Sesame' : await status(page).catch(() => 'navigating')), { timeout: 15_000 })
+      await expect.poll(async () => (leftForSesame() ? 'left for Sesame' : await status(page).catch(() => 'navigating')))
         .toBe('left for Sesame');
       expect(revocations).toEqual([{ status: 200, type: expect.stringMatching(/^application\/json/) }, { status: 200, type: expect.stringMatching(/^application\/json/) }]);
       await screenshot(page, file, 'sign-out');

@@ -22,14 +22,17 @@ let a: TestSesame;
 let m2m: { clientId: string; clientSecret: string };
 let resource: { id: string; indicator: string };
 
-/** Asks `check` until it returns true, and returns how long that took; fails after `ms`. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+/**
+ * Asks `check` until it returns true. What a node caches it keeps for 5 minutes (src/cache/directory.ts), so a change
+ * another node sees within one was carried by the change feed; on an idle machine that is a few milliseconds, on a
+ * loaded one it may be seconds, and the test only asks that it come long before the cache would have let it go.
+ */
+async function eventually(check: () => Promise<boolean>): Promise<void> {
   const started = performance.now();
   while (!(await check())) {
-    if (performance.now() - started > ms) throw new Error(`not seen within ${ms} ms`);
+    if (performance.now() - started > 60_000) throw new Error('not seen within a minute, so not through the change feed');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  return performance.now() - started;
 }
 
 const tokenStatus = async (node: { url: string }, app: { clientId: string; clientSecret: string }) => {
@@ -135,8 +138,7 @@ describe.skipIf(testDatabaseKind !== 'postgres')('across nodes sharing one Postg
     const listed = await apiClient(a, token)('GET', `/api/applications/${app.clientId}/secrets`);
     const oldId = (listed.body.data as { id: string; name: string }[]).find((s) => s.name !== 'next')!.id;
     expect((await apiClient(a, token)('DELETE', `/api/applications/${app.clientId}/secrets/${oldId}`)).status).toBe(204);
-    const lag = await within(2000, async () => (await tokenStatus(node(), old)).body.error === 'invalid_client');
-    expect(lag).toBeLessThan(2000);
+    await eventually(async () => (await tokenStatus(node(), old)).body.error === 'invalid_client');
     expect((await tokenStatus(node(), next)).status).toBe(200);
   });
 
@@ -148,9 +150,9 @@ describe.skipIf(testDatabaseKind !== 'postgres')('across nodes sharing one Postg
     let refused = 0;
     while (refused < 30 && (await clientCredentials(a, { ...right, clientSecret: 'wrong' })).status !== 429) refused++;
     expect((await clientCredentials(a, right)).status).toBe(429);
-    await within(2000, async () => (await clientCredentials(node() as TestSesame, right)).status === 429);
+    await eventually(async () => (await clientCredentials(node() as TestSesame, right)).status === 429);
     await sql`DELETE FROM throttle_blocks WHERE client_id = ${app.clientId}`.execute(a.sesame.db);
-    await within(2000, async () => (await clientCredentials(node() as TestSesame, right)).status === 200);
+    await eventually(async () => (await clientCredentials(node() as TestSesame, right)).status === 200);
   });
 
   it('shows node B a user changed on node A', async () => {
@@ -169,16 +171,16 @@ describe.skipIf(testDatabaseKind !== 'postgres')('across nodes sharing one Postg
     expect((await apiClient(a, token)('PATCH', `/api/users/${user.id}`, { name: 'Ada King' })).status).toBe(200);
     // Node A, which made the change, shows it at once; node B within moments.
     expect((await client.fetchUserInfo(rp.config, tokens.access_token, user.id)).name).toBe('Ada King');
-    await within(2000, async () => (await userinfoAtB()).name === 'Ada King');
+    await eventually(async () => (await userinfoAtB()).name === 'Ada King');
   });
 
   it('narrows tokens on node B when node A changes the allowlist or the resource', async () => {
     expect((await tokenStatus(node(), m2m)).body.scope).toBe('read:things write:things');
     await allow(a, m2m.clientId, [], [{ indicator: resource.indicator, scope: 'read:things' }]);
-    await within(2000, async () => (await tokenStatus(node(), m2m)).body.scope === 'read:things');
+    await eventually(async () => (await tokenStatus(node(), m2m)).body.scope === 'read:things');
     const token = await managementToken(a);
     expect((await apiClient(a, token)('DELETE', `/api/resources/${resource.id}`)).status).toBe(204);
-    await within(2000, async () => (await tokenStatus(node(), m2m)).body.error === 'invalid_target');
+    await eventually(async () => (await tokenStatus(node(), m2m)).body.error === 'invalid_target');
   });
 
   it('hears a change made with plain SQL by someone who is not a node', async () => {
@@ -191,7 +193,7 @@ describe.skipIf(testDatabaseKind !== 'postgres')('across nodes sharing one Postg
     try {
       await operator.query('UPDATE applications SET type = $1 WHERE id = $2', ['traditional', app.clientId]);
       // A traditional app may not use client credentials.
-      await within(2000, async () => (await grant()) === 400);
+      await eventually(async () => (await grant()) === 400);
     } finally {
       await operator.end();
     }
@@ -210,12 +212,12 @@ describe.skipIf(testDatabaseKind !== 'postgres')('across nodes sharing one Postg
       await operator.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
         WHERE datname = current_database() AND application_name = 'sesame-change-feed' AND pid <> pg_backend_pid()`);
       await operator.query(`UPDATE application_secrets SET expires_at = now() - interval '1 minute' WHERE application_id = $1`, [app.clientId]);
-      await within(3000, async () => (await grant()).error === 'invalid_client');
+      await eventually(async () => (await grant()).error === 'invalid_client');
       // Once the connection is back, changes are heard again.
-      await within(5000, async () => (await operator.query(`SELECT count(*)::int AS n FROM pg_stat_activity
+      await eventually(async () => (await operator.query(`SELECT count(*)::int AS n FROM pg_stat_activity
         WHERE datname = current_database() AND application_name = 'sesame-change-feed'`)).rows[0].n >= 2);
       await operator.query('UPDATE application_secrets SET expires_at = NULL WHERE application_id = $1', [app.clientId]);
-      await within(2000, async () => Boolean((await grant()).access_token));
+      await eventually(async () => Boolean((await grant()).access_token));
     } finally {
       await operator.end();
     }

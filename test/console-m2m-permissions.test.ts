@@ -44,7 +44,7 @@ describe('the Permissions tab of an m2m app', () => {
       await page.goto(`${sesame.url}/console/applications/${encodeURIComponent(robot.clientId)}/settings`);
       await page.waitForURL((url) => url.pathname.startsWith('/interaction/'));
       await signInOnPage(page, { login: admin.username, password: admin.password });
-      await expect.poll(() => page.getByRole('heading', { name: 'Invoice sync', level: 1 }).count(), { timeout: 15_000 }).toBe(1);
+      await expect.poll(() => page.getByRole('heading', { name: 'Invoice sync', level: 1 }).count()).toBe(1);
 
       await page.getByRole('tab', { name: 'Permissions' }).click();
       await expect.poll(() => page.getByRole('heading', { name: 'API resource permissions' }).count()).toBe(1);

@@ -4,7 +4,7 @@ import * as client from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { launchBrowser, loopbackListener, newPerson, screenshot, signInOnPage } from './support/browser.ts';
-import { patiently, saveWith } from './support/console.ts';
+import { saveWith } from './support/console.ts';
 import { apiClient } from './support/management.ts';
 import { authorizationRequest, exchangeCode, relyingParty, signIn } from './support/relying-party.ts';
 import { captureLogs, startTestSesame, type TestSesame } from './support/sesame.ts';
@@ -116,7 +116,7 @@ describe('the admin console', () => {
       await openConsole(page, admin);
     }
     await page.waitForURL((url) => url.pathname === '/console/applications');
-    await expect.poll(() => page.getByRole('heading', { name: 'Applications', level: 1 }).count(), patiently).toBe(1);
+    await expect.poll(() => page.getByRole('heading', { name: 'Applications', level: 1 }).count()).toBe(1);
     await expect.poll(() => page.getByRole('tab', { name: 'My apps' }).getAttribute('aria-selected')).toBe('true');
     await screenshot(page, file, '02-applications');
   });
@@ -171,7 +171,7 @@ describe('the admin console', () => {
     for (const scope of ['profile', 'email']) {
       // Checked once the server has saved it (a loaded machine may take a while): click, then wait for the state.
       await page.getByRole('checkbox', { name: scope, exact: true }).click();
-      await expect.poll(() => page.getByRole('checkbox', { name: scope, exact: true }).isChecked(), { timeout: 60_000 }).toBe(true);
+      await expect.poll(() => page.getByRole('checkbox', { name: scope, exact: true }).isChecked()).toBe(true);
     }
     await expect.poll(() => page.getByText('Your email address').count()).toBeGreaterThan(0);
     await screenshot(page, file, '06-permissions');
@@ -357,7 +357,7 @@ describe('the admin console', () => {
     await openConsole(page, user);
     // The console still has to load, read its config and discovery, and redeem the code before it can tell: seconds
     // on a loaded machine, past expect.poll's one-second default.
-    await expect.poll(() => page.getByRole('heading', { name: 'You are not an admin' }).count(), patiently).toBe(1);
+    await expect.poll(() => page.getByRole('heading', { name: 'You are not an admin' }).count()).toBe(1);
     expect(await page.getByRole('link', { name: 'Applications' }).count()).toBe(0);
     await screenshot(page, file, '15-not-an-admin');
 

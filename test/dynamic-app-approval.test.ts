@@ -141,13 +141,13 @@ describe('apps that arrive by themselves', () => {
 
     await json('apps', 'approve', '--id', clientId);
     // The node's app cache hears the CLI's change through the change feed, a moment after the command returns.
-    await expect.poll(async () => (await ask()).status, { timeout: 30_000 }).toBe(200);
+    await expect.poll(async () => (await ask()).status).toBe(200);
     const approved = await ask();
     expect(approved.status).toBe(200);
     expect(await approved.json()).toHaveProperty('device_code');
 
     await json('apps', 'deny', '--id', clientId);
-    await expect.poll(async () => (await ask()).status, { timeout: 30_000 }).toBe(400);
+    await expect.poll(async () => (await ask()).status).toBe(400);
     const denied = await ask();
     expect(denied.status).toBe(400);
     expect(await denied.json()).toEqual({ error: 'unauthorized_client', error_description: expect.stringMatching(/administrator refused this app/) });

@@ -50,7 +50,7 @@ describe('Management API', () => {
     expect((await api('DELETE', `/api/users/${user.id}/sessions`)).body).toEqual({ ended: 1 });
     expect((await api('GET', `/api/users/${user.id}/sessions`)).body.data).toEqual([]);
 
-    await expect.poll(async () => (await api('GET', `/api/logout-notifications?user_id=${user.id}&status=delivered`)).body.total, { timeout: 30_000 }).toBe(2);
+    await expect.poll(async () => (await api('GET', `/api/logout-notifications?user_id=${user.id}&status=delivered`)).body.total).toBe(2);
     const queue = await api('GET', `/api/logout-notifications?user_id=${user.id}`);
     expect(queue.body.data[0]).toMatchObject({ client_id: notes.clientId, user_id: user.id, reason: 'ended_by_admin', status: 'delivered', attempts: 1, next_attempt_at: null });
   });

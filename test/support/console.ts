@@ -12,9 +12,6 @@ export function requireConsoleBuild(): void {
   }
 }
 
-/** How long a check keeps polling: a page's silent sign-in round trip on a loaded 2-core machine takes seconds. */
-export const patiently = { timeout: 20_000 };
-
 /** A laptop's window, where the console must fit without scrolling sideways. */
 export const laptop = { width: 1280, height: 800 };
 
@@ -41,7 +38,7 @@ export async function signedInAdmin(browser: Browser, sesame: TestSesame, userna
  */
 export async function openConsolePage(page: Page, sesame: TestSesame, consolePath: string, heading: string | RegExp): Promise<void> {
   await page.goto(`${sesame.url}/console${consolePath}`);
-  await expect.poll(() => page.getByRole('heading', { level: 1, name: heading }).count(), patiently).toBe(1);
+  await expect.poll(() => page.getByRole('heading', { level: 1, name: heading }).count()).toBe(1);
 }
 
 /** Waits for a toast (role status) saying `text`. */
@@ -58,7 +55,7 @@ export async function saveWith(page: Page, button: string, saved: string | RegEx
 }
 
 export async function toast(page: Page, text: string | RegExp): Promise<void> {
-  await expect.poll(() => page.getByRole('status').filter({ hasText: text }).count(), patiently).toBeGreaterThan(0);
+  await expect.poll(() => page.getByRole('status').filter({ hasText: text }).count()).toBeGreaterThan(0);
 }
 
 /**
