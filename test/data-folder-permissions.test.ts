@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cliSocketPath } from '../src/cli/cli-socket.ts';
 import { spawnSesame, startServerProcess } from './support/cli.ts';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
 import { freePort } from './support/free-port.ts';
@@ -117,7 +118,7 @@ describe.runIf(testDatabaseKind === 'pglite')('the data folder', () => {
       const root = openParent();
       const dataDir = path.join(root, 'data');
       mkdirSync(dataDir, { mode: 0o755 });
-      const socket = path.join(dataDir, 'sesame.sock');
+      const socket = cliSocketPath(dataDir);
       const held = 'chmod,fchmodat';
       const server = spawn('sh', ['-c', `umask 000 && exec strace -f -qq -o /dev/null -P "$SOCKET" -e trace=${held} -e inject=${held}:delay_enter=30000000 "$NODE" src/main.ts start`], {
         env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(await freePort()), SESAME_LOG_LEVEL: 'warn', SESAME_DATA_DIR: dataDir, SOCKET: socket, NODE: process.execPath },
@@ -139,7 +140,7 @@ describe.runIf(testDatabaseKind === 'pglite')('the data folder', () => {
       // Whether that user connects to a socket (then it may send any command), with Perl (Debian's perl-base is
       // always there): 0 when connected, 3 when refused.
       const connect = (file: string) => asNobody('perl', '-MIO::Socket::UNIX', '-e', 'exit(IO::Socket::UNIX->new(Peer => $ARGV[0]) ? 0 : 3)', file);
-      // The check of the check: that user does reach a socket open to it, in the same folder.
+      // The check of the check: that user does reach a socket open to it, in the data folder.
       const open = path.join(dataDir, 'open.sock');
       const listener = net.createServer((connection) => connection.end());
       await new Promise<void>((resolve) => listener.listen(open, resolve));
@@ -148,7 +149,32 @@ describe.runIf(testDatabaseKind === 'pglite')('the data folder', () => {
       expect(await connect(open)).toBe(0);
 
       expect(await connect(socket)).toBe(3);
-      expect(modeOf(socket)).toBe('600');
+      expect(modeOf(path.dirname(socket))).toBe('700');
     },
   );
+
+  it('takes the socket\'s folder back to its owner alone when it was left open', async () => {
+    const dataDir = path.join(openParent(), 'data');
+    const folder = path.dirname(cliSocketPath(dataDir));
+    mkdirSync(folder, { recursive: true, mode: 0o755 });
+    chmodSync(folder, 0o755);
+    await start(dataDir);
+
+    expect(modeOf(folder)).toBe('700');
+    expect(modeOf(cliSocketPath(dataDir))).toBe('600');
+  });
+
+  it('does not start with a socket folder that is a link elsewhere, and says which folder to move', async () => {
+    const dataDir = path.join(openParent(), 'data');
+    const elsewhere = path.join(path.dirname(dataDir), 'elsewhere');
+    mkdirSync(elsewhere, { mode: 0o755 });
+    mkdirSync(dataDir);
+    symlinkSync(elsewhere, path.dirname(cliSocketPath(dataDir)));
+    const started = await spawnSesame({ HOST: '127.0.0.1', PORT: String(await freePort()), SESAME_LOG_LEVEL: 'warn', SESAME_DATA_DIR: dataDir }, 'start');
+
+    expect(started.code).toBe(78);
+    expect(started.stderr).toContain(`SESAME_DATA_DIR: ${path.dirname(cliSocketPath(dataDir))} is not a folder of the user running Sesame`);
+    expect(started.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(path.join(elsewhere, 'sesame.sock'))).toBe(false);
+  });
 });

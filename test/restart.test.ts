@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliSocketPath } from '../src/cli/cli-socket.ts';
 import { sesameCli } from './support/cli.ts';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from './support/database.ts';
 import { freePort } from './support/free-port.ts';
@@ -146,7 +147,7 @@ describe(`restarts on ${testDatabaseKind}`, () => {
     expect(server.output()).not.toMatch(/"level":(50|60)/);
     if (testDatabaseKind === 'pglite') {
       expect(existsSync(path.join(database.dataDir, 'sesame.lock'))).toBe(false);
-      expect(existsSync(path.join(database.dataDir, 'sesame.sock'))).toBe(false);
+      expect(existsSync(cliSocketPath(database.dataDir))).toBe(false);
     }
 
     server = await startServer();

@@ -1,8 +1,9 @@
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { Config } from '../config/config.ts';
+import { ConfigError, type Config } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
+import { privateFolderMode } from '../db/private-folder.ts';
 import type { Logger } from '../logger.ts';
 import type { ProviderHolder } from '../oidc/provider-holder.ts';
 import type { Sealer } from '../secrets/sealed.ts';
@@ -12,11 +13,23 @@ import { commands, runCommand, type CommandName } from './commands.ts';
 import { describeError } from './describe-error.ts';
 
 /**
- * The embedded database belongs to one process, so while the server runs the CLI hands it its commands
- * over a Unix socket in the data folder. Only its owner can connect to it: it is created mode 0600.
+ * The embedded database belongs to one process, so while the server runs the CLI hands it its commands over a Unix
+ * socket. Whoever connects may send any command, so only the user running Sesame may: the socket sits in a folder of
+ * its own, mode 700, which no other user can pass through whatever the socket's mode, from the moment it is bound,
+ * and whatever the data folder's mode (an existing one is left as it is); the socket is made 600 as well.
  */
 export function cliSocketPath(dataDir: string): string {
-  return path.join(dataDir, 'sesame.sock');
+  return path.join(dataDir, 'run', 'sesame.sock');
+}
+
+/** Makes the socket's folder, or takes an existing one back to its owner alone; refuses one that is not Sesame's. */
+function prepareSocketFolder(folder: string): void {
+  mkdirSync(folder, { recursive: true, mode: privateFolderMode });
+  const found = lstatSync(folder);
+  if (!found.isDirectory() || found.uid !== process.getuid?.()) {
+    throw new ConfigError([`SESAME_DATA_DIR: ${folder} is not a folder of the user running Sesame; move it away and start again`]);
+  }
+  if ((found.mode & 0o077) !== 0) chmodSync(folder, privateFolderMode);
 }
 
 export interface CliRequest {
@@ -75,6 +88,7 @@ async function answer(runtime: Runtime, line: string): Promise<CliResponse> {
 
 export async function listenForCli(dataDir: string, runtime: Runtime): Promise<CliListener> {
   const file = cliSocketPath(dataDir);
+  prepareSocketFolder(path.dirname(file));
   rmSync(file, { force: true });
   const server = net.createServer((socket) => {
     let buffer = '';
@@ -92,14 +106,7 @@ export async function listenForCli(dataDir: string, runtime: Runtime): Promise<C
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    // Made 0600 as it is bound (listen binds at once in a process that is not a cluster worker), so that under a
-    // loose umask no other user can connect between its creation and a chmod; the chmod stays for any other case.
-    const umask = process.umask(0o177);
-    try {
-      server.listen(file, () => resolve());
-    } finally {
-      process.umask(umask);
-    }
+    server.listen(file, () => resolve());
   });
   chmodSync(file, 0o600);
   return {
