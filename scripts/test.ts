@@ -86,7 +86,25 @@ function ensureDebianPackages(): void {
 
 interface Counts { passed: number; failed: number; skipped: number }
 
-function runSuite(kind: string): Counts & { ok: boolean } {
+interface Report {
+  numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number;
+  testResults: { name: string; status: string; message?: string; assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[];
+}
+
+const firstLine = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '').trim().split('\n')[0]!.slice(0, 300);
+
+/** Each failed test, or file that failed outside its tests (a hook, an import): where, which, and why in a line. */
+function failuresOf(kind: string, report: Report): string[] {
+  return report.testResults.flatMap((file) => {
+    const where = `${kind}: ${path.relative(process.cwd(), file.name)}`;
+    const tests = file.assertionResults.filter((test) => test.status === 'failed')
+      .map((test) => `${where} > ${test.fullName}\n    ${firstLine(test.failureMessages[0] ?? '')}`);
+    if (tests.length || file.status !== 'failed') return tests;
+    return [`${where}\n    ${firstLine(file.message ?? '') || 'failed outside its tests (a hook or an import); its error is above'}`];
+  });
+}
+
+function runSuite(kind: string): Counts & { ok: boolean; failures: string[] } {
   const outputFile = path.join(resultsDir, `vitest-${kind}.json`);
   console.log(`\n=== test suite on ${kind} ===`);
   const run = spawnSync('vitest', ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${outputFile}`, ...extraArgs], {
@@ -94,19 +112,24 @@ function runSuite(kind: string): Counts & { ok: boolean } {
     env: { ...process.env, SESAME_TEST_DATABASE: kind },
   });
   let counts: Counts = { passed: 0, failed: 0, skipped: 0 };
+  let failures: string[] = [];
   try {
-    const report = JSON.parse(readFileSync(outputFile, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+    const report = JSON.parse(readFileSync(outputFile, 'utf8')) as Report;
     counts = { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests };
+    failures = failuresOf(kind, report);
+    if (!failures.length && run.status !== 0) failures = [`${kind}: vitest exited with ${run.status}; its errors are above`];
   } catch {
     counts.failed = 1;
+    failures = [`${kind}: vitest wrote no report (${outputFile}); its output above says why`];
   }
-  return { ...counts, ok: run.status === 0 };
+  return { ...counts, ok: run.status === 0, failures };
 }
 
 console.log('=== admin console build ===');
 await buildConsole({ ifStale: true });
 
 const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
+const failures: string[] = [];
 let ok = true;
 ensureDebianPackages();
 for (const kind of kinds) {
@@ -116,7 +139,10 @@ for (const kind of kinds) {
   totals.passed += result.passed;
   totals.failed += result.failed;
   totals.skipped += result.skipped;
+  failures.push(...result.failures);
   ok &&= result.ok;
 }
 console.log(`\ntotal: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+// Repeated last: a CI log kept only by its tail still names what failed, whichever database it was on.
+if (failures.length) console.log(`\nfailed:\n${failures.join('\n')}`);
 process.exit(ok && totals.failed === 0 ? 0 : 1);
