@@ -166,15 +166,16 @@ describe.runIf(testDatabaseKind === 'pglite')('the data folder', () => {
 
   it('does not start with a socket folder that is a link elsewhere, and says which folder to move', async () => {
     const dataDir = path.join(openParent(), 'data');
+    const socket = cliSocketPath(dataDir);
     const elsewhere = path.join(path.dirname(dataDir), 'elsewhere');
     mkdirSync(elsewhere, { mode: 0o755 });
     mkdirSync(dataDir);
-    symlinkSync(elsewhere, path.dirname(cliSocketPath(dataDir)));
+    symlinkSync(elsewhere, path.dirname(socket));
     const started = await spawnSesame({ HOST: '127.0.0.1', PORT: String(await freePort()), SESAME_LOG_LEVEL: 'warn', SESAME_DATA_DIR: dataDir }, 'start');
 
     expect(started.code).toBe(78);
-    expect(started.stderr).toContain(`SESAME_DATA_DIR: ${path.dirname(cliSocketPath(dataDir))} is not a folder of the user running Sesame`);
+    expect(started.stderr).toContain(`SESAME_DATA_DIR: ${path.dirname(socket)} is not a folder of the user running Sesame`);
     expect(started.stderr).not.toMatch(/\n\s+at /);
-    expect(existsSync(path.join(elsewhere, 'sesame.sock'))).toBe(false);
+    expect(existsSync(path.join(elsewhere, path.basename(socket)))).toBe(false);
   });
 });
